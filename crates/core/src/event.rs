@@ -95,7 +95,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Sev1, Severity::Sev2, Severity::Sev3, Severity::Sev4];
+    pub const ALL: [Severity; 4] = [
+        Severity::Sev1,
+        Severity::Sev2,
+        Severity::Sev3,
+        Severity::Sev4,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -181,7 +186,8 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_does_not_parse() {
-        let json = r#"{"id":"e1","incident":"i1","author":"ana","at":5,"body":{"kind":"exploded"}}"#;
+        let json =
+            r#"{"id":"e1","incident":"i1","author":"ana","at":5,"body":{"kind":"exploded"}}"#;
         assert!(serde_json::from_str::<Event>(json).is_err());
     }
 

@@ -171,10 +171,22 @@ mod tests {
     fn resolving_records_the_time_and_reopening_clears_it() {
         let mut inc = Incident::new(IncidentId("i".into()));
         inc.apply(&ev("a", 200, declared(Severity::Sev1)));
-        inc.apply(&ev("b", 900, EventBody::StatusChanged { status: Status::Resolved }));
+        inc.apply(&ev(
+            "b",
+            900,
+            EventBody::StatusChanged {
+                status: Status::Resolved,
+            },
+        ));
         assert_eq!(inc.resolved_at, Some(900));
         assert_eq!(inc.time_to_resolve_ms(), Some(800));
-        inc.apply(&ev("c", 950, EventBody::StatusChanged { status: Status::Monitoring }));
+        inc.apply(&ev(
+            "c",
+            950,
+            EventBody::StatusChanged {
+                status: Status::Monitoring,
+            },
+        ));
         assert_eq!(inc.resolved_at, None);
     }
 
@@ -182,11 +194,20 @@ mod tests {
     fn a_severity_change_is_recorded_with_what_it_replaced() {
         let mut inc = Incident::new(IncidentId("i".into()));
         inc.apply(&ev("a", 200, declared(Severity::Sev3)));
-        inc.apply(&ev("b", 300, EventBody::SeverityChanged { severity: Severity::Sev1 }));
+        inc.apply(&ev(
+            "b",
+            300,
+            EventBody::SeverityChanged {
+                severity: Severity::Sev1,
+            },
+        ));
         assert_eq!(inc.severity, Severity::Sev1);
         assert_eq!(
             inc.timeline[1].what,
-            EntryWhat::Severity { from: Severity::Sev3, to: Severity::Sev1 }
+            EntryWhat::Severity {
+                from: Severity::Sev3,
+                to: Severity::Sev1
+            }
         );
     }
 
@@ -224,6 +245,14 @@ mod tests {
         ];
         list.sort_by(list_order);
         let ids: Vec<_> = list.iter().map(|i| i.id.0.as_str()).collect();
-        assert_eq!(ids, ["open-sev1-new", "open-sev1-old", "open-sev3", "resolved-sev1"]);
+        assert_eq!(
+            ids,
+            [
+                "open-sev1-new",
+                "open-sev1-old",
+                "open-sev3",
+                "resolved-sev1"
+            ]
+        );
     }
 }

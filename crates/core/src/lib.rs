@@ -7,6 +7,7 @@ pub mod incident;
 pub mod limits;
 pub mod log;
 pub mod protocol;
+pub mod utc;
 
 pub use event::{Event, EventBody, EventId, IncidentId, Severity, Status};
 pub use incident::{Entry, EntryWhat, Incident};

@@ -110,7 +110,8 @@ impl Log {
     pub fn fold_incident(&self, id: &IncidentId) -> Option<Incident> {
         let mut inc: Option<Incident> = None;
         for ev in self.events().filter(|e| &e.incident == id) {
-            inc.get_or_insert_with(|| Incident::new(id.clone())).apply(ev);
+            inc.get_or_insert_with(|| Incident::new(id.clone()))
+                .apply(ev);
         }
         inc
     }
@@ -130,9 +131,15 @@ mod tests {
                 summary: String::new(),
                 started_at: n as i64,
             },
-            1 => EventBody::StatusChanged { status: Status::ALL[n % 4] },
-            2 => EventBody::SeverityChanged { severity: Severity::ALL[(n / 4) % 4] },
-            _ => EventBody::NoteAdded { text: format!("note {n}") },
+            1 => EventBody::StatusChanged {
+                status: Status::ALL[n % 4],
+            },
+            2 => EventBody::SeverityChanged {
+                severity: Severity::ALL[(n / 4) % 4],
+            },
+            _ => EventBody::NoteAdded {
+                text: format!("note {n}"),
+            },
         };
         Event {
             id: EventId(format!("e{n:05}")),
@@ -147,7 +154,9 @@ mod tests {
 
     /// A confirmed log of `n` events over `incidents` incidents, seqs 1..=n.
     fn confirmed_log(n: usize, incidents: usize) -> Vec<Event> {
-        (0..n).map(|i| event(i, i % incidents.max(1), Some(i as u64 + 1))).collect()
+        (0..n)
+            .map(|i| event(i, i % incidents.max(1), Some(i as u64 + 1)))
+            .collect()
     }
 
     fn fold_of(events: impl IntoIterator<Item = Event>) -> BTreeMap<IncidentId, Incident> {

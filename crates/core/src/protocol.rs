@@ -37,9 +37,13 @@ pub struct EventsPage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamMessage {
-    Event { event: Event },
+    Event {
+        event: Event,
+    },
     /// Sent once, after the catch-up: everything up to `head` has been sent.
-    CaughtUp { head: u64 },
+    CaughtUp {
+        head: u64,
+    },
 }
 
 /// Every 4xx and 5xx answer carries this body.

@@ -1,0 +1,113 @@
+//! UTC timestamps as responders read and type them. Incidents cross time
+//! zones, so the console shows UTC; this avoids shipping zone tables.
+
+/// `2026-11-23 14:05 UTC` for a time in ms since the epoch.
+pub fn format(ms: i64) -> String {
+    let (y, mo, d, h, mi) = parts(ms);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
+}
+
+/// `14:05:09`, for timeline entries whose day is shown elsewhere.
+pub fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// The value of an `<input type="datetime-local">` (read as UTC).
+pub fn to_input(ms: i64) -> String {
+    let (y, mo, d, h, mi) = parts(ms);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}")
+}
+
+/// Parses `YYYY-MM-DDTHH:MM` (seconds allowed and ignored) as UTC.
+pub fn parse_input(s: &str) -> Option<i64> {
+    let (date, time) = s.trim().split_once('T')?;
+    let mut dp = date.split('-');
+    let y: i64 = dp.next()?.parse().ok()?;
+    let mo: u32 = dp.next()?.parse().ok()?;
+    let d: u32 = dp.next()?.parse().ok()?;
+    let mut tp = time.split(':');
+    let h: i64 = tp.next()?.parse().ok()?;
+    let mi: i64 = tp.next()?.parse().ok()?;
+    if dp.next().is_some() || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    if !(0..24).contains(&h) || !(0..60).contains(&mi) {
+        return None;
+    }
+    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60) * 1000)
+}
+
+fn parts(ms: i64) -> (i64, u32, u32, i64, i64) {
+    let secs = ms.div_euclid(1000);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    (y, mo, d, s / 3600, s / 60 % 60)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_a_known_instant() {
+        // 2025-11-18 11:20:00 UTC, the start of a well-known CDN outage.
+        assert_eq!(format(1_763_464_800_000), "2025-11-18 11:20 UTC");
+        assert_eq!(format_time(1_763_464_809_000), "11:20:09");
+    }
+
+    #[test]
+    fn input_values_round_trip() {
+        for ms in [0, 951_782_400_000, 1_763_464_800_000, 4_102_444_740_000] {
+            assert_eq!(parse_input(&to_input(ms)), Some(ms));
+        }
+        assert_eq!(to_input(951_782_400_000), "2000-02-29T00:00");
+    }
+
+    #[test]
+    fn impossible_dates_and_garbage_do_not_parse() {
+        for bad in [
+            "",
+            "2025-02-29T10:00",
+            "2025-13-01T10:00",
+            "2025-01-01T24:00",
+            "yesterday",
+            "2025-01-01",
+        ] {
+            assert_eq!(parse_input(bad), None, "{bad}");
+        }
+        assert!(parse_input("2025-01-01T10:00:30").is_some());
+    }
+}

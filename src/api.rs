@@ -1,0 +1,54 @@
+//! The coordination backend's HTTP API, one typed function per call.
+
+use serde::Serialize;
+use sitrep_core::protocol::{ApiError, PostEventsReply};
+use sitrep_core::{Event, EventId};
+
+/// Why a call did not succeed, sorted by what the caller should do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiFailure {
+    /// No answer (offline, refused, timed out): try again later.
+    Unreachable(String),
+    /// The backend answered but is unwell (5xx, 429, an answer that is not ours): try again later.
+    Degraded(String),
+    /// The backend refused the request itself: sending it again will not help.
+    Refused { error: String, id: Option<EventId> },
+}
+
+#[derive(Serialize)]
+struct Batch<'a> {
+    events: &'a [Event],
+}
+
+pub async fn post_events(events: &[Event]) -> Result<PostEventsReply, ApiFailure> {
+    let req = gloo_net::http::Request::post("/api/v1/events")
+        .json(&Batch { events })
+        .map_err(|e| ApiFailure::Refused {
+            error: e.to_string(),
+            id: None,
+        })?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let status = resp.status();
+    if resp.ok() {
+        return resp
+            .json::<PostEventsReply>()
+            .await
+            .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")));
+    }
+    let body: Option<ApiError> = resp.json().await.ok();
+    let error = body
+        .as_ref()
+        .map(|b| b.error.clone())
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    if status == 429 || status >= 500 || body.is_none() {
+        Err(ApiFailure::Degraded(error))
+    } else {
+        Err(ApiFailure::Refused {
+            error,
+            id: body.and_then(|b| b.id),
+        })
+    }
+}

@@ -1,0 +1,3 @@
+pub mod header;
+pub mod labels;
+pub mod timeline;

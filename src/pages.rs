@@ -1,0 +1,3 @@
+pub mod declare;
+pub mod incident_list;
+pub mod incident_room;

@@ -1,0 +1,88 @@
+//! Declaring an incident: title, severity, what is happening, when impact began.
+
+use crate::browser::{new_id, now_ms};
+use crate::replica::use_replica;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use sitrep_core::{utc, EventBody, IncidentId, Severity};
+
+#[component]
+pub fn Declare() -> impl IntoView {
+    let replica = use_replica();
+    let navigate = use_navigate();
+    let title = RwSignal::new(String::new());
+    let severity = RwSignal::new(Severity::Sev2);
+    let summary = RwSignal::new(String::new());
+    let started = RwSignal::new(utc::to_input(now_ms()));
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = title.get_untracked().trim().to_string();
+        if t.is_empty() {
+            problem.set(Some("Give the incident a title.".into()));
+            return;
+        }
+        let Some(started_at) = utc::parse_input(&started.get_untracked()) else {
+            problem.set(Some("Impact start must be a date and time (UTC).".into()));
+            return;
+        };
+        problem.set(None);
+        busy.set(true);
+        let id = IncidentId(new_id());
+        let body = EventBody::Declared {
+            title: t,
+            severity: severity.get_untracked(),
+            summary: summary.get_untracked().trim().to_string(),
+            started_at,
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            replica.record(id.clone(), body).await;
+            navigate(&format!("/incidents/{id}"), Default::default());
+        });
+    };
+
+    view! {
+        <section class="page narrow">
+            <h1>"Declare an incident"</h1>
+            <form class="stack" on:submit=submit>
+                <label>
+                    "Title"
+                    <input type="text" name="title" maxlength="200" required
+                        placeholder="Checkout fails for EU customers"
+                        prop:value=move || title.get()
+                        on:input:target=move |ev| title.set(ev.target().value())/>
+                </label>
+                <label>
+                    "Severity"
+                    <select name="severity"
+                        on:change:target=move |ev| {
+                            if let Some(s) = Severity::from_wire(&ev.target().value()) { severity.set(s) }
+                        }>
+                        {Severity::ALL.into_iter().map(|s| view! {
+                            <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Summary"
+                    <textarea name="summary" rows="3"
+                        placeholder="What customers see, what we know so far"
+                        prop:value=move || summary.get()
+                        on:input:target=move |ev| summary.set(ev.target().value())></textarea>
+                </label>
+                <label>
+                    "Impact started (UTC)"
+                    <input type="datetime-local" name="started"
+                        prop:value=move || started.get()
+                        on:input:target=move |ev| started.set(ev.target().value())/>
+                </label>
+                {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                <button type="submit" class="primary" disabled=move || busy.get()>"Declare incident"</button>
+            </form>
+        </section>
+    }
+}

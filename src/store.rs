@@ -1,0 +1,203 @@
+//! The browser's copy of the log in IndexedDB: every event this console made
+//! or received, with the order pending ones were made in and any refusal.
+//! Each transaction is one short burst of requests: awaiting anything else
+//! inside one lets IndexedDB auto-commit it under us.
+
+use sitrep_core::Event;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
+
+pub const DB_NAME: &str = "sitrep";
+const DB_VERSION: u32 = 1;
+const EVENTS: &str = "events";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub event: Event,
+    /// Where a pending event stands in the order this browser made them.
+    pub made: f64,
+    /// Why the backend refused the event, if it did. The event is kept.
+    pub error: Option<String>,
+}
+
+/// What `load` found: the records that parsed, and a line for each that did not.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub events: Vec<StoredEvent>,
+    pub skipped: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: IdbDatabase,
+}
+
+impl Store {
+    pub async fn open(name: &str) -> Result<Store, String> {
+        let factory = web_sys::window()
+            .ok_or("no window")?
+            .indexed_db()
+            .map_err(describe)?
+            .ok_or("this browser offers no IndexedDB")?;
+        let open = factory.open_with_u32(name, DB_VERSION).map_err(describe)?;
+        let upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
+            move |ev: web_sys::IdbVersionChangeEvent| {
+                let db: Option<IdbDatabase> = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+                    .and_then(|r| r.result().ok())
+                    .and_then(|r| r.dyn_into().ok());
+                if let Some(db) = db {
+                    if !db.object_store_names().contains(EVENTS) {
+                        let params = IdbObjectStoreParameters::new();
+                        params.set_key_path(&JsValue::from_str("id"));
+                        let _ = db.create_object_store_with_optional_parameters(EVENTS, &params);
+                    }
+                }
+            },
+        );
+        open.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        let result = request(open.clone().unchecked_into()).await;
+        open.set_onupgradeneeded(None);
+        drop(upgrade);
+        let db: IdbDatabase = result?
+            .dyn_into()
+            .map_err(|_| "open did not give a database")?;
+        Ok(Store { db })
+    }
+
+    /// Writes records in one transaction and resolves once it has committed.
+    pub async fn put(&self, records: &[StoredEvent]) -> Result<(), String> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .db
+            .transaction_with_str_and_mode(EVENTS, IdbTransactionMode::Readwrite)
+            .map_err(describe)?;
+        let done = completion(&tx);
+        let store = tx.object_store(EVENTS).map_err(describe)?;
+        for r in records {
+            store.put(&to_js(r)?).map_err(describe)?;
+        }
+        done.await
+    }
+
+    /// Reads every record. A record that does not parse is reported and
+    /// skipped; the rest still load.
+    pub async fn load(&self) -> Result<Loaded, String> {
+        let tx = self.db.transaction_with_str(EVENTS).map_err(describe)?;
+        let all = tx
+            .object_store(EVENTS)
+            .map_err(describe)?
+            .get_all()
+            .map_err(describe)?;
+        let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
+        let mut loaded = Loaded::default();
+        for value in array.iter() {
+            match from_js(&value) {
+                Ok(r) => loaded.events.push(r),
+                Err(e) => loaded.skipped.push(e),
+            }
+        }
+        Ok(loaded)
+    }
+
+    pub fn close(&self) {
+        self.db.close();
+    }
+}
+
+fn to_js(r: &StoredEvent) -> Result<JsValue, String> {
+    let obj = js_sys::Object::new();
+    let json = serde_json::to_string(&r.event).map_err(|e| e.to_string())?;
+    let set =
+        |k: &str, v: JsValue| js_sys::Reflect::set(&obj, &JsValue::from_str(k), &v).map(|_| ());
+    set("id", JsValue::from_str(&r.event.id.0)).map_err(describe)?;
+    set("made", JsValue::from_f64(r.made)).map_err(describe)?;
+    set("json", JsValue::from_str(&json)).map_err(describe)?;
+    if let Some(err) = &r.error {
+        set("error", JsValue::from_str(err)).map_err(describe)?;
+    }
+    Ok(obj.into())
+}
+
+fn from_js(value: &JsValue) -> Result<StoredEvent, String> {
+    let get =
+        |k: &str| js_sys::Reflect::get(value, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let id = get("id").as_string().unwrap_or_else(|| "(no id)".into());
+    let json = get("json")
+        .as_string()
+        .ok_or_else(|| format!("record {id}: no event text"))?;
+    let event: Event = serde_json::from_str(&json).map_err(|e| format!("record {id}: {e}"))?;
+    Ok(StoredEvent {
+        event,
+        made: get("made").as_f64().unwrap_or(0.0),
+        error: get("error").as_string(),
+    })
+}
+
+/// Resolves with a request's result once it succeeds.
+async fn request(req: IdbRequest) -> Result<JsValue, String> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = req.clone();
+        let on_success = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::NULL, &ok.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let failed = req.clone();
+        let on_error = Closure::once_into_js(move || {
+            let err = failed
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL);
+            let _ = reject.call1(&JsValue::NULL, &err);
+        });
+        req.set_onsuccess(Some(on_success.unchecked_ref()));
+        req.set_onerror(Some(on_error.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map_err(describe)
+}
+
+/// Resolves when the transaction commits; fails when it aborts (quota, etc.).
+fn completion(tx: &IdbTransaction) -> impl std::future::Future<Output = Result<(), String>> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let on_complete = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let failed = tx.clone();
+        let on_fail = Closure::once_into_js(move || {
+            let err = failed.error().map(JsValue::from).unwrap_or(JsValue::NULL);
+            let _ = reject.call1(&JsValue::NULL, &err);
+        });
+        tx.set_oncomplete(Some(on_complete.unchecked_ref()));
+        tx.set_onerror(Some(on_fail.unchecked_ref()));
+        tx.set_onabort(Some(on_fail.unchecked_ref()));
+    });
+    async move { JsFuture::from(promise).await.map(|_| ()).map_err(describe) }
+}
+
+/// A person-readable line for a DOM exception or any other JS error.
+pub fn describe(err: JsValue) -> String {
+    if let Some(ex) = err.dyn_ref::<web_sys::DomException>() {
+        if ex.name() == "QuotaExceededError" {
+            return "the browser's storage is full".into();
+        }
+        return format!("{}: {}", ex.name(), ex.message());
+    }
+    if err.is_null() || err.is_undefined() {
+        return "the transaction was aborted".into();
+    }
+    err.as_string()
+        .or_else(|| {
+            js_sys::JSON::stringify(&err)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
+        .unwrap_or_else(|| "unknown browser error".into())
+}
