@@ -1,0 +1,164 @@
+//! The HTTP API under `/api/v1`: append a batch, page through the log,
+//! health. Every refusal is an `ApiError` JSON body, never plain text.
+
+use crate::{stream, AppState};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use sitrep_core::limits::{self, MAX_BATCH, MAX_BODY_BYTES};
+use sitrep_core::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
+use sitrep_core::EventId;
+use tower_http::compression::CompressionLayer;
+
+pub const DEFAULT_PAGE: usize = 500;
+pub const MAX_PAGE: usize = 1000;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/events",
+            // Compressed because a first sync pulls the whole log in pages.
+            get(list_events).post(post_events).layer(CompressionLayer::new()),
+        )
+        .route("/api/v1/stream", get(stream::handler))
+        .route("/api/v1/health", get(health))
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+pub fn error(status: StatusCode, message: impl Into<String>, id: Option<EventId>) -> Response {
+    let body = ApiError {
+        error: message.into(),
+        id,
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such endpoint", None)
+}
+
+async fn method_not_allowed() -> Response {
+    error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    eprintln!("sitrep-server: {e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log", None)
+}
+
+/// Runs store work on the blocking pool: SQLite calls (and fsync) must not
+/// stall the async workers that drive every other connection.
+pub async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || f(&store)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(internal(e)),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json",
+            None,
+        );
+    }
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+            None,
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    // Our own limit rather than axum's DefaultBodyLimit, whose refusal is plain text.
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}"), None),
+    };
+    let batch: PostEvents = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string(), None),
+    };
+    if batch.events.len() > MAX_BATCH {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{} events in one batch; the limit is {MAX_BATCH}", batch.events.len()),
+            None,
+        );
+    }
+    // All or nothing: one bad event refuses the batch before anything is written.
+    for ev in &batch.events {
+        if let Err(why) = limits::check(ev) {
+            return error(StatusCode::UNPROCESSABLE_ENTITY, why, Some(ev.id.clone()));
+        }
+    }
+    if batch.events.is_empty() {
+        return Json(PostEventsReply { acks: Vec::new() }).into_response();
+    }
+    let live = state.live.clone();
+    let acks = blocking(&state, move |store| {
+        store.append(batch.events, |stored| stream::publish(&live, stored))
+    })
+    .await;
+    match acks {
+        Ok(acks) => Json(PostEventsReply { acks }).into_response(),
+        Err(resp) => resp,
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+}
+
+async fn list_events(State(state): State<AppState>, query: Result<Query<ListQuery>, QueryRejection>) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    match blocking(&state, move |store| store.page(q.after, limit)).await {
+        Ok(page) => Json(EventsPage {
+            events: page.events,
+            head: page.head,
+        })
+        .into_response(),
+        Err(resp) => resp,
+    }
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match blocking(&state, |store| store.head()).await {
+        Ok(head) => Json(serde_json::json!({ "ok": true, "head": head })).into_response(),
+        Err(resp) => resp,
+    }
+}

@@ -1,0 +1,133 @@
+//! Serves the built console from the static dir, with the SPA fallback to
+//! index.html and cache headers that suit trunk's hashed file names.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use sitrep_core::protocol::ApiError;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+use tower_http::compression::CompressionLayer;
+
+const NO_CACHE: &str = "no-cache";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+pub fn router(static_dir: PathBuf) -> Router {
+    let dir = Arc::new(static_dir);
+    Router::new()
+        .fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+            let dir = dir.clone();
+            async move { serve(&dir, method, uri, headers).await }
+        })
+        .layer(CompressionLayer::new())
+}
+
+async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        let mut resp = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(ApiError { error: "method not allowed".into(), id: None }),
+        )
+            .into_response();
+        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return resp;
+    }
+    if let Some(rel) = safe_relative(uri.path()) {
+        let path = dir.join(&rel);
+        if let Some(resp) = file(&path, &headers).await {
+            return resp;
+        }
+        // A missing asset (a stale hashed .wasm, say) must not get HTML back:
+        // the browser would report a baffling parse error instead of a 404.
+        if rel.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('.')) {
+            return (StatusCode::NOT_FOUND, "not found").into_response();
+        }
+    }
+    // Anything else is a route inside the app (/incidents/abc): the app decides.
+    match file(&dir.join("index.html"), &headers).await {
+        Some(resp) => resp,
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(ApiError {
+                error: format!("the console is not built: no index.html in {}", dir.display()),
+                id: None,
+            }),
+        )
+            .into_response(),
+    }
+}
+
+/// The request path as a path under the static dir, or None for the root and
+/// for anything that could climb out of it.
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let mut rel = PathBuf::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        if seg == "." || seg == ".." || seg.contains('\\') || seg.contains('%') || seg.starts_with('.') {
+            return None;
+        }
+        rel.push(seg);
+    }
+    (!rel.as_os_str().is_empty()).then_some(rel)
+}
+
+async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
+    let meta = tokio::fs::metadata(path).await.ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let name = path.file_name()?.to_str()?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let etag = format!("\"{:x}-{:x}\"", meta.len(), mtime);
+    let cache = if name == "index.html" || name == "sw.js" || name.ends_with(".webmanifest") {
+        NO_CACHE
+    } else {
+        IMMUTABLE
+    };
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut resp = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = tokio::fs::read(path).await.ok()?;
+        let mut r = Response::new(Body::from(bytes));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
+        r
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Some(resp)
+}
+
+fn content_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    match ext.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        _ => "application/octet-stream",
+    }
+}

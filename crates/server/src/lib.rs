@@ -1,0 +1,89 @@
+//! sitrep-server as a library: builds the HTTP router from a `Config`, so
+//! the binary and in-process tests run the very same app.
+
+pub mod api;
+pub mod console;
+pub mod store;
+pub mod stream;
+
+use axum::Router;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+pub struct Config {
+    /// Holds `sitrep.sqlite3`; created if missing.
+    pub data_dir: PathBuf,
+    /// The built console (trunk's `dist/`).
+    pub static_dir: PathBuf,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub live: broadcast::Sender<stream::Committed>,
+    /// Flips to true when the server is stopping, so websockets can say goodbye.
+    pub stopping: watch::Receiver<bool>,
+}
+
+pub struct Server {
+    router: Router,
+    stop: watch::Sender<bool>,
+}
+
+/// A subscriber that falls this far behind is resynced from SQLite rather
+/// than holding everyone else back.
+const LIVE_CAPACITY: usize = 4096;
+
+impl Server {
+    pub fn new(config: &Config) -> Result<Server, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
+        let store = Store::open(&config.data_dir.join("sitrep.sqlite3")).map_err(StartError::Store)?;
+        let (live, _) = broadcast::channel(LIVE_CAPACITY);
+        let (stop, stopping) = watch::channel(false);
+        let state = AppState {
+            store: Arc::new(store),
+            live,
+            stopping,
+        };
+        let router = api::router(state).fallback_service(console::router(config.static_dir.clone()));
+        Ok(Server { router, stop })
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Serves until `signal` resolves, then stops taking connections, closes
+    /// the websockets and waits for requests in flight.
+    pub async fn serve(self, listener: TcpListener, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let stop = self.stop;
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                let _ = stop.send(true);
+            })
+            .await
+    }
+}
+
+#[derive(Debug)]
+pub enum StartError {
+    DataDir(std::io::Error),
+    Store(StoreError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::DataDir(e) => write!(f, "cannot create the data directory: {e}"),
+            StartError::Store(e) => write!(f, "cannot open the event log: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}

@@ -1,0 +1,184 @@
+//! The event log on SQLite: one append-only table whose rowid is the seq.
+//! Every method blocks; async code calls them through `spawn_blocking`.
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use sitrep_core::protocol::Ack;
+use sitrep_core::Event;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// WAL lets readers run beside the one writer, so catch-ups and page reads
+/// never wait for an append; a few readers are enough to spread the load.
+const READERS: usize = 4;
+
+pub struct Store {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Sqlite(rusqlite::Error),
+    /// A stored row no longer parses as an event (written by another version).
+    Corrupt { seq: u64, error: serde_json::Error },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            StoreError::Corrupt { seq, error } => write!(f, "stored event {seq} does not parse: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+pub struct Page {
+    pub events: Vec<Event>,
+    pub head: u64,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let writer = Connection::open(path)?;
+        writer.busy_timeout(Duration::from_secs(5))?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        // An ack tells the client it may drop the event from its outbox, so a
+        // commit must survive a power cut, not just a crash of this process.
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.execute_batch(
+            "CREATE TABLE IF NOT EXISTS events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                incident TEXT NOT NULL,
+                event TEXT NOT NULL,
+                received_at INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS events_incident ON events (incident, seq);",
+        )?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(Duration::from_secs(5))?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Stores the batch in one transaction and acks every event in the order
+    /// given. An id already stored (earlier or in this batch) keeps its first
+    /// seq and received_at. `committed` sees the newly stored events, in seq
+    /// order, while the write lock is still held: publishing there keeps the
+    /// live feed in seq order even when batches race.
+    pub fn append(
+        &self,
+        events: Vec<Event>,
+        committed: impl FnOnce(&[Event]),
+    ) -> Result<Vec<Ack>, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now_ms();
+        let tx = conn.transaction()?;
+        let mut acks = Vec::with_capacity(events.len());
+        let mut stored = Vec::new();
+        {
+            let mut find = tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO events (id, incident, event, received_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for mut ev in events {
+                let existing = find
+                    .query_row([&*ev.id.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                    .optional()?;
+                let (seq, received_at) = match existing {
+                    Some(found) => found,
+                    None => {
+                        // The client's own seq/received_at mean nothing here.
+                        ev.seq = None;
+                        ev.received_at = None;
+                        let json = serde_json::to_string(&ev).expect("an event always serializes");
+                        insert.execute(params![&*ev.id.0, &*ev.incident.0, json, now])?;
+                        let seq = tx.last_insert_rowid();
+                        ev.seq = Some(seq as u64);
+                        ev.received_at = Some(now);
+                        stored.push(ev.clone());
+                        (seq, now)
+                    }
+                };
+                acks.push(Ack {
+                    id: ev.id,
+                    seq: seq as u64,
+                    received_at,
+                });
+            }
+        }
+        tx.commit()?;
+        if !stored.is_empty() {
+            committed(&stored);
+        }
+        Ok(acks)
+    }
+
+    /// Events with seq > `after`, ascending, at most `limit`, and the head,
+    /// read in one snapshot so the head is never behind the page.
+    pub fn page(&self, after: u64, limit: usize) -> Result<Page, StoreError> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let mut conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        let head = head(&tx)?;
+        let mut events = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, event, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let after = i64::try_from(after).unwrap_or(i64::MAX);
+            let mut rows = stmt.query(params![after, limit as i64])?;
+            while let Some(row) = rows.next()? {
+                let seq = row.get::<_, i64>(0)? as u64;
+                let json: String = row.get(1)?;
+                let mut ev: Event = serde_json::from_str(&json)
+                    .map_err(|error| StoreError::Corrupt { seq, error })?;
+                ev.seq = Some(seq);
+                ev.received_at = Some(row.get(2)?);
+                events.push(ev);
+            }
+        }
+        tx.commit()?;
+        Ok(Page { events, head })
+    }
+
+    pub fn head(&self) -> Result<u64, StoreError> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+        Ok(head(&conn)?)
+    }
+}
+
+fn head(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))
+        .map(|h| h as u64)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,78 @@
+//! Serving the built console: files as they are, app routes fall back to
+//! index.html, with cache headers that suit hashed file names.
+
+mod common;
+
+use common::*;
+
+fn static_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let s = dir.path().join("dist");
+    std::fs::create_dir_all(&s).unwrap();
+    std::fs::write(s.join("index.html"), "<!doctype html><title>Sitrep</title>").unwrap();
+    std::fs::write(s.join("a.js"), "console.log('a')").unwrap();
+    std::fs::write(s.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    s
+}
+
+async fn get(s: &Running, path: &str) -> reqwest::Response {
+    client().get(s.url(path)).send().await.unwrap()
+}
+
+fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn an_app_route_falls_back_to_index_html_without_caching() {
+    let dir = temp_dir();
+    let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
+    let r = get(&s, "/incidents/x").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(header(&r, "cache-control"), "no-cache");
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    assert_eq!(r.text().await.unwrap(), "<!doctype html><title>Sitrep</title>");
+    let root = get(&s, "/").await;
+    assert_eq!(header(&root, "cache-control"), "no-cache");
+}
+
+#[tokio::test]
+async fn a_file_is_served_as_it_is_and_cached_for_good() {
+    let dir = temp_dir();
+    let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
+    let r = get(&s, "/a.js").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(header(&r, "cache-control"), "public, max-age=31536000, immutable");
+    assert!(header(&r, "content-type").starts_with("text/javascript"));
+    assert_eq!(r.text().await.unwrap(), "console.log('a')");
+    let w = get(&s, "/app_bg.wasm").await;
+    assert_eq!(header(&w, "content-type"), "application/wasm");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_are_404_json_not_the_app() {
+    let dir = temp_dir();
+    let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
+    let r = get(&s, "/api/v1/nope").await;
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(header(&r, "content-type").starts_with("application/json"));
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn a_missing_asset_is_a_404_not_html_and_paths_cannot_climb_out() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
+    let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
+    assert_eq!(get(&s, "/app-0123abcd_bg.wasm").await.status().as_u16(), 404);
+    let r = get(&s, "/%2e%2e/secret.txt").await;
+    assert_ne!(r.text().await.unwrap(), "no");
+}
+
+#[tokio::test]
+async fn without_a_built_console_the_api_still_works() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let (status, _) = get_json(&s, "/api/v1/health").await;
+    assert_eq!(status, 200);
+}
