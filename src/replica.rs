@@ -140,9 +140,9 @@ impl Replica {
         let made = (now_ms() as f64).max(self.last_made.get_value() + 1.0);
         self.last_made.set_value(made);
         let event = Event {
-            id: EventId(new_id()),
+            id: EventId(new_id().into()),
             incident,
-            author: self.author_name(),
+            author: self.author_name().into(),
             at: now_ms(),
             body,
             seq: None,

@@ -62,6 +62,6 @@ fn describe(what: &EntryWhat) -> (&'static str, String) {
             "severity",
             format!("Severity {} → {}", from.label(), to.label()),
         ),
-        EntryWhat::Note { text } => ("note", text.clone()),
+        EntryWhat::Note { text } => ("note", text.to_string()),
     }
 }

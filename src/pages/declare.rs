@@ -31,7 +31,7 @@ pub fn Declare() -> impl IntoView {
         };
         problem.set(None);
         busy.set(true);
-        let id = IncidentId(new_id());
+        let id = IncidentId(new_id().into());
         let body = EventBody::Declared {
             title: t,
             severity: severity.get_untracked(),

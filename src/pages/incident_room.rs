@@ -14,7 +14,7 @@ use sitrep_core::{utc, EventBody, Incident, IncidentId, Severity, Status};
 pub fn IncidentRoom() -> impl IntoView {
     let replica = use_replica();
     let params = use_params_map();
-    let id = Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default())));
+    let id = Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
     let incident = Memo::new(move |_| {
         let id = id.get();
         replica
@@ -96,7 +96,7 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                 </select>
             </label>
         </div>
-        <NoteForm on_note=move |text| record(EventBody::NoteAdded { text })/>
+        <NoteForm on_note=move |text: String| record(EventBody::NoteAdded { text: text.into() })/>
         <h2>"Timeline"</h2>
         <Timeline entries/>
     }

@@ -3,16 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
+
+// Ids, authors and note texts are `Arc<str>`: the fold copies them into
+// every timeline entry, and a shared string makes that copy free.
 
 /// Globally unique, made by the client (a UUIDv7, see `event_id`), so a
 /// retried send can be recognised and applied once.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct EventId(pub String);
+pub struct EventId(pub Arc<str>);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct IncidentId(pub String);
+pub struct IncidentId(pub Arc<str>);
 
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -30,7 +34,7 @@ impl fmt::Display for IncidentId {
 pub struct Event {
     pub id: EventId,
     pub incident: IncidentId,
-    pub author: String,
+    pub author: Arc<str>,
     /// The client's wall clock when the event was made, ms since the epoch (UTC).
     pub at: i64,
     pub body: EventBody,
@@ -69,7 +73,7 @@ pub enum EventBody {
         severity: Severity,
     },
     NoteAdded {
-        text: String,
+        text: Arc<str>,
     },
 }
 

@@ -3,6 +3,7 @@
 
 use crate::event::{Event, EventBody, EventId, IncidentId, Severity, Status};
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incident {
@@ -18,7 +19,7 @@ pub struct Incident {
     pub started_at: i64,
     /// When someone declared the incident (the declared event's client time).
     pub declared_at: i64,
-    pub declared_by: String,
+    pub declared_by: Arc<str>,
     pub resolved_at: Option<i64>,
     /// The client time of the last event folded in.
     pub updated_at: i64,
@@ -30,7 +31,7 @@ pub struct Incident {
 pub struct Entry {
     pub event: EventId,
     pub at: i64,
-    pub author: String,
+    pub author: Arc<str>,
     pub seq: Option<u64>,
     pub what: EntryWhat,
 }
@@ -40,7 +41,7 @@ pub enum EntryWhat {
     Declared { title: String, severity: Severity },
     Status { from: Status, to: Status },
     Severity { from: Severity, to: Severity },
-    Note { text: String },
+    Note { text: Arc<str> },
 }
 
 impl Incident {
@@ -54,7 +55,7 @@ impl Incident {
             status: Status::Investigating,
             started_at: 0,
             declared_at: 0,
-            declared_by: String::new(),
+            declared_by: Arc::from(""),
             resolved_at: None,
             updated_at: 0,
             timeline: Vec::new(),
@@ -221,7 +222,7 @@ mod tests {
             .timeline
             .iter()
             .filter_map(|e| match &e.what {
-                EntryWhat::Note { text } => Some(text.as_str()),
+                EntryWhat::Note { text } => Some(text.as_ref()),
                 _ => None,
             })
             .collect();
@@ -244,7 +245,7 @@ mod tests {
             mk("open-sev1-new", Severity::Sev1, Status::Identified, 2),
         ];
         list.sort_by(list_order);
-        let ids: Vec<_> = list.iter().map(|i| i.id.0.as_str()).collect();
+        let ids: Vec<_> = list.iter().map(|i| i.id.0.as_ref()).collect();
         assert_eq!(
             ids,
             [

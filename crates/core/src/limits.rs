@@ -60,7 +60,7 @@ mod tests {
             incident: IncidentId("i".into()),
             author: "ana".into(),
             at: 0,
-            body: EventBody::NoteAdded { text },
+            body: EventBody::NoteAdded { text: text.into() },
             seq: None,
             received_at: None,
         }

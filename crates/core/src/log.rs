@@ -138,12 +138,12 @@ mod tests {
                 severity: Severity::ALL[(n / 4) % 4],
             },
             _ => EventBody::NoteAdded {
-                text: format!("note {n}"),
+                text: format!("note {n}").into(),
             },
         };
         Event {
-            id: EventId(format!("e{n:05}")),
-            incident: IncidentId(format!("i{incident}")),
+            id: EventId(format!("e{n:05}").into()),
+            incident: IncidentId(format!("i{incident}").into()),
             author: "ana".into(),
             at: 1_000 + n as i64,
             body,
@@ -258,11 +258,11 @@ mod tests {
                 }
             }
             let inc = log.fold_incident(&IncidentId("i0".into())).unwrap();
-            let order: Vec<&str> = inc.timeline.iter().map(|e| e.event.0.as_str()).collect();
+            let order: Vec<&str> = inc.timeline.iter().map(|e| e.event.0.as_ref()).collect();
             let expected: Vec<String> = confirmed_events
                 .iter()
                 .chain(pending_events.iter())
-                .map(|e| e.id.0.clone())
+                .map(|e| e.id.0.to_string())
                 .collect();
             prop_assert_eq!(order, expected.iter().map(String::as_str).collect::<Vec<_>>());
             prop_assert!(inc.timeline[..confirmed].iter().all(|e| e.seq.is_some()));

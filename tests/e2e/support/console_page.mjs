@@ -1,0 +1,55 @@
+// A page object for the console: every control is found by its role and
+// accessible name, as a screen reader would find it.
+const WAIT = 10_000;
+
+export class ConsolePage {
+  constructor(page, baseURL) {
+    this.page = page;
+    this.baseURL = baseURL;
+  }
+
+  async open(path = '/') {
+    await this.page.goto(this.baseURL + path);
+    await this.page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: WAIT });
+  }
+
+  async declare({ title, severity = 'SEV2', summary = '' }) {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Declare incident' }).click();
+    await this.page.getByLabel('Title').fill(title);
+    await this.page.getByLabel('Severity').selectOption({ label: severity });
+    await this.page.getByLabel('Summary').fill(summary);
+    await this.page.getByRole('button', { name: 'Declare incident' }).click();
+    await this.page.waitForURL(/\/incidents\//, { timeout: WAIT });
+    await this.page.getByRole('heading', { name: title }).waitFor({ timeout: WAIT });
+  }
+
+  async addNote(text) {
+    await this.page.getByLabel('Note').fill(text);
+    await this.page.getByRole('button', { name: 'Add note' }).click();
+  }
+
+  async setStatus(label) {
+    await this.page.getByLabel('Status').selectOption({ label });
+  }
+
+  async setSeverity(label) {
+    await this.page.getByLabel('Severity').selectOption({ label });
+  }
+
+  incidentLink(title) {
+    return this.page.getByRole('table', { name: 'Incidents' }).getByRole('link', { name: title });
+  }
+
+  entry(text) {
+    return this.page.getByRole('list', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: text });
+  }
+
+  /** Waits until the entry with this text shows the given delivery mark. */
+  async waitForEntry(text, mark = 'delivered') {
+    await this.entry(text).getByText(mark, { exact: mark === 'delivered' }).waitFor({ timeout: WAIT });
+  }
+
+  pendingCount() {
+    return this.page.getByTestId('pending-count');
+  }
+}

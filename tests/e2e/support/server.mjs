@@ -1,0 +1,72 @@
+// Starts and stops a real sitrep-server process for a test, on a free
+// loopback port with its own data directory.
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../../..');
+const BIN = process.env.SITREP_SERVER ?? join(root, 'target/debug/sitrep-server');
+const DIST = process.env.SITREP_DIST ?? join(root, 'dist');
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function startServer({ dataDir, port } = {}) {
+  dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
+  port ??= await freePort();
+  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', DIST], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`sitrep-server did not start:\n${stderr}`)), 15_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Sitrep is running at')) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`sitrep-server exited with ${code}:\n${stderr}`));
+    });
+  });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    /** Stops the server and waits for it to exit. */
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Every event the server holds, through its own paging API. */
+export async function allEvents(server) {
+  const events = [];
+  let after = 0;
+  for (;;) {
+    const res = await fetch(`${server.url}/api/v1/events?after=${after}&limit=1000`);
+    if (!res.ok) throw new Error(`GET events answered ${res.status}`);
+    const page = await res.json();
+    events.push(...page.events);
+    if (page.events.length === 0) return events;
+    after = page.events[page.events.length - 1].seq;
+  }
+}

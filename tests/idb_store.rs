@@ -1,0 +1,78 @@
+//! The IndexedDB store, in a real browser: what is written is there after
+//! the database is closed and opened again.
+#![cfg(target_arch = "wasm32")]
+
+use sitrep::browser::new_id;
+use sitrep::store::{Store, StoredEvent};
+use sitrep_core::{Event, EventBody, EventId, IncidentId, Severity};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn record(id: &str, seq: Option<u64>, made: f64, error: Option<&str>) -> StoredEvent {
+    StoredEvent {
+        event: Event {
+            id: EventId(id.into()),
+            incident: IncidentId("incident-1".into()),
+            author: "ana".into(),
+            at: 1_700_000_000_000,
+            body: if id == "a" {
+                EventBody::Declared {
+                    title: "Checkout <b>down</b>".into(),
+                    severity: Severity::Sev1,
+                    summary: "EU only".into(),
+                    started_at: 1_699_999_000_000,
+                }
+            } else {
+                EventBody::NoteAdded { text: format!("note {id}").into() }
+            },
+            seq,
+            received_at: seq.map(|_| 1_700_000_000_500),
+        },
+        made,
+        error: error.map(String::from),
+    }
+}
+
+async fn fresh_store() -> (String, Store) {
+    let name = format!("sitrep-test-{}", new_id());
+    let store = Store::open(&name).await.expect("open");
+    (name, store)
+}
+
+#[wasm_bindgen_test]
+async fn events_written_are_read_back_after_the_database_is_reopened() {
+    let (name, store) = fresh_store().await;
+    let written = vec![
+        record("a", Some(7), 0.0, None),
+        record("b", None, 2.0, None),
+        record("c", None, 3.0, Some("note is too long")),
+    ];
+    store.put(&written).await.expect("put");
+    store.close();
+
+    let reopened = Store::open(&name).await.expect("reopen");
+    let mut loaded = reopened.load().await.expect("load");
+    loaded.events.sort_by(|x, y| x.event.id.cmp(&y.event.id));
+    assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+    assert_eq!(loaded.events, written);
+}
+
+#[wasm_bindgen_test]
+async fn writing_an_event_again_replaces_the_earlier_copy() {
+    let (name, store) = fresh_store().await;
+    store.put(&[record("b", None, 2.0, None)]).await.expect("put pending");
+    store.put(&[record("b", Some(9), 0.0, None)]).await.expect("put confirmed");
+    store.close();
+
+    let loaded = Store::open(&name).await.expect("reopen").load().await.expect("load");
+    assert_eq!(loaded.events.len(), 1);
+    assert_eq!(loaded.events[0].event.seq, Some(9));
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_database_loads_as_empty() {
+    let (_, store) = fresh_store().await;
+    let loaded = store.load().await.expect("load");
+    assert!(loaded.events.is_empty() && loaded.skipped.is_empty());
+}
