@@ -27,7 +27,7 @@ pub fn Header() -> impl IntoView {
                 <A href="/">"Incidents"</A>
                 <A href="/new">"Declare incident"</A>
             </nav>
-            <div class="status" role="status" aria-label="Sync status">
+            <div class="status" role="status" aria-label="Delivery">
                 <span class=connection_class data-testid="connection">{connection}</span>
                 <span class="pending" data-testid="pending-count">
                     {move || match pending.get() {
@@ -40,16 +40,17 @@ pub fn Header() -> impl IntoView {
                     <span class="synced">"Last synced " {utc::format_time(t)} " UTC"</span>
                 })}
             </div>
-            <label class="author">
-                "Your name"
+            <div class="author">
+                <label for="author-name">"Your name"</label>
                 <input
+                    id="author-name"
                     type="text"
                     maxlength="100"
                     placeholder="responder"
                     prop:value=move || replica.author.get()
                     on:change:target=move |ev| replica.set_author(ev.target().value())
                 />
-            </label>
+            </div>
         </header>
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>

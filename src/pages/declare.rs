@@ -49,16 +49,16 @@ pub fn Declare() -> impl IntoView {
         <section class="page narrow">
             <h1>"Declare an incident"</h1>
             <form class="stack" on:submit=submit>
-                <label>
-                    "Title"
-                    <input type="text" name="title" maxlength="200" required
+                <div class="field">
+                    <label for="declare-title">"Title"</label>
+                    <input id="declare-title" type="text" name="title" maxlength="200" required
                         placeholder="Checkout fails for EU customers"
                         prop:value=move || title.get()
                         on:input:target=move |ev| title.set(ev.target().value())/>
-                </label>
-                <label>
-                    "Severity"
-                    <select name="severity"
+                </div>
+                <div class="field">
+                    <label for="declare-severity">"Severity"</label>
+                    <select id="declare-severity" name="severity"
                         on:change:target=move |ev| {
                             if let Some(s) = Severity::from_wire(&ev.target().value()) { severity.set(s) }
                         }>
@@ -66,20 +66,20 @@ pub fn Declare() -> impl IntoView {
                             <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
                         }).collect_view()}
                     </select>
-                </label>
-                <label>
-                    "Summary"
-                    <textarea name="summary" rows="3"
+                </div>
+                <div class="field">
+                    <label for="declare-summary">"Summary"</label>
+                    <textarea id="declare-summary" name="summary" rows="3"
                         placeholder="What customers see, what we know so far"
                         prop:value=move || summary.get()
                         on:input:target=move |ev| summary.set(ev.target().value())></textarea>
-                </label>
-                <label>
-                    "Impact started (UTC)"
-                    <input type="datetime-local" name="started"
+                </div>
+                <div class="field">
+                    <label for="declare-started">"Impact started (UTC)"</label>
+                    <input id="declare-started" type="datetime-local" name="started"
                         prop:value=move || started.get()
                         on:input:target=move |ev| started.set(ev.target().value())/>
-                </label>
+                </div>
                 {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>"Declare incident"</button>
             </form>

@@ -67,9 +67,9 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
         </div>
         <div class="controls">
-            <label>
-                "Status"
-                <select on:change:target=move |ev| {
+            <div class="field">
+                <label for="room-status">"Status"</label>
+                <select id="room-status" on:change:target=move |ev| {
                     if let Some(status) = Status::from_wire(&ev.target().value()) {
                         if status != incident.with_untracked(|i| i.status) {
                             record(EventBody::StatusChanged { status });
@@ -80,10 +80,10 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                         <option value=s.wire() selected=move || incident.with(|i| i.status) == s>{s.label()}</option>
                     }).collect_view()}
                 </select>
-            </label>
-            <label>
-                "Severity"
-                <select on:change:target=move |ev| {
+            </div>
+            <div class="field">
+                <label for="room-severity">"Severity"</label>
+                <select id="room-severity" on:change:target=move |ev| {
                     if let Some(severity) = Severity::from_wire(&ev.target().value()) {
                         if severity != incident.with_untracked(|i| i.severity) {
                             record(EventBody::SeverityChanged { severity });
@@ -94,7 +94,7 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                         <option value=s.wire() selected=move || incident.with(|i| i.severity) == s>{s.label()}</option>
                     }).collect_view()}
                 </select>
-            </label>
+            </div>
         </div>
         <NoteForm on_note=move |text: String| record(EventBody::NoteAdded { text: text.into() })/>
         <h2>"Timeline"</h2>
@@ -119,12 +119,12 @@ fn NoteForm(#[prop(into)] on_note: Callback<String>) -> impl IntoView {
     };
     view! {
         <form class="note-form" on:submit=submit>
-            <label>
-                "Note"
-                <textarea name="note" rows="3" placeholder="What you saw, did or decided"
+            <div class="field">
+                <label for="room-note">"Note"</label>
+                <textarea id="room-note" name="note" rows="3" placeholder="What you saw, did or decided"
                     prop:value=move || text.get()
                     on:input:target=move |ev| text.set(ev.target().value())></textarea>
-            </label>
+            </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
             <button type="submit">"Add note"</button>
         </form>

@@ -1,12 +1,14 @@
 //! sitrep-core: the incident log and every decision that needs neither a
 //! browser nor a socket. The console and the server both depend on it.
 
+pub mod backoff;
 pub mod event;
 pub mod event_id;
 pub mod incident;
 pub mod limits;
 pub mod log;
 pub mod protocol;
+pub mod sync;
 pub mod utc;
 
 pub use event::{Event, EventBody, EventId, IncidentId, Severity, Status};

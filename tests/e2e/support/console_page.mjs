@@ -15,25 +15,25 @@ export class ConsolePage {
 
   async declare({ title, severity = 'SEV2', summary = '' }) {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Declare incident' }).click();
-    await this.page.getByLabel('Title').fill(title);
-    await this.page.getByLabel('Severity').selectOption({ label: severity });
-    await this.page.getByLabel('Summary').fill(summary);
+    await this.page.getByLabel('Title', { exact: true }).fill(title);
+    await this.page.getByLabel('Severity', { exact: true }).selectOption({ label: severity });
+    await this.page.getByLabel('Summary', { exact: true }).fill(summary);
     await this.page.getByRole('button', { name: 'Declare incident' }).click();
     await this.page.waitForURL(/\/incidents\//, { timeout: WAIT });
     await this.page.getByRole('heading', { name: title }).waitFor({ timeout: WAIT });
   }
 
   async addNote(text) {
-    await this.page.getByLabel('Note').fill(text);
+    await this.page.getByLabel('Note', { exact: true }).fill(text);
     await this.page.getByRole('button', { name: 'Add note' }).click();
   }
 
   async setStatus(label) {
-    await this.page.getByLabel('Status').selectOption({ label });
+    await this.page.getByLabel('Status', { exact: true }).selectOption({ label });
   }
 
   async setSeverity(label) {
-    await this.page.getByLabel('Severity').selectOption({ label });
+    await this.page.getByLabel('Severity', { exact: true }).selectOption({ label });
   }
 
   incidentLink(title) {

@@ -1,0 +1,916 @@
+//! The sync engine: a state machine, free of I/O, that delivers a replica's
+//! pending events to the backend once each, in the order made, and keeps the
+//! replica current from the backend's stream. The host performs its commands.
+//!
+//! Driving it (the browser glue, or the simulator in `tests/sync_sim.rs`):
+//!
+//! - Build it from what the local store holds (`SyncEngine::new(saved, seed)`).
+//! - Write each event made to the store, then hand it to `make`.
+//! - Report the network as it answers: `connected` / `on_stream` /
+//!   `disconnected` for the stream, `on_ack` / `on_send_failed` for a POST,
+//!   `network` for the browser's online and offline events.
+//! - After every input and when the wake time returned by `drive` comes, call
+//!   `drive`: it performs the due commands through a `Transport`.
+
+use crate::backoff::{Backoff, SplitMix};
+use crate::event::{Event, EventId};
+use crate::limits::MAX_BATCH;
+use crate::log::{Inserted, Log};
+use crate::protocol::{Ack, StreamMessage};
+use std::collections::BTreeMap;
+
+/// Names one POST, so a late answer to an earlier one is not taken for it.
+pub type RequestId = u64;
+/// Names one stream connection, so messages from a replaced one are ignored.
+pub type StreamId = u64;
+
+/// What the engine asks the host to do, in the order returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Write to the local store, in one transaction.
+    Persist(Write),
+    /// `POST /api/v1/events` with these events; answer with `on_ack` or
+    /// `on_send_failed` under `request`.
+    Send {
+        request: RequestId,
+        events: Vec<Event>,
+    },
+    /// Open `/api/v1/stream?after=AFTER`; answer with `connected`,
+    /// `on_stream` and `disconnected` under `stream`.
+    OpenStream { stream: StreamId, after: u64 },
+}
+
+/// A change to the local store. The cursor travels with the events it
+/// covers, so a crash can never leave it ahead of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Write {
+    /// Store each, replacing any copy with the same id: events received from
+    /// the backend, and pending events now acknowledged (with their seq).
+    pub events: Vec<Event>,
+    /// Events the backend refused, with its reason.
+    pub refused: Vec<(EventId, String)>,
+    /// The new stream cursor.
+    pub cursor: Option<u64>,
+}
+
+impl Write {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.refused.is_empty() && self.cursor.is_none()
+    }
+}
+
+/// What the local store holds: the sum of every event made and every
+/// `Write`. An empty one starts a fresh replica.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Saved {
+    /// Confirmed events in any order; pending ones in the order made.
+    pub events: Vec<Event>,
+    pub refused: Vec<(EventId, String)>,
+    pub cursor: u64,
+}
+
+/// Why a POST brought no acks. The host maps HTTP outcomes onto these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendFailure {
+    /// No answer at all: no network, no DNS, connection refused.
+    Unreachable,
+    /// An answer from a backend that is unwell: 5xx, 429, a timeout, a body
+    /// that is not ours. Worth retrying later.
+    Degraded,
+    /// A 4xx: this request will never succeed as it is.
+    Refused { id: Option<EventId>, error: String },
+}
+
+/// How the connection stands, for the console's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// An attempt is under way.
+    Connecting,
+    /// The stream is open and the last POST went through.
+    Online,
+    /// The backend answers, badly (5xx, timeouts). `None`: retrying now.
+    Degraded { next_attempt_at: Option<u64> },
+    /// The backend could not be reached; trying again at this time.
+    Reconnecting { next_attempt_at: u64 },
+    /// The host says there is no network; nothing is tried until it returns.
+    Offline,
+}
+
+/// The backend's log ends before our cursor: it is not the log this replica
+/// synced with (reset, restored from backup, a different server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackendBehind {
+    pub head: u64,
+    pub cursor: u64,
+}
+
+#[derive(Clone, Debug)]
+enum StreamState {
+    Closed { retry_at: u64 },
+    Opening(StreamId),
+    Open { id: StreamId, caught_up: bool },
+}
+
+#[derive(Clone, Debug)]
+enum SendState {
+    Idle { retry_at: u64 },
+    /// Only one batch is ever in flight, so the order made is the order stored.
+    InFlight { request: RequestId, events: Vec<Event> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trouble {
+    Unreachable,
+    Degraded,
+}
+
+#[derive(Clone, Debug)]
+pub struct SyncEngine {
+    log: Log,
+    refused: BTreeMap<EventId, String>,
+    /// The highest seq received over the stream. Not `Log::last_seq`: an ack
+    /// confirms our own event at a seq whose predecessors (other clients'
+    /// events) may not have reached us yet, and resuming past them would
+    /// lose them.
+    cursor: u64,
+    network_up: bool,
+    stream: StreamState,
+    stream_backoff: Backoff,
+    send: SendState,
+    send_backoff: Backoff,
+    send_trouble: Option<Trouble>,
+    /// Shrinks while a batch is refused without naming an event, to find it.
+    batch_limit: usize,
+    next_id: u64,
+    rng: SplitMix,
+    write: Write,
+    behind: Option<BackendBehind>,
+    skipped: u64,
+}
+
+/// The side effects the engine asks for: the network, and the local store
+/// (in the same trait because their order matters).
+pub trait Transport {
+    fn persist(&mut self, write: Write);
+    fn send(&mut self, request: RequestId, events: Vec<Event>);
+    fn open_stream(&mut self, stream: StreamId, after: u64);
+}
+
+/// Performs every command due at `now`. Returns when to call again if no
+/// input comes first.
+pub fn drive(engine: &mut SyncEngine, now: u64, transport: &mut impl Transport) -> Option<u64> {
+    while let Some(command) = engine.poll(now) {
+        match command {
+            Command::Persist(write) => transport.persist(write),
+            Command::Send { request, events } => transport.send(request, events),
+            Command::OpenStream { stream, after } => transport.open_stream(stream, after),
+        }
+    }
+    engine.next_wake()
+}
+
+impl SyncEngine {
+    /// Rebuilds a replica from the local store. `seed` feeds the backoff
+    /// jitter; give each client a different one so they spread out.
+    pub fn new(saved: Saved, seed: u64) -> Self {
+        let mut log = Log::new();
+        for ev in saved.events {
+            log.insert(ev);
+        }
+        SyncEngine {
+            log,
+            refused: saved.refused.into_iter().collect(),
+            cursor: saved.cursor,
+            network_up: true,
+            stream: StreamState::Closed { retry_at: 0 },
+            stream_backoff: Backoff::default(),
+            send: SendState::Idle { retry_at: 0 },
+            send_backoff: Backoff::default(),
+            send_trouble: None,
+            batch_limit: MAX_BATCH,
+            next_id: 1,
+            rng: SplitMix(seed),
+            write: Write::default(),
+            behind: None,
+            skipped: 0,
+        }
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.stream_backoff = backoff.clone();
+        self.send_backoff = backoff;
+        self
+    }
+
+    // ---- inputs ----
+
+    /// A new local edit. The host has already written it to the store, so
+    /// the engine does not ask for that. False if the id is already held.
+    pub fn make(&mut self, mut event: Event) -> bool {
+        event.seq = None;
+        event.received_at = None;
+        self.log.insert(event) == Inserted::New
+    }
+
+    /// The browser's online/offline events. Offline stops all attempts;
+    /// coming back retries at once rather than after the backoff.
+    pub fn network(&mut self, up: bool, now: u64) {
+        let came_back = up && !self.network_up;
+        self.network_up = up;
+        if came_back {
+            if let StreamState::Closed { retry_at } = &mut self.stream {
+                *retry_at = now;
+                self.stream_backoff.reset();
+            }
+            if let SendState::Idle { retry_at } = &mut self.send {
+                *retry_at = now;
+                self.send_backoff.reset();
+            }
+        }
+    }
+
+    pub fn connected(&mut self, stream: StreamId) {
+        if matches!(self.stream, StreamState::Opening(id) if id == stream) {
+            self.stream = StreamState::Open {
+                id: stream,
+                caught_up: false,
+            };
+        }
+    }
+
+    /// The stream closed, or failed to open. Schedules the next attempt.
+    pub fn disconnected(&mut self, stream: StreamId, now: u64) {
+        let current = match self.stream {
+            StreamState::Opening(id) | StreamState::Open { id, .. } => id == stream,
+            StreamState::Closed { .. } => false,
+        };
+        if current {
+            let wait = self.stream_backoff.next_delay(self.rng.next_f64());
+            self.stream = StreamState::Closed {
+                retry_at: now.saturating_add(wait),
+            };
+        }
+    }
+
+    pub fn on_stream(&mut self, stream: StreamId, message: StreamMessage) {
+        match self.stream {
+            // A message proves the socket opened, whatever order the host saw.
+            StreamState::Opening(id) if id == stream => self.connected(stream),
+            StreamState::Open { id, .. } if id == stream => {}
+            _ => return,
+        }
+        match message {
+            StreamMessage::Event { event } => self.receive(event),
+            StreamMessage::CaughtUp { head } => {
+                if let StreamState::Open { caught_up, .. } = &mut self.stream {
+                    *caught_up = true;
+                }
+                // Reset only now, not on open: a backend that accepts sockets
+                // and drops them at once must not be retried every second.
+                self.stream_backoff.reset();
+                self.behind = (head < self.cursor).then_some(BackendBehind {
+                    head,
+                    cursor: self.cursor,
+                });
+            }
+        }
+    }
+
+    /// The 200 answer to a POST. Acks are facts whichever request they
+    /// answer, so a late answer still confirms; only the answer to the batch
+    /// in flight frees the way for the next one.
+    pub fn on_ack(&mut self, request: RequestId, acks: &[Ack], now: u64) {
+        let answered = match &self.send {
+            SendState::InFlight { request: r, .. } if *r == request => {
+                std::mem::replace(&mut self.send, SendState::Idle { retry_at: now })
+            }
+            _ => SendState::Idle { retry_at: now },
+        };
+        let sent: &[Event] = match &answered {
+            SendState::InFlight { events, .. } => events,
+            SendState::Idle { .. } => &[],
+        };
+        for (i, ack) in acks.iter().enumerate() {
+            // Acks come in the order sent; fall back to a search if not.
+            let ev = sent
+                .get(i)
+                .filter(|e| e.id == ack.id)
+                .or_else(|| self.log.pending().iter().find(|e| e.id == ack.id))
+                .cloned();
+            self.confirm(ev, ack);
+        }
+        if let SendState::InFlight { events, .. } = answered {
+            let unanswered = events
+                .iter()
+                .any(|e| self.is_pending(&e.id) && !self.refused.contains_key(&e.id));
+            if unanswered {
+                // A 200 that leaves some of the batch unacked is not our
+                // protocol; back off rather than resend in a tight loop.
+                self.send_failed(Trouble::Degraded, now);
+            } else {
+                self.send_backoff.reset();
+                self.send_trouble = None;
+                self.batch_limit = MAX_BATCH;
+            }
+        }
+    }
+
+    /// A POST that brought no acks. Answers to other requests are ignored.
+    pub fn on_send_failed(&mut self, request: RequestId, failure: SendFailure, now: u64) {
+        if !matches!(&self.send, SendState::InFlight { request: r, .. } if *r == request) {
+            return;
+        }
+        let SendState::InFlight { events, .. } =
+            std::mem::replace(&mut self.send, SendState::Idle { retry_at: now })
+        else {
+            return;
+        };
+        match failure {
+            SendFailure::Unreachable => self.send_failed(Trouble::Unreachable, now),
+            SendFailure::Degraded => self.send_failed(Trouble::Degraded, now),
+            SendFailure::Refused { id, error } => {
+                // The backend answered sensibly, so it is reachable and well.
+                self.send_trouble = None;
+                let culprit = match id {
+                    Some(id) => events.iter().find(|e| e.id == id),
+                    None if events.len() == 1 => events.first(),
+                    None => None,
+                };
+                match culprit {
+                    Some(ev) => {
+                        let id = ev.id.clone();
+                        self.refused.insert(id.clone(), error.clone());
+                        self.write.refused.push((id, error));
+                        self.batch_limit = MAX_BATCH;
+                    }
+                    // Halve until the culprit is alone in its batch; the
+                    // events before it are delivered meanwhile.
+                    None => self.batch_limit = (events.len() / 2).max(1),
+                }
+            }
+        }
+    }
+
+    // ---- outputs ----
+
+    /// The next command due at `now`, if any. Writes come first, so what was
+    /// received is stored before anything else is asked of the network.
+    pub fn poll(&mut self, now: u64) -> Option<Command> {
+        if !self.write.is_empty() {
+            return Some(Command::Persist(std::mem::take(&mut self.write)));
+        }
+        if !self.network_up {
+            return None;
+        }
+        if let StreamState::Closed { retry_at } = self.stream {
+            if now >= retry_at {
+                let stream = self.new_id();
+                self.stream = StreamState::Opening(stream);
+                return Some(Command::OpenStream {
+                    stream,
+                    after: self.cursor,
+                });
+            }
+        }
+        if let SendState::Idle { retry_at } = self.send {
+            if now >= retry_at {
+                let events: Vec<Event> = self
+                    .deliverable()
+                    .take(self.batch_limit)
+                    .cloned()
+                    .collect();
+                if !events.is_empty() {
+                    let request = self.new_id();
+                    self.send = SendState::InFlight {
+                        request,
+                        events: events.clone(),
+                    };
+                    return Some(Command::Send { request, events });
+                }
+            }
+        }
+        None
+    }
+
+    /// When a retry falls due, if one is waiting.
+    pub fn next_wake(&self) -> Option<u64> {
+        if !self.network_up {
+            return None;
+        }
+        let stream = match self.stream {
+            StreamState::Closed { retry_at } => Some(retry_at),
+            _ => None,
+        };
+        let send = match self.send {
+            SendState::Idle { retry_at } if self.deliverable().next().is_some() => Some(retry_at),
+            _ => None,
+        };
+        match (stream, send) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ---- derived state ----
+
+    pub fn status(&self) -> Status {
+        if !self.network_up {
+            return Status::Offline;
+        }
+        let stream_retry = match self.stream {
+            StreamState::Closed { retry_at } => Some(retry_at),
+            _ => None,
+        };
+        let send_retry = match self.send {
+            SendState::Idle { retry_at } if self.send_trouble.is_some() => Some(retry_at),
+            _ => None,
+        };
+        let retry = match (stream_retry, send_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match (self.send_trouble, &self.stream) {
+            (Some(Trouble::Degraded), _) => Status::Degraded {
+                next_attempt_at: send_retry,
+            },
+            (Some(Trouble::Unreachable), _) | (None, StreamState::Closed { .. }) => match retry {
+                Some(next_attempt_at) => Status::Reconnecting { next_attempt_at },
+                None => Status::Connecting,
+            },
+            (None, StreamState::Opening(_)) => Status::Connecting,
+            (None, StreamState::Open { .. }) => Status::Online,
+        }
+    }
+
+    /// The replica: confirmed events, then pending ones in the order made.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// Events the backend refused, with its reason. They stay in the log
+    /// (pending) and are not sent again.
+    pub fn refused(&self) -> &BTreeMap<EventId, String> {
+        &self.refused
+    }
+
+    /// Where the stream resumes.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// True once the current stream has sent everything the backend held.
+    pub fn is_caught_up(&self) -> bool {
+        matches!(self.stream, StreamState::Open { caught_up: true, .. })
+    }
+
+    /// The batch awaiting an answer, if any.
+    pub fn in_flight(&self) -> Option<&[Event]> {
+        match &self.send {
+            SendState::InFlight { events, .. } => Some(events),
+            SendState::Idle { .. } => None,
+        }
+    }
+
+    pub fn backend_behind(&self) -> Option<BackendBehind> {
+        self.behind
+    }
+
+    /// Stream events and acks dropped because they broke the protocol
+    /// (no seq, seq 0): a sign of a misbehaving backend.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    // ---- internals ----
+
+    fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn deliverable(&self) -> impl Iterator<Item = &Event> {
+        self.log
+            .pending()
+            .iter()
+            .filter(|e| !self.refused.contains_key(&e.id))
+    }
+
+    fn is_pending(&self, id: &EventId) -> bool {
+        self.log.pending().iter().any(|e| &e.id == id)
+    }
+
+    fn send_failed(&mut self, trouble: Trouble, now: u64) {
+        let wait = self.send_backoff.next_delay(self.rng.next_f64());
+        self.send = SendState::Idle {
+            retry_at: now.saturating_add(wait),
+        };
+        self.send_trouble = Some(trouble);
+    }
+
+    fn receive(&mut self, event: Event) {
+        // The stream only carries stored events; one without a seq would
+        // otherwise become a pending event of ours and be sent back.
+        let Some(seq) = event.seq.filter(|s| *s >= 1) else {
+            self.skipped += 1;
+            return;
+        };
+        let id = event.id.clone();
+        if self.log.insert(event.clone()) != Inserted::Duplicate {
+            self.refused.remove(&id);
+            self.write.events.push(event);
+        }
+        // Within one connection seqs only increase and none is skipped, so
+        // everything up to this one is held.
+        if seq > self.cursor {
+            self.cursor = seq;
+            self.write.cursor = Some(seq);
+        }
+    }
+
+    fn confirm(&mut self, pending: Option<Event>, ack: &Ack) {
+        if ack.seq == 0 {
+            self.skipped += 1;
+            return;
+        }
+        let Some(mut ev) = pending else {
+            return;
+        };
+        if !self.log.confirm(&ack.id, ack.seq, Some(ack.received_at)) {
+            return;
+        }
+        ev.seq = Some(ack.seq);
+        ev.received_at = Some(ack.received_at);
+        self.refused.remove(&ack.id);
+        self.write.events.push(ev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventBody, IncidentId};
+
+    fn ev(n: u32) -> Event {
+        Event {
+            id: EventId(format!("e{n:03}").into()),
+            incident: IncidentId("i".into()),
+            author: "ana".into(),
+            at: n as i64,
+            body: EventBody::NoteAdded {
+                text: format!("note {n}").into(),
+            },
+            seq: None,
+            received_at: None,
+        }
+    }
+
+    fn stored(n: u32, seq: u64) -> Event {
+        Event {
+            seq: Some(seq),
+            received_at: Some(7),
+            ..ev(n)
+        }
+    }
+
+    fn ack(n: u32, seq: u64) -> Ack {
+        Ack {
+            id: ev(n).id,
+            seq,
+            received_at: 7,
+        }
+    }
+
+    fn engine_with(made: impl IntoIterator<Item = u32>) -> SyncEngine {
+        let mut e = SyncEngine::new(Saved::default(), 1);
+        for n in made {
+            assert!(e.make(ev(n)));
+        }
+        e
+    }
+
+    fn all(e: &mut SyncEngine, now: u64) -> Vec<Command> {
+        std::iter::from_fn(|| e.poll(now)).collect()
+    }
+
+    /// Opens the stream and returns its id, leaving later commands queued.
+    fn open(e: &mut SyncEngine, now: u64) -> StreamId {
+        let stream = std::iter::from_fn(|| e.poll(now))
+            .find_map(|c| match c {
+                Command::OpenStream { stream, .. } => Some(stream),
+                _ => None,
+            })
+            .expect("an OpenStream");
+        e.connected(stream);
+        stream
+    }
+
+    fn sends(commands: &[Command]) -> Vec<(RequestId, Vec<String>)> {
+        commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Send { request, events } => Some((
+                    *request,
+                    events.iter().map(|e| e.id.0.to_string()).collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn ids(ns: &[u32]) -> Vec<String> {
+        ns.iter().map(|n| ev(*n).id.0.to_string()).collect()
+    }
+
+    #[test]
+    fn pending_events_are_sent_in_one_batch_in_the_order_made() {
+        let mut e = engine_with([3, 1, 2]);
+        let s = sends(&all(&mut e, 0));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].1, ids(&[3, 1, 2]));
+    }
+
+    #[test]
+    fn only_one_batch_is_in_flight_at_a_time() {
+        let mut e = engine_with([1]);
+        let first = sends(&all(&mut e, 0));
+        e.make(ev(2));
+        assert!(sends(&all(&mut e, 10)).is_empty());
+        e.on_ack(first[0].0, &[ack(1, 1)], 20);
+        assert_eq!(sends(&all(&mut e, 20))[0].1, ids(&[2]));
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_max_batch_events() {
+        let mut e = engine_with(0..(MAX_BATCH as u32 + 3));
+        let s = sends(&all(&mut e, 0));
+        assert_eq!(s[0].1.len(), MAX_BATCH);
+    }
+
+    #[test]
+    fn an_acknowledged_event_is_never_sent_again() {
+        let mut e = engine_with([1, 2]);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_ack(request, &[ack(1, 5)], 10);
+        // Event 2 was not acked, so the 200 counts as a failure: it alone goes again.
+        let later = sends(&all(&mut e, 1_000_000));
+        assert_eq!(later[0].1, ids(&[2]));
+        assert_eq!(e.log().last_seq(), 5);
+    }
+
+    #[test]
+    fn an_ack_is_persisted_with_the_seq_it_gives() {
+        let mut e = engine_with([1]);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_ack(request, &[ack(1, 9)], 10);
+        let writes: Vec<Command> = all(&mut e, 10);
+        assert_eq!(
+            writes[0],
+            Command::Persist(Write {
+                events: vec![stored(1, 9)],
+                ..Write::default()
+            })
+        );
+    }
+
+    #[test]
+    fn an_event_confirmed_over_the_stream_leaves_the_outbox() {
+        let mut e = engine_with([1, 2]);
+        let stream = open(&mut e, 0);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_send_failed(request, SendFailure::Degraded, 10);
+        e.on_stream(stream, StreamMessage::Event { event: stored(1, 4) });
+        let later = sends(&all(&mut e, 1_000_000));
+        assert_eq!(later[0].1, ids(&[2]));
+    }
+
+    #[test]
+    fn a_batch_whose_answer_is_lost_is_sent_again_after_the_backoff() {
+        let mut e = engine_with([1, 2]);
+        let (request, first) = sends(&all(&mut e, 0)).remove(0);
+        e.on_send_failed(request, SendFailure::Unreachable, 100);
+        let wake = e.next_wake().expect("a retry");
+        assert!((600..=1_100).contains(&wake), "{wake}");
+        assert!(sends(&all(&mut e, wake - 1)).is_empty());
+        assert_eq!(sends(&all(&mut e, wake))[0].1, first);
+    }
+
+    #[test]
+    fn a_late_answer_confirms_its_events_but_does_not_free_the_slot() {
+        let mut e = engine_with([1, 2]);
+        let (old, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_send_failed(old, SendFailure::Degraded, 10);
+        let (current, _) = sends(&all(&mut e, 1_000_000)).remove(0);
+        e.make(ev(3));
+        e.on_ack(old, &[ack(1, 1), ack(2, 2)], 1_000_001);
+        assert!(e.log().pending().iter().all(|p| p.id == ev(3).id));
+        assert!(sends(&all(&mut e, 1_000_001)).is_empty(), "still waiting for {current}");
+        e.on_ack(current, &[ack(1, 1), ack(2, 2)], 1_000_002);
+        assert_eq!(sends(&all(&mut e, 1_000_002))[0].1, ids(&[3]));
+    }
+
+    #[test]
+    fn a_refused_event_stays_in_the_log_and_is_not_sent_again() {
+        let mut e = engine_with([1, 2, 3]);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        let error = "the note is empty".to_string();
+        e.on_send_failed(
+            request,
+            SendFailure::Refused {
+                id: Some(ev(2).id),
+                error: error.clone(),
+            },
+            10,
+        );
+        let commands = all(&mut e, 10);
+        assert_eq!(
+            commands[0],
+            Command::Persist(Write {
+                refused: vec![(ev(2).id, error.clone())],
+                ..Write::default()
+            })
+        );
+        assert_eq!(sends(&commands)[0].1, ids(&[1, 3]));
+        assert_eq!(e.refused().get(&ev(2).id), Some(&error));
+        assert_eq!(e.log().pending().len(), 3);
+        assert!(!matches!(e.status(), Status::Degraded { .. }));
+    }
+
+    #[test]
+    fn a_refusal_naming_no_event_halves_the_batch_until_the_culprit_is_alone() {
+        let mut e = engine_with([1, 2, 3, 4]);
+        let refuse = |e: &mut SyncEngine, r| {
+            let failure = SendFailure::Refused {
+                id: None,
+                error: "bad".into(),
+            };
+            e.on_send_failed(r, failure, 0)
+        };
+        let next = |e: &mut SyncEngine| sends(&all(e, 0)).remove(0);
+        let (r, _) = next(&mut e);
+        refuse(&mut e, r);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[1, 2]));
+        e.on_ack(r, &[ack(1, 1), ack(2, 2)], 0);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[3, 4]));
+        refuse(&mut e, r);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[3]));
+        refuse(&mut e, r);
+        assert!(e.refused().contains_key(&ev(3).id));
+        let (_, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[4]));
+    }
+
+    #[test]
+    fn the_stream_resumes_from_the_last_seq_received_not_from_acks() {
+        let mut e = engine_with([1]);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::Event { event: stored(7, 3) });
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        // Seqs 4..=8 belong to others and have not reached us yet.
+        e.on_ack(request, &[ack(1, 9)], 0);
+        e.disconnected(stream, 0);
+        let reopened = all(&mut e, 1_000_000);
+        assert!(reopened.contains(&Command::OpenStream {
+            stream: 4,
+            after: 3
+        }), "{reopened:?}");
+    }
+
+    #[test]
+    fn received_events_and_the_cursor_are_written_together() {
+        let mut e = engine_with([]);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::Event { event: stored(1, 2) });
+        e.on_stream(stream, StreamMessage::Event { event: stored(2, 5) });
+        e.on_stream(stream, StreamMessage::Event { event: stored(1, 2) });
+        assert_eq!(
+            all(&mut e, 0),
+            [Command::Persist(Write {
+                events: vec![stored(1, 2), stored(2, 5)],
+                refused: vec![],
+                cursor: Some(5),
+            })]
+        );
+    }
+
+    #[test]
+    fn reconnecting_waits_longer_each_time_and_catching_up_resets_the_wait() {
+        let mut e = engine_with([]);
+        let mut now = 0;
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            let stream = open(&mut e, now);
+            e.disconnected(stream, now);
+            let Status::Reconnecting { next_attempt_at } = e.status() else {
+                panic!("{:?}", e.status());
+            };
+            assert_eq!(e.next_wake(), Some(next_attempt_at));
+            assert!(all(&mut e, next_attempt_at - 1).is_empty());
+            waits.push(next_attempt_at - now);
+            now = next_attempt_at;
+        }
+        for (k, w) in waits.iter().enumerate() {
+            let step = (1_000u64 << k).min(30_000);
+            assert!((step / 2..=step).contains(w), "wait {k} was {w}");
+        }
+        let stream = open(&mut e, now);
+        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        assert_eq!(e.status(), Status::Online);
+        assert!(e.is_caught_up());
+        e.disconnected(stream, now);
+        let Status::Reconnecting { next_attempt_at } = e.status() else {
+            panic!()
+        };
+        assert!(next_attempt_at - now <= 1_000);
+    }
+
+    #[test]
+    fn a_backend_answering_5xx_is_degraded_not_offline() {
+        let mut e = engine_with([1]);
+        open(&mut e, 0);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_send_failed(request, SendFailure::Degraded, 0);
+        assert!(matches!(
+            e.status(),
+            Status::Degraded {
+                next_attempt_at: Some(_)
+            }
+        ));
+        let (request, _) = sends(&all(&mut e, 1_000_000)).remove(0);
+        e.on_ack(request, &[ack(1, 1)], 1_000_000);
+        assert_eq!(e.status(), Status::Online);
+    }
+
+    #[test]
+    fn going_offline_stops_attempts_and_coming_back_retries_at_once() {
+        let mut e = engine_with([1]);
+        let stream = open(&mut e, 0);
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.network(false, 5);
+        e.on_send_failed(request, SendFailure::Unreachable, 5);
+        e.disconnected(stream, 5);
+        assert_eq!(e.status(), Status::Offline);
+        assert_eq!(e.next_wake(), None);
+        assert!(all(&mut e, 1_000_000).is_empty());
+        e.network(true, 1_000_001);
+        let commands = all(&mut e, 1_000_001);
+        assert_eq!(commands.len(), 2, "{commands:?}");
+    }
+
+    #[test]
+    fn messages_from_a_replaced_stream_are_ignored() {
+        let mut e = engine_with([]);
+        let old = open(&mut e, 0);
+        e.disconnected(old, 0);
+        let _new = open(&mut e, 1_000_000);
+        e.on_stream(old, StreamMessage::Event { event: stored(1, 1) });
+        e.disconnected(old, 1_000_000);
+        assert!(e.log().is_empty());
+        assert_eq!(e.status(), Status::Online);
+    }
+
+    #[test]
+    fn a_stream_event_without_a_seq_is_skipped() {
+        let mut e = engine_with([]);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::Event { event: ev(1) });
+        assert!(e.log().is_empty());
+        assert_eq!(e.skipped(), 1);
+    }
+
+    #[test]
+    fn a_caught_up_below_the_cursor_reports_a_backend_that_is_behind() {
+        let saved = Saved {
+            cursor: 40,
+            ..Saved::default()
+        };
+        let mut e = SyncEngine::new(saved, 1);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::CaughtUp { head: 3 });
+        assert_eq!(
+            e.backend_behind(),
+            Some(BackendBehind {
+                head: 3,
+                cursor: 40
+            })
+        );
+    }
+
+    #[test]
+    fn a_restarted_engine_resumes_from_what_was_saved() {
+        let saved = Saved {
+            events: vec![stored(1, 1), ev(3), ev(2), ev(4)],
+            refused: vec![(ev(2).id, "bad".into())],
+            cursor: 1,
+        };
+        let mut e = SyncEngine::new(saved, 1);
+        let commands = all(&mut e, 0);
+        assert!(commands.contains(&Command::OpenStream {
+            stream: 2,
+            after: 1
+        }));
+        assert_eq!(sends(&commands)[0].1, ids(&[3, 4]));
+    }
+}
