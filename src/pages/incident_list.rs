@@ -57,12 +57,12 @@ fn IncidentRow(inc: Incident) -> impl IntoView {
         n => format!("{n} not yet delivered"),
     };
     view! {
-                                <tr class:resolved=!inc.status.is_open()>
-                                    <td><SeverityBadge severity=inc.severity/></td>
-                                    <td><A href=format!("/incidents/{}", inc.id)>{inc.title.clone()}</A></td>
-                                    <td><StatusBadge status=inc.status/></td>
-                                    <td>{utc::format(inc.started_at)}</td>
-                                    <td>{delivery}</td>
-                                </tr>
+        <tr class:resolved=!inc.status.is_open()>
+            <td><SeverityBadge severity=inc.severity/></td>
+            <td><A href=format!("/incidents/{}", inc.id)>{inc.title.clone()}</A></td>
+            <td><StatusBadge status=inc.status/></td>
+            <td>{utc::format(inc.started_at)}</td>
+            <td>{delivery}</td>
+        </tr>
     }
 }
