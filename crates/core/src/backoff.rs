@@ -121,7 +121,10 @@ mod tests {
     fn delays_grow_with_attempts_until_the_cap() {
         let mut b = Backoff::default();
         let lows: Vec<u64> = (0..8).map(|_| b.next_delay(0.0)).collect();
-        assert_eq!(lows, [500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]);
+        assert_eq!(
+            lows,
+            [500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]
+        );
         let mut b = Backoff::default();
         let highs: Vec<u64> = (0..7).map(|_| b.next_delay(0.999_999_999)).collect();
         assert_eq!(highs, [999, 1_999, 3_999, 7_999, 15_999, 29_999, 29_999]);
@@ -134,7 +137,11 @@ mod tests {
         for _ in 0..40 {
             let step = b.step();
             let d = b.next_delay(rng.next_f64());
-            assert!((step / 2..=step).contains(&d), "{d} not in [{}, {step}]", step / 2);
+            assert!(
+                (step / 2..=step).contains(&d),
+                "{d} not in [{}, {step}]",
+                step / 2
+            );
         }
     }
 
@@ -151,8 +158,18 @@ mod tests {
 
     #[test]
     fn the_generator_is_deterministic_per_seed_and_uniform_enough() {
-        let a: Vec<u64> = (0..5).map({ let mut r = SplitMix(3); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..5).map({ let mut r = SplitMix(3); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..5)
+            .map({
+                let mut r = SplitMix(3);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map({
+                let mut r = SplitMix(3);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         let mut r = SplitMix(5);
         let mean = (0..10_000).map(|_| r.next_f64()).sum::<f64>() / 10_000.0;

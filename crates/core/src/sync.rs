@@ -1,6 +1,5 @@
-//! The sync engine: a state machine, free of I/O, that delivers a replica's
-//! pending events to the backend once each, in the order made, and keeps the
-//! replica current from the backend's stream. The host performs its commands.
+//! The sync engine, a state machine free of I/O: it delivers pending events once
+//! each in the order made, and keeps the replica current from the stream.
 //!
 //! Driving it (the browser glue, or the simulator in `tests/sync_sim.rs`):
 //!
@@ -10,7 +9,8 @@
 //!   `disconnected` for the stream, `on_ack` / `on_send_failed` for a POST,
 //!   `network` for the browser's online and offline events.
 //! - After every input and when the wake time returned by `drive` comes, call
-//!   `drive`: it performs the due commands through a `Transport`.
+//!   `drive`: it performs the due commands through a `Transport`, which the
+//!   host implements (fetch, a WebSocket, IndexedDB).
 
 use crate::backoff::{Backoff, SplitMix};
 use crate::event::{Event, EventId};
@@ -113,9 +113,14 @@ enum StreamState {
 
 #[derive(Clone, Debug)]
 enum SendState {
-    Idle { retry_at: u64 },
+    Idle {
+        retry_at: u64,
+    },
     /// Only one batch is ever in flight, so the order made is the order stored.
-    InFlight { request: RequestId, events: Vec<Event> },
+    InFlight {
+        request: RequestId,
+        events: Vec<Event>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -374,11 +379,8 @@ impl SyncEngine {
         }
         if let SendState::Idle { retry_at } = self.send {
             if now >= retry_at {
-                let events: Vec<Event> = self
-                    .deliverable()
-                    .take(self.batch_limit)
-                    .cloned()
-                    .collect();
+                let events: Vec<Event> =
+                    self.deliverable().take(self.batch_limit).cloned().collect();
                 if !events.is_empty() {
                     let request = self.new_id();
                     self.send = SendState::InFlight {
@@ -429,7 +431,12 @@ impl SyncEngine {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        match (self.send_trouble, &self.stream) {
+        // A failed POST matters only while something still waits to go:
+        // once the stream has brought every pending event back, it is moot.
+        let trouble = self
+            .send_trouble
+            .filter(|_| self.deliverable().next().is_some());
+        match (trouble, &self.stream) {
             (Some(Trouble::Degraded), _) => Status::Degraded {
                 next_attempt_at: send_retry,
             },
@@ -460,7 +467,13 @@ impl SyncEngine {
 
     /// True once the current stream has sent everything the backend held.
     pub fn is_caught_up(&self) -> bool {
-        matches!(self.stream, StreamState::Open { caught_up: true, .. })
+        matches!(
+            self.stream,
+            StreamState::Open {
+                caught_up: true,
+                ..
+            }
+        )
     }
 
     /// The batch awaiting an answer, if any.
@@ -678,7 +691,12 @@ mod tests {
         let stream = open(&mut e, 0);
         let (request, _) = sends(&all(&mut e, 0)).remove(0);
         e.on_send_failed(request, SendFailure::Degraded, 10);
-        e.on_stream(stream, StreamMessage::Event { event: stored(1, 4) });
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(1, 4),
+            },
+        );
         let later = sends(&all(&mut e, 1_000_000));
         assert_eq!(later[0].1, ids(&[2]));
     }
@@ -703,7 +721,10 @@ mod tests {
         e.make(ev(3));
         e.on_ack(old, &[ack(1, 1), ack(2, 2)], 1_000_001);
         assert!(e.log().pending().iter().all(|p| p.id == ev(3).id));
-        assert!(sends(&all(&mut e, 1_000_001)).is_empty(), "still waiting for {current}");
+        assert!(
+            sends(&all(&mut e, 1_000_001)).is_empty(),
+            "still waiting for {current}"
+        );
         e.on_ack(current, &[ack(1, 1), ack(2, 2)], 1_000_002);
         assert_eq!(sends(&all(&mut e, 1_000_002))[0].1, ids(&[3]));
     }
@@ -766,25 +787,48 @@ mod tests {
     fn the_stream_resumes_from_the_last_seq_received_not_from_acks() {
         let mut e = engine_with([1]);
         let stream = open(&mut e, 0);
-        e.on_stream(stream, StreamMessage::Event { event: stored(7, 3) });
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(7, 3),
+            },
+        );
         let (request, _) = sends(&all(&mut e, 0)).remove(0);
         // Seqs 4..=8 belong to others and have not reached us yet.
         e.on_ack(request, &[ack(1, 9)], 0);
         e.disconnected(stream, 0);
         let reopened = all(&mut e, 1_000_000);
-        assert!(reopened.contains(&Command::OpenStream {
-            stream: 4,
-            after: 3
-        }), "{reopened:?}");
+        assert!(
+            reopened.contains(&Command::OpenStream {
+                stream: 4,
+                after: 3
+            }),
+            "{reopened:?}"
+        );
     }
 
     #[test]
     fn received_events_and_the_cursor_are_written_together() {
         let mut e = engine_with([]);
         let stream = open(&mut e, 0);
-        e.on_stream(stream, StreamMessage::Event { event: stored(1, 2) });
-        e.on_stream(stream, StreamMessage::Event { event: stored(2, 5) });
-        e.on_stream(stream, StreamMessage::Event { event: stored(1, 2) });
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(1, 2),
+            },
+        );
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(2, 5),
+            },
+        );
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(1, 2),
+            },
+        );
         assert_eq!(
             all(&mut e, 0),
             [Command::Persist(Write {
@@ -865,7 +909,12 @@ mod tests {
         let old = open(&mut e, 0);
         e.disconnected(old, 0);
         let _new = open(&mut e, 1_000_000);
-        e.on_stream(old, StreamMessage::Event { event: stored(1, 1) });
+        e.on_stream(
+            old,
+            StreamMessage::Event {
+                event: stored(1, 1),
+            },
+        );
         e.disconnected(old, 1_000_000);
         assert!(e.log().is_empty());
         assert_eq!(e.status(), Status::Online);
