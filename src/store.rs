@@ -1,5 +1,6 @@
 //! The browser's copy of the log in IndexedDB: every event this console made
-//! or received, with the order pending ones were made in and any refusal.
+//! or received, with the order pending ones were made in and any refusal,
+//! and the stream cursor, written in the same transaction as the events.
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
@@ -12,8 +13,11 @@ use web_sys::{
 };
 
 pub const DB_NAME: &str = "sitrep";
-const DB_VERSION: u32 = 1;
+/// Version 1: `events`. Version 2 adds `meta` (the stream cursor).
+const DB_VERSION: u32 = 2;
 const EVENTS: &str = "events";
+const META: &str = "meta";
+const CURSOR_KEY: &str = "cursor";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredEvent {
@@ -29,6 +33,8 @@ pub struct StoredEvent {
 pub struct Loaded {
     pub events: Vec<StoredEvent>,
     pub skipped: Vec<String>,
+    /// The highest seq received over the stream (0 when never stored).
+    pub cursor: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -38,12 +44,18 @@ pub struct Store {
 
 impl Store {
     pub async fn open(name: &str) -> Result<Store, String> {
+        Self::open_version(name, DB_VERSION).await
+    }
+
+    /// Opens at a given schema version, migrating forward from whatever is
+    /// there. Public so tests can build an old database and upgrade it.
+    pub async fn open_version(name: &str, version: u32) -> Result<Store, String> {
         let factory = web_sys::window()
             .ok_or("no window")?
             .indexed_db()
             .map_err(describe)?
             .ok_or("this browser offers no IndexedDB")?;
-        let open = factory.open_with_u32(name, DB_VERSION).map_err(describe)?;
+        let open = factory.open_with_u32(name, version).map_err(describe)?;
         let upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
             move |ev: web_sys::IdbVersionChangeEvent| {
                 let db: Option<IdbDatabase> = ev
@@ -51,12 +63,16 @@ impl Store {
                     .and_then(|t| t.dyn_into::<IdbRequest>().ok())
                     .and_then(|r| r.result().ok())
                     .and_then(|r| r.dyn_into().ok());
-                if let Some(db) = db {
-                    if !db.object_store_names().contains(EVENTS) {
-                        let params = IdbObjectStoreParameters::new();
-                        params.set_key_path(&JsValue::from_str("id"));
-                        let _ = db.create_object_store_with_optional_parameters(EVENTS, &params);
-                    }
+                let Some(db) = db else { return };
+                // Each step only adds; data written by older versions stays.
+                let old = ev.old_version() as u32;
+                if old < 1 && version >= 1 {
+                    let params = IdbObjectStoreParameters::new();
+                    params.set_key_path(&JsValue::from_str("id"));
+                    let _ = db.create_object_store_with_optional_parameters(EVENTS, &params);
+                }
+                if old < 2 && version >= 2 {
+                    let _ = db.create_object_store(META);
                 }
             },
         );
@@ -72,32 +88,70 @@ impl Store {
 
     /// Writes records in one transaction and resolves once it has committed.
     pub async fn put(&self, records: &[StoredEvent]) -> Result<(), String> {
-        if records.is_empty() {
+        self.write(records, None).await
+    }
+
+    /// Writes records and, if given, the cursor, all in one transaction, so
+    /// a crash can never leave the cursor ahead of the events it covers.
+    pub async fn write(&self, records: &[StoredEvent], cursor: Option<u64>) -> Result<(), String> {
+        if records.is_empty() && cursor.is_none() {
             return Ok(());
+        }
+        let scope = js_sys::Array::of1(&JsValue::from_str(EVENTS));
+        if cursor.is_some() {
+            scope.push(&JsValue::from_str(META));
         }
         let tx = self
             .db
-            .transaction_with_str_and_mode(EVENTS, IdbTransactionMode::Readwrite)
+            .transaction_with_str_sequence_and_mode(&scope, IdbTransactionMode::Readwrite)
             .map_err(describe)?;
         let done = completion(&tx);
         let store = tx.object_store(EVENTS).map_err(describe)?;
         for r in records {
             store.put(&to_js(r)?).map_err(describe)?;
         }
+        if let Some(cursor) = cursor {
+            tx.object_store(META)
+                .map_err(describe)?
+                .put_with_key(&JsValue::from_f64(cursor as f64), &JsValue::from_str(CURSOR_KEY))
+                .map_err(describe)?;
+        }
+        done.await
+    }
+
+    /// Stores a value exactly as given, bypassing the typed path: for tests
+    /// that need a corrupt or foreign record.
+    #[doc(hidden)]
+    pub async fn put_raw(&self, value: &JsValue) -> Result<(), String> {
+        let tx = self
+            .db
+            .transaction_with_str_and_mode(EVENTS, IdbTransactionMode::Readwrite)
+            .map_err(describe)?;
+        let done = completion(&tx);
+        tx.object_store(EVENTS).map_err(describe)?.put(value).map_err(describe)?;
         done.await
     }
 
     /// Reads every record. A record that does not parse is reported and
     /// skipped; the rest still load.
     pub async fn load(&self) -> Result<Loaded, String> {
-        let tx = self.db.transaction_with_str(EVENTS).map_err(describe)?;
+        let scope = js_sys::Array::of2(&JsValue::from_str(EVENTS), &JsValue::from_str(META));
+        let tx = self.db.transaction_with_str_sequence(&scope).map_err(describe)?;
         let all = tx
             .object_store(EVENTS)
             .map_err(describe)?
             .get_all()
             .map_err(describe)?;
+        let cursor = tx
+            .object_store(META)
+            .map_err(describe)?
+            .get(&JsValue::from_str(CURSOR_KEY))
+            .map_err(describe)?;
         let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
-        let mut loaded = Loaded::default();
+        let mut loaded = Loaded {
+            cursor: request(cursor).await?.as_f64().map_or(0, |c| c.max(0.0) as u64),
+            ..Loaded::default()
+        };
         for value in array.iter() {
             match from_js(&value) {
                 Ok(r) => loaded.events.push(r),

@@ -76,3 +76,47 @@ async fn an_empty_database_loads_as_empty() {
     let loaded = store.load().await.expect("load");
     assert!(loaded.events.is_empty() && loaded.skipped.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn the_cursor_is_written_with_its_events_and_read_back() {
+    let (name, store) = fresh_store().await;
+    store
+        .write(&[record("a", Some(7), 0.0, None)], Some(7))
+        .await
+        .expect("write");
+    store.close();
+    let loaded = Store::open(&name).await.expect("reopen").load().await.expect("load");
+    assert_eq!(loaded.cursor, 7);
+    assert_eq!(loaded.events.len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_is_upgraded_with_its_events_kept() {
+    let name = format!("sitrep-test-{}", new_id());
+    let v1 = Store::open_version(&name, 1).await.expect("open v1");
+    v1.put(&[record("b", None, 2.0, None)]).await.expect("put in v1");
+    v1.close();
+
+    let v2 = Store::open(&name).await.expect("upgrade to current");
+    let loaded = v2.load().await.expect("load");
+    assert_eq!(loaded.events, vec![record("b", None, 2.0, None)]);
+    assert_eq!(loaded.cursor, 0, "v1 kept no cursor: resume from the start");
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_record_is_reported_and_skipped_and_the_rest_load() {
+    let (_, store) = fresh_store().await;
+    store.put(&[record("a", Some(1), 0.0, None)]).await.expect("put");
+    let bad = js_sys::Object::new();
+    js_sys::Reflect::set(&bad, &"id".into(), &"broken".into()).unwrap();
+    js_sys::Reflect::set(&bad, &"json".into(), &"{\"id\":\"broken\",\"body\":".into()).unwrap();
+    store.put_raw(&bad.into()).await.expect("put raw");
+    let foreign = js_sys::Object::new();
+    js_sys::Reflect::set(&foreign, &"id".into(), &"no-json".into()).unwrap();
+    store.put_raw(&foreign.into()).await.expect("put raw");
+
+    let loaded = store.load().await.expect("load");
+    assert_eq!(loaded.events, vec![record("a", Some(1), 0.0, None)]);
+    assert_eq!(loaded.skipped.len(), 2, "{:?}", loaded.skipped);
+    assert!(loaded.skipped.iter().any(|s| s.starts_with("record broken:")));
+}

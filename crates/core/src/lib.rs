@@ -2,6 +2,7 @@
 //! browser nor a socket. The console and the server both depend on it.
 
 pub mod backoff;
+pub mod clock;
 pub mod event;
 pub mod event_id;
 pub mod incident;
