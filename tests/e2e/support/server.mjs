@@ -21,10 +21,11 @@ async function freePort() {
   });
 }
 
-export async function startServer({ dataDir, port } = {}) {
+/** `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build. */
+export async function startServer({ dataDir, port, dist = DIST } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
   port ??= await freePort();
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', DIST], {
+  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
