@@ -4,13 +4,14 @@
 
 use crate::event::{Event, EventId, IncidentId};
 use crate::incident::Incident;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     confirmed: BTreeMap<u64, Event>,
-    /// Pending events, oldest first.
-    pending: Vec<Event>,
+    /// Pending events, oldest first. Acks arrive in the order sent, so
+    /// confirming usually pops the front.
+    pending: VecDeque<Event>,
     /// Every id held, with its seq when confirmed.
     ids: HashMap<EventId, Option<u64>>,
 }
@@ -36,8 +37,11 @@ impl Log {
     pub fn insert(&mut self, ev: Event) -> Inserted {
         match (self.ids.get(&ev.id).copied(), ev.seq) {
             (Some(Some(_)), _) | (Some(None), None) => Inserted::Duplicate,
+            // A seq already taken by another event is a backend bug; the
+            // first event to hold it keeps it rather than vanish.
+            (_, Some(seq)) if self.confirmed.contains_key(&seq) => Inserted::Duplicate,
             (Some(None), Some(seq)) => {
-                self.pending.retain(|p| p.id != ev.id);
+                self.take_pending(&ev.id);
                 self.ids.insert(ev.id.clone(), Some(seq));
                 self.confirmed.insert(seq, ev);
                 Inserted::Confirmed
@@ -48,7 +52,7 @@ impl Log {
                     Some(seq) => {
                         self.confirmed.insert(seq, ev);
                     }
-                    None => self.pending.push(ev),
+                    None => self.pending.push_back(ev),
                 }
                 Inserted::New
             }
@@ -58,10 +62,12 @@ impl Log {
     /// Marks a pending event as confirmed at `seq` (the server's ack).
     /// Returns false when the id is unknown or already confirmed.
     pub fn confirm(&mut self, id: &EventId, seq: u64, received_at: Option<i64>) -> bool {
-        let Some(pos) = self.pending.iter().position(|p| &p.id == id) else {
+        if !self.is_pending(id) || self.confirmed.contains_key(&seq) {
+            return false;
+        }
+        let Some(mut ev) = self.take_pending(id) else {
             return false;
         };
-        let mut ev = self.pending.remove(pos);
         ev.seq = Some(seq);
         ev.received_at = received_at;
         self.ids.insert(ev.id.clone(), Some(seq));
@@ -73,12 +79,31 @@ impl Log {
         self.ids.contains_key(id)
     }
 
+    pub fn is_pending(&self, id: &EventId) -> bool {
+        matches!(self.ids.get(id), Some(None))
+    }
+
+    pub fn pending_event(&self, id: &EventId) -> Option<&Event> {
+        if !self.is_pending(id) {
+            return None;
+        }
+        self.pending.iter().find(|p| &p.id == id)
+    }
+
+    fn take_pending(&mut self, id: &EventId) -> Option<Event> {
+        if self.pending.front().is_some_and(|p| &p.id == id) {
+            return self.pending.pop_front();
+        }
+        let pos = self.pending.iter().position(|p| &p.id == id)?;
+        self.pending.remove(pos)
+    }
+
     /// The highest confirmed seq held: where to resume the stream.
     pub fn last_seq(&self) -> u64 {
         self.confirmed.keys().next_back().copied().unwrap_or(0)
     }
 
-    pub fn pending(&self) -> &[Event] {
+    pub fn pending(&self) -> &VecDeque<Event> {
         &self.pending
     }
 
@@ -186,6 +211,29 @@ mod tests {
         assert!(!log.confirm(&EventId("e00003".into()), 5, None));
         let ev = log.events().next().unwrap();
         assert_eq!((ev.seq, ev.received_at), (Some(4), Some(99)));
+    }
+
+    #[test]
+    fn a_second_event_claiming_a_taken_seq_does_not_replace_the_first() {
+        let mut log = Log::new();
+        log.insert(event(1, 0, Some(5)));
+        assert_eq!(log.insert(event(2, 0, Some(5))), Inserted::Duplicate);
+        assert_eq!(log.events().next().unwrap().id, event(1, 0, None).id);
+        log.insert(event(3, 0, None));
+        assert!(!log.confirm(&event(3, 0, None).id, 5, None));
+        assert!(log.is_pending(&event(3, 0, None).id));
+    }
+
+    #[test]
+    fn acks_out_of_order_confirm_the_right_events() {
+        let mut log = Log::new();
+        for n in 0..4 {
+            log.insert(event(n, 0, None));
+        }
+        assert!(log.confirm(&event(2, 0, None).id, 1, None));
+        assert!(log.confirm(&event(0, 0, None).id, 2, None));
+        let pending: Vec<_> = log.pending().iter().map(|e| e.id.clone()).collect();
+        assert_eq!(pending, [event(1, 0, None).id, event(3, 0, None).id]);
     }
 
     #[test]

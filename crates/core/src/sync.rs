@@ -300,7 +300,7 @@ impl SyncEngine {
             let ev = sent
                 .get(i)
                 .filter(|e| e.id == ack.id)
-                .or_else(|| self.log.pending().iter().find(|e| e.id == ack.id))
+                .or_else(|| self.log.pending_event(&ack.id))
                 .cloned();
             self.confirm(ev, ack);
         }
@@ -509,7 +509,7 @@ impl SyncEngine {
     }
 
     fn is_pending(&self, id: &EventId) -> bool {
-        self.log.pending().iter().any(|e| &e.id == id)
+        self.log.is_pending(id)
     }
 
     fn send_failed(&mut self, trouble: Trouble, now: u64) {
