@@ -147,6 +147,7 @@ impl Replica {
             body,
             seq: None,
             received_at: None,
+            clock_offset: None,
         };
         let id = event.id.clone();
         self.made.update_value(|m| {

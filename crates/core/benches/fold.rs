@@ -34,6 +34,7 @@ fn event(n: usize) -> Event {
         body,
         seq: Some(n as u64 + 1),
         received_at: None,
+        clock_offset: None,
     }
 }
 

@@ -44,11 +44,22 @@ pub struct Event {
     /// The server's clock when it first stored the event, ms since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<i64>,
+    /// The author's estimate of `server clock − client clock` when the event
+    /// was made (see `clock`), absent when unknown. `received_at` cannot
+    /// correct `at`: an event made offline arrives late with an honest clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset: Option<i64>,
 }
 
 impl Event {
     pub fn is_confirmed(&self) -> bool {
         self.seq.is_some()
+    }
+
+    /// When the event happened, as well as anyone can tell: the author's
+    /// clock, corrected by its known offset from the backend's.
+    pub fn best_time(&self) -> i64 {
+        self.at.saturating_add(self.clock_offset.unwrap_or(0))
     }
 }
 
@@ -199,6 +210,16 @@ mod tests {
     fn a_missing_field_does_not_parse() {
         let json = r#"{"id":"e1","incident":"i1","at":5,"body":{"kind":"note_added","text":"x"}}"#;
         assert!(serde_json::from_str::<Event>(json).is_err());
+    }
+
+    #[test]
+    fn the_best_time_corrects_a_known_clock_offset() {
+        let json = r#"{"id":"e1","incident":"i1","author":"ana","at":1000,"clock_offset":-400,
+            "body":{"kind":"note_added","text":"x"}}"#;
+        let ev: Event = serde_json::from_str(json).unwrap();
+        assert_eq!(ev.best_time(), 600);
+        let without: Event = serde_json::from_str(&json.replace(r#""clock_offset":-400,"#, "")).unwrap();
+        assert_eq!(without.best_time(), 1000);
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl Incident {
     }
 
     /// Folds one event in. Callers feed events in log order; a field set
-    /// twice keeps the later value, notes are only ever appended.
+    /// twice keeps the later value, notes are only ever appended. Times are
+    /// each event's best time, so a fast laptop clock skews no duration.
     pub fn apply(&mut self, ev: &Event) {
         let what = match &ev.body {
             EventBody::Declared {
@@ -77,7 +78,7 @@ impl Incident {
                 self.severity = *severity;
                 self.summary = summary.clone();
                 self.started_at = *started_at;
-                self.declared_at = ev.at;
+                self.declared_at = ev.best_time();
                 self.declared_by = ev.author.clone();
                 EntryWhat::Declared {
                     title: title.clone(),
@@ -87,7 +88,7 @@ impl Incident {
             EventBody::StatusChanged { status } => {
                 let from = self.status;
                 self.status = *status;
-                self.resolved_at = (*status == Status::Resolved).then_some(ev.at);
+                self.resolved_at = (*status == Status::Resolved).then_some(ev.best_time());
                 EntryWhat::Status { from, to: *status }
             }
             EventBody::SeverityChanged { severity } => {
@@ -100,10 +101,10 @@ impl Incident {
             }
             EventBody::NoteAdded { text } => EntryWhat::Note { text: text.clone() },
         };
-        self.updated_at = self.updated_at.max(ev.at);
+        self.updated_at = self.updated_at.max(ev.best_time());
         self.timeline.push(Entry {
             event: ev.id.clone(),
-            at: ev.at,
+            at: ev.best_time(),
             author: ev.author.clone(),
             seq: ev.seq,
             what,
@@ -144,6 +145,7 @@ mod tests {
             body,
             seq: None,
             received_at: None,
+            clock_offset: None,
         }
     }
 
@@ -189,6 +191,19 @@ mod tests {
             },
         ));
         assert_eq!(inc.resolved_at, None);
+    }
+
+    #[test]
+    fn durations_use_the_best_time_when_a_clock_was_known_to_be_off() {
+        let mut inc = Incident::new(IncidentId("i".into()));
+        inc.apply(&ev("a", 200, declared(Severity::Sev1)));
+        // This author's clock ran 5 minutes fast, and knew it.
+        let mut resolve = ev("b", 300_900, EventBody::StatusChanged { status: Status::Resolved });
+        resolve.clock_offset = Some(-300_000);
+        inc.apply(&resolve);
+        assert_eq!(inc.resolved_at, Some(900));
+        assert_eq!(inc.time_to_resolve_ms(), Some(800));
+        assert_eq!(inc.timeline[1].at, 900);
     }
 
     #[test]
@@ -238,7 +253,7 @@ mod tests {
             i.declared_at = at;
             i
         };
-        let mut list = vec![
+        let mut list = [
             mk("resolved-sev1", Severity::Sev1, Status::Resolved, 5),
             mk("open-sev3", Severity::Sev3, Status::Investigating, 9),
             mk("open-sev1-old", Severity::Sev1, Status::Monitoring, 1),

@@ -63,6 +63,7 @@ mod tests {
             body: EventBody::NoteAdded { text: text.into() },
             seq: None,
             received_at: None,
+            clock_offset: None,
         }
     }
 

@@ -174,6 +174,7 @@ mod tests {
             body,
             seq,
             received_at: None,
+            clock_offset: None,
         }
     }
 

@@ -574,6 +574,7 @@ mod tests {
             },
             seq: None,
             received_at: None,
+            clock_offset: None,
         }
     }
 

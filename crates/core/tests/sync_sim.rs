@@ -759,6 +759,7 @@ impl Sim {
             body,
             seq: None,
             received_at: None,
+            clock_offset: None,
         };
         let valid = limits::check(&event).is_ok();
         self.made.push(Made {
