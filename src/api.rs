@@ -1,7 +1,7 @@
 //! The coordination backend's HTTP API, one typed function per call.
 
 use serde::Serialize;
-use sitrep_core::protocol::{ApiError, PostEventsReply};
+use sitrep_core::protocol::{Ack, ApiError, PostEventsReply};
 use sitrep_core::{Event, EventId};
 
 /// Why a call did not succeed, sorted by what the caller should do next.
@@ -9,10 +9,18 @@ use sitrep_core::{Event, EventId};
 pub enum ApiFailure {
     /// No answer (offline, refused, timed out): try again later.
     Unreachable(String),
-    /// The backend answered but is unwell (5xx, 429, an answer that is not ours): try again later.
+    /// The backend answered but is unwell (5xx, 429, an answer that is not
+    /// ours) or wants credentials: try again later.
     Degraded(String),
     /// The backend refused the request itself: sending it again will not help.
     Refused { error: String, id: Option<EventId> },
+}
+
+/// The acks for a batch, and the backend's clock when it answered.
+pub struct Posted {
+    pub acks: Vec<Ack>,
+    /// From the `Date` header (second precision), for the clock estimate.
+    pub server_time: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -20,7 +28,7 @@ struct Batch<'a> {
     events: &'a [Event],
 }
 
-pub async fn post_events(events: &[Event]) -> Result<PostEventsReply, ApiFailure> {
+pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
     let req = gloo_net::http::Request::post("/api/v1/events")
         .json(&Batch { events })
         .map_err(|e| ApiFailure::Refused {
@@ -33,17 +41,27 @@ pub async fn post_events(events: &[Event]) -> Result<PostEventsReply, ApiFailure
         .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
     let status = resp.status();
     if resp.ok() {
-        return resp
-            .json::<PostEventsReply>()
+        let server_time = resp.headers().get("date").and_then(|d| {
+            let ms = js_sys::Date::parse(&d);
+            ms.is_finite().then_some(ms as i64)
+        });
+        let reply: PostEventsReply = resp
+            .json()
             .await
-            .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")));
+            .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))?;
+        return Ok(Posted {
+            acks: reply.acks,
+            server_time,
+        });
     }
     let body: Option<ApiError> = resp.json().await.ok();
     let error = body
         .as_ref()
         .map(|b| b.error.clone())
         .unwrap_or_else(|| format!("HTTP {status}"));
-    if status == 429 || status >= 500 || body.is_none() {
+    // 401 and 403 are about who sends, not what: refusing the events for
+    // them would strand every edit made before signing in again.
+    if matches!(status, 401 | 403 | 408 | 429) || status >= 500 || body.is_none() {
         Err(ApiFailure::Degraded(error))
     } else {
         Err(ApiFailure::Refused {

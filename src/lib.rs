@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod pages;
 pub mod replica;
 pub mod store;
+pub mod tabs;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};

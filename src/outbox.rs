@@ -1,5 +1,6 @@
-//! Delivers pending events to the backend in the order they were made, and
-//! marks each delivered only when the backend has acknowledged its id.
+//! Sends the batch the sync engine asks for, holding a Web Lock so that of
+//! all this browser's tabs only one delivers at a time, and checking
+//! IndexedDB first so an event another tab has delivered is never re-sent.
 
 use crate::api::{self, ApiFailure};
 use crate::browser::now_ms;
@@ -7,100 +8,140 @@ use crate::replica::Replica;
 use crate::store::StoredEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::limits::MAX_BATCH;
+use sitrep_core::protocol::Ack;
+use sitrep_core::sync::{RequestId, SendFailure};
 use sitrep_core::Event;
-use std::cell::Cell;
-use std::time::Duration;
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-thread_local! {
-    // One delivery at a time per tab, so a batch is never in flight twice.
-    static FLUSHING: Cell<bool> = const { Cell::new(false) };
-}
+const LOCK_NAME: &str = "sitrep-outbox";
 
-const RETRY_AFTER: Duration = Duration::from_secs(3);
-
-/// Starts delivering what is pending, unless a delivery is under way.
-pub fn flush(replica: Replica) {
-    if FLUSHING.with(|f| f.replace(true)) {
-        return;
-    }
+pub fn send(replica: Replica, request: RequestId, events: Vec<Event>) {
     spawn_local(async move {
-        let retry = deliver(replica).await;
-        FLUSHING.with(|f| f.set(false));
-        if retry {
-            set_timeout(move || flush(replica), RETRY_AFTER);
-        }
+        let outcome = with_lock(LOCK_NAME, deliver(replica, events)).await;
+        replica.input(move |engine, now| match outcome {
+            Ok(acks) => engine.on_ack(request, &acks, now),
+            Err(failure) => engine.on_send_failed(request, failure, now),
+        });
     });
 }
 
-/// Sends batches until nothing deliverable is left. Returns true when the
-/// backend could not be reached and delivery should be tried again later.
-async fn deliver(replica: Replica) -> bool {
-    // After a refusal without an event id, send one at a time to find it.
-    let mut batch_size = MAX_BATCH;
-    loop {
-        let batch: Vec<Event> = replica.log.with_untracked(|log| {
-            replica.refused.with_untracked(|refused| {
-                log.pending()
-                    .iter()
-                    .filter(|e| !refused.contains_key(&e.id))
-                    .take(batch_size)
-                    .cloned()
-                    .collect()
-            })
-        });
-        if batch.is_empty() {
-            return false;
+/// Runs under the lock: skips what IndexedDB says is already delivered,
+/// posts the rest, and stores the acks before the lock is released.
+async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendFailure> {
+    let store = replica.store();
+    let mut acks = Vec::new();
+    let mut todo = Vec::new();
+    let stored = match &store {
+        Some(store) => store
+            .get_many(events.iter().map(|e| &e.id))
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    for (i, ev) in events.into_iter().enumerate() {
+        match stored
+            .get(i)
+            .and_then(|s| s.as_ref())
+            .and_then(|s| Some((s.event.seq?, s.event.received_at)))
+        {
+            Some((seq, received_at)) => acks.push(Ack {
+                id: ev.id.clone(),
+                seq,
+                received_at: received_at.unwrap_or(0),
+            }),
+            None => todo.push(ev),
         }
-        match api::post_events(&batch).await {
-            Ok(reply) => {
-                let mut confirmed = Vec::new();
-                replica.log.update(|log| {
-                    for ack in &reply.acks {
-                        if log.confirm(&ack.id, ack.seq, Some(ack.received_at)) {
-                            if let Some(ev) = batch.iter().find(|e| e.id == ack.id) {
-                                let mut ev = ev.clone();
-                                ev.seq = Some(ack.seq);
-                                ev.received_at = Some(ack.received_at);
-                                confirmed.push(StoredEvent {
-                                    event: ev,
-                                    made: 0.0,
-                                    error: None,
-                                });
-                            }
-                        }
-                    }
-                });
-                replica.last_synced.set(Some(now_ms()));
-                replica.persist(confirmed).await;
+    }
+    if todo.is_empty() {
+        return Ok(acks);
+    }
+    let sent_at = now_ms();
+    match api::post_events(&todo).await {
+        Ok(reply) => {
+            let answered_at = now_ms();
+            if let Some(server_now) = reply.server_time {
+                replica
+                    .clock
+                    .update(|c| c.observe(sent_at, server_now, answered_at));
             }
-            Err(ApiFailure::Refused { error, id }) => {
-                let culprit = match id {
-                    Some(id) => batch.iter().find(|e| e.id == id).cloned(),
-                    None if batch.len() == 1 => batch.first().cloned(),
-                    None => None,
-                };
-                match culprit {
-                    Some(ev) => refuse(replica, ev, error).await,
-                    None => batch_size = 1,
-                }
-            }
-            Err(ApiFailure::Unreachable(_) | ApiFailure::Degraded(_)) => return true,
+            replica.last_synced.set(Some(answered_at));
+            let delivered: Vec<StoredEvent> = reply
+                .acks
+                .iter()
+                .filter_map(|ack| {
+                    let mut event = todo.iter().find(|e| e.id == ack.id)?.clone();
+                    event.seq = Some(ack.seq);
+                    event.received_at = Some(ack.received_at);
+                    Some(StoredEvent {
+                        event,
+                        made: 0.0,
+                        error: None,
+                    })
+                })
+                .collect();
+            replica.write(delivered, None).await;
+            acks.extend(reply.acks);
+            Ok(acks)
         }
+        Err(failure) => Err(match failure {
+            ApiFailure::Unreachable(_) => SendFailure::Unreachable,
+            ApiFailure::Degraded(_) => SendFailure::Degraded,
+            ApiFailure::Refused { error, id } => SendFailure::Refused { id, error },
+        }),
     }
 }
 
-/// Keeps a refused event, with the backend's reason, where the responder sees it.
-async fn refuse(replica: Replica, event: Event, error: String) {
-    replica.refused.update(|r| {
-        r.insert(event.id.clone(), error.clone());
+/// Runs `work` while holding the named Web Lock. Browsers without Web Locks
+/// run it directly: one tab, or an old browser, has nothing to coordinate.
+async fn with_lock<T: 'static>(name: &str, work: impl Future<Output = T> + 'static) -> T {
+    let locks = web_sys::window()
+        .map(|w| {
+            js_sys::Reflect::get(&w.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED)
+        })
+        .filter(|l| !l.is_undefined());
+    let request = locks
+        .as_ref()
+        .and_then(|l| js_sys::Reflect::get(l, &"request".into()).ok())
+        .and_then(|r| r.dyn_into::<js_sys::Function>().ok());
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return work.await;
+    };
+    let work = Rc::new(RefCell::new(Some(work)));
+    let result = Rc::new(RefCell::new(None));
+    let (pending, slot) = (work.clone(), result.clone());
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let work = pending.borrow_mut().take();
+        future_to_promise(async move {
+            if let Some(work) = work {
+                *slot.borrow_mut() = Some(work.await);
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+        .into()
     });
-    let made = replica.made_order(&event.id);
-    replica
-        .persist(vec![StoredEvent {
-            event,
-            made,
-            error: Some(error),
-        }])
-        .await;
+    let held = request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    if let Some(held) = held {
+        let _ = JsFuture::from(held).await;
+    }
+    let done = result.borrow_mut().take();
+    match done {
+        Some(value) => value,
+        // The lock was refused and the callback never ran: do the work
+        // unguarded rather than lose it (the backend is idempotent).
+        None => {
+            let work = work.borrow_mut().take();
+            match work {
+                Some(work) => work.await,
+                None => unreachable!("work is taken only by the callback, which stored its result"),
+            }
+        }
+    }
 }

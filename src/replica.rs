@@ -1,75 +1,79 @@
-//! This browser's replica of the incident log: the reactive state every view
-//! reads, and `record`, the one way a view makes an event. An event reaches
-//! IndexedDB before anything tries to send it.
+//! This browser's replica of the incident log: the sync engine from core in
+//! a reactive context, the reactive state every view reads, and `record`,
+//! the one way a view makes an event. An event reaches IndexedDB before the
+//! engine may send it.
 
 use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
 use crate::store::{Store, StoredEvent, DB_NAME};
-use crate::{live_feed, outbox};
+use crate::{live_feed, outbox, tabs};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sitrep_core::clock::ClockEstimate;
 use sitrep_core::incident::list_order;
-use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Inserted, Log};
+use sitrep_core::sync::{self, Command, Saved, SyncEngine};
+use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log};
 use std::collections::HashMap;
+use std::time::Duration;
 
 const AUTHOR_KEY: &str = "sitrep.author";
-
-/// How the live connection to the backend stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Connection {
-    Connecting,
-    Online,
-    Offline,
-}
+/// Inputs that arrive together (a catch-up of thousands of events) are
+/// handled in one pass: one IndexedDB write, one re-render.
+const COALESCE: Duration = Duration::from_millis(15);
 
 #[derive(Clone, Copy)]
 pub struct Replica {
-    pub log: RwSignal<Log>,
-    /// Events the backend refused, with its reason. They stay in the log.
-    pub refused: RwSignal<HashMap<EventId, String>>,
+    engine: StoredValue<SyncEngine>,
+    /// Bumped whenever the engine's log or refusals change; views track it.
+    changed: RwSignal<u64>,
+    pub status: RwSignal<sync::Status>,
     /// True once the IndexedDB copy has been read (or found unreadable).
     pub loaded: RwSignal<bool>,
-    pub connection: RwSignal<Connection>,
     pub last_synced: RwSignal<Option<i64>>,
     /// A problem with local storage, shown in the header until it clears.
     pub storage_problem: RwSignal<Option<String>>,
+    pub clock: RwSignal<ClockEstimate>,
     pub author: RwSignal<String>,
     store: StoredValue<Option<Store>, LocalStorage>,
-    last_made: StoredValue<f64>,
-    /// The `made` order of each pending event, kept so a rewrite keeps it.
+    /// Where each pending event stands in the order made (IndexedDB keeps it).
     made: StoredValue<HashMap<EventId, f64>>,
-    /// Events from the backend waiting to be applied and stored in one go.
-    inbound: StoredValue<Vec<Event>>,
+    last_made: StoredValue<f64>,
+    scheduled: StoredValue<bool>,
+    wake: StoredValue<Option<TimeoutHandle>>,
 }
 
 pub fn use_replica() -> Replica {
     expect_context::<Replica>()
 }
 
-/// Provides the replica, loads it from IndexedDB, then connects it.
+/// Provides the replica, loads it from IndexedDB, then starts syncing.
 pub fn provide_replica_context() {
     let replica = Replica {
-        log: RwSignal::new(Log::new()),
-        refused: RwSignal::new(HashMap::new()),
+        engine: StoredValue::new(SyncEngine::new(Saved::default(), 0)),
+        changed: RwSignal::new(0),
+        status: RwSignal::new(sync::Status::Connecting),
         loaded: RwSignal::new(false),
-        connection: RwSignal::new(Connection::Connecting),
         last_synced: RwSignal::new(None),
         storage_problem: RwSignal::new(None),
+        clock: RwSignal::new(ClockEstimate::default()),
         author: RwSignal::new(local_storage_get(AUTHOR_KEY).unwrap_or_default()),
         store: StoredValue::new_local(None),
-        last_made: StoredValue::new(0.0),
         made: StoredValue::new(HashMap::new()),
-        inbound: StoredValue::new(Vec::new()),
+        last_made: StoredValue::new(0.0),
+        scheduled: StoredValue::new(false),
+        wake: StoredValue::new(None),
     };
     provide_context(replica);
     spawn_local(async move {
         replica.load(DB_NAME).await;
-        live_feed::start(replica);
-        outbox::flush(replica);
+        tabs::listen(replica);
+        network_events(replica);
+        replica.kick();
     });
 }
 
 impl Replica {
     async fn load(self, db_name: &str) {
+        let mut saved = Saved::default();
         match Store::open(db_name).await {
             Ok(store) => {
                 match store.load().await {
@@ -81,11 +85,11 @@ impl Replica {
                                 loaded.skipped.join("; ")
                             )));
                         }
-                        self.adopt(loaded.events);
+                        saved = self.saved_from(loaded.events, loaded.cursor);
                     }
                     Err(e) => self
                         .storage_problem
-                        .set(Some(format!("Could not read local copy: {e}"))),
+                        .set(Some(format!("Could not read the local copy: {e}"))),
                 }
                 self.store.set_value(Some(store));
             }
@@ -93,30 +97,32 @@ impl Replica {
                 "Local storage is unavailable ({e}); edits live only in this tab"
             ))),
         }
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        self.engine.set_value(SyncEngine::new(saved, seed));
+        self.notify();
         self.loaded.set(true);
     }
 
-    fn adopt(self, mut records: Vec<StoredEvent>) {
-        // Pending events must enter the log in the order they were made.
+    fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
+        // Pending events must enter the engine in the order they were made.
         records.sort_by(|a, b| a.made.total_cmp(&b.made));
-        let mut refused = HashMap::new();
-        let mut last_made = 0.0f64;
-        self.log.update(|log| {
+        let mut saved = Saved {
+            cursor,
+            ..Saved::default()
+        };
+        self.made.update_value(|made| {
             for r in records {
-                last_made = last_made.max(r.made);
+                self.last_made.update_value(|m| *m = m.max(r.made));
                 if r.event.seq.is_none() {
-                    self.made.update_value(|m| {
-                        m.insert(r.event.id.clone(), r.made);
-                    });
+                    made.insert(r.event.id.clone(), r.made);
                 }
                 if let Some(err) = r.error {
-                    refused.insert(r.event.id.clone(), err);
+                    saved.refused.push((r.event.id.clone(), err));
                 }
-                log.insert(r.event);
+                saved.events.push(r.event);
             }
         });
-        self.last_made.set_value(last_made);
-        self.refused.set(refused);
+        saved
     }
 
     pub fn set_author(self, name: String) {
@@ -134,8 +140,8 @@ impl Replica {
         }
     }
 
-    /// Makes an event, stores it, adds it to the log and starts delivery.
-    /// Resolves once the event is in the log.
+    /// Makes an event, stores it, tells the other tabs, and hands it to the
+    /// engine for delivery. Resolves once the event is in the log.
     pub async fn record(self, incident: IncidentId, body: EventBody) -> EventId {
         let made = (now_ms() as f64).max(self.last_made.get_value() + 1.0);
         self.last_made.set_value(made);
@@ -147,34 +153,118 @@ impl Replica {
             body,
             seq: None,
             received_at: None,
-            clock_offset: None,
+            clock_offset: self.clock.get_untracked().offset_ms(),
         };
         let id = event.id.clone();
-        self.made.update_value(|m| {
-            m.insert(id.clone(), made);
-        });
-        self.persist(vec![StoredEvent {
+        let record = StoredEvent {
             event: event.clone(),
             made,
             error: None,
-        }])
-        .await;
-        self.log.update(|l| {
-            l.insert(event);
-        });
-        outbox::flush(self);
+        };
+        self.write(vec![record.clone()], None).await;
+        tabs::announce(&record);
+        self.adopt_made(record);
         id
     }
 
-    /// Writes records to IndexedDB; a failure is shown, and the events stay
-    /// in memory so they are still delivered from this tab.
-    pub async fn persist(self, records: Vec<StoredEvent>) {
+    /// An event made here or in another tab of this browser, already stored.
+    pub fn adopt_made(self, record: StoredEvent) {
+        self.last_made.update_value(|m| *m = m.max(record.made));
+        self.made.update_value(|m| {
+            m.insert(record.event.id.clone(), record.made);
+        });
+        self.engine.update_value(|e| {
+            e.make(record.event);
+        });
+        self.kick();
+    }
+
+    /// Feeds the engine an input (a stream message, an answer) and schedules
+    /// a pass over what it asks for next.
+    pub fn input(self, f: impl FnOnce(&mut SyncEngine, u64)) {
+        let now = now_ms().max(0) as u64;
+        self.engine.update_value(|e| f(e, now));
+        self.kick();
+    }
+
+    /// Schedules one pass of `drive` soon, unless one is already due.
+    pub fn kick(self) {
+        if self.scheduled.get_value() {
+            return;
+        }
+        self.scheduled.set_value(true);
+        set_timeout(move || self.drive(), COALESCE);
+    }
+
+    /// Performs every command the engine has due, then sleeps until its next
+    /// retry falls due.
+    fn drive(self) {
+        self.scheduled.set_value(false);
+        let now = now_ms().max(0) as u64;
+        loop {
+            let Some(command) = self.engine.try_update_value(|e| e.poll(now)).flatten() else {
+                break;
+            };
+            match command {
+                Command::Persist(write) => self.persist(write),
+                Command::Send { request, events } => outbox::send(self, request, events),
+                Command::OpenStream { stream, after } => live_feed::open(self, stream, after),
+            }
+        }
+        if let Some(old) = self.wake.try_update_value(Option::take).flatten() {
+            old.clear();
+        }
+        if let Some(at) = self.engine.with_value(SyncEngine::next_wake) {
+            let delay = Duration::from_millis(at.saturating_sub(now));
+            if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
+                self.wake.set_value(Some(handle));
+            }
+        }
+        self.notify();
+    }
+
+    fn persist(self, write: sync::Write) {
+        let mut records: Vec<StoredEvent> = write
+            .events
+            .into_iter()
+            .map(|event| StoredEvent {
+                event,
+                made: 0.0,
+                error: None,
+            })
+            .collect();
+        for (id, error) in write.refused {
+            let event = self
+                .engine
+                .with_value(|e| e.log().pending_event(&id).cloned());
+            if let Some(event) = event {
+                let made = self.made_order(&id);
+                records.push(StoredEvent {
+                    event,
+                    made,
+                    error: Some(error),
+                });
+            }
+        }
+        if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
+            self.last_synced.set(Some(now_ms()));
+        }
+        spawn_local(self.write(records, write.cursor));
+    }
+
+    /// Writes to IndexedDB; a failure is shown, and the events stay in this
+    /// tab's engine so they are still delivered from here.
+    pub async fn write(self, records: Vec<StoredEvent>, cursor: Option<u64>) {
         let Some(store) = self.store.get_value() else {
             return;
         };
-        match store.put(&records).await {
+        match store.write(&records, cursor).await {
             Ok(()) => {
-                if self.storage_problem.get_untracked().is_some_and(|p| p.starts_with("Could not save")) {
+                if self
+                    .storage_problem
+                    .get_untracked()
+                    .is_some_and(|p| p.starts_with("Could not save"))
+                {
                     self.storage_problem.set(None);
                 }
             }
@@ -184,39 +274,8 @@ impl Replica {
         }
     }
 
-    /// Takes events from the backend. They are applied and stored in batches
-    /// so a catch-up of thousands of events re-renders once, not thousands of times.
-    pub fn receive(self, event: Event) {
-        let first = self.inbound.with_value(Vec::is_empty);
-        self.inbound.update_value(|v| v.push(event));
-        if first {
-            set_timeout(
-                move || self.apply_inbound(),
-                std::time::Duration::from_millis(30),
-            );
-        }
-    }
-
-    fn apply_inbound(self) {
-        let batch = self
-            .inbound
-            .try_update_value(std::mem::take)
-            .unwrap_or_default();
-        let mut changed = Vec::new();
-        self.log.update(|log| {
-            for ev in batch {
-                if log.insert(ev.clone()) != Inserted::Duplicate {
-                    changed.push(StoredEvent {
-                        event: ev,
-                        made: 0.0,
-                        error: None,
-                    });
-                }
-            }
-        });
-        if !changed.is_empty() {
-            spawn_local(self.persist(changed));
-        }
+    pub fn store(self) -> Option<Store> {
+        self.store.get_value()
     }
 
     /// Where a pending event stands in the order made (0 once confirmed).
@@ -224,17 +283,66 @@ impl Replica {
         self.made.with_value(|m| m.get(id).copied().unwrap_or(0.0))
     }
 
+    /// Refreshes what views see: status, and (tracked by `changed`) the log.
+    fn notify(self) {
+        let status = self.engine.with_value(SyncEngine::status);
+        if self.status.get_untracked() != status {
+            self.status.set(status);
+        }
+        self.changed.update(|n| *n += 1);
+    }
+
+    /// Reads the log, tracking changes to it.
+    pub fn with_log<T>(self, f: impl FnOnce(&Log) -> T) -> T {
+        self.changed.track();
+        self.engine.with_value(|e| f(e.log()))
+    }
+
+    /// The backend's reason for refusing an event, tracking changes.
+    pub fn refusal(self, id: &EventId) -> Option<String> {
+        self.changed.track();
+        self.engine.with_value(|e| e.refused().get(id).cloned())
+    }
+
     pub fn incidents(self) -> Memo<Vec<Incident>> {
         Memo::new(move |_| {
-            let mut list: Vec<Incident> = self
-                .log
-                .with(|l| l.fold().into_values().filter(|i| i.declared).collect());
+            let mut list: Vec<Incident> =
+                self.with_log(|l| l.fold().into_values().filter(|i| i.declared).collect());
             list.sort_by(list_order);
             list
         })
     }
 
-    pub fn pending_count(self) -> Signal<usize> {
-        Signal::derive(move || self.log.with(|l| l.pending().len()))
+    pub fn incident(self, id: Memo<IncidentId>) -> Memo<Option<Incident>> {
+        Memo::new(move |_| {
+            let id = id.get();
+            self.with_log(|l| l.fold_incident(&id))
+                .filter(|i| i.declared)
+        })
+    }
+
+    pub fn pending_count(self) -> Memo<usize> {
+        Memo::new(move |_| self.with_log(|l| l.pending().len()))
+    }
+}
+
+/// The browser's online and offline events: offline stops all attempts,
+/// online retries at once instead of waiting out the backoff.
+fn network_events(replica: Replica) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let online = window.navigator().on_line();
+    replica.input(|e, now| e.network(online, now));
+    for (name, up) in [("online", true), ("offline", false)] {
+        let handler = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            replica.input(|e, now| e.network(up, now));
+        });
+        let _ = window.add_event_listener_with_callback(
+            name,
+            wasm_bindgen::JsCast::unchecked_ref(handler.as_ref()),
+        );
+        // Lives as long as the page.
+        handler.forget();
     }
 }

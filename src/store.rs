@@ -4,7 +4,7 @@
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
-use sitrep_core::Event;
+use sitrep_core::{Event, EventId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -113,10 +113,36 @@ impl Store {
         if let Some(cursor) = cursor {
             tx.object_store(META)
                 .map_err(describe)?
-                .put_with_key(&JsValue::from_f64(cursor as f64), &JsValue::from_str(CURSOR_KEY))
+                .put_with_key(
+                    &JsValue::from_f64(cursor as f64),
+                    &JsValue::from_str(CURSOR_KEY),
+                )
                 .map_err(describe)?;
         }
         done.await
+    }
+
+    /// Reads the records with these ids, in the same order (None where absent).
+    pub async fn get_many<'a>(
+        &self,
+        ids: impl Iterator<Item = &'a EventId>,
+    ) -> Result<Vec<Option<StoredEvent>>, String> {
+        let tx = self.db.transaction_with_str(EVENTS).map_err(describe)?;
+        let store = tx.object_store(EVENTS).map_err(describe)?;
+        // Issue every request before awaiting any, so the transaction stays alive.
+        let requests: Vec<IdbRequest> = ids
+            .map(|id| store.get(&JsValue::from_str(&id.0)).map_err(describe))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(requests.len());
+        for req in requests {
+            let value = request(req).await?;
+            out.push(if value.is_undefined() {
+                None
+            } else {
+                from_js(&value).ok()
+            });
+        }
+        Ok(out)
     }
 
     /// Stores a value exactly as given, bypassing the typed path: for tests
@@ -128,7 +154,10 @@ impl Store {
             .transaction_with_str_and_mode(EVENTS, IdbTransactionMode::Readwrite)
             .map_err(describe)?;
         let done = completion(&tx);
-        tx.object_store(EVENTS).map_err(describe)?.put(value).map_err(describe)?;
+        tx.object_store(EVENTS)
+            .map_err(describe)?
+            .put(value)
+            .map_err(describe)?;
         done.await
     }
 
@@ -136,7 +165,10 @@ impl Store {
     /// skipped; the rest still load.
     pub async fn load(&self) -> Result<Loaded, String> {
         let scope = js_sys::Array::of2(&JsValue::from_str(EVENTS), &JsValue::from_str(META));
-        let tx = self.db.transaction_with_str_sequence(&scope).map_err(describe)?;
+        let tx = self
+            .db
+            .transaction_with_str_sequence(&scope)
+            .map_err(describe)?;
         let all = tx
             .object_store(EVENTS)
             .map_err(describe)?
@@ -149,7 +181,10 @@ impl Store {
             .map_err(describe)?;
         let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
         let mut loaded = Loaded {
-            cursor: request(cursor).await?.as_f64().map_or(0, |c| c.max(0.0) as u64),
+            cursor: request(cursor)
+                .await?
+                .as_f64()
+                .map_or(0, |c| c.max(0.0) as u64),
             ..Loaded::default()
         };
         for value in array.iter() {

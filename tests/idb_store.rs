@@ -24,7 +24,9 @@ fn record(id: &str, seq: Option<u64>, made: f64, error: Option<&str>) -> StoredE
                     started_at: 1_699_999_000_000,
                 }
             } else {
-                EventBody::NoteAdded { text: format!("note {id}").into() }
+                EventBody::NoteAdded {
+                    text: format!("note {id}").into(),
+                }
             },
             seq,
             received_at: seq.map(|_| 1_700_000_000_500),
@@ -62,11 +64,22 @@ async fn events_written_are_read_back_after_the_database_is_reopened() {
 #[wasm_bindgen_test]
 async fn writing_an_event_again_replaces_the_earlier_copy() {
     let (name, store) = fresh_store().await;
-    store.put(&[record("b", None, 2.0, None)]).await.expect("put pending");
-    store.put(&[record("b", Some(9), 0.0, None)]).await.expect("put confirmed");
+    store
+        .put(&[record("b", None, 2.0, None)])
+        .await
+        .expect("put pending");
+    store
+        .put(&[record("b", Some(9), 0.0, None)])
+        .await
+        .expect("put confirmed");
     store.close();
 
-    let loaded = Store::open(&name).await.expect("reopen").load().await.expect("load");
+    let loaded = Store::open(&name)
+        .await
+        .expect("reopen")
+        .load()
+        .await
+        .expect("load");
     assert_eq!(loaded.events.len(), 1);
     assert_eq!(loaded.events[0].event.seq, Some(9));
 }
@@ -86,7 +99,12 @@ async fn the_cursor_is_written_with_its_events_and_read_back() {
         .await
         .expect("write");
     store.close();
-    let loaded = Store::open(&name).await.expect("reopen").load().await.expect("load");
+    let loaded = Store::open(&name)
+        .await
+        .expect("reopen")
+        .load()
+        .await
+        .expect("load");
     assert_eq!(loaded.cursor, 7);
     assert_eq!(loaded.events.len(), 1);
 }
@@ -95,7 +113,9 @@ async fn the_cursor_is_written_with_its_events_and_read_back() {
 async fn a_version_1_database_is_upgraded_with_its_events_kept() {
     let name = format!("sitrep-test-{}", new_id());
     let v1 = Store::open_version(&name, 1).await.expect("open v1");
-    v1.put(&[record("b", None, 2.0, None)]).await.expect("put in v1");
+    v1.put(&[record("b", None, 2.0, None)])
+        .await
+        .expect("put in v1");
     v1.close();
 
     let v2 = Store::open(&name).await.expect("upgrade to current");
@@ -107,7 +127,10 @@ async fn a_version_1_database_is_upgraded_with_its_events_kept() {
 #[wasm_bindgen_test]
 async fn a_corrupt_record_is_reported_and_skipped_and_the_rest_load() {
     let (_, store) = fresh_store().await;
-    store.put(&[record("a", Some(1), 0.0, None)]).await.expect("put");
+    store
+        .put(&[record("a", Some(1), 0.0, None)])
+        .await
+        .expect("put");
     let bad = js_sys::Object::new();
     js_sys::Reflect::set(&bad, &"id".into(), &"broken".into()).unwrap();
     js_sys::Reflect::set(&bad, &"json".into(), &"{\"id\":\"broken\",\"body\":".into()).unwrap();
@@ -119,5 +142,8 @@ async fn a_corrupt_record_is_reported_and_skipped_and_the_rest_load() {
     let loaded = store.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("a", Some(1), 0.0, None)]);
     assert_eq!(loaded.skipped.len(), 2, "{:?}", loaded.skipped);
-    assert!(loaded.skipped.iter().any(|s| s.starts_with("record broken:")));
+    assert!(loaded
+        .skipped
+        .iter()
+        .any(|s| s.starts_with("record broken:")));
 }

@@ -1,24 +1,50 @@
 //! The app bar: navigation, who you are, the connection, and how many edits
 //! have not reached the backend yet.
 
-use crate::replica::{use_replica, Connection};
+use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use sitrep_core::sync::Status;
 use sitrep_core::utc;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let replica = use_replica();
     let pending = replica.pending_count();
-    let connection = move || match replica.connection.get() {
-        Connection::Online => "Online",
-        Connection::Connecting => "Connecting…",
-        Connection::Offline => "Offline: edits are kept here and sent when the backend is back",
+    let connection = move || match replica.status.get() {
+        Status::Online => "Online".to_string(),
+        Status::Connecting => "Connecting…".to_string(),
+        Status::Reconnecting { next_attempt_at } => {
+            format!(
+                "Reconnecting: next attempt {} UTC",
+                utc::format_time(next_attempt_at as i64)
+            )
+        }
+        Status::Degraded { next_attempt_at } => match next_attempt_at {
+            Some(t) => format!(
+                "Backend degraded (errors or timeouts): retrying {} UTC",
+                utc::format_time(t as i64)
+            ),
+            None => "Backend degraded (errors or timeouts)".to_string(),
+        },
+        Status::Offline => {
+            "Offline: edits are kept here and sent when the network is back".to_string()
+        }
     };
-    let connection_class = move || match replica.connection.get() {
-        Connection::Online => "conn online",
-        Connection::Connecting => "conn connecting",
-        Connection::Offline => "conn offline",
+    let connection_class = move || match replica.status.get() {
+        Status::Online => "conn online",
+        Status::Connecting | Status::Reconnecting { .. } => "conn connecting",
+        Status::Degraded { .. } => "conn degraded",
+        Status::Offline => "conn offline",
+    };
+    let clock_warning = move || {
+        let clock = replica.clock.get();
+        let offset = clock.offset_ms().filter(|_| clock.is_off())?;
+        let minutes = (offset.abs() as f64 / 60_000.0).round();
+        let direction = if offset > 0 { "behind" } else { "ahead of" };
+        Some(format!(
+            "This device's clock is about {minutes} min {direction} the backend's. Times in the log are corrected for it."
+        ))
     };
     view! {
         <header class="app-bar">
@@ -54,6 +80,9 @@ pub fn Header() -> impl IntoView {
         </header>
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>
+        })}
+        {move || clock_warning().map(|w| view! {
+            <p class="banner warn" role="alert" data-testid="clock-warning">{w}</p>
         })}
     }
 }

@@ -24,7 +24,7 @@ pub fn Timeline(#[prop(into)] entries: Signal<Vec<Entry>>) -> impl IntoView {
 fn TimelineEntry(entry: Entry) -> impl IntoView {
     let replica = use_replica();
     let id = entry.event.clone();
-    let refused = move || replica.refused.with(|r| r.get(&id).cloned());
+    let refused = move || replica.refusal(&id);
     let delivered = entry.seq.is_some();
     let delivery = move || match (delivered, refused()) {
         (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),

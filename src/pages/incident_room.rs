@@ -14,14 +14,9 @@ use sitrep_core::{utc, EventBody, Incident, IncidentId, Severity, Status};
 pub fn IncidentRoom() -> impl IntoView {
     let replica = use_replica();
     let params = use_params_map();
-    let id = Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
-    let incident = Memo::new(move |_| {
-        let id = id.get();
-        replica
-            .log
-            .with(|l| l.fold_incident(&id))
-            .filter(|i| i.declared)
-    });
+    let id =
+        Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
+    let incident = replica.incident(id);
 
     view! {
         <section class="page room">

@@ -19,8 +19,12 @@ fn event(n: usize) -> Event {
         }
     } else {
         match n % 10 {
-            0 => EventBody::StatusChanged { status: Status::ALL[n % 4] },
-            1 => EventBody::SeverityChanged { severity: Severity::ALL[n % 4] },
+            0 => EventBody::StatusChanged {
+                status: Status::ALL[n % 4],
+            },
+            1 => EventBody::SeverityChanged {
+                severity: Severity::ALL[n % 4],
+            },
             _ => EventBody::NoteAdded {
                 text: format!("Observation {n}: error rate back under 1% after rollback").into(),
             },
@@ -66,5 +70,8 @@ fn main() {
     }
     println!("fold: {EVENTS} events, {incidents} incidents, median of {RUNS} runs");
     println!("  insert into log: {:.1} ms", median_ms(insert));
-    println!("  fold log to incidents: {:.1} ms (budget 50 ms)", median_ms(fold));
+    println!(
+        "  fold log to incidents: {:.1} ms (budget 50 ms)",
+        median_ms(fold)
+    );
 }

@@ -218,7 +218,8 @@ mod tests {
             "body":{"kind":"note_added","text":"x"}}"#;
         let ev: Event = serde_json::from_str(json).unwrap();
         assert_eq!(ev.best_time(), 600);
-        let without: Event = serde_json::from_str(&json.replace(r#""clock_offset":-400,"#, "")).unwrap();
+        let without: Event =
+            serde_json::from_str(&json.replace(r#""clock_offset":-400,"#, "")).unwrap();
         assert_eq!(without.best_time(), 1000);
     }
 

@@ -198,7 +198,13 @@ mod tests {
         let mut inc = Incident::new(IncidentId("i".into()));
         inc.apply(&ev("a", 200, declared(Severity::Sev1)));
         // This author's clock ran 5 minutes fast, and knew it.
-        let mut resolve = ev("b", 300_900, EventBody::StatusChanged { status: Status::Resolved });
+        let mut resolve = ev(
+            "b",
+            300_900,
+            EventBody::StatusChanged {
+                status: Status::Resolved,
+            },
+        );
         resolve.clock_offset = Some(-300_000);
         inc.apply(&resolve);
         assert_eq!(inc.resolved_at, Some(900));

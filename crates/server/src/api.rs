@@ -24,7 +24,9 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/events",
             // Compressed because a first sync pulls the whole log in pages.
-            get(list_events).post(post_events).layer(CompressionLayer::new()),
+            get(list_events)
+                .post(post_events)
+                .layer(CompressionLayer::new()),
         )
         .route("/api/v1/stream", get(stream::handler))
         .route("/api/v1/health", get(health))
@@ -52,7 +54,11 @@ async fn method_not_allowed() -> Response {
 
 fn internal(e: impl std::fmt::Display) -> Response {
     eprintln!("sitrep-server: {e}");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log", None)
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; see the server log",
+        None,
+    )
 }
 
 /// Runs store work on the blocking pool: SQLite calls (and fsync) must not
@@ -100,7 +106,13 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}"), None),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
+                None,
+            )
+        }
     };
     let batch: PostEvents = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
@@ -109,7 +121,10 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if batch.events.len() > MAX_BATCH {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} events in one batch; the limit is {MAX_BATCH}", batch.events.len()),
+            format!(
+                "{} events in one batch; the limit is {MAX_BATCH}",
+                batch.events.len()
+            ),
             None,
         );
     }
@@ -140,7 +155,10 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-async fn list_events(State(state): State<AppState>, query: Result<Query<ListQuery>, QueryRejection>) -> Response {
+async fn list_events(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     let Query(q) = match query {
         Ok(q) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),

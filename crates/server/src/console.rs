@@ -28,10 +28,14 @@ async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Resp
     if method != Method::GET && method != Method::HEAD {
         let mut resp = (
             StatusCode::METHOD_NOT_ALLOWED,
-            axum::Json(ApiError { error: "method not allowed".into(), id: None }),
+            axum::Json(ApiError {
+                error: "method not allowed".into(),
+                id: None,
+            }),
         )
             .into_response();
-        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return resp;
     }
     if let Some(rel) = safe_relative(uri.path()) {
@@ -41,7 +45,11 @@ async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Resp
         }
         // A missing asset (a stale hashed .wasm, say) must not get HTML back:
         // the browser would report a baffling parse error instead of a 404.
-        if rel.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('.')) {
+        if rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.contains('.'))
+        {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         }
     }
@@ -51,7 +59,10 @@ async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Resp
         None => (
             StatusCode::NOT_FOUND,
             axum::Json(ApiError {
-                error: format!("the console is not built: no index.html in {}", dir.display()),
+                error: format!(
+                    "the console is not built: no index.html in {}",
+                    dir.display()
+                ),
                 id: None,
             }),
         )
@@ -64,7 +75,12 @@ async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Resp
 fn safe_relative(path: &str) -> Option<PathBuf> {
     let mut rel = PathBuf::new();
     for seg in path.split('/').filter(|s| !s.is_empty()) {
-        if seg == "." || seg == ".." || seg.contains('\\') || seg.contains('%') || seg.starts_with('.') {
+        if seg == "."
+            || seg == ".."
+            || seg.contains('\\')
+            || seg.contains('%')
+            || seg.starts_with('.')
+        {
             return None;
         }
         rel.push(seg);
@@ -98,8 +114,10 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
     } else {
         let bytes = tokio::fs::read(path).await.ok()?;
         let mut r = Response::new(Body::from(bytes));
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type(name)),
+        );
         r
     };
     let h = resp.headers_mut();
@@ -111,7 +129,10 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
 }
 
 fn content_type(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
     match ext.as_str() {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",

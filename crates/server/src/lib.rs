@@ -42,7 +42,8 @@ const LIVE_CAPACITY: usize = 4096;
 impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
-        let store = Store::open(&config.data_dir.join("sitrep.sqlite3")).map_err(StartError::Store)?;
+        let store =
+            Store::open(&config.data_dir.join("sitrep.sqlite3")).map_err(StartError::Store)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
@@ -50,7 +51,8 @@ impl Server {
             live,
             stopping,
         };
-        let router = api::router(state).fallback_service(console::router(config.static_dir.clone()));
+        let router =
+            api::router(state).fallback_service(console::router(config.static_dir.clone()));
         Ok(Server { router, stop })
     }
 
@@ -60,7 +62,11 @@ impl Server {
 
     /// Serves until `signal` resolves, then stops taking connections, closes
     /// the websockets and waits for requests in flight.
-    pub async fn serve(self, listener: TcpListener, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let stop = self.stop;
         axum::serve(listener, self.router)
             .with_graceful_shutdown(async move {

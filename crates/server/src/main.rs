@@ -11,7 +11,11 @@ use std::process::ExitCode;
 const DEFAULT_STATIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist");
 
 #[derive(Parser)]
-#[command(name = "sitrep-server", version, about = "Sitrep's reference backend: the shared incident log and the console.")]
+#[command(
+    name = "sitrep-server",
+    version,
+    about = "Sitrep's reference backend: the shared incident log and the console."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,11 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Command::Serve { addr, data, static_dir } = Cli::parse().command;
+    let Command::Serve {
+        addr,
+        data,
+        static_dir,
+    } = Cli::parse().command;
     match serve(addr, data, static_dir).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -45,14 +53,21 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: SocketAddr, data: PathBuf, static_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    addr: SocketAddr,
+    data: PathBuf,
+    static_dir: PathBuf,
+) -> Result<(), Box<dyn std::error::Error>> {
     if !static_dir.join("index.html").is_file() {
         eprintln!(
             "sitrep-server: warning: no index.html in {}; serving the API only (build the console with trunk)",
             static_dir.display()
         );
     }
-    let server = Server::new(&Config { data_dir: data, static_dir })?;
+    let server = Server::new(&Config {
+        data_dir: data,
+        static_dir,
+    })?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

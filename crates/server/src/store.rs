@@ -23,14 +23,19 @@ pub struct Store {
 pub enum StoreError {
     Sqlite(rusqlite::Error),
     /// A stored row no longer parses as an event (written by another version).
-    Corrupt { seq: u64, error: serde_json::Error },
+    Corrupt {
+        seq: u64,
+        error: serde_json::Error,
+    },
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
-            StoreError::Corrupt { seq, error } => write!(f, "stored event {seq} does not parse: {error}"),
+            StoreError::Corrupt { seq, error } => {
+                write!(f, "stored event {seq} does not parse: {error}")
+            }
         }
     }
 }
@@ -99,13 +104,16 @@ impl Store {
         let mut acks = Vec::with_capacity(events.len());
         let mut stored = Vec::new();
         {
-            let mut find = tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
+            let mut find =
+                tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO events (id, incident, event, received_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for mut ev in events {
                 let existing = find
-                    .query_row([&*ev.id.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                    .query_row([&*ev.id.0], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
                     .optional()?;
                 let (seq, received_at) = match existing {
                     Some(found) => found,
@@ -172,8 +180,10 @@ impl Store {
 }
 
 fn head(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))
-        .map(|h| h as u64)
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|h| h as u64)
 }
 
 fn now_ms() -> i64 {

@@ -4,9 +4,9 @@
 use crate::api::{self, blocking, MAX_PAGE};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -42,7 +42,9 @@ fn encode_event(event: Event) -> Utf8Bytes {
 }
 
 fn encode(msg: &StreamMessage) -> Utf8Bytes {
-    serde_json::to_string(msg).expect("a stream message always serializes").into()
+    serde_json::to_string(msg)
+        .expect("a stream message always serializes")
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -61,7 +63,9 @@ pub async fn handler(
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(socket, state, after)).into_response(),
+        Ok(ws) => ws
+            .on_upgrade(move |socket| run(socket, state, after))
+            .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
 }
@@ -78,7 +82,11 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
     };
-    if socket.send(Message::Text(encode(&StreamMessage::CaughtUp { head }))).await.is_err() {
+    if socket
+        .send(Message::Text(encode(&StreamMessage::CaughtUp { head })))
+        .await
+        .is_err()
+    {
         return;
     }
     loop {
@@ -126,7 +134,10 @@ async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Res
         let full = page.events.len() == MAX_PAGE;
         for ev in page.events {
             let seq = ev.seq.unwrap_or(0);
-            socket.send(Message::Text(encode_event(ev))).await.map_err(|_| Gone)?;
+            socket
+                .send(Message::Text(encode_event(ev)))
+                .await
+                .map_err(|_| Gone)?;
             *last = seq;
         }
         if !full {

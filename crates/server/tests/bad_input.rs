@@ -18,14 +18,21 @@ async fn server_with_one_event() -> (tempfile::TempDir, Running, Vec<(u64, Strin
 
 fn assert_refused(got: (u16, Value), status: u16) -> Value {
     assert_eq!(got.0, status, "{}", got.1);
-    assert!(got.1["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", got.1);
+    assert!(
+        got.1["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{}",
+        got.1
+    );
     got.1
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_400_and_stores_nothing() {
     let (_d, s, log) = server_with_one_event().await;
-    assert_refused(post_raw(&s, "application/json", r#"{"events":[{"id":"#).await, 400);
+    assert_refused(
+        post_raw(&s, "application/json", r#"{"events":[{"id":"#).await,
+        400,
+    );
     assert_eq!(whole_log(&s).await, log);
 }
 
@@ -72,7 +79,11 @@ async fn more_events_than_a_batch_allows_is_a_413_and_stores_nothing() {
 #[tokio::test]
 async fn an_event_over_a_limit_in_the_middle_of_a_batch_is_a_422_naming_it_and_stores_nothing() {
     let (_d, s, log) = server_with_one_event().await;
-    let batch = [note("ok-1", "fine"), note("blank", "   "), note("ok-2", "fine")];
+    let batch = [
+        note("ok-1", "fine"),
+        note("blank", "   "),
+        note("ok-2", "fine"),
+    ];
     let err = assert_refused(post(&s, &batch).await, 422);
     assert_eq!(err["id"], "blank");
     assert_eq!(whole_log(&s).await, log);
@@ -90,7 +101,11 @@ async fn a_body_that_is_not_json_by_content_type_is_a_415() {
 async fn an_unknown_api_path_is_a_404_with_a_json_error() {
     let (_d, s, _) = server_with_one_event().await;
     assert_refused(get_json(&s, "/api/v1/nope").await, 404);
-    let resp = client().delete(s.url("/api/v1/events")).send().await.unwrap();
+    let resp = client()
+        .delete(s.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 405);
     assert!(resp.json::<Value>().await.unwrap()["error"].is_string());
 }

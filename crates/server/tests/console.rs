@@ -19,7 +19,10 @@ async fn get(s: &Running, path: &str) -> reqwest::Response {
 }
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[tokio::test]
@@ -30,7 +33,10 @@ async fn an_app_route_falls_back_to_index_html_without_caching() {
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(header(&r, "cache-control"), "no-cache");
     assert!(header(&r, "content-type").starts_with("text/html"));
-    assert_eq!(r.text().await.unwrap(), "<!doctype html><title>Sitrep</title>");
+    assert_eq!(
+        r.text().await.unwrap(),
+        "<!doctype html><title>Sitrep</title>"
+    );
     let root = get(&s, "/").await;
     assert_eq!(header(&root, "cache-control"), "no-cache");
 }
@@ -41,7 +47,10 @@ async fn a_file_is_served_as_it_is_and_cached_for_good() {
     let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
     let r = get(&s, "/a.js").await;
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(header(&r, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        header(&r, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert!(header(&r, "content-type").starts_with("text/javascript"));
     assert_eq!(r.text().await.unwrap(), "console.log('a')");
     let w = get(&s, "/app_bg.wasm").await;
@@ -64,7 +73,10 @@ async fn a_missing_asset_is_a_404_not_html_and_paths_cannot_climb_out() {
     let dir = temp_dir();
     std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
     let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
-    assert_eq!(get(&s, "/app-0123abcd_bg.wasm").await.status().as_u16(), 404);
+    assert_eq!(
+        get(&s, "/app-0123abcd_bg.wasm").await.status().as_u16(),
+        404
+    );
     let r = get(&s, "/%2e%2e/secret.txt").await;
     assert_ne!(r.text().await.unwrap(), "no");
 }

@@ -17,12 +17,27 @@ async fn posting_the_same_batch_twice_stores_it_once() {
     let (status, second) = post(&s, &batch).await;
     assert_eq!(status, 200, "{second}");
 
-    assert_eq!(first, second, "a retry gets the very same acks, received_at included");
-    let ids: Vec<_> = first["acks"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["e-0000", "e-0001", "e-0002"], "acks come in the order sent");
+    assert_eq!(
+        first, second,
+        "a retry gets the very same acks, received_at included"
+    );
+    let ids: Vec<_> = first["acks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["e-0000", "e-0001", "e-0002"],
+        "acks come in the order sent"
+    );
     let log = whole_log(&s).await;
     assert_eq!(log.len(), 3);
-    assert_eq!(log.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), ack_seqs(&first));
+    assert_eq!(
+        log.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        ack_seqs(&first)
+    );
 }
 
 #[tokio::test]
@@ -38,9 +53,15 @@ async fn an_id_repeated_inside_one_batch_is_stored_once_and_acked_twice_with_one
     assert_eq!(seqs[0], seqs[2]);
     assert!(seqs[1] > seqs[0]);
     let log = whole_log(&s).await;
-    assert_eq!(log, [(seqs[0], "a".to_string()), (seqs[1], "b".to_string())]);
+    assert_eq!(
+        log,
+        [(seqs[0], "a".to_string()), (seqs[1], "b".to_string())]
+    );
     let (_, page) = get_json(&s, "/api/v1/events").await;
-    assert_eq!(page["events"][0]["body"]["text"], "one", "the first copy wins");
+    assert_eq!(
+        page["events"][0]["body"]["text"], "one",
+        "the first copy wins"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +77,10 @@ async fn client_supplied_seq_and_received_at_are_ignored() {
     assert_eq!(reply["acks"][0]["seq"], 1);
     let (_, page) = get_json(&s, "/api/v1/events").await;
     assert_eq!(page["events"][0]["seq"], 1);
-    assert_eq!(page["events"][0]["received_at"], reply["acks"][0]["received_at"]);
+    assert_eq!(
+        page["events"][0]["received_at"],
+        reply["acks"][0]["received_at"]
+    );
     assert!(page["events"][0]["received_at"].as_i64().unwrap() > 1_600_000_000_000);
 }
 
@@ -83,12 +107,20 @@ async fn twenty_five_events_read_in_pages_of_ten_come_in_three_pages_in_seq_orde
         let (status, page) = get_json(&s, &format!("/api/v1/events?after={after}&limit=10")).await;
         assert_eq!(status, 200, "{page}");
         assert_eq!(page["head"], 25);
-        let seqs: Vec<u64> = page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        let seqs: Vec<u64> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].as_u64().unwrap())
+            .collect();
         if seqs.is_empty() {
             break;
         }
         for e in page["events"].as_array().unwrap() {
-            assert!(e["received_at"].is_i64(), "every event carries received_at: {e}");
+            assert!(
+                e["received_at"].is_i64(),
+                "every event carries received_at: {e}"
+            );
         }
         after = *seqs.last().unwrap();
         pages.push(seqs);
@@ -116,9 +148,15 @@ async fn a_page_limit_above_the_maximum_is_clamped_and_a_bad_query_is_a_400() {
 async fn health_reports_the_head() {
     let dir = temp_dir();
     let s = Running::start(&data_dir(&dir));
-    assert_eq!(get_json(&s, "/api/v1/health").await, (200, json!({"ok": true, "head": 0})));
+    assert_eq!(
+        get_json(&s, "/api/v1/health").await,
+        (200, json!({"ok": true, "head": 0}))
+    );
     post(&s, &notes("h", 2)).await;
-    assert_eq!(get_json(&s, "/api/v1/health").await, (200, json!({"ok": true, "head": 2})));
+    assert_eq!(
+        get_json(&s, "/api/v1/health").await,
+        (200, json!({"ok": true, "head": 2}))
+    );
 }
 
 #[tokio::test]
@@ -134,7 +172,10 @@ async fn acked_events_survive_a_crash_and_new_ones_continue_after_the_old_head()
     let s = Running::start(&data);
     assert_eq!(whole_log(&s).await, before, "same events, same seqs");
     let (_, again) = post(&s, &notes("d", 5)).await;
-    assert_eq!(again, reply, "a retry after the restart is still recognised");
+    assert_eq!(
+        again, reply,
+        "a retry after the restart is still recognised"
+    );
     let (status, next) = post(&s, &[note("after-restart", "hi")]).await;
     assert_eq!(status, 200, "{next}");
     assert!(next["acks"][0]["seq"].as_u64().unwrap() > before.last().unwrap().0);

@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn next_json(ws: &mut Ws) -> Value {
     loop {
@@ -27,7 +28,9 @@ async fn next_json(ws: &mut Ws) -> Value {
 }
 
 async fn nothing_more(ws: &mut Ws) {
-    if let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_millis(400), ws.next()).await {
+    if let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(Duration::from_millis(400), ws.next()).await
+    {
         panic!("unexpected extra message {t}");
     }
 }
@@ -43,26 +46,35 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
     let s = Running::start(&data_dir(&dir));
     post(&s, &notes("w", 3)).await;
 
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream?after=1", s.addr))
-        .await
-        .expect("the websocket opens");
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream?after=1", s.addr))
+            .await
+            .expect("the websocket opens");
     let first = next_json(&mut ws).await;
     assert_eq!(event_seq(&first), 2);
     assert_eq!(first["event"]["id"], "w-0001");
     assert!(first["event"]["received_at"].is_i64());
     assert_eq!(event_seq(&next_json(&mut ws).await), 3);
     let caught_up = next_json(&mut ws).await;
-    assert_eq!(caught_up, serde_json::json!({"type": "caught_up", "head": 3}));
+    assert_eq!(
+        caught_up,
+        serde_json::json!({"type": "caught_up", "head": 3})
+    );
 
     // Text from the client is ignored, not an error.
-    ws.send(Message::Text("{\"type\":\"presence\"}".into())).await.unwrap();
+    ws.send(Message::Text("{\"type\":\"presence\"}".into()))
+        .await
+        .unwrap();
 
     let (_, reply) = post(&s, &[note("live-1", "a"), note("live-2", "b")]).await;
     assert_eq!(ack_seqs(&reply), [4, 5]);
     let a = next_json(&mut ws).await;
     let b = next_json(&mut ws).await;
     assert_eq!((event_seq(&a), event_seq(&b)), (4, 5));
-    assert_eq!((a["event"]["id"].as_str(), b["event"]["id"].as_str()), (Some("live-1"), Some("live-2")));
+    assert_eq!(
+        (a["event"]["id"].as_str(), b["event"]["id"].as_str()),
+        (Some("live-1"), Some("live-2"))
+    );
 
     // A retried batch stores nothing new, so nothing is pushed.
     post(&s, &[note("live-1", "a")]).await;
@@ -80,14 +92,21 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
             let client = client();
             for i in 0..total {
                 let body = serde_json::json!({"events": [note(&format!("r-{i:04}"), "x")]});
-                let r = client.post(format!("{base}/api/v1/events")).json(&body).send().await.unwrap();
+                let r = client
+                    .post(format!("{base}/api/v1/events"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status().as_u16(), 200);
             }
         })
     };
     let mut clients = Vec::new();
     for _ in 0..8 {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream", s.addr)).await.unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream", s.addr))
+            .await
+            .unwrap();
         clients.push(ws);
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

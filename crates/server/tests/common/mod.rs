@@ -92,7 +92,9 @@ pub fn note(id: &str, text: &str) -> Value {
 }
 
 pub fn notes(prefix: &str, n: usize) -> Vec<Value> {
-    (0..n).map(|i| note(&format!("{prefix}-{i:04}"), &format!("note {i}"))).collect()
+    (0..n)
+        .map(|i| note(&format!("{prefix}-{i:04}"), &format!("note {i}")))
+        .collect()
 }
 
 pub fn client() -> reqwest::Client {
@@ -111,7 +113,11 @@ pub async fn post(s: &Running, events: &[Value]) -> (u16, Value) {
     (status, resp.json().await.expect("a JSON body"))
 }
 
-pub async fn post_raw(s: &Running, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+pub async fn post_raw(
+    s: &Running,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
     let resp = client()
         .post(s.url("/api/v1/events"))
         .header("content-type", content_type)
@@ -124,7 +130,11 @@ pub async fn post_raw(s: &Running, content_type: &str, body: impl Into<reqwest::
 }
 
 pub async fn get_json(s: &Running, path: &str) -> (u16, Value) {
-    let resp = client().get(s.url(path)).send().await.expect("GET reaches the server");
+    let resp = client()
+        .get(s.url(path))
+        .send()
+        .await
+        .expect("GET reaches the server");
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("a JSON body"))
 }
@@ -149,5 +159,10 @@ pub async fn whole_log(s: &Running) -> Vec<(u64, String)> {
 }
 
 pub fn ack_seqs(reply: &Value) -> Vec<u64> {
-    reply["acks"].as_array().unwrap().iter().map(|a| a["seq"].as_u64().unwrap()).collect()
+    reply["acks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["seq"].as_u64().unwrap())
+        .collect()
 }
