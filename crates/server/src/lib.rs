@@ -61,21 +61,37 @@ impl Server {
     }
 
     /// Serves until `signal` resolves, then stops taking connections, closes
-    /// the websockets and waits for requests in flight.
+    /// the websockets and waits for requests in flight, but no longer than
+    /// `SHUTDOWN_GRACE`: a browser holding a keep-alive connection open must
+    /// not keep a stopped server alive.
     pub async fn serve(
         self,
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = self.stop;
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                let _ = stop.send(true);
-            })
-            .await
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
+            signal.await;
+            let _ = stop.send(true);
+            let _ = stopping.send(());
+        });
+        let deadline = async move {
+            if stopped.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            served = graceful => served,
+            () = deadline => Ok(()),
+        }
     }
 }
+
+/// How long a stopping server waits for open connections.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Debug)]
 pub enum StartError {

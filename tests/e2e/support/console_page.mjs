@@ -52,4 +52,42 @@ export class ConsolePage {
   pendingCount() {
     return this.page.getByTestId('pending-count');
   }
+
+  connection() {
+    return this.page.getByTestId('connection');
+  }
+
+  async waitForPending(text, timeout = WAIT) {
+    await this.page.getByTestId('pending-count').getByText(text, { exact: true }).waitFor({ timeout });
+  }
+
+  /** Waits until the header says every edit has reached the backend. */
+  async waitForAllDelivered(timeout = 20_000) {
+    await this.waitForPending('All edits delivered', timeout);
+  }
+}
+
+/**
+ * Records the id of every event a page POSTs, so a test can prove that
+ * nothing was sent twice. Attach it to each page of a context.
+ */
+export class SentEvents {
+  constructor() {
+    this.ids = [];
+  }
+
+  watch(page) {
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && req.url().endsWith('/api/v1/events')) {
+        for (const e of JSON.parse(req.postData() ?? '{"events":[]}').events) this.ids.push(e.id);
+      }
+    });
+    return page;
+  }
+
+  /** Ids sent more than once. */
+  repeated() {
+    const seen = new Set();
+    return this.ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  }
 }

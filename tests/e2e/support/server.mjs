@@ -53,7 +53,10 @@ export async function startServer({ dataDir, port, dist = DIST } = {}) {
     /** Stops the server and waits for it to exit. */
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // A graceful stop waits for open connections; don't let a test hang on one.
+      const grace = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(grace);
     },
   };
 }

@@ -59,6 +59,22 @@ impl Running {
         format!("{}{}", self.base, path)
     }
 
+    /// Sends SIGTERM and waits up to `limit` for the process to exit.
+    /// Returns true when it exited in time.
+    pub fn terminate_within(&mut self, limit: Duration) -> bool {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     /// SIGKILL: no chance to flush or say goodbye, like a crash.
     pub fn kill(mut self) {
         let _ = self.child.kill();
