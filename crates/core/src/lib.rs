@@ -9,6 +9,7 @@ pub mod incident;
 pub mod limits;
 pub mod log;
 pub mod protocol;
+pub mod statuspage;
 pub mod sync;
 pub mod utc;
 

@@ -1,0 +1,997 @@
+//! Watched upstreams: reading a provider's Statuspage v2 `summary.json`, the
+//! state the console shows for it (known, or unknown since when and why),
+//! and when to poll it next.
+//!
+//! The documents come from other companies' pages, so the parser asks only
+//! for what the console shows and takes the rest as it comes: unknown fields
+//! are ignored, unknown enum values read as `unknown`, missing lists are
+//! empty (incident.io-hosted "compatible" pages have no `incidents` key), and
+//! an affected component may carry only a name (old pages). What it cannot
+//! read becomes a reason a person can act on, never a default that looks
+//! like "all operational".
+
+use crate::backoff::Backoff;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Largest document the server reads from a provider. Real summaries are a
+/// few kB to a few hundred kB; anything bigger is not a status page.
+pub const MAX_SUMMARY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Declares a string enum that reads any value it does not know, or one that
+/// is not a string at all, as `Unknown`, and writes the wire names back.
+macro_rules! tolerant_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version does not know (or no value at all).
+            #[default]
+            Unknown,
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Unknown => "unknown",
+                }
+            }
+
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    $($wire => $name::$variant,)*
+                    _ => $name::Unknown,
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                // A number or null where a word belongs is a value we do not
+                // know, not a broken document.
+                Ok(match serde_json::Value::deserialize(d)? {
+                    serde_json::Value::String(s) => $name::from_wire(&s),
+                    _ => $name::Unknown,
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+tolerant_enum!(
+    /// `status.indicator`: the page's overall verdict.
+    Indicator {
+        None = "none",
+        Minor = "minor",
+        Major = "major",
+        Critical = "critical",
+        /// Not in the vendor docs, but clients expect it; see status-backends.md.
+        Maintenance = "maintenance",
+    }
+);
+
+tolerant_enum!(
+    /// A component's status.
+    ComponentStatus {
+        Operational = "operational",
+        DegradedPerformance = "degraded_performance",
+        PartialOutage = "partial_outage",
+        MajorOutage = "major_outage",
+        UnderMaintenance = "under_maintenance",
+    }
+);
+
+tolerant_enum!(
+    /// An incident's or a maintenance's status, and each update's.
+    IncidentStatus {
+        Investigating = "investigating",
+        Identified = "identified",
+        Monitoring = "monitoring",
+        Resolved = "resolved",
+        Postmortem = "postmortem",
+        Scheduled = "scheduled",
+        InProgress = "in_progress",
+        Verifying = "verifying",
+        Completed = "completed",
+    }
+);
+
+tolerant_enum!(
+    /// An incident's impact.
+    Impact {
+        None = "none",
+        Minor = "minor",
+        Major = "major",
+        Critical = "critical",
+        Maintenance = "maintenance",
+    }
+);
+
+impl ComponentStatus {
+    /// Only a status the page states as `operational` is: an unknown one is not.
+    pub fn is_operational(self) -> bool {
+        self == ComponentStatus::Operational
+    }
+}
+
+impl IncidentStatus {
+    /// Over, as far as the page is concerned: resolved, or a maintenance done.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            IncidentStatus::Resolved | IncidentStatus::Postmortem | IncidentStatus::Completed
+        )
+    }
+}
+
+/// What we keep of a `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub page: Page,
+    pub status: PageStatus,
+    #[serde(default, deserialize_with = "list")]
+    pub components: Vec<Component>,
+    /// Unresolved incidents; absent on incident.io-hosted pages.
+    #[serde(default, deserialize_with = "list")]
+    pub incidents: Vec<Incident>,
+    /// Upcoming and in-progress maintenances; absent on some pages.
+    #[serde(default, deserialize_with = "list")]
+    pub scheduled_maintenances: Vec<Incident>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "text")]
+    pub url: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageStatus {
+    pub indicator: Indicator,
+    #[serde(default, deserialize_with = "text")]
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    /// Missing reads as unknown, never as operational.
+    #[serde(default)]
+    pub status: ComponentStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// A group stands for its children (`components`), listed beside it.
+    #[serde(default, deserialize_with = "flag", skip_serializing_if = "is_false")]
+    pub group: bool,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub components: Vec<String>,
+}
+
+/// An incident or a scheduled maintenance (the same object plus the window).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default)]
+    pub impact: Impact,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortlink: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_until: Option<String>,
+    /// Newest first, as the API lists them.
+    #[serde(default, deserialize_with = "list")]
+    pub incident_updates: Vec<IncidentUpdate>,
+    /// Can be empty even when the updates name components.
+    #[serde(default, deserialize_with = "list")]
+    pub components: Vec<Component>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentUpdate {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    #[serde(default)]
+    pub status: IncidentStatus,
+    #[serde(default, deserialize_with = "text")]
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_at: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub affected_components: Vec<AffectedComponent>,
+}
+
+/// Old pages list `{"name": "No components were affected by this update."}`
+/// with no code or statuses, so everything but the name is optional.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AffectedComponent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_status: Option<ComponentStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_status: Option<ComponentStatus>,
+}
+
+impl Incident {
+    /// The newest update (the API lists them newest first).
+    pub fn latest_update(&self) -> Option<&IncidentUpdate> {
+        self.incident_updates.first()
+    }
+}
+
+impl IncidentUpdate {
+    /// When the page says the update happened.
+    pub fn at(&self) -> Option<&str> {
+        self.display_at.as_deref().or(self.created_at.as_deref())
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+// Real pages send `null` where a list, a flag or a text is empty
+// (`affected_components: null`); that is not a broken document.
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or_default())
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Why a document is not a summary we can show; `Display` is for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    TooLarge { limit: usize },
+    Empty,
+    Html,
+    NotJson(String),
+    WrongShape(String),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::TooLarge { limit } => {
+                write!(f, "the answer is over the {} limit", bytes(*limit))
+            }
+            ParseError::Empty => f.write_str("the answer is empty"),
+            ParseError::Html => f.write_str(
+                "the answer is an HTML page, not Statuspage JSON (a wrong URL, a login or an error page?)",
+            ),
+            ParseError::NotJson(e) => write!(f, "the answer is not JSON ({e})"),
+            ParseError::WrongShape(e) => write!(f, "the JSON is not a Statuspage summary ({e})"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// `2 MiB`, `512 kiB` or `300 bytes`, for reasons a person reads.
+pub fn bytes(n: usize) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} kiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Reads a `summary.json` of at most `limit` bytes.
+pub fn parse_summary(input: &[u8], limit: usize) -> Result<Summary, ParseError> {
+    let input = precheck(input, limit)?;
+    // Read as a tree first, so "not JSON" and "JSON of another shape" are
+    // told apart: the second names what is missing.
+    let value: serde_json::Value =
+        serde_json::from_slice(input).map_err(|e| ParseError::NotJson(e.to_string()))?;
+    let Some(object) = value.as_object() else {
+        return Err(ParseError::WrongShape(format!(
+            "expected an object, got {}",
+            kind(&value)
+        )));
+    };
+    for key in ["page", "status"] {
+        if !object.contains_key(key) {
+            return Err(ParseError::WrongShape(format!("no `{key}` key")));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| ParseError::WrongShape(e.to_string()))
+}
+
+/// `incidents.json` (and `incidents/unresolved.json`,
+/// `scheduled-maintenances*.json`): the page and its list of incidents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentList {
+    pub page: Page,
+    #[serde(default, deserialize_with = "list")]
+    pub incidents: Vec<Incident>,
+    #[serde(default, deserialize_with = "list")]
+    pub scheduled_maintenances: Vec<Incident>,
+}
+
+/// Reads an incidents or scheduled-maintenances list of at most `limit` bytes.
+pub fn parse_incidents(input: &[u8], limit: usize) -> Result<IncidentList, ParseError> {
+    let input = precheck(input, limit)?;
+    let value: serde_json::Value =
+        serde_json::from_slice(input).map_err(|e| ParseError::NotJson(e.to_string()))?;
+    let Some(object) = value.as_object() else {
+        return Err(ParseError::WrongShape(format!(
+            "expected an object, got {}",
+            kind(&value)
+        )));
+    };
+    if !object.contains_key("page")
+        || !(object.contains_key("incidents") || object.contains_key("scheduled_maintenances"))
+    {
+        return Err(ParseError::WrongShape(
+            "expected `page` and `incidents` or `scheduled_maintenances`".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ParseError::WrongShape(e.to_string()))
+}
+
+/// Size, emptiness and HTML, checked before any JSON parsing.
+fn precheck(input: &[u8], limit: usize) -> Result<&[u8], ParseError> {
+    if input.len() > limit {
+        return Err(ParseError::TooLarge { limit });
+    }
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let start = input.iter().position(|b| !b.is_ascii_whitespace());
+    match start.map(|i| input[i]) {
+        None => Err(ParseError::Empty),
+        // Captive portals, CDN error pages and moved pages answer HTML, often
+        // with status 200.
+        Some(b'<') => Err(ParseError::Html),
+        Some(_) => Ok(input),
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A summary and when we read it (ms since the epoch, our clock).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fetched {
+    pub summary: Summary,
+    pub fetched_at: i64,
+}
+
+/// What we know about one provider.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderState {
+    Known(Fetched),
+    /// Not polled yet, or the last poll failed. `since` is when we stopped
+    /// knowing; `last_known` is kept so the console can show it with its age.
+    Unknown {
+        since: i64,
+        reason: String,
+        last_known: Option<Fetched>,
+    },
+}
+
+/// Reason shown before the first poll has answered.
+pub const NOT_POLLED_YET: &str = "not polled yet";
+
+impl ProviderState {
+    /// A provider nobody has polled: unknown, never operational.
+    pub fn new(now: i64) -> ProviderState {
+        ProviderState::Unknown {
+            since: now,
+            reason: NOT_POLLED_YET.into(),
+            last_known: None,
+        }
+    }
+
+    /// Takes one poll's outcome. A failure keeps the last summary we had and
+    /// the time we first lost the provider; returns whether anything a
+    /// console shows has changed.
+    pub fn observe(&mut self, result: Result<Summary, String>, now: i64) -> bool {
+        let next = match (result, &mut *self) {
+            (Ok(summary), ProviderState::Known(prev)) => {
+                let changed = prev.summary != summary;
+                *prev = Fetched {
+                    summary,
+                    fetched_at: now,
+                };
+                // A fresher fetch of the same page is not news worth a push.
+                return changed;
+            }
+            (Ok(summary), ProviderState::Unknown { .. }) => ProviderState::Known(Fetched {
+                summary,
+                fetched_at: now,
+            }),
+            (Err(reason), ProviderState::Known(prev)) => ProviderState::Unknown {
+                since: now,
+                reason,
+                last_known: Some(prev.clone()),
+            },
+            (Err(new), ProviderState::Unknown { reason, .. }) => {
+                let changed = *reason != new;
+                *reason = new;
+                return changed;
+            }
+        };
+        *self = next;
+        true
+    }
+
+    /// The summary a console can show, current or last known.
+    pub fn latest(&self) -> Option<&Fetched> {
+        match self {
+            ProviderState::Known(f) => Some(f),
+            ProviderState::Unknown { last_known, .. } => last_known.as_ref(),
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        matches!(self, ProviderState::Known(_))
+    }
+}
+
+/// `unknown since 14:05 UTC (HTTP 503)`.
+pub fn unknown_label(since: i64, reason: &str) -> String {
+    let secs = since.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "unknown since {:02}:{:02} UTC ({reason})",
+        secs / 3600,
+        secs / 60 % 60
+    )
+}
+
+/// When to poll a provider next: every `interval` with ±10% jitter while it
+/// answers, so providers configured together do not all fire in the same
+/// second; after failures, `crate::backoff::Backoff` (equal jitter) starting
+/// from the interval and capped at ten intervals (at most 15 minutes, at
+/// least the interval), so a broken page is not hammered but is back on the
+/// console within minutes of recovering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollSchedule {
+    pub interval_ms: u64,
+    backoff: Backoff,
+}
+
+pub const DEFAULT_INTERVAL_MS: u64 = 60_000;
+const MAX_BACKOFF_MS: u64 = 15 * 60_000;
+/// The first polls of a server start spread over this much time at most.
+const FIRST_SPREAD_MS: u64 = 5_000;
+
+impl PollSchedule {
+    pub fn new(interval_ms: u64) -> PollSchedule {
+        let interval_ms = interval_ms.max(1);
+        let cap = interval_ms
+            .saturating_mul(10)
+            .min(MAX_BACKOFF_MS)
+            .max(interval_ms);
+        PollSchedule {
+            interval_ms,
+            backoff: Backoff::new(interval_ms, cap),
+        }
+    }
+
+    /// Delay before the first poll: soon, spread over up to 5 s (or one
+    /// interval, if shorter). `random` is uniform in `[0, 1)`.
+    pub fn first_delay(&self, random: f64) -> u64 {
+        let spread = self.interval_ms.min(FIRST_SPREAD_MS);
+        (spread as f64 * unit(random)) as u64
+    }
+
+    /// Delay after a poll that answered well.
+    pub fn after_success(&mut self, random: f64) -> u64 {
+        self.backoff.reset();
+        let tenth = self.interval_ms / 10;
+        self.interval_ms - tenth + (2.0 * tenth as f64 * unit(random)) as u64
+    }
+
+    /// Delay after a failed poll; grows with each failure in a row.
+    pub fn after_failure(&mut self, random: f64) -> u64 {
+        self.backoff.next_delay(random)
+    }
+
+    /// Failures in a row so far.
+    pub fn failures(&self) -> u32 {
+        self.backoff.attempt
+    }
+}
+
+fn unit(random: f64) -> f64 {
+    if random.is_nan() {
+        0.0
+    } else {
+        random.clamp(0.0, 1.0)
+    }
+}
+
+/// One provider as `GET /api/v1/upstreams` lists it. Either `known` or
+/// `unknown` is present; a console shows `unknown` as unknown whatever the
+/// last known summary said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub name: String,
+    /// The base URL the admin configured.
+    pub url: String,
+    pub state: ViewState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<Snapshot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<UnknownView>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewState {
+    Known,
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnknownView {
+    pub since: i64,
+    pub reason: String,
+    /// `unknown since 14:05 UTC (reason)`.
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_known: Option<Snapshot>,
+}
+
+/// The part of a summary the console shows: what is not fine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub fetched_at: i64,
+    pub page: Page,
+    pub indicator: Indicator,
+    pub description: String,
+    /// Components whose status is anything but `operational`.
+    pub components: Vec<Component>,
+    /// Unresolved incidents, each with its newest update.
+    pub incidents: Vec<IncidentView>,
+    /// Maintenances not yet completed.
+    pub maintenances: Vec<IncidentView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentView {
+    pub id: String,
+    pub name: String,
+    pub status: IncidentStatus,
+    pub impact: Impact,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortlink: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_update: Option<UpdateView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpdateView {
+    pub status: IncidentStatus,
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+impl Snapshot {
+    pub fn of(f: &Fetched) -> Snapshot {
+        let s = &f.summary;
+        let open = |list: &[Incident]| -> Vec<IncidentView> {
+            list.iter()
+                .filter(|i| !i.status.is_closed())
+                .map(IncidentView::of)
+                .collect()
+        };
+        Snapshot {
+            fetched_at: f.fetched_at,
+            page: s.page.clone(),
+            indicator: s.status.indicator,
+            description: s.status.description.clone(),
+            components: s
+                .components
+                .iter()
+                .filter(|c| !c.status.is_operational())
+                .cloned()
+                .collect(),
+            incidents: open(&s.incidents),
+            maintenances: open(&s.scheduled_maintenances),
+        }
+    }
+}
+
+impl IncidentView {
+    fn of(i: &Incident) -> IncidentView {
+        IncidentView {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            status: i.status,
+            impact: i.impact,
+            shortlink: i.shortlink.clone(),
+            scheduled_for: i.scheduled_for.clone(),
+            scheduled_until: i.scheduled_until.clone(),
+            latest_update: i.latest_update().map(|u| UpdateView {
+                status: u.status,
+                body: u.body.clone(),
+                at: u.at().map(str::to_owned),
+            }),
+        }
+    }
+}
+
+impl ProviderView {
+    pub fn of(name: &str, url: &str, state: &ProviderState) -> ProviderView {
+        let (view, known, unknown) = match state {
+            ProviderState::Known(f) => (ViewState::Known, Some(Snapshot::of(f)), None),
+            ProviderState::Unknown {
+                since,
+                reason,
+                last_known,
+            } => (
+                ViewState::Unknown,
+                None,
+                Some(UnknownView {
+                    since: *since,
+                    reason: reason.clone(),
+                    label: unknown_label(*since, reason),
+                    last_known: last_known.as_ref().map(Snapshot::of),
+                }),
+            ),
+        };
+        ProviderView {
+            name: name.into(),
+            url: url.into(),
+            state: view,
+            known,
+            unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backoff::SplitMix;
+
+    const MINIMAL: &str = r#"{"page":{"name":"Acme"},"status":{"indicator":"none"}}"#;
+
+    fn summary(json: &str) -> Summary {
+        parse_summary(json.as_bytes(), MAX_SUMMARY_BYTES).expect("parses")
+    }
+
+    #[test]
+    fn only_the_page_name_and_the_indicator_are_required() {
+        let s = summary(MINIMAL);
+        assert_eq!(s.page.name, "Acme");
+        assert_eq!(s.status.indicator, Indicator::None);
+        assert!(s.components.is_empty() && s.incidents.is_empty());
+        assert!(s.scheduled_maintenances.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_nulls_read_as_empty() {
+        let s = summary(
+            r#"{"page":{"name":"Acme","url":null,"time_zone":"Etc/UTC","new":1},
+                "status":{"indicator":"minor","description":null,"extra":[1]},
+                "components":[{"id":"c","name":"API","status":"operational","group":null,
+                               "components":null,"automation_email":"x@y"}],
+                "incidents":[{"id":"i","name":"Down","incident_updates":[
+                   {"body":"b","affected_components":null,"tweet_id":null}]}],
+                "scheduled_maintenances":null, "future":{"a":"b"}}"#,
+        );
+        assert_eq!(s.page.url, "");
+        assert_eq!(s.components[0].name, "API");
+        assert!(!s.components[0].group);
+        assert!(s.incidents[0].incident_updates[0]
+            .affected_components
+            .is_empty());
+    }
+
+    #[test]
+    fn unknown_enum_values_read_as_unknown_never_as_operational() {
+        let s = summary(
+            r#"{"page":{"name":"Acme"},"status":{"indicator":"catastrophic"},
+                "components":[{"id":"a","name":"A","status":"on_fire"},
+                              {"id":"b","name":"B","status":null},
+                              {"id":"c","name":"C"},
+                              {"id":"d","name":"D","status":3}],
+                "incidents":[{"id":"i","name":"I","status":"pondering","impact":"huge"}]}"#,
+        );
+        assert_eq!(s.status.indicator, Indicator::Unknown);
+        for c in &s.components {
+            assert_eq!(c.status, ComponentStatus::Unknown, "{}", c.name);
+            assert!(!c.status.is_operational());
+        }
+        assert_eq!(s.incidents[0].status, IncidentStatus::Unknown);
+        assert_eq!(s.incidents[0].impact, Impact::Unknown);
+        assert!(!s.incidents[0].status.is_closed());
+        // And they are written back as "unknown".
+        let json = serde_json::to_value(&s.components[0]).unwrap();
+        assert_eq!(json["status"], "unknown");
+    }
+
+    #[test]
+    fn an_affected_component_may_carry_only_a_name() {
+        let s = summary(
+            r#"{"page":{"name":"Quay"},"status":{"indicator":"none"},
+                "incidents":[{"id":"i","name":"I","status":"monitoring","incident_updates":[
+                  {"status":"monitoring","body":"b","created_at":"2016-05-02T14:35:11.712-04:00",
+                   "affected_components":[{"name":"No components were affected by this update."}]}]}]}"#,
+        );
+        let a = &s.incidents[0].incident_updates[0].affected_components[0];
+        assert_eq!(a.code, None);
+        assert_eq!(a.new_status, None);
+        assert!(a.name.starts_with("No components"));
+    }
+
+    #[test]
+    fn an_oversized_document_is_refused_before_parsing() {
+        let mut big = MINIMAL.as_bytes().to_vec();
+        big.resize(101, b' ');
+        assert_eq!(
+            parse_summary(&big, 100),
+            Err(ParseError::TooLarge { limit: 100 })
+        );
+        assert!(parse_summary(&big, 101).is_ok());
+        let err = ParseError::TooLarge {
+            limit: MAX_SUMMARY_BYTES,
+        };
+        assert_eq!(err.to_string(), "the answer is over the 2 MiB limit");
+    }
+
+    #[test]
+    fn html_is_named_as_html() {
+        for page in [
+            "<!DOCTYPE html><html><body>Sign in</body></html>",
+            "\u{feff}\n  <html>",
+            "<?xml version=\"1.0\"?><error/>",
+        ] {
+            let err = parse_summary(page.as_bytes(), MAX_SUMMARY_BYTES).unwrap_err();
+            assert_eq!(err, ParseError::Html, "{page}");
+            assert!(err.to_string().contains("HTML"));
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_refused_with_a_reason_a_person_can_read() {
+        let cases = [
+            ("", "the answer is empty"),
+            ("   \n", "the answer is empty"),
+            ("{\"page\":", "not JSON"),
+            ("nope", "not JSON"),
+            ("[]", "expected an object, got an array"),
+            ("null", "expected an object, got null"),
+            ("{}", "no `page` key"),
+            (r#"{"meta":{},"data":[]}"#, "no `page` key"),
+            (r#"{"page":{"name":"A"}}"#, "no `status` key"),
+            (
+                r#"{"page":{},"status":{"indicator":"none"}}"#,
+                "missing field `name`",
+            ),
+            (
+                r#"{"page":{"name":"A"},"status":{}}"#,
+                "missing field `indicator`",
+            ),
+            (
+                r#"{"page":{"name":"A"},"status":{"indicator":"none"},"components":{"a":1}}"#,
+                "invalid type: map, expected a sequence",
+            ),
+            (
+                r#"{"page":{"name":"A"},"status":{"indicator":"none"},"components":[{"id":"x"}]}"#,
+                "missing field `name`",
+            ),
+        ];
+        for (input, want) in cases {
+            let err = parse_summary(input.as_bytes(), MAX_SUMMARY_BYTES).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(want), "{input:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_incidents_list_parses_with_its_own_reader_and_not_as_a_summary() {
+        let list =
+            r#"{"page":{"name":"A"},"incidents":[{"id":"i","name":"I","status":"resolved"}]}"#;
+        let l = parse_incidents(list.as_bytes(), MAX_SUMMARY_BYTES).unwrap();
+        assert_eq!(l.incidents[0].status, IncidentStatus::Resolved);
+        assert!(parse_summary(list.as_bytes(), MAX_SUMMARY_BYTES).is_err());
+        assert!(parse_incidents(MINIMAL.as_bytes(), MAX_SUMMARY_BYTES).is_err());
+    }
+
+    fn known(name: &str) -> Summary {
+        summary(&format!(
+            r#"{{"page":{{"name":"{name}"}},"status":{{"indicator":"none"}}}}"#
+        ))
+    }
+
+    #[test]
+    fn a_new_provider_is_unknown_until_its_first_answer() {
+        let mut p = ProviderState::new(1_000);
+        assert!(!p.is_known());
+        assert!(p.latest().is_none());
+        assert!(p.observe(Ok(known("A")), 2_000));
+        assert_eq!(p.latest().unwrap().fetched_at, 2_000);
+    }
+
+    #[test]
+    fn a_failed_poll_keeps_the_last_known_summary_and_the_time_it_was_lost() {
+        let mut p = ProviderState::new(0);
+        p.observe(Ok(known("A")), 1_000);
+        assert!(p.observe(Err("HTTP 503".into()), 2_000));
+        assert!(p.observe(Err("timed out".into()), 3_000));
+        match &p {
+            ProviderState::Unknown {
+                since,
+                reason,
+                last_known: Some(f),
+            } => {
+                assert_eq!(*since, 2_000);
+                assert_eq!(reason, "timed out");
+                assert_eq!(f.fetched_at, 1_000);
+                assert_eq!(f.summary.page.name, "A");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(p.observe(Ok(known("A")), 4_000));
+        assert_eq!(
+            p,
+            ProviderState::Known(Fetched {
+                summary: known("A"),
+                fetched_at: 4_000
+            })
+        );
+    }
+
+    #[test]
+    fn only_what_a_console_shows_counts_as_a_change() {
+        let mut p = ProviderState::new(0);
+        assert!(!p.observe(Err(NOT_POLLED_YET.into()), 1));
+        p.observe(Ok(known("A")), 1_000);
+        assert!(!p.observe(Ok(known("A")), 2_000), "same page, newer fetch");
+        assert_eq!(p.latest().unwrap().fetched_at, 2_000);
+        assert!(p.observe(Ok(known("B")), 3_000));
+        assert!(p.observe(Err("HTTP 500".into()), 4_000));
+        assert!(!p.observe(Err("HTTP 500".into()), 5_000));
+    }
+
+    #[test]
+    fn unknown_is_labelled_with_its_time_and_reason() {
+        // 2025-11-18 11:20:09 UTC.
+        assert_eq!(
+            unknown_label(1_763_464_809_000, "HTTP 500"),
+            "unknown since 11:20 UTC (HTTP 500)"
+        );
+    }
+
+    #[test]
+    fn the_view_of_an_unknown_provider_never_says_operational() {
+        let mut p = ProviderState::new(0);
+        p.observe(Ok(known("A")), 1_000);
+        p.observe(Err("HTTP 500".into()), 60_000);
+        let v = ProviderView::of("a", "https://a.example", &p);
+        assert_eq!(v.state, ViewState::Unknown);
+        assert!(v.known.is_none());
+        let u = v.unknown.as_ref().unwrap();
+        assert_eq!(u.label, "unknown since 00:01 UTC (HTTP 500)");
+        assert_eq!(u.last_known.as_ref().unwrap().fetched_at, 1_000);
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["state"], "unknown");
+        assert!(json.get("known").is_none());
+        let back: ProviderView = serde_json::from_value(json).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn the_view_keeps_what_is_not_fine_and_the_newest_update() {
+        let s = summary(
+            r#"{"page":{"name":"A"},"status":{"indicator":"minor","description":"Minor"},
+                "components":[{"id":"a","name":"A","status":"operational"},
+                              {"id":"b","name":"B","status":"partial_outage"}],
+                "incidents":[{"id":"i","name":"I","status":"identified","impact":"minor",
+                   "incident_updates":[{"status":"identified","body":"newest","display_at":"t2"},
+                                       {"status":"investigating","body":"older","created_at":"t1"}]},
+                             {"id":"j","name":"J","status":"resolved"}],
+                "scheduled_maintenances":[{"id":"m","name":"M","status":"scheduled",
+                   "scheduled_for":"s","scheduled_until":"u"}]}"#,
+        );
+        let v = Snapshot::of(&Fetched {
+            summary: s,
+            fetched_at: 5,
+        });
+        assert_eq!(v.components.len(), 1);
+        assert_eq!(v.components[0].id, "b");
+        assert_eq!(v.incidents.len(), 1, "a resolved incident is not shown");
+        let u = v.incidents[0].latest_update.as_ref().unwrap();
+        assert_eq!((u.body.as_str(), u.at.as_deref()), ("newest", Some("t2")));
+        assert_eq!(v.maintenances[0].scheduled_for.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn healthy_polls_come_every_interval_give_or_take_a_tenth() {
+        let mut s = PollSchedule::new(60_000);
+        assert_eq!(s.after_success(0.0), 54_000);
+        assert_eq!(s.after_success(0.5), 60_000);
+        assert_eq!(s.after_success(0.999_999), 65_999);
+        let mut rng = SplitMix(3);
+        for _ in 0..100 {
+            assert!((54_000..=66_000).contains(&s.after_success(rng.next_f64())));
+        }
+    }
+
+    #[test]
+    fn failures_back_off_up_to_ten_intervals_and_a_success_resets() {
+        let mut s = PollSchedule::new(60_000);
+        let lows: Vec<u64> = (0..6).map(|_| s.after_failure(0.0)).collect();
+        assert_eq!(lows, [30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+        assert_eq!(s.failures(), 6);
+        s.after_success(0.5);
+        assert_eq!(s.failures(), 0);
+        assert!(s.after_failure(0.999) <= 60_000);
+        // Long intervals cap at 15 minutes, never below the interval itself.
+        let mut slow = PollSchedule::new(3_600_000);
+        for _ in 0..10 {
+            assert!(slow.after_failure(0.999) <= 3_600_000);
+        }
+    }
+
+    #[test]
+    fn first_polls_are_spread_over_at_most_five_seconds() {
+        let s = PollSchedule::new(60_000);
+        assert_eq!(s.first_delay(0.0), 0);
+        assert!(s.first_delay(0.999) < 5_000);
+        assert!(PollSchedule::new(200).first_delay(0.999) < 200);
+        assert_eq!(s.first_delay(f64::NAN), 0);
+    }
+}
