@@ -326,8 +326,16 @@ pub fn bytes(n: usize) -> String {
 /// Reads a `summary.json` of at most `limit` bytes.
 pub fn parse_summary(input: &[u8], limit: usize) -> Result<Summary, ParseError> {
     let input = precheck(input, limit)?;
-    // Read as a tree first, so "not JSON" and "JSON of another shape" are
-    // told apart: the second names what is missing.
+    // The direct read is the common case and five times as fast as going
+    // through a tree; only a document it refuses is read again, as a tree,
+    // to say why.
+    serde_json::from_slice::<Summary>(input).or_else(|_| summary_via_tree(input))
+}
+
+/// Tells "not JSON" from "JSON of another shape", naming what is missing.
+/// (A document with a key twice is refused by the direct read but read
+/// here, the last value winning, as most JSON readers do.)
+fn summary_via_tree(input: &[u8]) -> Result<Summary, ParseError> {
     let value: serde_json::Value =
         serde_json::from_slice(input).map_err(|e| ParseError::NotJson(e.to_string()))?;
     let Some(object) = value.as_object() else {
@@ -838,6 +846,14 @@ mod tests {
             let text = err.to_string();
             assert!(text.contains(want), "{input:?}: {text}");
         }
+    }
+
+    #[test]
+    fn a_key_given_twice_takes_the_last_value() {
+        let s = summary(
+            r#"{"page":{"name":"A"},"status":{"indicator":"none"},"status":{"indicator":"major"}}"#,
+        );
+        assert_eq!(s.status.indicator, Indicator::Major);
     }
 
     #[test]
