@@ -5,6 +5,7 @@ pub mod api;
 pub mod console;
 pub mod store;
 pub mod stream;
+pub mod upstream;
 
 use axum::Router;
 use std::future::Future;
@@ -19,6 +20,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built console (trunk's `dist/`).
     pub static_dir: PathBuf,
+    /// Status pages to watch; none unless an admin configured some.
+    pub upstreams: upstream::Settings,
 }
 
 /// What every handler shares.
@@ -33,6 +36,8 @@ pub struct AppState {
 pub struct Server {
     router: Router,
     stop: watch::Sender<bool>,
+    upstreams: upstream::Upstreams,
+    upstream_settings: upstream::Settings,
 }
 
 /// A subscriber that falls this far behind is resynced from SQLite rather
@@ -51,9 +56,17 @@ impl Server {
             live,
             stopping,
         };
-        let router =
-            api::router(state).fallback_service(console::router(config.static_dir.clone()));
-        Ok(Server { router, stop })
+        config.upstreams.check().map_err(StartError::Upstreams)?;
+        let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
+        let router = api::router(state)
+            .merge(upstream::router(upstreams.clone()))
+            .fallback_service(console::router(config.static_dir.clone()));
+        Ok(Server {
+            router,
+            stop,
+            upstreams,
+            upstream_settings: config.upstreams.clone(),
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -70,6 +83,8 @@ impl Server {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = self.stop;
+        // Polling starts with serving, inside the runtime, and ends with it.
+        upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
             signal.await;
@@ -97,6 +112,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3
 pub enum StartError {
     DataDir(std::io::Error),
     Store(StoreError),
+    Upstreams(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -104,6 +120,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::DataDir(e) => write!(f, "cannot create the data directory: {e}"),
             StartError::Store(e) => write!(f, "cannot open the event log: {e}"),
+            StartError::Upstreams(e) => write!(f, "bad --upstream: {e}"),
         }
     }
 }

@@ -2,11 +2,13 @@
 //! address and runs the server until SIGINT or SIGTERM.
 
 use clap::{Parser, Subcommand};
+use sitrep_server::upstream::{self, Provider};
 use sitrep_server::{Config, Server};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const DEFAULT_STATIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist");
 
@@ -34,6 +36,20 @@ enum Command {
         /// The built console (trunk's dist/).
         #[arg(long = "static", default_value = DEFAULT_STATIC)]
         static_dir: PathBuf,
+        /// A status page to watch, NAME=URL with URL the page's base
+        /// (it must serve /api/v2/summary.json); repeatable.
+        #[arg(long = "upstream", value_name = "NAME=URL")]
+        upstreams: Vec<Provider>,
+        /// Seconds between polls of each upstream (jittered; longer after errors).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60,
+              value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        upstream_interval: u64,
+        /// Tests only: the poll interval in ms, overriding --upstream-interval.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        upstream_interval_ms: Option<u64>,
+        /// Tests only: the time limit of one poll in ms (default 10 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        upstream_timeout_ms: Option<u64>,
     },
 }
 
@@ -43,8 +59,22 @@ async fn main() -> ExitCode {
         addr,
         data,
         static_dir,
+        upstreams,
+        upstream_interval,
+        upstream_interval_ms,
+        upstream_timeout_ms,
     } = Cli::parse().command;
-    match serve(addr, data, static_dir).await {
+    let upstreams = upstream::Settings {
+        providers: upstreams,
+        interval: upstream_interval_ms
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(upstream_interval)),
+        timeout: upstream_timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(upstream::DEFAULT_TIMEOUT),
+        ..upstream::Settings::default()
+    };
+    match serve(addr, data, static_dir, upstreams).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sitrep-server: {e}");
@@ -57,6 +87,7 @@ async fn serve(
     addr: SocketAddr,
     data: PathBuf,
     static_dir: PathBuf,
+    upstreams: upstream::Settings,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if !static_dir.join("index.html").is_file() {
         eprintln!(
@@ -67,6 +98,7 @@ async fn serve(
     let server = Server::new(&Config {
         data_dir: data,
         static_dir,
+        upstreams,
     })?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

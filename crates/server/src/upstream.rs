@@ -1,0 +1,433 @@
+//! Watched upstreams: polls the status pages an admin configured
+//! (`--upstream NAME=URL`) for their Statuspage v2 `summary.json`, keeps what
+//! each said in memory, and serves it at `GET /api/v1/upstreams`.
+//!
+//! Only configured URLs are ever fetched, and redirects are not followed: a
+//! client cannot make the server fetch anything (no open proxy), and a
+//! provider cannot send it elsewhere (say, to an address inside our network).
+//! Each provider has its own task, time limit and size limit, so a slow or
+//! broken one never holds up the others.
+
+use crate::api;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, Request, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::{Deserialize, Serialize};
+use sitrep_core::backoff::SplitMix;
+use sitrep_core::statuspage::{
+    parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
+};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+pub use sitrep_core::statuspage::{DEFAULT_INTERVAL_MS, MAX_SUMMARY_BYTES};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest reason kept: reasons quote parts of untrusted documents.
+const MAX_REASON_CHARS: usize = 300;
+const SUMMARY_PATH: &str = "/api/v2/summary.json";
+
+/// One provider as configured: `NAME=URL`, URL being the page's base
+/// (`https://www.githubstatus.com`) or its summary URL itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    pub name: String,
+    /// The base URL as the admin gave it, without a trailing slash.
+    pub url: String,
+    /// What is fetched: `url` + `/api/v2/summary.json`.
+    pub summary_url: Uri,
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Provider, String> {
+        let (name, url) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected NAME=URL, got {s:?}"))?;
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 {
+            return Err(format!("the name in {s:?} must be 1 to 64 bytes"));
+        }
+        let url = url.trim();
+        let base = url
+            .strip_suffix(SUMMARY_PATH)
+            .unwrap_or(url)
+            .trim_end_matches('/');
+        let summary_url: Uri = format!("{base}{SUMMARY_PATH}")
+            .parse()
+            .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+        if !matches!(summary_url.scheme_str(), Some("http" | "https")) {
+            return Err(format!("{url:?} must start with https:// or http://"));
+        }
+        if summary_url.host().is_none_or(str::is_empty) {
+            return Err(format!("{url:?} has no host"));
+        }
+        if summary_url.query().is_some() {
+            return Err(format!("{url:?} must not have a query"));
+        }
+        Ok(Provider {
+            name: name.to_string(),
+            url: base.to_string(),
+            summary_url,
+        })
+    }
+}
+
+/// How the poller runs; from the command line.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub providers: Vec<Provider>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub max_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            providers: Vec::new(),
+            interval: Duration::from_millis(DEFAULT_INTERVAL_MS),
+            timeout: DEFAULT_TIMEOUT,
+            max_bytes: MAX_SUMMARY_BYTES,
+        }
+    }
+}
+
+impl Settings {
+    /// Refuses two providers with one name: the console tells them apart by it.
+    pub fn check(&self) -> Result<(), String> {
+        for (i, p) in self.providers.iter().enumerate() {
+            if self.providers[..i].iter().any(|q| q.name == p.name) {
+                return Err(format!("two upstreams are named {:?}", p.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Entry {
+    provider: Provider,
+    state: ProviderState,
+}
+
+/// What every provider last said, shared by the pollers and the handler.
+#[derive(Clone)]
+pub struct Upstreams {
+    entries: Arc<RwLock<Vec<Entry>>>,
+}
+
+/// `GET /api/v1/upstreams`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UpstreamsReply {
+    pub providers: Vec<ProviderView>,
+}
+
+impl Upstreams {
+    pub fn new(providers: &[Provider], now: i64) -> Upstreams {
+        let entries = providers
+            .iter()
+            .map(|p| Entry {
+                provider: p.clone(),
+                state: ProviderState::new(now),
+            })
+            .collect();
+        Upstreams {
+            entries: Arc::new(RwLock::new(entries)),
+        }
+    }
+
+    pub fn views(&self) -> Vec<ProviderView> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .map(|e| ProviderView::of(&e.provider.name, &e.provider.url, &e.state))
+            .collect()
+    }
+
+    /// Records one poll; returns whether what consoles see has changed.
+    fn observe(&self, index: usize, result: Result<Summary, String>, now: i64) -> bool {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let entry = &mut entries[index];
+        let was_known = entry.state.is_known();
+        let reason = result.as_ref().err().cloned();
+        let changed = entry.state.observe(result, now);
+        // One line per transition, not per poll: the log stays readable
+        // during a long outage.
+        match (was_known, reason) {
+            (true, Some(reason)) => {
+                eprintln!(
+                    "sitrep-server: upstream {:?} is unknown: {reason}",
+                    entry.provider.name
+                )
+            }
+            (false, None) => eprintln!("sitrep-server: upstream {:?} answers", entry.provider.name),
+            _ => {}
+        }
+        changed
+    }
+}
+
+pub fn router(upstreams: Upstreams) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/upstreams",
+            get(list).fallback(|| async {
+                api::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
+            }),
+        )
+        .with_state(upstreams)
+}
+
+async fn list(State(upstreams): State<Upstreams>) -> Response {
+    let reply = UpstreamsReply {
+        providers: upstreams.views(),
+    };
+    ([(header::CACHE_CONTROL, "no-store")], Json(reply)).into_response()
+}
+
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+fn client(timeout: Duration) -> HttpsClient {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(timeout));
+    // `http` URLs are allowed: an admin may watch a page on the internal
+    // network, and the tests serve fixtures on loopback.
+    http.enforce_http(false);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .expect("ring supports the default TLS versions")
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(https)
+}
+
+/// Starts one polling task per provider; they end when `stopping` turns true.
+pub fn spawn(upstreams: &Upstreams, settings: &Settings, stopping: watch::Receiver<bool>) {
+    if settings.providers.is_empty() {
+        return;
+    }
+    let client = client(settings.timeout);
+    let seed = now_ms() as u64;
+    for (index, provider) in settings.providers.iter().enumerate() {
+        let task = Poller {
+            upstreams: upstreams.clone(),
+            index,
+            url: provider.summary_url.clone(),
+            client: client.clone(),
+            timeout: settings.timeout,
+            max_bytes: settings.max_bytes,
+            rng: SplitMix(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            schedule: PollSchedule::new(settings.interval.as_millis() as u64),
+        };
+        tokio::spawn(task.run(stopping.clone()));
+    }
+}
+
+struct Poller {
+    upstreams: Upstreams,
+    index: usize,
+    url: Uri,
+    client: HttpsClient,
+    timeout: Duration,
+    max_bytes: usize,
+    rng: SplitMix,
+    schedule: PollSchedule,
+}
+
+impl Poller {
+    async fn run(mut self, mut stopping: watch::Receiver<bool>) {
+        let mut delay = self.schedule.first_delay(self.rng.next_f64());
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(delay)) => {}
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+            let result = tokio::select! {
+                r = fetch(&self.client, &self.url, self.timeout, self.max_bytes) => r,
+                _ = stopping.wait_for(|s| *s) => return,
+            };
+            let ok = result.is_ok();
+            self.upstreams.observe(self.index, result, now_ms());
+            let random = self.rng.next_f64();
+            delay = if ok {
+                self.schedule.after_success(random)
+            } else {
+                self.schedule.after_failure(random)
+            };
+        }
+    }
+}
+
+/// One GET of a summary, within `timeout` in all (connecting, headers and
+/// body), reading at most `max_bytes`. The error is a reason for a person.
+pub async fn fetch(
+    client: &HttpsClient,
+    url: &Uri,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Summary, String> {
+    match tokio::time::timeout(timeout, fetch_body(client, url, max_bytes)).await {
+        Ok(Ok(body)) => parse_summary(&body, max_bytes).map_err(|e| clip(e.to_string())),
+        Ok(Err(reason)) => Err(clip(reason)),
+        Err(_) => Err(format!("no answer within {}", seconds(timeout))),
+    }
+}
+
+async fn fetch_body(client: &HttpsClient, url: &Uri, max_bytes: usize) -> Result<Bytes, String> {
+    let request = Request::get(url.clone())
+        .header(header::ACCEPT, "application/json")
+        .header(
+            header::USER_AGENT,
+            concat!(
+                "sitrep-server/",
+                env!("CARGO_PKG_VERSION"),
+                " (upstream poller)"
+            ),
+        )
+        .body(Empty::new())
+        .map_err(|e| format!("cannot build the request: {e}"))?;
+    let response = client.request(request).await.map_err(|e| {
+        if e.is_connect() {
+            format!("cannot connect: {}", root_cause(&e))
+        } else {
+            format!("the request failed: {}", root_cause(&e))
+        }
+    })?;
+    let status = response.status();
+    if status.is_redirection() {
+        let to = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("nowhere");
+        return Err(format!(
+            "HTTP {status}, redirected to {to}; configure that URL instead (redirects are not followed)"
+        ));
+    }
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
+    let too_large = || ParseError::TooLarge { limit: max_bytes }.to_string();
+    let declared = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes as u64) {
+        return Err(too_large());
+    }
+    // Stops reading past the limit, whatever the length header said.
+    match Limited::new(response.into_body(), max_bytes)
+        .collect()
+        .await
+    {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(e) => Err(format!("the answer broke off: {}", root_cause(e.as_ref()))),
+    }
+}
+
+fn root_cause<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
+    let mut e = e;
+    while let Some(inner) = e.source() {
+        e = inner;
+    }
+    e
+}
+
+fn clip(mut reason: String) -> String {
+    reason.retain(|c| !c.is_control());
+    if let Some((i, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
+        reason.truncate(i);
+        reason.push('…');
+    }
+    reason
+}
+
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_is_a_name_and_a_base_url() {
+        let p: Provider = "github=https://www.githubstatus.com/".parse().unwrap();
+        assert_eq!(p.name, "github");
+        assert_eq!(p.url, "https://www.githubstatus.com");
+        assert_eq!(
+            p.summary_url.to_string(),
+            "https://www.githubstatus.com/api/v2/summary.json"
+        );
+        let q: Provider = "gh=https://www.githubstatus.com/api/v2/summary.json"
+            .parse()
+            .unwrap();
+        assert_eq!(q.summary_url, p.summary_url);
+    }
+
+    #[test]
+    fn malformed_provider_flags_are_refused_with_a_reason() {
+        for (flag, want) in [
+            ("github", "expected NAME=URL"),
+            ("=https://a.example", "1 to 64 bytes"),
+            ("a=ftp://a.example", "https:// or http://"),
+            ("a=www.githubstatus.com", "https:// or http://"),
+            ("a=https://a.example/?x=1", "query"),
+            ("a=not a url", "not a URL"),
+        ] {
+            let err = flag.parse::<Provider>().unwrap_err();
+            assert!(err.contains(want), "{flag}: {err}");
+        }
+    }
+
+    #[test]
+    fn two_providers_may_not_share_a_name() {
+        let p: Provider = "a=https://a.example".parse().unwrap();
+        let s = Settings {
+            providers: vec![p.clone(), p],
+            ..Settings::default()
+        };
+        assert!(s.check().unwrap_err().contains("\"a\""));
+    }
+
+    #[test]
+    fn reasons_are_clipped_and_lose_control_characters() {
+        assert_eq!(clip("a\r\nb".into()), "ab");
+        let long = clip("x".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_REASON_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn timeouts_print_in_seconds() {
+        assert_eq!(seconds(Duration::from_secs(10)), "10 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+    }
+}
