@@ -3,9 +3,9 @@
 //! IndexedDB first so an event another tab has delivered is never re-sent.
 
 use crate::api::{self, ApiFailure};
-use crate::browser::now_ms;
+use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
 use crate::replica::Replica;
-use crate::store::StoredEvent;
+use crate::store::{Durability, StoredEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::protocol::Ack;
@@ -36,7 +36,9 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
     let store = replica.store();
     let mut acks = Vec::new();
     let mut todo = Vec::new();
-    let stored = match &store {
+    // Reading back every event costs a round trip per batch; it is needed
+    // only when another tab has delivered since this one last did.
+    let stored = match store.as_ref().filter(|_| another_tab_delivered()) {
         Some(store) => store
             .get_many(events.iter().map(|e| &e.id))
             .await
@@ -84,7 +86,10 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
                     })
                 })
                 .collect();
-            replica.write(delivered, None).await;
+            let ids: Vec<_> = delivered.iter().map(|r| r.event.id.clone()).collect();
+            replica.write(delivered, None, Durability::Relaxed).await;
+            replica.acks_stored(ids);
+            mark_delivered();
             acks.extend(reply.acks);
             Ok(acks)
         }
@@ -94,6 +99,27 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
             ApiFailure::Refused { error, id } => SendFailure::Refused { id, error },
         }),
     }
+}
+
+const DELIVERY_KEY: &str = "sitrep.last-delivery";
+
+thread_local! {
+    /// The token this tab last wrote under `DELIVERY_KEY`.
+    static MY_DELIVERY: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// True unless the last delivery recorded in localStorage (shared by all
+/// tabs, read synchronously) is this tab's own, or there never was one.
+fn another_tab_delivered() -> bool {
+    let last = local_storage_get(DELIVERY_KEY);
+    MY_DELIVERY.with(|mine| last.is_some() && *mine.borrow() != last)
+}
+
+/// Records, after its acks are stored, that this tab delivered.
+fn mark_delivered() {
+    let token = new_id();
+    local_storage_set(DELIVERY_KEY, &token);
+    MY_DELIVERY.with(|mine| *mine.borrow_mut() = Some(token));
 }
 
 /// Runs `work` while holding the named Web Lock. Browsers without Web Locks

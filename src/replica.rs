@@ -4,7 +4,7 @@
 //! engine may send it.
 
 use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
-use crate::store::{Store, StoredEvent, DB_NAME};
+use crate::store::{Durability, Store, StoredEvent, DB_NAME};
 use crate::{live_feed, outbox, tabs};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,13 +12,16 @@ use sitrep_core::clock::ClockEstimate;
 use sitrep_core::incident::list_order;
 use sitrep_core::sync::{self, Command, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 const AUTHOR_KEY: &str = "sitrep.author";
 /// Inputs that arrive together (a catch-up of thousands of events) are
 /// handled in one pass: one IndexedDB write, one re-render.
 const COALESCE: Duration = Duration::from_millis(15);
+/// Views are refreshed at most this often while events pour in: folding
+/// 10,000 events for every batch of acks would starve the page.
+const REFRESH_EVERY_MS: f64 = 100.0;
 
 #[derive(Clone, Copy)]
 pub struct Replica {
@@ -39,6 +42,12 @@ pub struct Replica {
     last_made: StoredValue<f64>,
     scheduled: StoredValue<bool>,
     wake: StoredValue<Option<TimeoutHandle>>,
+    /// When views were last refreshed, and whether a refresh is queued.
+    refreshed_at: StoredValue<f64>,
+    refresh_queued: StoredValue<bool>,
+    /// Acked events the outbox already stored; the engine's own write of
+    /// them would only repeat it.
+    stored_acks: StoredValue<HashSet<EventId>>,
 }
 
 pub fn use_replica() -> Replica {
@@ -61,6 +70,9 @@ pub fn provide_replica_context() {
         last_made: StoredValue::new(0.0),
         scheduled: StoredValue::new(false),
         wake: StoredValue::new(None),
+        refreshed_at: StoredValue::new(0.0),
+        refresh_queued: StoredValue::new(false),
+        stored_acks: StoredValue::new(HashSet::new()),
     };
     provide_context(replica);
     spawn_local(async move {
@@ -161,7 +173,8 @@ impl Replica {
             made,
             error: None,
         };
-        self.write(vec![record.clone()], None).await;
+        self.write(vec![record.clone()], None, Durability::Strict)
+            .await;
         tabs::announce(&record);
         self.adopt_made(record);
         id
@@ -220,19 +233,46 @@ impl Replica {
                 self.wake.set_value(Some(handle));
             }
         }
-        self.notify();
+        self.refresh_soon();
+    }
+
+    /// Refreshes views now, or once the refresh interval has passed.
+    fn refresh_soon(self) {
+        if self.refresh_queued.get_value() {
+            return;
+        }
+        let since = now_ms() as f64 - self.refreshed_at.get_value();
+        if since >= REFRESH_EVERY_MS {
+            self.notify();
+            return;
+        }
+        self.refresh_queued.set_value(true);
+        let wait = Duration::from_millis((REFRESH_EVERY_MS - since).max(0.0) as u64);
+        set_timeout(
+            move || {
+                self.refresh_queued.set_value(false);
+                self.notify();
+            },
+            wait,
+        );
     }
 
     fn persist(self, write: sync::Write) {
-        let mut records: Vec<StoredEvent> = write
-            .events
-            .into_iter()
-            .map(|event| StoredEvent {
-                event,
-                made: 0.0,
-                error: None,
+        let mut records: Vec<StoredEvent> = self
+            .stored_acks
+            .try_update_value(|stored| {
+                write
+                    .events
+                    .into_iter()
+                    .filter(|event| !stored.remove(&event.id))
+                    .map(|event| StoredEvent {
+                        event,
+                        made: 0.0,
+                        error: None,
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         for (id, error) in write.refused {
             let event = self
                 .engine
@@ -249,16 +289,28 @@ impl Replica {
         if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
             self.last_synced.set(Some(now_ms()));
         }
-        spawn_local(self.write(records, write.cursor));
+        // Refusals exist only here; confirmed events and the cursor can be
+        // fetched again from the backend.
+        let durability = if records.iter().any(|r| r.error.is_some()) {
+            Durability::Strict
+        } else {
+            Durability::Relaxed
+        };
+        spawn_local(self.write(records, write.cursor, durability));
     }
 
     /// Writes to IndexedDB; a failure is shown, and the events stay in this
     /// tab's engine so they are still delivered from here.
-    pub async fn write(self, records: Vec<StoredEvent>, cursor: Option<u64>) {
+    pub async fn write(
+        self,
+        records: Vec<StoredEvent>,
+        cursor: Option<u64>,
+        durability: Durability,
+    ) {
         let Some(store) = self.store.get_value() else {
             return;
         };
-        match store.write(&records, cursor).await {
+        match store.write(&records, cursor, durability).await {
             Ok(()) => {
                 if self
                     .storage_problem
@@ -274,6 +326,11 @@ impl Replica {
         }
     }
 
+    /// Notes acked events the outbox has stored itself.
+    pub fn acks_stored(self, ids: impl IntoIterator<Item = EventId>) {
+        self.stored_acks.update_value(|s| s.extend(ids));
+    }
+
     pub fn store(self) -> Option<Store> {
         self.store.get_value()
     }
@@ -285,6 +342,7 @@ impl Replica {
 
     /// Refreshes what views see: status, and (tracked by `changed`) the log.
     fn notify(self) {
+        self.refreshed_at.set_value(now_ms() as f64);
         let status = self.engine.with_value(SyncEngine::status);
         if self.status.get_untracked() != status {
             self.status.set(status);

@@ -19,6 +19,16 @@ const EVENTS: &str = "events";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "cursor";
 
+/// How hard a write insists on reaching the disk before it counts as done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed to disk: for what only this browser holds (a new edit).
+    Strict,
+    /// May be lost to a power cut, never to a tab crash: for what the
+    /// backend already holds (acks, received events), which comes back.
+    Relaxed,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredEvent {
     pub event: Event,
@@ -88,12 +98,17 @@ impl Store {
 
     /// Writes records in one transaction and resolves once it has committed.
     pub async fn put(&self, records: &[StoredEvent]) -> Result<(), String> {
-        self.write(records, None).await
+        self.write(records, None, Durability::Strict).await
     }
 
     /// Writes records and, if given, the cursor, all in one transaction, so
     /// a crash can never leave the cursor ahead of the events it covers.
-    pub async fn write(&self, records: &[StoredEvent], cursor: Option<u64>) -> Result<(), String> {
+    pub async fn write(
+        &self,
+        records: &[StoredEvent],
+        cursor: Option<u64>,
+        durability: Durability,
+    ) -> Result<(), String> {
         if records.is_empty() && cursor.is_none() {
             return Ok(());
         }
@@ -101,10 +116,7 @@ impl Store {
         if cursor.is_some() {
             scope.push(&JsValue::from_str(META));
         }
-        let tx = self
-            .db
-            .transaction_with_str_sequence_and_mode(&scope, IdbTransactionMode::Readwrite)
-            .map_err(describe)?;
+        let tx = self.readwrite(&scope, durability)?;
         let done = completion(&tx);
         let store = tx.object_store(EVENTS).map_err(describe)?;
         for r in records {
@@ -143,6 +155,30 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// A read-write transaction with the given durability. web-sys has no
+    /// stable binding for the options argument, so it is passed by hand.
+    fn readwrite(
+        &self,
+        scope: &js_sys::Array,
+        durability: Durability,
+    ) -> Result<IdbTransaction, String> {
+        let options = js_sys::Object::new();
+        let value = match durability {
+            Durability::Strict => "strict",
+            Durability::Relaxed => "relaxed",
+        };
+        js_sys::Reflect::set(&options, &"durability".into(), &value.into()).map_err(describe)?;
+        let transaction = js_sys::Reflect::get(&self.db, &"transaction".into())
+            .map_err(describe)?
+            .dyn_into::<js_sys::Function>()
+            .map_err(|_| "IDBDatabase.transaction is not a function")?;
+        transaction
+            .call3(&self.db, scope, &"readwrite".into(), &options)
+            .map_err(describe)?
+            .dyn_into::<IdbTransaction>()
+            .map_err(|_| "transaction() did not give a transaction".to_string())
     }
 
     /// Stores a value exactly as given, bypassing the typed path: for tests

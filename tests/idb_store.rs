@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use sitrep::browser::new_id;
-use sitrep::store::{Store, StoredEvent};
+use sitrep::store::{Durability, Store, StoredEvent};
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Severity};
 use wasm_bindgen_test::*;
 
@@ -95,7 +95,11 @@ async fn an_empty_database_loads_as_empty() {
 async fn the_cursor_is_written_with_its_events_and_read_back() {
     let (name, store) = fresh_store().await;
     store
-        .write(&[record("a", Some(7), 0.0, None)], Some(7))
+        .write(
+            &[record("a", Some(7), 0.0, None)],
+            Some(7),
+            Durability::Relaxed,
+        )
         .await
         .expect("write");
     store.close();
