@@ -58,6 +58,12 @@ impl std::str::FromStr for Provider {
             return Err(format!("the name in {s:?} must be 1 to 64 bytes"));
         }
         let url = url.trim();
+        // Checked before parsing: a bare host name would otherwise be
+        // refused as "invalid format", which does not say what to fix.
+        let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(format!("{url:?} must start with https:// or http://"));
+        }
         let base = url
             .strip_suffix(SUMMARY_PATH)
             .unwrap_or(url)
@@ -65,9 +71,6 @@ impl std::str::FromStr for Provider {
         let summary_url: Uri = format!("{base}{SUMMARY_PATH}")
             .parse()
             .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-        if !matches!(summary_url.scheme_str(), Some("http" | "https")) {
-            return Err(format!("{url:?} must start with https:// or http://"));
-        }
         if summary_url.host().is_none_or(str::is_empty) {
             return Err(format!("{url:?} has no host"));
         }
@@ -400,7 +403,7 @@ mod tests {
             ("a=ftp://a.example", "https:// or http://"),
             ("a=www.githubstatus.com", "https:// or http://"),
             ("a=https://a.example/?x=1", "query"),
-            ("a=not a url", "not a URL"),
+            ("a=https://not a url", "not a URL"),
         ] {
             let err = flag.parse::<Provider>().unwrap_err();
             assert!(err.contains(want), "{flag}: {err}");
