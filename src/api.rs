@@ -28,17 +28,41 @@ struct Batch<'a> {
     events: &'a [Event],
 }
 
+/// A backend that has not answered by then is treated as degraded: a
+/// request left hanging would otherwise hold the outbox forever.
+const POST_TIMEOUT_MS: i32 = 20_000;
+
 pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
+    let abort = web_sys::AbortController::new().ok();
+    let signal = abort.as_ref().map(|a| a.signal());
     let req = gloo_net::http::Request::post("/api/v1/events")
+        .abort_signal(signal.as_ref())
         .json(&Batch { events })
         .map_err(|e| ApiFailure::Refused {
             error: e.to_string(),
             id: None,
         })?;
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let timer = abort.clone().and_then(|a| {
+        let fire = wasm_bindgen::closure::Closure::once_into_js(move || a.abort());
+        web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                wasm_bindgen::JsCast::unchecked_ref(&fire),
+                POST_TIMEOUT_MS,
+            )
+            .ok()
+    });
+    let sent = req.send().await;
+    if let (Some(timer), Some(window)) = (timer, web_sys::window()) {
+        window.clear_timeout_with_handle(timer);
+    }
+    let timed_out = signal.as_ref().is_some_and(|s| s.aborted());
+    let resp = sent.map_err(|e| {
+        if timed_out {
+            ApiFailure::Degraded(format!("no answer within {} s", POST_TIMEOUT_MS / 1000))
+        } else {
+            ApiFailure::Unreachable(e.to_string())
+        }
+    })?;
     let status = resp.status();
     if resp.ok() {
         let server_time = resp.headers().get("date").and_then(|d| {

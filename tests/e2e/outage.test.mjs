@@ -171,6 +171,20 @@ describe('outage drills', { timeout: 180_000 }, () => {
     await server.stop();
   });
 
+  test('a backend that never answers is shown as degraded after the request timeout', async () => {
+    const server = await startServer();
+    const { context, app } = await openApp(browser, server);
+    await app.page.route('**/api/v1/events', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      // Never answered: the backend hangs.
+    });
+    await app.declare({ title: 'Hanging backend', severity: 'SEV4' });
+    await app.connection().getByText(/Backend degraded/).waitFor({ timeout: 30_000 });
+    await app.waitForPending('1 edit not yet delivered');
+    await context.close();
+    await server.stop();
+  });
+
   test('a stream message that does not parse is skipped and the session stays open', async () => {
     const server = await startServer();
     const context = await browser.newContext();
