@@ -1,6 +1,7 @@
 //! The app bar: navigation, who you are, the connection, and how many edits
 //! have not reached the backend yet.
 
+use crate::browser::now_ms;
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,6 +15,10 @@ pub fn Header() -> impl IntoView {
     let connection = move || match replica.status.get() {
         Status::Online => "Online".to_string(),
         Status::Connecting => "Connecting…".to_string(),
+        // A fresh engine reports its first attempt as due at time zero.
+        Status::Reconnecting { next_attempt_at } if next_attempt_at as i64 <= now_ms() => {
+            "Connecting…".to_string()
+        }
         Status::Reconnecting { next_attempt_at } => {
             format!(
                 "Reconnecting: next attempt {} UTC",
