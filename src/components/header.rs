@@ -61,7 +61,9 @@ pub fn Header() -> impl IntoView {
             <div class="status" role="status" aria-label="Delivery">
                 <span class=connection_class data-testid="connection">{connection}</span>
                 <span class="pending" data-testid="pending-count">
+                    // Until the local copy is read, nothing is known to be delivered.
                     {move || match pending.get() {
+                        _ if !replica.loaded.get() => "Reading the local copy…".to_string(),
                         0 => "All edits delivered".to_string(),
                         1 => "1 edit not yet delivered".to_string(),
                         n => format!("{n} edits not yet delivered"),

@@ -21,6 +21,13 @@ async function freePort() {
   });
 }
 
+// Servers still running when the test process exits (a test failed before
+// stopping its own) are killed then, so a failure can never hang the run.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build. */
 export async function startServer({ dataDir, port, dist = DIST } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
@@ -45,7 +52,13 @@ export async function startServer({ dataDir, port, dist = DIST } = {}) {
       fail(new Error(`sitrep-server exited with ${code}:\n${stderr}`));
     });
   });
+  running.add(child);
+  // Neither the process nor its pipes keep the test runner alive.
+  child.unref();
+  child.stdout.unref();
+  child.stderr.unref();
   const exited = new Promise((ok) => child.once('exit', ok));
+  exited.then(() => running.delete(child));
   return {
     url: `http://127.0.0.1:${port}`,
     port,
