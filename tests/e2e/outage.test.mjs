@@ -185,6 +185,28 @@ describe('outage drills', { timeout: 180_000 }, () => {
     await server.stop();
   });
 
+  test('when local storage is full the console says so and still delivers the edit', async () => {
+    const server = await startServer();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    // Full before the first visit: no database fits.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 1 });
+    const app = new AppPage(page, server.url);
+    await app.open('/');
+    await context.setOffline(true);
+    await app.declare({ title: 'Disk full on the laptop', severity: 'SEV3' });
+    await app.page.getByRole('alert').getByText(/Could not save locally \(the browser's storage is full\)/).waitFor();
+    await app.waitForPending('1 edit not yet delivered');
+    // The edit lives on in this tab and goes out when the network returns.
+    await context.setOffline(false);
+    await app.waitForAllDelivered();
+    const stored = await allEvents(server);
+    assert.deepEqual(stored.map((e) => e.body.title), ['Disk full on the laptop']);
+    await context.close();
+    await server.stop();
+  });
+
   test('a stream message that does not parse is skipped and the session stays open', async () => {
     const server = await startServer();
     const context = await browser.newContext();

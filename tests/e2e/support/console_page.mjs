@@ -68,8 +68,10 @@ export class ConsolePage {
 }
 
 /**
- * Records the id of every event a page POSTs, so a test can prove that
- * nothing was sent twice. Attach it to each page of a context.
+ * Records the id of every event a page delivered (a POST the backend
+ * answered with 200, i.e. acknowledged), so a test can prove that nothing
+ * acknowledged was sent again. Attempts that failed (offline, 5xx) do not
+ * count: re-sending those is the point. Attach it to each page of a context.
  */
 export class SentEvents {
   constructor() {
@@ -77,10 +79,11 @@ export class SentEvents {
   }
 
   watch(page) {
-    page.on('request', (req) => {
-      if (req.method() === 'POST' && req.url().endsWith('/api/v1/events')) {
-        for (const e of JSON.parse(req.postData() ?? '{"events":[]}').events) this.ids.push(e.id);
-      }
+    page.on('requestfinished', async (req) => {
+      if (req.method() !== 'POST' || !req.url().endsWith('/api/v1/events')) return;
+      const response = await req.response();
+      if (response?.status() !== 200) return;
+      for (const e of JSON.parse(req.postData() ?? '{"events":[]}').events) this.ids.push(e.id);
     });
     return page;
   }
