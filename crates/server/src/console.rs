@@ -100,10 +100,12 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
     let etag = format!("\"{:x}-{:x}\"", meta.len(), mtime);
-    let cache = if name == "index.html" || name == "sw.js" || name.ends_with(".webmanifest") {
-        NO_CACHE
-    } else {
+    // Only a name that changes with the content may be cached for good; an
+    // icon keeps its name across deploys and must be revalidated (ETag).
+    let cache = if is_content_hashed(name) {
         IMMUTABLE
+    } else {
+        NO_CACHE
     };
     let matches = headers
         .get(header::IF_NONE_MATCH)
@@ -150,5 +152,44 @@ fn content_type(name: &str) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         "xml" => "application/xml",
         _ => "application/octet-stream",
+    }
+}
+
+/// True for trunk's hashed asset names: `main-0123456789abcdef.css`,
+/// `sitrep-0123456789abcdef_bg.wasm`.
+fn is_content_hashed(name: &str) -> bool {
+    let Some((_, tail)) = name.rsplit_once('-') else {
+        return false;
+    };
+    let hash: String = tail
+        .chars()
+        .take_while(|c| *c != '.' && *c != '_')
+        .collect();
+    hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_hashed;
+
+    #[test]
+    fn only_trunk_hashed_names_count_as_content_hashed() {
+        for hashed in [
+            "main-bfa10c4a65758760.css",
+            "sitrep-70676cf1a81d7440_bg.wasm",
+            "sitrep-70676cf1a81d7440.js",
+        ] {
+            assert!(is_content_hashed(hashed), "{hashed}");
+        }
+        for plain in [
+            "index.html",
+            "sw.js",
+            "icon-192.png",
+            "icon-maskable-512.png",
+            "manifest.webmanifest",
+            "a.js",
+        ] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
     }
 }

@@ -10,6 +10,7 @@ fn static_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
     std::fs::create_dir_all(&s).unwrap();
     std::fs::write(s.join("index.html"), "<!doctype html><title>Sitrep</title>").unwrap();
     std::fs::write(s.join("a.js"), "console.log('a')").unwrap();
+    std::fs::write(s.join("app-0123456789abcdef.js"), "console.log('hashed')").unwrap();
     std::fs::write(s.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     s
 }
@@ -42,15 +43,17 @@ async fn an_app_route_falls_back_to_index_html_without_caching() {
 }
 
 #[tokio::test]
-async fn a_file_is_served_as_it_is_and_cached_for_good() {
+async fn a_file_is_served_as_it_is_and_only_hashed_names_are_cached_for_good() {
     let dir = temp_dir();
     let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
-    let r = get(&s, "/a.js").await;
-    assert_eq!(r.status().as_u16(), 200);
+    let hashed = get(&s, "/app-0123456789abcdef.js").await;
     assert_eq!(
-        header(&r, "cache-control"),
+        header(&hashed, "cache-control"),
         "public, max-age=31536000, immutable"
     );
+    let r = get(&s, "/a.js").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(header(&r, "cache-control"), "no-cache");
     assert!(header(&r, "content-type").starts_with("text/javascript"));
     assert_eq!(r.text().await.unwrap(), "console.log('a')");
     let w = get(&s, "/app_bg.wasm").await;
