@@ -1,7 +1,7 @@
 //! The wire format between a console and a coordination backend
 //! (docs/protocol.md describes it for backend authors).
 
-use crate::event::{Event, EventId};
+use crate::event::{Event, EventId, IncidentId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/events`.
@@ -44,6 +44,27 @@ pub enum StreamMessage {
     CaughtUp {
         head: u64,
     },
+    /// Who has an incident open right now (see `Presence`); sent to every
+    /// subscriber whenever that changes. Not part of the log.
+    Presence {
+        incident: IncidentId,
+        people: Vec<String>,
+    },
+    /// A message type this build does not know: newer backends may send
+    /// more, and an older console must carry on rather than drop the socket.
+    #[serde(other)]
+    Unknown,
+}
+
+/// What a console sends up the stream: the incident it has open (none when
+/// it leaves), under the name its responder goes by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    Presence {
+        incident: Option<IncidentId>,
+        name: String,
+    },
 }
 
 /// Every 4xx and 5xx answer carries this body.
@@ -53,4 +74,27 @@ pub struct ApiError {
     /// The event the error is about, when it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<EventId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_stream_message_type_parses_as_unknown() {
+        let msg: StreamMessage =
+            serde_json::from_str(r#"{"type":"weather","sunny":true}"#).unwrap();
+        assert_eq!(msg, StreamMessage::Unknown);
+    }
+
+    #[test]
+    fn presence_round_trips() {
+        let msg = StreamMessage::Presence {
+            incident: IncidentId("i1".into()),
+            people: vec!["ana".into(), "bo".into()],
+        };
+        let back: StreamMessage =
+            serde_json::from_str(&serde_json::to_string(&msg).unwrap()).unwrap();
+        assert_eq!(back, msg);
+    }
 }

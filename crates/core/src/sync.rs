@@ -278,6 +278,8 @@ impl SyncEngine {
                     cursor: self.cursor,
                 });
             }
+            // Not about the log: the host handles these beside the engine.
+            StreamMessage::Presence { .. } | StreamMessage::Unknown => {}
         }
     }
 

@@ -1031,7 +1031,7 @@ impl Sim {
             Some(msg) => {
                 let id = match &msg {
                     StreamMessage::Event { event } => Some(event.id.clone()),
-                    StreamMessage::CaughtUp { .. } => None,
+                    _ => None,
                 };
                 engine.on_stream(stream, msg);
                 if let Some(id) = id.filter(|id| is_confirmed(engine, id)) {
