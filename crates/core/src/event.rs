@@ -18,6 +18,21 @@ pub struct EventId(pub Arc<str>);
 #[serde(transparent)]
 pub struct IncidentId(pub Arc<str>);
 
+/// The log's one stream that is not an incident: settings every console
+/// shares (the component catalogue, roles, severity policy). Events on it
+/// are written by admins only.
+pub const WORKSPACE: &str = "workspace";
+
+impl IncidentId {
+    pub fn workspace() -> Self {
+        IncidentId(Arc::from(WORKSPACE))
+    }
+
+    pub fn is_workspace(&self) -> bool {
+        &*self.0 == WORKSPACE
+    }
+}
+
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
