@@ -1,3 +1,9 @@
+pub mod changes_panel;
 pub mod header;
+pub mod impact_panel;
 pub mod labels;
+pub mod markdown;
+pub mod roles_panel;
+pub mod tasks_panel;
 pub mod timeline;
+pub mod times_panel;

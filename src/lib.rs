@@ -7,7 +7,9 @@ pub mod components;
 pub mod live_feed;
 pub mod outbox;
 pub mod pages;
+pub mod presence;
 pub mod replica;
+pub mod room;
 pub mod store;
 pub mod tabs;
 

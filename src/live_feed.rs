@@ -19,7 +19,9 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         Err(_) => return replica.input(move |e, now| e.disconnected(stream, now)),
     };
 
+    let opened = ws.clone();
     let on_open = Closure::<dyn FnMut()>::new(move || {
+        replica.presence.connected(opened.clone());
         replica.input(move |e, _| e.connected(stream));
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
@@ -27,6 +29,9 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
             return;
         };
         match serde_json::from_str::<StreamMessage>(&text) {
+            Ok(StreamMessage::Presence { incident, people }) => {
+                replica.presence.received(incident, people)
+            }
             Ok(message) => replica.input(move |e, _| e.on_stream(stream, message)),
             // One bad message must not end the session: log it and go on.
             Err(e) => {
@@ -40,6 +45,7 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         closed.set_onopen(None);
         closed.set_onmessage(None);
         closed.set_onclose(None);
+        replica.presence.disconnected(&closed);
         replica.input(move |e, now| e.disconnected(stream, now));
     });
 

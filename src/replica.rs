@@ -4,6 +4,7 @@
 //! engine may send it.
 
 use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
+use crate::presence::{provide_presence_context, Presence};
 use crate::store::{Durability, Store, StoredEvent, DB_NAME};
 use crate::{live_feed, outbox, tabs};
 use leptos::prelude::*;
@@ -36,6 +37,8 @@ pub struct Replica {
     pub storage_problem: RwSignal<Option<String>>,
     pub clock: RwSignal<ClockEstimate>,
     pub author: RwSignal<String>,
+    /// Who has which incident open; it rides on the live feed's socket.
+    pub presence: Presence,
     store: StoredValue<Option<Store>, LocalStorage>,
     /// Where each pending event stands in the order made (IndexedDB keeps it).
     made: StoredValue<HashMap<EventId, f64>>,
@@ -65,6 +68,7 @@ pub fn provide_replica_context() {
         storage_problem: RwSignal::new(None),
         clock: RwSignal::new(ClockEstimate::default()),
         author: RwSignal::new(local_storage_get(AUTHOR_KEY).unwrap_or_default()),
+        presence: provide_presence_context(),
         store: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
@@ -142,7 +146,7 @@ impl Replica {
         self.author.set(name);
     }
 
-    fn author_name(self) -> String {
+    pub fn author_name(self) -> String {
         let name = self.author.get_untracked();
         let name = name.trim();
         if name.is_empty() {

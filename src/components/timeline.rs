@@ -1,30 +1,243 @@
-//! The incident timeline: every entry in log order, each marked delivered,
-//! not yet delivered, or refused with the backend's reason.
+//! The incident timeline: entries in log order, filtered by kind, with a
+//! jump to a time and a key-entry mark. Only the rows in view are rendered
+//! (core's `window` picks them), so 10,000 entries scroll like 10.
 
+use crate::components::markdown::Markdown;
 use crate::replica::use_replica;
+use crate::room::use_room;
+use leptos::html;
 use leptos::prelude::*;
-use sitrep_core::{utc, Entry, EntryWhat};
+use sitrep_core::severity_policy::percent;
+use sitrep_core::window::{offsets, visible};
+use sitrep_core::{utc, Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+
+/// Rows rendered beyond the viewport on each side, in pixels.
+const OVERSCAN_PX: f64 = 600.0;
+/// A move up by more than this is a reader scrolling, not a row resizing.
+const LET_GO_PX: f64 = 48.0;
+/// The viewport before the scroll box has been measured.
+const DEFAULT_VIEWPORT_PX: f64 = 640.0;
+
+/// What the timeline shows: every entry, one kind, or the key entries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Show {
+    All,
+    Kind(EntryKind),
+    Key,
+}
 
 #[component]
-pub fn Timeline(#[prop(into)] entries: Signal<Vec<Entry>>) -> impl IntoView {
+pub fn Timeline() -> impl IntoView {
+    let room = use_room();
+    let show = RwSignal::new(Show::All);
+    let entries = Memo::new(move |_| {
+        let show = show.get();
+        room.incident.with(|i| {
+            i.timeline
+                .iter()
+                .filter(|e| match show {
+                    Show::All => true,
+                    Show::Kind(k) => e.what.kind() == k,
+                    Show::Key => e.key,
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+
+    // Heights of rows once they have been on screen; estimates until then.
+    let measured = StoredValue::new(HashMap::<EventId, f64>::new());
+    let measured_version = RwSignal::new(0u64);
+    let tops = Memo::new(move |_| {
+        measured_version.track();
+        measured.with_value(|m| {
+            entries.with(|es| {
+                offsets(
+                    es.iter()
+                        .map(|e| m.get(&e.event).copied().unwrap_or_else(|| estimate(e))),
+                )
+            })
+        })
+    });
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = RwSignal::new(DEFAULT_VIEWPORT_PX);
+    let range = Memo::new(move |_| {
+        tops.with(|t| visible(t, scroll_top.get(), viewport.get(), OVERSCAN_PX))
+    });
+    let rows = move || {
+        let r = range.get();
+        entries.with(|es| es.get(r).map(<[Entry]>::to_vec).unwrap_or_default())
+    };
+    let pad_top = move || tops.with(|t| t.get(range.get().start).copied().unwrap_or(0.0));
+    let pad_bottom = move || {
+        tops.with(|t| {
+            let total = t.last().copied().unwrap_or(0.0);
+            total - t.get(range.get().end).copied().unwrap_or(total)
+        })
+    };
+
+    let scroller = NodeRef::<html::Div>::new();
+    // Stay at the newest entry while a responder is there.
+    let at_bottom = StoredValue::new(true);
+    let highlight = RwSignal::new(None::<EventId>);
+
+    // After rows render, measure them; a changed height moves the rows below.
+    Effect::new(move |_| {
+        range.track();
+        entries.track();
+        request_animation_frame(move || {
+            let Some(el) = scroller.get_untracked() else {
+                return;
+            };
+            viewport.set(f64::from(el.client_height()).max(1.0));
+            let Ok(list) = el.query_selector_all("li[data-event]") else {
+                return;
+            };
+            let mut changed = false;
+            measured.update_value(|m| {
+                for i in 0..list.length() {
+                    let Some(li) = list
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                    else {
+                        continue;
+                    };
+                    let Some(id) = li.get_attribute("data-event") else {
+                        continue;
+                    };
+                    let h = f64::from(li.offset_height());
+                    let old = m.insert(EventId(id.into()), h);
+                    changed |= old.is_none_or(|o| (o - h).abs() > 0.5);
+                }
+            });
+            if changed {
+                measured_version.update(|v| *v += 1);
+            }
+            if at_bottom.get_value() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        let top = f64::from(el.scroll_top());
+        let bottom = top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0;
+        // Only a reader's move up lets go of the newest entry. Rows being
+        // measured nudge the position by a few pixels; that is not a reader.
+        if bottom {
+            at_bottom.set_value(true);
+        } else if top < scroll_top.get_untracked() - LET_GO_PX {
+            at_bottom.set_value(false);
+        }
+        scroll_top.set(top);
+    };
+
+    let jump_text = RwSignal::new(String::new());
+    let jump_problem = RwSignal::new(None::<String>);
+    let jump = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(t) = utc::parse_input(&jump_text.get_untracked()) else {
+            jump_problem.set(Some("Give a date and time (UTC) to jump to.".into()));
+            return;
+        };
+        let target = entries.with_untracked(|es| es.iter().position(|e| e.at >= t));
+        let Some(index) = target else {
+            jump_problem.set(Some(format!(
+                "Nothing at or after {} in this view.",
+                utc::format(t)
+            )));
+            return;
+        };
+        jump_problem.set(None);
+        let y = tops.with_untracked(|o| o.get(index).copied().unwrap_or(0.0));
+        highlight.set(entries.with_untracked(|es| es.get(index).map(|e| e.event.clone())));
+        at_bottom.set_value(false);
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(y as i32);
+            scroll_top.set(y);
+        }
+    };
+
     view! {
-        <ol class="timeline" aria-label="Timeline">
-            <For
-                each=move || entries.get()
-                key=|e| (e.event.clone(), e.seq)
-                let:entry
-            >
-                <TimelineEntry entry/>
-            </For>
-        </ol>
+        <div class="timeline-tools">
+            <div class="field">
+                <label for="timeline-show">"Show"</label>
+                <select id="timeline-show" on:change:target=move |ev| {
+                    let v = ev.target().value();
+                    show.set(match v.as_str() {
+                        "key" => Show::Key,
+                        _ => EntryKind::ALL.into_iter().find(|k| k.label() == v).map_or(Show::All, Show::Kind),
+                    });
+                    at_bottom.set_value(true);
+                }>
+                    <option value="all">"All entries"</option>
+                    <option value="key">"Key entries"</option>
+                    {EntryKind::ALL.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <form class="jump" on:submit=jump>
+                <div class="field">
+                    <label for="timeline-jump">"Jump to time (UTC)"</label>
+                    <input id="timeline-jump" type="datetime-local"
+                        prop:value=move || jump_text.get()
+                        on:input:target=move |ev| jump_text.set(ev.target().value())/>
+                </div>
+                <button type="submit">"Jump"</button>
+            </form>
+            <span class="count">{move || entries.with(|e| format!("{} entries", e.len()))}</span>
+        </div>
+        {move || jump_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        <div class="timeline-scroll" node_ref=scroller on:scroll=on_scroll
+            on:wheel=move |ev: leptos::ev::WheelEvent| if ev.delta_y() < 0.0 { at_bottom.set_value(false) } tabindex="0" role="region" aria-label="Timeline entries">
+            <ol class="timeline" aria-label="Timeline"
+                style:padding-top=move || format!("{}px", pad_top())
+                style:padding-bottom=move || format!("{}px", pad_bottom())>
+                <For
+                    each=rows
+                    key=|e| (e.event.clone(), e.seq, e.key, outcome_of(e))
+                    let:entry
+                >
+                    <TimelineEntry entry highlight/>
+                </For>
+            </ol>
+            {move || entries.with(Vec::is_empty).then(|| view! { <p class="empty">"No entries in this view."</p> })}
+        </div>
+    }
+}
+
+fn outcome_of(e: &Entry) -> Option<&'static str> {
+    match &e.what {
+        EntryWhat::ChangeStarted { outcome, .. } => outcome.map(|o| o.wire()),
+        _ => None,
+    }
+}
+
+/// A first guess at a row's height, so the scrollbar is about right before
+/// every row has been measured.
+fn estimate(e: &Entry) -> f64 {
+    match &e.what {
+        EntryWhat::Note { text, .. } => {
+            40.0 + 22.0 * (text.len() / 90) as f64
+                + 22.0 * text.matches('\n').count().min(40) as f64
+        }
+        _ => 40.0,
     }
 }
 
 #[component]
-fn TimelineEntry(entry: Entry) -> impl IntoView {
+fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl IntoView {
     let replica = use_replica();
+    let room = use_room();
     let id = entry.event.clone();
-    let refused = move || replica.refusal(&id);
+    let refused = {
+        let id = id.clone();
+        move || replica.refusal(&id)
+    };
     let delivered = entry.seq.is_some();
     let delivery = move || match (delivered, refused()) {
         (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),
@@ -36,33 +249,132 @@ fn TimelineEntry(entry: Entry) -> impl IntoView {
         }
         .into_any(),
     };
-    let (kind, text) = describe(&entry.what);
+    let key = entry.key;
+    let toggle_key = {
+        let id = id.clone();
+        move |_| {
+            room.record(EventBody::EntryMarked {
+                entry: id.clone(),
+                key: !key,
+            })
+        }
+    };
+    let highlighted = {
+        let id = id.clone();
+        move || highlight.with(|h| h.as_ref() == Some(&id))
+    };
+    let kind = entry.what.kind();
+    let what = room.workspace.with_untracked(|w| describe(&entry.what, w));
+    let summary = room.workspace.with_untracked(|w| short(&entry.what, w));
     view! {
-        <li class=format!("entry {kind}") data-event=entry.event.0.clone()>
-            <time class="when" title=utc::format(entry.at)>{utc::format_time(entry.at)}</time>
+        <li class="entry" class:key=key class:highlight=highlighted data-event=entry.event.0.clone() data-kind=kind.label()>
+            <time class="when" datetime=utc::to_input(entry.at) title=utc::format(entry.at)>{utc::format_time(entry.at)}</time>
             <span class="who">{entry.author.clone()}</span>
-            // Text from people is rendered as text, never as HTML.
-            <div class="what">{text}</div>
-            {delivery}
+            <div class="what">{what}</div>
+            <div class="meta">
+                {delivery}
+                <button type="button" class="key-toggle" aria-pressed=if key { "true" } else { "false" }
+                    aria-label=format!("Key entry: {summary}") title="Key for the post-mortem"
+                    on:click=toggle_key>{if key { "★" } else { "☆" }}</button>
+            </div>
         </li>
     }
 }
 
-fn describe(what: &EntryWhat) -> (&'static str, String) {
+/// The entry's content. Notes are Markdown; everything else is built here
+/// from fields, as text.
+fn describe(what: &EntryWhat, w: &Workspace) -> AnyView {
     match what {
-        EntryWhat::Declared { title, severity } => (
-            "declared",
-            format!("Declared {} · {}", severity.label(), title),
-        ),
-        EntryWhat::Status { from, to } => (
-            "status",
-            format!("Status {} → {}", from.label(), to.label()),
-        ),
-        EntryWhat::Severity { from, to } => (
-            "severity",
-            format!("Severity {} → {}", from.label(), to.label()),
-        ),
-        EntryWhat::Note { text, .. } => ("note", text.to_string()),
-        _ => ("other", String::new()),
+        EntryWhat::Note { text, kind } => view! {
+            <span class="kind-label">{kind.label()}</span>
+            <Markdown text=text.to_string()/>
+        }
+        .into_any(),
+        other => view! { <p class="fact">{short(other, w)}</p> }.into_any(),
+    }
+}
+
+/// One line for an entry: the fact itself, or the start of a note.
+fn short(what: &EntryWhat, w: &Workspace) -> String {
+    match what {
+        EntryWhat::Declared { title, severity } => {
+            format!("Declared {} · {}", severity.label(), title)
+        }
+        EntryWhat::Status { from, to } => format!("Status {} → {}", from.label(), to.label()),
+        EntryWhat::Severity { from, to } => format!("Severity {} → {}", from.label(), to.label()),
+        EntryWhat::Note { text, kind } => {
+            let first: String = text.chars().take(60).collect();
+            format!("{}: {}", kind.label(), first.lines().next().unwrap_or(""))
+        }
+        EntryWhat::Role { role, from, to } => {
+            let role = w.role_name(role);
+            match (from, to) {
+                (Some(f), Some(t)) => format!("{role}: handed over from {f} to {t}"),
+                (None, Some(t)) => format!("{role}: {t}"),
+                (Some(f), None) => format!("{role}: released by {f}"),
+                (None, None) => format!("{role}: released"),
+            }
+        }
+        EntryWhat::ChangeStarted { what, outcome } => match outcome {
+            Some(o) => format!("Change: {what} (outcome: {})", o.label()),
+            None => format!("Change: {what} (no outcome yet)"),
+        },
+        EntryWhat::ChangeOutcome {
+            what,
+            outcome,
+            note,
+            ..
+        } if note.is_empty() => {
+            format!("Outcome of “{what}”: {}", outcome.label())
+        }
+        EntryWhat::ChangeOutcome {
+            what,
+            outcome,
+            note,
+            ..
+        } => {
+            format!("Outcome of “{what}”: {} — {note}", outcome.label())
+        }
+        EntryWhat::TaskAdded { title } => format!("Task added: {title}"),
+        EntryWhat::TaskDone { title, done: true } => format!("Task done: {title}"),
+        EntryWhat::TaskDone { title, done: false } => format!("Task reopened: {title}"),
+        EntryWhat::Component { component, status } => match status {
+            Some(s) => format!("{}: {}", w.component_name(component), s.label()),
+            None => format!(
+                "{}: no longer listed as affected",
+                w.component_name(component)
+            ),
+        },
+        EntryWhat::Impact {
+            customer_impact,
+            share_permille,
+        } => {
+            let who = if *customer_impact {
+                "Customers affected"
+            } else {
+                "No customer impact"
+            };
+            match share_permille {
+                Some(p) => format!("{who}; {} of users or traffic", percent(*p)),
+                None => who.to_string(),
+            }
+        }
+        EntryWhat::Times {
+            started_at,
+            detected_at,
+            declared_at,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(t) = started_at {
+                parts.push(format!("impact start {}", utc::format(*t)));
+            }
+            if let Some(t) = detected_at {
+                parts.push(format!("detected {}", utc::format(*t)));
+            }
+            if let Some(t) = declared_at {
+                parts.push(format!("declared {}", utc::format(*t)));
+            }
+            format!("Times corrected: {}", parts.join(", "))
+        }
     }
 }

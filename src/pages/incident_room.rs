@@ -1,14 +1,21 @@
-//! The incident room: where things stand, the timeline, and the controls
-//! to add a note or change status and severity.
+//! The incident room: where things stand, who is here, the severity
+//! policy's prompt, the timeline with the note form, and the panels for
+//! roles, changes, tasks, impact and times.
 
+use crate::components::changes_panel::ChangesPanel;
+use crate::components::impact_panel::ImpactPanel;
 use crate::components::labels::{SeverityBadge, StatusBadge};
+use crate::components::roles_panel::RolesPanel;
+use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
+use crate::components::times_panel::TimesPanel;
 use crate::replica::use_replica;
+use crate::room::{provide_room_context, use_room};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use sitrep_core::{utc, EventBody, Incident, IncidentId, Severity, Status};
+use sitrep_core::severity_policy::prompt;
+use sitrep_core::{utc, EventBody, Incident, IncidentId, NoteKind, Severity, Status};
 
 #[component]
 pub fn IncidentRoom() -> impl IntoView {
@@ -17,6 +24,17 @@ pub fn IncidentRoom() -> impl IntoView {
     let id =
         Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
     let incident = replica.incident(id);
+    // One copy per change of the log, which every panel then borrows: a
+    // derived signal would copy a 10,000-entry incident on every read.
+    let current = Memo::new(move |_| incident.get().unwrap_or_else(|| Incident::new(id.get())));
+
+    // Tell the others who is here, and say goodbye on leaving.
+    Effect::new(move |_| {
+        replica
+            .presence
+            .set_viewing(Some(id.get()), replica.author_name());
+    });
+    on_cleanup(move || replica.presence.set_viewing(None, String::new()));
 
     view! {
         <section class="page room">
@@ -33,23 +51,50 @@ pub fn IncidentRoom() -> impl IntoView {
                     </p>
                 }
             >
-                <RoomBody incident=Signal::derive(move || incident.get().unwrap_or_else(|| Incident::new(id.get())))/>
+                <RoomBody incident=current/>
             </Show>
         </section>
     }
 }
 
 #[component]
-fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
-    let replica = use_replica();
-    let record = move |body: EventBody| {
-        let id = incident.with_untracked(|i| i.id.clone());
-        spawn_local(async move {
-            replica.record(id, body).await;
-        });
-    };
-    let entries = Signal::derive(move || incident.with(|i| i.timeline.clone()));
+fn RoomBody(incident: Memo<Incident>) -> impl IntoView {
+    provide_room_context(incident);
+    view! {
+        <RoomHead/>
+        <SeverityPrompt/>
+        <div class="room-grid">
+            <div class="room-main">
+                <StatusControls/>
+                <NoteForm/>
+                <h2>"Timeline"</h2>
+                <Timeline/>
+            </div>
+            <aside class="room-side" aria-label="Incident details">
+                <RolesPanel/>
+                <ChangesPanel/>
+                <TasksPanel/>
+                <ImpactPanel/>
+                <TimesPanel/>
+            </aside>
+        </div>
+    }
+}
 
+#[component]
+fn RoomHead() -> impl IntoView {
+    let room = use_room();
+    let replica = use_replica();
+    let incident = room.incident;
+    let here = move || {
+        let me = replica.author_name();
+        let mut others = replica.presence.people(&incident.with(|i| i.id.clone()));
+        // One "you" even when this person has the room open in two tabs.
+        if let Some(pos) = others.iter().position(|p| *p == me) {
+            others.remove(pos);
+        }
+        others
+    };
     view! {
         <div class="room-head">
             <h1>{move || incident.with(|i| i.title.clone())}</h1>
@@ -60,68 +105,149 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
-        </div>
-        <div class="controls">
-            <div class="field">
-                <label for="room-status">"Status"</label>
-                <select id="room-status" on:change:target=move |ev| {
-                    if let Some(status) = Status::from_wire(&ev.target().value()) {
-                        if status != incident.with_untracked(|i| i.status) {
-                            record(EventBody::StatusChanged { status });
-                        }
+            <p class="presence" role="status" aria-label="Also here">
+                {move || {
+                    let others = here();
+                    if others.is_empty() {
+                        "Nobody else has this incident open.".to_string()
+                    } else {
+                        format!("Also here: {}", others.join(", "))
                     }
-                }>
-                    {Status::ALL.into_iter().map(|s| view! {
-                        <option value=s.wire() selected=move || incident.with(|i| i.status) == s>{s.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="room-severity">"Severity"</label>
-                <select id="room-severity" on:change:target=move |ev| {
-                    if let Some(severity) = Severity::from_wire(&ev.target().value()) {
-                        if severity != incident.with_untracked(|i| i.severity) {
-                            record(EventBody::SeverityChanged { severity });
-                        }
-                    }
-                }>
-                    {Severity::ALL.into_iter().map(|s| view! {
-                        <option value=s.wire() selected=move || incident.with(|i| i.severity) == s>{s.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+                }}
+            </p>
         </div>
-        <NoteForm on_note=move |text: String| record(EventBody::note(text))/>
-        <h2>"Timeline"</h2>
-        <Timeline entries/>
+    }
+}
+
+/// The severity policy's prompt when the recorded impact asks for more.
+#[component]
+fn SeverityPrompt() -> impl IntoView {
+    let room = use_room();
+    let ask = Memo::new(move |_| {
+        room.workspace
+            .with(|w| room.incident.with(|i| prompt(i, &w.severity_rules)))
+    });
+    move || {
+        ask.get().map(|p| {
+            let required = p.required;
+            let current = room.incident.with_untracked(|i| i.severity);
+            view! {
+                <div class="banner policy" role="alert">
+                    <span>{format!(
+                        "Severity policy: {}, so this incident should be at least {} (it is {}).",
+                        p.because, required.label(), current.label()
+                    )}</span>
+                    <button type="button" class="primary"
+                        on:click=move |_| room.record(EventBody::SeverityChanged { severity: required })>
+                        {format!("Raise to {}", required.label())}
+                    </button>
+                </div>
+            }
+        })
     }
 }
 
 #[component]
-fn NoteForm(#[prop(into)] on_note: Callback<String>) -> impl IntoView {
+fn StatusControls() -> impl IntoView {
+    let room = use_room();
+    let incident = room.incident;
+    view! {
+        <div class="controls">
+            <ChoiceField
+                id="room-status"
+                label="Status"
+                options=Status::ALL.iter().map(|s| (s.wire(), s.label().to_string())).collect()
+                current=Signal::derive(move || incident.with(|i| i.status.wire()))
+                on_pick=move |v: String| {
+                    if let Some(status) = Status::from_wire(&v) {
+                        room.record(EventBody::StatusChanged { status });
+                    }
+                }
+            />
+            <ChoiceField
+                id="room-severity"
+                label="Severity"
+                options=Severity::ALL.iter().map(|s| (s.wire(), room.workspace.with_untracked(|w| w.severity_name(*s)))).collect()
+                current=Signal::derive(move || incident.with(|i| i.severity.wire()))
+                on_pick=move |v: String| {
+                    if let Some(severity) = Severity::from_wire(&v) {
+                        room.record(EventBody::SeverityChanged { severity });
+                    }
+                }
+            />
+        </div>
+    }
+}
+
+/// A labelled select that reports a pick only when it differs from the
+/// current value (re-selecting the same status records nothing).
+#[component]
+fn ChoiceField(
+    id: &'static str,
+    label: &'static str,
+    options: Vec<(&'static str, String)>,
+    #[prop(into)] current: Signal<&'static str>,
+    #[prop(into)] on_pick: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id on:change:target=move |ev| {
+                let v = ev.target().value();
+                if v != current.get_untracked() {
+                    on_pick.run(v);
+                }
+            }>
+                {options.into_iter().map(|(value, text)| view! {
+                    <option value=value selected=move || current.get() == value>{text}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn NoteForm() -> impl IntoView {
+    let room = use_room();
     let text = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<&'static str>);
+    let kind = RwSignal::new(NoteKind::Observation);
+    let problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = text.get_untracked();
         if t.trim().is_empty() {
-            problem.set(Some("Write something first."));
+            problem.set(Some("Write something first.".into()));
             return;
         }
+        // An over-long note is still recorded: the backend's refusal shows
+        // beside it and the text stays safe in this browser.
         problem.set(None);
-        on_note.run(t);
+        room.record(EventBody::NoteAdded {
+            text: t.into(),
+            entry: kind.get_untracked(),
+        });
         text.set(String::new());
     };
     view! {
         <form class="note-form" on:submit=submit>
             <div class="field">
                 <label for="room-note">"Note"</label>
-                <textarea id="room-note" name="note" rows="3" placeholder="What you saw, did or decided"
+                <textarea id="room-note" name="note" rows="3" placeholder="What you saw, did or decided (Markdown)"
                     prop:value=move || text.get()
                     on:input:target=move |ev| text.set(ev.target().value())></textarea>
             </div>
+            <div class="row">
+                <div class="field">
+                    <label for="room-note-kind">"Kind"</label>
+                    <select id="room-note-kind" on:change:target=move |ev| {
+                        if let Some(k) = NoteKind::from_wire(&ev.target().value()) { kind.set(k) }
+                    }>
+                        {NoteKind::ALL.into_iter().map(|k| view! { <option value=k.wire()>{k.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit">"Add note"</button>
+            </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
-            <button type="submit">"Add note"</button>
         </form>
     }
 }

@@ -125,7 +125,7 @@ pub fn parse(text: &str) -> Vec<Block> {
     }
 }
 
-fn close(stack: &mut Vec<(Frame, Open)>, frame: Frame, open: Open) {
+fn close(stack: &mut [(Frame, Open)], frame: Frame, open: Open) {
     let inlines = |o: Open| match o {
         Open::Inlines(v) => v,
         _ => Vec::new(),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod console;
+pub mod presence;
 pub mod store;
 pub mod stream;
 pub mod upstream;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub live: broadcast::Sender<stream::Committed>,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
+    pub presence: presence::Board,
 }
 
 pub struct Server {
@@ -55,6 +57,7 @@ impl Server {
             store: Arc::new(store),
             live,
             stopping,
+            presence: presence::Board::default(),
         };
         config.upstreams.check().map_err(StartError::Upstreams)?;
         let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sitrep_core::protocol::StreamMessage;
+use sitrep_core::protocol::{ClientMessage, StreamMessage};
 use sitrep_core::Event;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
@@ -77,6 +77,8 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     // Subscribe before reading the catch-up: anything committed from here on
     // arrives live, anything before is in SQLite; the overlap is skipped by seq.
     let mut live = state.live.subscribe();
+    let mut presence = state.presence.subscribe();
+    let seat = state.presence.seat();
     let mut stopping = state.stopping.clone();
     let mut last = after;
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
@@ -88,6 +90,11 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
         .is_err()
     {
         return;
+    }
+    for msg in state.presence.snapshot() {
+        if socket.send(Message::Text(msg)).await.is_err() {
+            return;
+        }
     }
     loop {
         tokio::select! {
@@ -107,9 +114,31 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
                 }
                 Err(RecvError::Closed) => break,
             },
+            changed = presence.recv() => match changed {
+                Ok(text) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                // Missed some presence news: the snapshot has the latest.
+                Err(RecvError::Lagged(_)) => {
+                    for msg in state.presence.snapshot() {
+                        if socket.send(Message::Text(msg)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
             incoming = socket.recv() => match incoming {
-                // Text from the client (future: presence) is ignored for now.
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Text(text))) => {
+                    // A message this server does not understand is ignored:
+                    // the stream is for reading, and a newer console may say more.
+                    if let Ok(ClientMessage::Presence { incident, name }) = serde_json::from_str(text.as_str()) {
+                        seat.view(incident, &name);
+                    }
+                }
                 Some(Ok(_)) => {}
             },
             _ = stopped(&mut stopping) => break,

@@ -132,3 +132,74 @@ async fn a_stream_request_that_is_not_a_websocket_gets_a_json_error() {
     assert!((400..500).contains(&status), "{status}");
     assert!(body["error"].is_string());
 }
+
+async fn caught_up(ws: &mut Ws) {
+    loop {
+        if next_json(ws).await["type"] == "caught_up" {
+            return;
+        }
+    }
+}
+
+async fn next_presence(ws: &mut Ws) -> Value {
+    loop {
+        let msg = next_json(ws).await;
+        if msg["type"] == "presence" {
+            return msg;
+        }
+    }
+}
+
+#[tokio::test]
+async fn presence_tells_every_subscriber_who_has_an_incident_open_and_when_they_leave() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let url = format!("ws://{}/api/v1/stream", s.addr);
+    let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
+    let (mut bo, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
+    caught_up(&mut ana).await;
+    caught_up(&mut bo).await;
+
+    let here = |incident: &str, name: &str| {
+        Message::Text(
+            serde_json::json!({"type": "presence", "incident": incident, "name": name})
+                .to_string()
+                .into(),
+        )
+    };
+    ana.send(here("i1", "ana")).await.unwrap();
+    let seen = next_presence(&mut bo).await;
+    assert_eq!(
+        seen,
+        serde_json::json!({"type": "presence", "incident": "i1", "people": ["ana"]})
+    );
+    bo.send(here("i1", "bo")).await.unwrap();
+    assert_eq!(
+        next_presence(&mut ana).await["people"],
+        serde_json::json!(["ana"])
+    );
+    assert_eq!(
+        next_presence(&mut ana).await["people"],
+        serde_json::json!(["ana", "bo"])
+    );
+
+    // A newcomer hears the current lists at once.
+    let (mut cy, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
+    caught_up(&mut cy).await;
+    assert_eq!(
+        next_presence(&mut cy).await["people"],
+        serde_json::json!(["ana", "bo"])
+    );
+
+    // Garbage from a client is ignored, not fatal.
+    cy.send(Message::Text("{not json".into())).await.unwrap();
+    drop(bo);
+    assert_eq!(
+        next_presence(&mut ana).await["people"],
+        serde_json::json!(["ana"])
+    );
+    assert_eq!(
+        next_presence(&mut cy).await["people"],
+        serde_json::json!(["ana"])
+    );
+}

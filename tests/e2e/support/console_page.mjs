@@ -32,8 +32,9 @@ export class ConsolePage {
     await this.page.getByLabel('Status', { exact: true }).selectOption({ label });
   }
 
+  /** Severity options read "SEV1 · Critical": pick by level. */
   async setSeverity(label) {
-    await this.page.getByLabel('Severity', { exact: true }).selectOption({ label });
+    await this.page.getByLabel('Severity', { exact: true }).selectOption(label.toLowerCase());
   }
 
   incidentLink(title) {

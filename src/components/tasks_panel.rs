@@ -1,0 +1,152 @@
+//! The incident's tasks: add with an assignee and a due time, reassign,
+//! mark done. Open tasks stay in view; overdue ones say so.
+
+use crate::browser::now_ms;
+use crate::room::use_room;
+use leptos::prelude::*;
+use sitrep_core::incident::Task;
+use sitrep_core::{utc, EventBody};
+
+#[component]
+pub fn TasksPanel() -> impl IntoView {
+    let room = use_room();
+    let tasks = Memo::new(move |_| room.incident.with(|i| i.tasks.clone()));
+    let title = RwSignal::new(String::new());
+    let assignee = RwSignal::new(String::new());
+    let due = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<&'static str>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = title.get_untracked().trim().to_string();
+        if t.is_empty() {
+            problem.set(Some("Give the task a title."));
+            return;
+        }
+        let due_text = due.get_untracked();
+        let due_at = match due_text.trim() {
+            "" => None,
+            s => match utc::parse_input(s) {
+                Some(t) => Some(t),
+                None => {
+                    problem.set(Some("The due time must be a date and time (UTC)."));
+                    return;
+                }
+            },
+        };
+        problem.set(None);
+        let a = assignee.get_untracked().trim().to_string();
+        room.record(EventBody::TaskAdded {
+            title: t,
+            assignee: (!a.is_empty()).then_some(a),
+            due_at,
+        });
+        title.set(String::new());
+        assignee.set(String::new());
+        due.set(String::new());
+    };
+    let open = move || {
+        tasks
+            .get()
+            .into_iter()
+            .filter(|t| t.done_at.is_none())
+            .collect::<Vec<_>>()
+    };
+    let done = move || {
+        tasks
+            .get()
+            .into_iter()
+            .filter(|t| t.done_at.is_some())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="panel" aria-labelledby="tasks-heading">
+            <h2 id="tasks-heading">"Tasks"</h2>
+            <ul class="tasks" aria-label="Open tasks">
+                <For each=open key=|t| (t.id.clone(), t.assignee.clone(), t.due_at) let:task>
+                    <TaskRow task/>
+                </For>
+            </ul>
+            {move || open().is_empty().then(|| view! { <p class="empty">"No open tasks."</p> })}
+            <form class="stack-form" on:submit=add>
+                <div class="field">
+                    <label for="task-title">"Task"</label>
+                    <input id="task-title" type="text" maxlength="200"
+                        prop:value=move || title.get() on:input:target=move |ev| title.set(ev.target().value())/>
+                </div>
+                <div class="row">
+                    <div class="field">
+                        <label for="task-assignee">"Assignee"</label>
+                        <input id="task-assignee" type="text" maxlength="100"
+                            prop:value=move || assignee.get() on:input:target=move |ev| assignee.set(ev.target().value())/>
+                    </div>
+                    <div class="field">
+                        <label for="task-due">"Due (UTC)"</label>
+                        <input id="task-due" type="datetime-local"
+                            prop:value=move || due.get() on:input:target=move |ev| due.set(ev.target().value())/>
+                    </div>
+                </div>
+                <button type="submit">"Add task"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            {move || {
+                let d = done();
+                (!d.is_empty()).then(|| view! {
+                    <details class="done-tasks">
+                        <summary>{format!("Done ({})", d.len())}</summary>
+                        <ul aria-label="Done tasks">
+                            {d.into_iter().map(|t| view! { <TaskRow task=t/> }).collect_view()}
+                        </ul>
+                    </details>
+                })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TaskRow(task: Task) -> impl IntoView {
+    let room = use_room();
+    let id = task.id.clone();
+    let done = task.done_at.is_some();
+    let check_id = format!("task-done-{}", task.id);
+    let assign_id = format!("task-assign-{}", task.id);
+    let assignee = RwSignal::new(task.assignee.clone().unwrap_or_default());
+    let overdue = !done && task.due_at.is_some_and(|d| d < now_ms());
+    let toggle = {
+        let id = id.clone();
+        move |_| {
+            room.record(EventBody::TaskDone {
+                task: id.clone(),
+                done: !done,
+            })
+        }
+    };
+    let due_at = task.due_at;
+    let reassign = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let a = assignee.get_untracked().trim().to_string();
+        room.record(EventBody::TaskUpdated {
+            task: id.clone(),
+            assignee: (!a.is_empty()).then_some(a),
+            due_at,
+        });
+    };
+    view! {
+        <li class="task" class:overdue=overdue>
+            <input type="checkbox" id=check_id.clone() prop:checked=done on:change=toggle/>
+            <label for=check_id>{task.title.clone()}</label>
+            {task.due_at.map(|d| view! {
+                <span class="due">{if overdue { "overdue since " } else { "due " }}{utc::format_time(d)}</span>
+            })}
+            {(!done).then(|| view! {
+                <form class="inline-form assign" on:submit=reassign>
+                    <label for=assign_id.clone() class="visually-hidden">{format!("Assignee of {}", task.title)}</label>
+                    <input id=assign_id type="text" maxlength="100" placeholder="unassigned"
+                        prop:value=move || assignee.get() on:input:target=move |ev| assignee.set(ev.target().value())/>
+                    <button type="submit" class="small">"Assign"</button>
+                </form>
+            })}
+            {done.then(|| task.assignee.clone().map(|a| view! { <span class="assignee">{a}</span> }))}
+        </li>
+    }
+}

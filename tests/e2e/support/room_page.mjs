@@ -1,0 +1,72 @@
+// A page object for the incident room's panels, found by role and name.
+import { ConsolePage } from './console_page.mjs';
+
+const WAIT = 10_000;
+
+export class RoomPage extends ConsolePage {
+  async setName(name) {
+    const field = this.page.getByLabel('Your name', { exact: true });
+    await field.fill(name);
+    await field.press('Enter');
+    await field.blur();
+  }
+
+  panel(name) {
+    return this.page.getByRole('region', { name, exact: true });
+  }
+
+  async assignRole(role, person) {
+    const panel = this.panel('Roles');
+    await panel.getByLabel('Role', { exact: true }).selectOption({ label: role });
+    await panel.getByLabel('Person', { exact: true }).fill(person);
+    await panel.getByRole('button', { name: 'Assign' }).click();
+  }
+
+  roleHolders() {
+    return this.panel('Roles').getByRole('list', { name: 'Role holders' });
+  }
+
+  async startChange(what) {
+    const panel = this.panel('Changes');
+    await panel.getByLabel('Change', { exact: true }).fill(what);
+    await panel.getByRole('button', { name: /^Start change/ }).click();
+  }
+
+  async recordOutcome(what, outcome, note = '') {
+    const panel = this.panel('Changes');
+    await panel.getByLabel(`Outcome of ${what}`, { exact: true }).selectOption({ label: outcome });
+    const item = panel.getByRole('listitem').filter({ hasText: what });
+    if (note) await item.getByLabel('What you saw', { exact: true }).fill(note);
+    await item.getByRole('button', { name: 'Record outcome' }).click();
+  }
+
+  async addTask({ title, assignee = '', due = '' }) {
+    const panel = this.panel('Tasks');
+    await panel.getByLabel('Task', { exact: true }).fill(title);
+    await panel.getByLabel('Assignee', { exact: true }).fill(assignee);
+    if (due) await panel.getByLabel('Due (UTC)', { exact: true }).fill(due);
+    await panel.getByRole('button', { name: 'Add task' }).click();
+  }
+
+  openTasks() {
+    return this.panel('Tasks').getByRole('list', { name: 'Open tasks' });
+  }
+
+  async addNoteOfKind(text, kind) {
+    await this.page.getByLabel('Note', { exact: true }).fill(text);
+    await this.page.getByLabel('Kind', { exact: true }).selectOption({ label: kind });
+    await this.page.getByRole('button', { name: 'Add note' }).click();
+  }
+
+  async showOnly(label) {
+    await this.page.getByLabel('Show', { exact: true }).selectOption({ label });
+  }
+
+  timelineItems() {
+    return this.page.getByRole('list', { name: 'Timeline' }).getByRole('listitem');
+  }
+
+  async waitFor(locator) {
+    await locator.waitFor({ timeout: WAIT });
+  }
+}
