@@ -89,13 +89,13 @@ describe('settings', () => {
     await eventually(async () => assert.equal(await secondName.inputValue(), 'Serious'));
     assert.equal(await second.page.getByLabel('SEV2 definition', { exact: true }).inputValue(), 'Paying customers notice');
 
-    assert.deepEqual(await first.rules().allInnerTexts().then((t) => t.map((s) => s.split('\n')[0])),
+    assert.deepEqual(await first.ruleTexts(),
       ['any customer impact is at least SEV1']);
     await first.addShareRule('25', 'SEV1');
     await first.rules().filter({ hasText: 'at least 25% of users or traffic affected is at least SEV1' }).waitFor();
     await first.page.getByRole('button', { name: 'Remove rule: any customer impact is at least SEV1' }).click();
     await eventually(async () =>
-      assert.deepEqual(await second.rules().allInnerTexts().then((t) => t.map((s) => s.split('\n')[0])),
+      assert.deepEqual(await second.ruleTexts(),
         ['at least 25% of users or traffic affected is at least SEV1']));
 
     await first.waitForAllDelivered();

@@ -53,6 +53,11 @@ export class SettingsPage extends ConsolePage {
     return this.page.getByRole('list', { name: 'Rules', exact: true }).getByRole('listitem');
   }
 
+  /** The rules in words, as listed (without their Remove buttons). */
+  async ruleTexts() {
+    return (await this.rules().allInnerTexts()).map((t) => t.replace(/\s*Remove$/, ''));
+  }
+
   async addShareRule(percent, atLeast) {
     const form = this.page.getByRole('form', { name: 'Add a rule' });
     await form.getByLabel('When', { exact: true }).selectOption('share');
