@@ -67,7 +67,11 @@ pub fn Catalogue() -> impl IntoView {
         if duplicate {
             problem.set(Some(format!(
                 "There is already a component named {n}{}.",
-                if g.is_empty() { String::new() } else { format!(" in {g}") }
+                if g.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {g}")
+                }
             )));
             return;
         }
