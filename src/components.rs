@@ -1,4 +1,5 @@
 pub mod changes_panel;
+pub mod command_palette;
 pub mod header;
 pub mod impact_panel;
 pub mod labels;

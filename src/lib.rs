@@ -10,6 +10,7 @@ pub mod pages;
 pub mod presence;
 pub mod replica;
 pub mod room;
+pub mod shortcuts;
 pub mod store;
 pub mod tabs;
 
@@ -20,6 +21,7 @@ use leptos_router::path;
 #[component]
 pub fn App() -> impl IntoView {
     replica::provide_replica_context();
+    shortcuts::provide_shortcuts_context();
     view! {
         <Router>
             <components::header::Header/>
@@ -28,8 +30,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::incident_list::IncidentList/>
                     <Route path=path!("/new") view=pages::declare::Declare/>
                     <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
+                    <Route path=path!("/settings") view=pages::settings::Settings/>
                 </Routes>
             </main>
+            <shortcuts::ShortcutLayer/>
         </Router>
     }
 }

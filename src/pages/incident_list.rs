@@ -1,66 +1,259 @@
-//! The incident list: open incidents first, the most severe at the top.
+//! The incident list: filters, a search over titles and notes and a sort,
+//! all kept in the URL so a filtered view can be shared and survives reload.
+//! By default open incidents come first, the most severe at the top.
 
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::replica::use_replica;
+use crate::shortcuts::use_shortcuts;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::{utc, Incident};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use leptos_router::NavigateOptions;
+use sitrep_core::incident_query::{Query, Sort, StatusFilter};
+use sitrep_core::{utc, ComponentId, Incident, Severity, Status, Workspace};
 
 #[component]
 pub fn IncidentList() -> impl IntoView {
     let replica = use_replica();
     let incidents = replica.incidents();
+    let workspace = replica.workspace();
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| Query::from_params(|k| p.get(k))));
+    let navigate = StoredValue::new_local(use_navigate());
+    // Replaces the history entry: a search typed letter by letter is one
+    // place to come back to, not one per letter.
+    let update = move |change: &dyn Fn(&mut Query)| {
+        let mut q = query.get_untracked();
+        change(&mut q);
+        let map: ParamsMap = q.to_params().into_iter().collect();
+        let url = format!("/{}", map.to_query_string());
+        navigate.with_value(|n| {
+            n(
+                &url,
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            )
+        });
+    };
+
+    let shown = Memo::new(move |_| {
+        let q = query.get();
+        incidents.with(|all| q.apply(all).into_iter().cloned().collect::<Vec<_>>())
+    });
+    let count = move || {
+        let total = incidents.with(Vec::len);
+        let noun = if total == 1 { "incident" } else { "incidents" };
+        format!("{} of {total} {noun}", shown.with(Vec::len))
+    };
+
+    let search = NodeRef::<leptos::html::Input>::new();
+    if let Some(shortcuts) = use_shortcuts() {
+        Effect::new(move |_| {
+            if !shortcuts.focus_search.get() {
+                return;
+            }
+            if let Some(el) = search.get() {
+                let _ = el.focus();
+                el.select();
+                shortcuts.focus_search.set(false);
+            }
+        });
+    }
+
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Incidents"</h1>
                 <A href="/new" attr:class="button primary">"Declare incident"</A>
             </div>
+            <form class="filters" role="search" aria-label="Filter incidents"
+                on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
+                <div class="field grow">
+                    <label for="list-search">"Search titles and notes"</label>
+                    <input id="list-search" type="search" autocomplete="off" node_ref=search
+                        placeholder="Press / to search"
+                        prop:value=move || query.with(|q| q.text.clone())
+                        on:input:target=move |ev| {
+                            let text = ev.target().value();
+                            update(&|q| q.text = text.clone());
+                        }/>
+                </div>
+                <div class="field">
+                    <label for="list-status">"Status"</label>
+                    <select id="list-status" on:change:target=move |ev| {
+                        let status = StatusFilter::from_wire(&ev.target().value());
+                        update(&|q| q.status = status);
+                    }>
+                        {[(StatusFilter::Any, "Any status"), (StatusFilter::Open, "Open (not resolved)")]
+                            .into_iter()
+                            .chain(Status::ALL.into_iter().map(|s| (StatusFilter::Is(s), s.label())))
+                            .map(|(f, label)| view! {
+                                <option value=f.wire() selected=move || query.with(|q| q.status == f)>{label}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="list-severity">"Severity"</label>
+                    <select id="list-severity" on:change:target=move |ev| {
+                        let severity = Severity::from_wire(&ev.target().value());
+                        update(&|q| q.severity = severity);
+                    }>
+                        <option value="" selected=move || query.with(|q| q.severity.is_none())>"Any severity"</option>
+                        {Severity::ALL.into_iter().map(|s| view! {
+                            <option value=s.wire() selected=move || query.with(|q| q.severity == Some(s))>
+                                {move || workspace.with(|w| w.severity_name(s))}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <ComponentFilter query workspace on_pick=move |c| update(&|q| q.component = c.clone())/>
+                <div class="field">
+                    <label for="list-sort">"Sort"</label>
+                    <select id="list-sort" on:change:target=move |ev| {
+                        let sort = Sort::from_wire(&ev.target().value());
+                        update(&|q| q.sort = sort);
+                    }>
+                        {Sort::ALL.into_iter().map(|s| view! {
+                            <option value=s.wire() selected=move || query.with(|q| q.sort == s)>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </form>
             <Show
                 when=move || replica.loaded.get()
                 fallback=|| view! { <p class="empty">"Reading the local copy…"</p> }
             >
+                <p class="count" aria-live="polite" data-testid="list-count">{count}</p>
                 <Show
                     when=move || !incidents.with(Vec::is_empty)
                     fallback=|| view! { <p class="empty">"No incidents. Calm seas."</p> }
                 >
-                    <table class="incidents" aria-label="Incidents">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Severity"</th>
-                                <th scope="col">"Title"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Impact since"</th>
-                                <th scope="col">"Delivery"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            <For
-                                each=move || incidents.get()
-                                key=|i| (i.id.clone(), i.timeline.len(), i.pending_entries(), i.status, i.severity, i.title.clone())
-                                let:inc
-                            >
-                                <IncidentRow inc/>
-                            </For>
-                        </tbody>
-                    </table>
+                    <Show
+                        when=move || !shown.with(Vec::is_empty)
+                        fallback=move || view! {
+                            <div class="empty" data-testid="no-match">
+                                <p>
+                                    "No incidents match these filters: "
+                                    {move || {
+                                        let words = workspace.with(|w| query.with(|q| q.filters_in_words(w)));
+                                        format!("{}.", words.join("; "))
+                                    }}
+                                </p>
+                                <button type="button" on:click=move |_| update(&|q| *q = Query { sort: q.sort, ..Query::default() })>
+                                    "Clear filters"
+                                </button>
+                            </div>
+                        }
+                    >
+                        <table class="incidents" aria-label="Incidents">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Severity"</th>
+                                    <th scope="col">"Title"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Components"</th>
+                                    <th scope="col">"Impact since"</th>
+                                    <th scope="col">"Delivery"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For
+                                    each=move || shown.get()
+                                    key=|i| (i.id.clone(), i.timeline.len(), i.pending_entries(), i.status, i.severity, i.title.clone(), i.components.len())
+                                    let:inc
+                                >
+                                    <IncidentRow inc workspace/>
+                                </For>
+                            </tbody>
+                        </table>
+                    </Show>
                 </Show>
             </Show>
         </section>
     }
 }
 
+/// The component filter: the catalogue, grouped, plus the URL's component
+/// when the catalogue does not (or no longer) has it.
 #[component]
-fn IncidentRow(inc: Incident) -> impl IntoView {
+fn ComponentFilter(
+    query: Memo<Query>,
+    workspace: Memo<Workspace>,
+    on_pick: impl Fn(Option<ComponentId>) + 'static,
+) -> impl IntoView {
+    let options = move || {
+        let chosen = query.with(|q| q.component.clone());
+        workspace.with(|w| {
+            let mut groups: Vec<(String, Vec<(ComponentId, String)>)> = Vec::new();
+            for c in w.catalogue() {
+                let entry = (c.id.clone(), c.name.clone());
+                match groups.last_mut() {
+                    Some((g, list)) if *g == c.group => list.push(entry),
+                    _ => groups.push((c.group.clone(), vec![entry])),
+                }
+            }
+            let unknown = chosen
+                .clone()
+                .filter(|c| !w.components.contains_key(c))
+                .map(|c| (c.clone(), w.component_name(&c)));
+            let any = chosen.is_none();
+            let option = move |(id, name): (ComponentId, String)| {
+                let selected = chosen.as_ref() == Some(&id);
+                view! { <option value=id.0.to_string() selected=selected>{name}</option> }
+            };
+            view! {
+                <option value="" selected=any>"Any component"</option>
+                {unknown.map(option.clone())}
+                {groups.into_iter().map(|(g, list)| {
+                    let items = list.into_iter().map(option.clone()).collect_view();
+                    if g.is_empty() {
+                        items.into_any()
+                    } else {
+                        view! { <optgroup label=g>{items}</optgroup> }.into_any()
+                    }
+                }).collect_view()}
+            }
+        })
+    };
+    view! {
+        <div class="field">
+            <label for="list-component">"Component"</label>
+            <select id="list-component" on:change:target=move |ev| {
+                let v = ev.target().value();
+                on_pick((!v.is_empty()).then(|| ComponentId(v.into())));
+            }>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
     let delivery = match inc.pending_entries() {
         0 => "delivered".to_string(),
         n => format!("{n} not yet delivered"),
+    };
+    let ids: Vec<ComponentId> = inc.components.keys().cloned().collect();
+    let components = move || {
+        workspace.with(|w| {
+            ids.iter()
+                .map(|id| w.component_name(id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     };
     view! {
         <tr class:resolved=!inc.status.is_open()>
             <td><SeverityBadge severity=inc.severity/></td>
             <td><A href=format!("/incidents/{}", inc.id)>{inc.title.clone()}</A></td>
             <td><StatusBadge status=inc.status/></td>
+            <td class="components">{components}</td>
             <td>{utc::format(inc.started_at)}</td>
             <td>{delivery}</td>
         </tr>

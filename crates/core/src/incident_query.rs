@@ -3,6 +3,7 @@
 
 use crate::event::{ComponentId, Severity, Status};
 use crate::incident::{list_order, Incident};
+use crate::workspace::Workspace;
 use std::cmp::Ordering;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -108,6 +109,64 @@ impl Query {
             Sort::RecentlyUpdated => b.updated_at.cmp(&a.updated_at),
         }
         .then_with(|| a.id.cmp(&b.id))
+    }
+
+    /// The query as URL query pairs; defaults are left out so the plain
+    /// list has a plain URL.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.status != StatusFilter::Any {
+            out.push(("status", self.status.wire().to_string()));
+        }
+        if let Some(s) = self.severity {
+            out.push(("severity", s.wire().to_string()));
+        }
+        if let Some(c) = &self.component {
+            out.push(("component", c.0.to_string()));
+        }
+        if !self.text.trim().is_empty() {
+            out.push(("q", self.text.clone()));
+        }
+        if self.sort != Sort::Triage {
+            out.push(("sort", self.sort.wire().to_string()));
+        }
+        out
+    }
+
+    /// Reads a query back from URL query pairs; a value it does not know
+    /// (a hand-edited or old link) falls back to the default for that field.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Query {
+        Query {
+            status: get("status")
+                .map_or_else(StatusFilter::default, |s| StatusFilter::from_wire(&s)),
+            severity: get("severity").and_then(|s| Severity::from_wire(&s)),
+            component: get("component")
+                .filter(|c| !c.is_empty())
+                .map(|c| ComponentId(c.into())),
+            text: get("q").unwrap_or_default(),
+            sort: get("sort").map_or_else(Sort::default, |s| Sort::from_wire(&s)),
+        }
+    }
+
+    /// Each filter in force, in words, to say what hides incidents when
+    /// nothing matches.
+    pub fn filters_in_words(&self, workspace: &Workspace) -> Vec<String> {
+        let mut out = Vec::new();
+        match self.status {
+            StatusFilter::Any => {}
+            StatusFilter::Open => out.push("status: open".to_string()),
+            StatusFilter::Is(s) => out.push(format!("status: {}", s.label())),
+        }
+        if let Some(s) = self.severity {
+            out.push(format!("severity: {}", s.label()));
+        }
+        if let Some(c) = &self.component {
+            out.push(format!("component: {}", workspace.component_name(c)));
+        }
+        if !self.text.trim().is_empty() {
+            out.push(format!("search: \u{201c}{}\u{201d}", self.text.trim()));
+        }
+        out
     }
 
     /// The incidents this query shows, in its order.
@@ -245,6 +304,62 @@ mod tests {
         assert_eq!(by(Sort::Newest), ["c", "b", "a"]);
         assert_eq!(by(Sort::Oldest), ["a", "b", "c"]);
         assert_eq!(by(Sort::RecentlyUpdated), ["a", "c", "b"]);
+    }
+
+    #[test]
+    fn a_query_survives_the_round_trip_through_url_pairs() {
+        let q = Query {
+            status: StatusFilter::Is(Status::Monitoring),
+            severity: Some(Severity::Sev1),
+            component: Some(ComponentId("payments-api".into())),
+            text: "replica lag".into(),
+            sort: Sort::Oldest,
+        };
+        let pairs = q.to_params();
+        let back = Query::from_params(|k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(back, q);
+        assert!(Query::default().to_params().is_empty());
+    }
+
+    #[test]
+    fn unknown_url_values_fall_back_to_the_defaults() {
+        let q = Query::from_params(|k| match k {
+            "status" => Some("exploded".into()),
+            "severity" => Some("sev9".into()),
+            "sort" => Some("random".into()),
+            _ => None,
+        });
+        assert_eq!(q, Query::default());
+        let open = Query::from_params(|k| (k == "status").then(|| "open".to_string()));
+        assert_eq!(open.status, StatusFilter::Open);
+    }
+
+    #[test]
+    fn the_filters_in_force_are_named_in_words() {
+        let q = Query {
+            status: StatusFilter::Open,
+            severity: Some(Severity::Sev2),
+            component: Some(ComponentId("gone".into())),
+            text: " lag ".into(),
+            sort: Sort::Newest,
+        };
+        assert_eq!(
+            q.filters_in_words(&Workspace::default()),
+            [
+                "status: open",
+                "severity: SEV2",
+                "component: Unknown component (gone)",
+                "search: \u{201c}lag\u{201d}"
+            ]
+        );
+        assert!(Query::default()
+            .filters_in_words(&Workspace::default())
+            .is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod clock;
+pub mod command_search;
 pub mod event;
 pub mod event_id;
 pub mod incident;
@@ -12,6 +13,7 @@ pub mod log;
 pub mod markdown;
 pub mod protocol;
 pub mod severity_policy;
+pub mod slug;
 pub mod statuspage;
 pub mod sync;
 pub mod utc;

@@ -48,6 +48,42 @@ pub fn percent(permille: u16) -> String {
     }
 }
 
+/// Thousandths from a percentage a person typed ("25", "0.5", "12.5 %"):
+/// more than 0, at most 100, at most one decimal.
+pub fn parse_percent(input: &str) -> Result<u16, String> {
+    let t = input.trim().trim_end_matches('%').trim();
+    let bad = || {
+        format!(
+            "\u{201c}{}\u{201d} is not a percentage between 0.1 and 100",
+            input.trim()
+        )
+    };
+    let (whole, tenths) = match t.split_once('.') {
+        Some((w, f)) if f.len() == 1 => (w, f),
+        Some((w, "")) => (w, "0"),
+        Some(_) => return Err(bad()),
+        None => (t, "0"),
+    };
+    if whole.is_empty() && tenths == "0" {
+        return Err(bad());
+    }
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || !digits(tenths) || whole.len() > 3 {
+        return Err(bad());
+    }
+    let whole: u16 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let tenths: u16 = tenths.parse().map_err(|_| bad())?;
+    let permille = whole * 10 + tenths;
+    if permille == 0 || permille > 1000 {
+        return Err(bad());
+    }
+    Ok(permille)
+}
+
 /// A rule in words, for the settings page.
 pub fn describe(rule: &SeverityRule) -> String {
     let when = match rule.when {
@@ -124,6 +160,17 @@ mod tests {
             prompt(&incident(Severity::Sev4, false, Some(249)), &rules()),
             None
         );
+    }
+
+    #[test]
+    fn typed_percentages_become_thousandths() {
+        assert_eq!(parse_percent("25"), Ok(250));
+        assert_eq!(parse_percent(" 12.5 % "), Ok(125));
+        assert_eq!(parse_percent(".5"), Ok(5));
+        assert_eq!(parse_percent("100"), Ok(1000));
+        for bad in ["", "0", "100.1", "abc", "1.25", "-5", "1e3", "."] {
+            assert!(parse_percent(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]
