@@ -41,6 +41,9 @@ describe('the incident room', () => {
     await r.waitFor(r.roleHolders().getByRole('listitem').filter({ hasText: 'Scribe' }).getByText('cy', { exact: true }));
     await r.page.getByRole('button', { name: 'Release Scribe' }).click();
     await r.waitForEntry('Scribe: released by cy');
+    // A role id settings never defined, from another client: shown, named as unknown.
+    await postEvents(server, [makeEvent(incidentId(r), { kind: 'role_assigned', role: 'ghost_role', person: 'zed' })]);
+    await r.waitFor(r.roleHolders().getByRole('listitem').filter({ hasText: 'Unknown role (ghost_role)' }).getByText('zed'));
     await r.page.context().close();
   });
 
@@ -190,6 +193,12 @@ describe('the incident room', () => {
     await r.waitForEntry(`Scribe: ${evil}`);
     await r.waitFor(r.page.getByRole('heading', { name: `${evil} title` }));
     assert.equal(await r.page.locator('main img').count(), 0);
+    // A 100 KB note is kept and shown with the backend's refusal, not lost.
+    await r.addNote(`big ${'x'.repeat(100 * 1024)}`);
+    await r.waitFor(r.entry('big xxxx').getByText(/refused by the backend: .*note is 102404 bytes; the limit is 65536/));
+    // An empty note is not recorded.
+    await r.addNote('   ');
+    await r.waitFor(r.page.getByRole('alert').filter({ hasText: 'Write something first.' }));
     assert.equal(await r.page.evaluate(() => window.__pwned), undefined);
     await r.page.context().close();
   });

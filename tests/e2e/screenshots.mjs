@@ -1,0 +1,67 @@
+// Regenerates the screenshots under docs/screenshots/ (1280x800) from a
+// real server and Chromium, with a seeded, realistic incident. Not a test:
+// run it with `bash scripts/screenshots` and look at the pictures.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { launchBrowser } from './support/browser.mjs';
+import { makeEvent, postEvents, startServer } from './support/server.mjs';
+
+const out = resolve(import.meta.dirname, '../../docs/screenshots');
+await mkdir(out, { recursive: true });
+const server = await startServer({ dist: process.env.SITREP_DIST });
+const browser = await launchBrowser();
+try {
+  const now = Date.now();
+  const min = 60_000;
+  const at = (m) => ({ at: now - m * min });
+  const ws = (body) => makeEvent('workspace', body, { author: 'admin', ...at(600) });
+  const id = 'checkout-eu';
+  const ev = (m, author, body) => makeEvent(id, body, { author, ...at(m) });
+  const other = (iid, title, severity, status, m) => [
+    makeEvent(iid, { kind: 'declared', title, severity, summary: '', started_at: now - (m + 10) * min }, { author: 'kai', ...at(m) }),
+    ...(status === 'investigating' ? [] : [makeEvent(iid, { kind: 'status_changed', status }, { author: 'kai', ...at(m - 5) })]),
+  ];
+  await postEvents(server, [
+    ws({ kind: 'component_defined', component: 'checkout', name: 'Checkout', group: 'Payments' }),
+    ws({ kind: 'component_defined', component: 'payments-api', name: 'Payments API', group: 'Payments' }),
+    ws({ kind: 'component_defined', component: 'cdn', name: 'CDN', group: 'Edge' }),
+    ev(52, 'ana', { kind: 'declared', title: 'Checkout fails for EU customers', severity: 'sev2', summary: '5xx on /pay from eu-west since the 14:02 deploy.', started_at: now - 61 * min, detected_at: now - 55 * min }),
+    ev(51, 'ana', { kind: 'role_assigned', role: 'incident_commander', person: 'ana' }),
+    ev(50, 'ana', { kind: 'role_assigned', role: 'communications_lead', person: 'sam' }),
+    ev(49, 'ana', { kind: 'role_assigned', role: 'operations_lead', person: 'bo' }),
+    ev(48, 'bo', { kind: 'component_status_set', component: 'checkout', status: 'major_outage' }),
+    ev(47, 'bo', { kind: 'component_status_set', component: 'payments-api', status: 'degraded_performance' }),
+    ev(46, 'bo', { kind: 'note_added', entry: 'observation', text: 'Error rate on `POST /pay` at **38%** in eu-west; us-east normal.' }),
+    ev(44, 'ana', { kind: 'impact_set', customer_impact: true, share_permille: 230 }),
+    ev(40, 'bo', { kind: 'change_started', what: 'Roll back deploy 4512 in eu-west' }),
+    ev(31, 'bo', { kind: 'note_added', entry: 'observation', text: 'Rollback done. Errors down to 9%, not zero.\n\n- pods healthy\n- connection pool still saturated' }),
+    ev(30, 'ana', { kind: 'task_added', title: 'Page the database on-call', assignee: 'lee', due_at: now + 10 * min }),
+    ev(29, 'sam', { kind: 'task_added', title: 'Draft the 15:30 customer update', assignee: 'sam', due_at: now + 25 * min }),
+    ev(22, 'ana', { kind: 'note_added', entry: 'decision', text: 'Keep eu-west on the old build until the pool is understood.' }),
+    ...other('cdn-latency', 'Static assets slow in APAC', 'sev3', 'monitoring', 200),
+    ...other('login-mfa', 'MFA codes delayed', 'sev2', 'resolved', 2000),
+    ...other('search-index', 'Search results stale', 'sev4', 'identified', 90),
+  ]);
+  // Mark the decision as key, and give the rollback its outcome.
+  const all = await (await fetch(`${server.url}/api/v1/events?after=0&limit=1000`)).json();
+  const find = (kind, pred = () => true) => all.events.find((e) => e.body.kind === kind && pred(e)).id;
+  await postEvents(server, [
+    ev(20, 'bo', { kind: 'change_outcome', change: find('change_started'), outcome: 'helped', note: 'errors 38% → 9%' }),
+    ev(19, 'ana', { kind: 'entry_marked', entry: find('note_added', (e) => e.body.entry === 'decision'), key: true }),
+    ev(12, 'bo', { kind: 'change_started', what: 'Raise payments DB pool from 50 to 120' }),
+  ]);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(server.url + '/');
+  await page.getByRole('link', { name: 'Checkout fails for EU customers' }).waitFor();
+  await page.screenshot({ path: join(out, 'incident-list.png') });
+  await page.goto(`${server.url}/incidents/${id}`);
+  await page.getByText('Raise payments DB pool').first().waitFor();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(out, 'incident-room.png') });
+  console.log(`screenshots written to ${out}`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
