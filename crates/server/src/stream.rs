@@ -2,12 +2,12 @@
 //! client's seq from SQLite, then forwards each newly committed event.
 
 use crate::api::{self, blocking, MAX_PAGE};
-use crate::AppState;
+use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sitrep_core::protocol::StreamMessage;
@@ -55,6 +55,7 @@ pub struct StreamQuery {
 
 pub async fn handler(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<StreamQuery>, QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -62,16 +63,36 @@ pub async fn handler(
         Ok(Query(q)) => q.after,
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
+    // The same credentials as every other read, checked before the upgrade.
+    if let Err(resp) = auth::authenticate(&state, &headers).await {
+        return resp;
+    }
     match ws {
+        // Bounded: a client that stops reading cannot make its buffer grow;
+        // once it is full, sends wait, and a send that waits too long ends it.
         Ok(ws) => ws
+            .write_buffer_size(64 * 1024)
+            .max_write_buffer_size(MAX_WRITE_BUFFER)
             .on_upgrade(move |socket| run(socket, state, after))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
 }
 
-/// The socket is gone (or the store failed); either way this client is done.
+/// The socket is gone, stalled, or the store failed; this client is done.
 struct Gone;
+
+/// Larger than the largest event, so one message always fits.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Sends one message, giving up on a client that has not taken it within
+/// the server's send timeout: its own task waits, nobody else does.
+async fn send(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
+    match tokio::time::timeout(state.ws_send_timeout, socket.send(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
 
 async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     // Subscribe before reading the catch-up: anything committed from here on
@@ -82,8 +103,7 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
     };
-    if socket
-        .send(Message::Text(encode(&StreamMessage::CaughtUp { head })))
+    if send(&mut socket, &state, Message::Text(encode(&StreamMessage::CaughtUp { head })))
         .await
         .is_err()
     {
@@ -94,7 +114,7 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
             got = live.recv() => match got {
                 Ok(c) if c.seq <= last => {}
                 Ok(c) => {
-                    if socket.send(Message::Text(c.text)).await.is_err() {
+                    if send(&mut socket, &state, Message::Text(c.text)).await.is_err() {
                         return;
                     }
                     last = c.seq;
@@ -115,12 +135,15 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
             _ = stopped(&mut stopping) => break,
         }
     }
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
+    let _ = send(
+        &mut socket,
+        &state,
+        Message::Close(Some(CloseFrame {
             code: 1001,
             reason: "server shutting down".into(),
-        })))
-        .await;
+        })),
+    )
+    .await;
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;
@@ -134,10 +157,7 @@ async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Res
         let full = page.events.len() == MAX_PAGE;
         for ev in page.events {
             let seq = ev.seq.unwrap_or(0);
-            socket
-                .send(Message::Text(encode_event(ev)))
-                .await
-                .map_err(|_| Gone)?;
+            send(socket, state, Message::Text(encode_event(ev))).await?;
             *last = seq;
         }
         if !full {
