@@ -47,7 +47,7 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
     post(&s, &notes("w", 3)).await;
 
     let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream?after=1", s.addr))
+        tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=1"))
             .await
             .expect("the websocket opens");
     let first = next_json(&mut ws).await;
@@ -88,8 +88,8 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
     let total = 200;
     let poster = {
         let base = s.base.clone();
+        let client = s.client();
         tokio::spawn(async move {
-            let client = client();
             for i in 0..total {
                 let body = serde_json::json!({"events": [note(&format!("r-{i:04}"), "x")]});
                 let r = client
@@ -104,7 +104,7 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
     };
     let mut clients = Vec::new();
     for _ in 0..8 {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream", s.addr))
+        let (ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream"))
             .await
             .unwrap();
         clients.push(ws);
