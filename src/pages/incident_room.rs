@@ -1,9 +1,10 @@
 //! The incident room: where things stand, the timeline, and the controls
 //! to add a note or change status and severity.
 
-use crate::components::labels::{SeverityBadge, StatusBadge};
+use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
 use crate::components::timeline::Timeline;
 use crate::replica::use_replica;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -42,6 +43,7 @@ pub fn IncidentRoom() -> impl IntoView {
 #[component]
 fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
     let replica = use_replica();
+    let session = use_session();
     let record = move |body: EventBody| {
         let id = incident.with_untracked(|i| i.id.clone());
         spawn_local(async move {
@@ -61,7 +63,8 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
         </div>
-        <div class="controls">
+        <ReadOnlyNote/>
+        <fieldset class="controls plain" disabled=move || !session.can_write()>
             <div class="field">
                 <label for="room-status">"Status"</label>
                 <select id="room-status" on:change:target=move |ev| {
@@ -90,7 +93,7 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-        </div>
+        </fieldset>
         <NoteForm on_note=move |text: String| record(EventBody::NoteAdded { text: text.into() })/>
         <h2>"Timeline"</h2>
         <Timeline entries/>
@@ -112,8 +115,10 @@ fn NoteForm(#[prop(into)] on_note: Callback<String>) -> impl IntoView {
         on_note.run(t);
         text.set(String::new());
     };
+    let session = use_session();
     view! {
         <form class="note-form" on:submit=submit>
+            <fieldset class="plain" disabled=move || !session.can_write()>
             <div class="field">
                 <label for="room-note">"Note"</label>
                 <textarea id="room-note" name="note" rows="3" placeholder="What you saw, did or decided"
@@ -122,6 +127,7 @@ fn NoteForm(#[prop(into)] on_note: Callback<String>) -> impl IntoView {
             </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
             <button type="submit">"Add note"</button>
+            </fieldset>
         </form>
     }
 }

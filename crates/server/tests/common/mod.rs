@@ -105,6 +105,10 @@ impl Running {
         Running { child, base, addr, tokens }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
