@@ -209,3 +209,54 @@ async fn audit_trail(State(state): State<AppState>, headers: HeaderMap) -> Respo
         Err(resp) => resp,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                h.append(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v);
+            }
+        }
+        h
+    }
+
+    #[test]
+    fn a_bearer_token_wins_over_the_cookie_and_other_schemes_are_not_credentials() {
+        let h = headers(&[("authorization", "Bearer abc"), ("cookie", "sitrep_session=xyz")]);
+        assert!(matches!(credential(&h), Some(Credential::Token(t)) if t == "abc"));
+        let h = headers(&[("authorization", "Basic YTpi"), ("cookie", "sitrep_session=xyz")]);
+        assert!(credential(&h).is_none());
+        let h = headers(&[("cookie", "a=1; sitrep_session=xyz; b=2")]);
+        assert!(matches!(credential(&h), Some(Credential::Session(t)) if t == "xyz"));
+    }
+
+    proptest! {
+        /// Whatever else a Cookie header holds, the session cookie is found
+        /// exactly, and a header without one yields nothing.
+        #[test]
+        fn the_session_cookie_is_found_among_any_others(
+            others in proptest::collection::vec(("[a-z_]{1,12}", "[A-Za-z0-9]{0,20}"), 0..6),
+            token in "[0-9a-f]{64}",
+            at in 0usize..6,
+        ) {
+            let others: Vec<_> = others.into_iter().filter(|(k, _)| k != COOKIE).collect();
+            let mut parts: Vec<String> = others.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let without = parts.join("; ");
+            prop_assert!(session_cookie(&headers(&[("cookie", &without)])).is_none());
+            parts.insert(at.min(parts.len()), format!("{COOKIE}={token}"));
+            let with = parts.join("; ");
+            prop_assert_eq!(session_cookie(&headers(&[("cookie", &with)])), Some(token));
+        }
+
+        /// Arbitrary Authorization and Cookie values never panic.
+        #[test]
+        fn any_credential_header_is_parsed_without_panicking(auth in ".{0,80}", cookie in ".{0,80}") {
+            let _ = credential(&headers(&[("authorization", &auth), ("cookie", &cookie)]));
+        }
+    }
+}

@@ -82,3 +82,21 @@ mod tests {
         assert_eq!(csp_for_html("<p>hi</p>"), CSP);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any page text gives a policy without panicking, with at most one
+        /// hash per script tag and never 'unsafe-inline'.
+        #[test]
+        fn any_page_gives_a_sane_policy(html in "(<script( src=\"/a.js\")?>|</script>|[a-z <>=\"/]){0,40}") {
+            let csp = csp_for_html(&html);
+            prop_assert!(csp.matches("'sha256-").count() <= html.matches("<script").count());
+            prop_assert!(!csp.contains("unsafe-inline"));
+            prop_assert!(csp.contains("frame-ancestors 'none'"));
+        }
+    }
+}
