@@ -180,7 +180,7 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
         rest_rss / 1024, connected_rss / 1024, peak.load(Ordering::Relaxed) / 1024);
 
     // Phase 2: one client stops reading; 50 others must not notice.
-    let (stalled, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=999999999"))
+    let (stalled, _) = tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
         .await
         .unwrap();
     let phase2 = Instant::now();
