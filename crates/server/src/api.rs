@@ -187,8 +187,19 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
     let live = state.live.clone();
+    let accounts = state.accounts.clone();
     let acks = blocking(&state, move |store| {
-        store.append(batch.events, |stored| stream::publish(&live, stored))
+        store.append(batch.events, |stored| {
+            stream::publish(&live, stored);
+            // Settings changes (the workspace stream) go in the audit trail,
+            // once each: only newly stored events get here.
+            for ev in stored.iter().filter(|e| e.incident.is_workspace()) {
+                let detail = format!("{} {}", ev.body.kind(), ev.id);
+                if let Err(e) = accounts.audit(&caller.name, "settings_changed", &detail) {
+                    eprintln!("sitrep-server: cannot record a settings change in the audit: {e}");
+                }
+            }
+        })
     })
     .await;
     match acks {

@@ -129,6 +129,16 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
     let s = Running::start(&data_dir(&dir));
     sign_in(&s, "viewer", PASSWORD).await;
     sign_in(&s, "viewer", "wrong wrong wrong").await;
+    let mut setting = note("setting-1", "x");
+    setting["incident"] = json!("workspace");
+    let posted = s
+        .client_as("admin")
+        .post(s.url("/api/v1/events"))
+        .json(&json!({"events": [setting.clone(), setting]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
     let (status, trail) = {
         let r = s.client_as("admin").get(s.url("/api/v1/audit")).send().await.unwrap();
         (r.status().as_u16(), r.json::<Value>().await.unwrap())
@@ -145,7 +155,13 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         ("install", "token_created"),
         ("viewer", "sign_in"),
         ("viewer", "sign_in_failed"),
+        ("admin", "settings_changed"),
     ] {
         assert!(seen.contains(&(want.0.into(), want.1.into())), "{want:?} in {seen:?}");
     }
+    let settings = seen.iter().filter(|(_, a)| a == "settings_changed").count();
+    assert_eq!(settings, 1, "a setting posted twice is one change");
+    // Only admins read it.
+    let r = s.client_as("communicator").get(s.url("/api/v1/audit")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
 }
