@@ -20,7 +20,7 @@ async function watchForViolations(context) {
     page.on('console', (m) => {
       // Before signing in, the session check and the stream are answered
       // 401, and Chromium logs each refused request as an error: expected.
-      const refused401 = /status of 401|response code: 401/.test(m.text());
+      const refused401 = /status of 401|response code: 401|HTTP Authentication failed/.test(m.text());
       if (m.type() === 'error' && !refused401) problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
