@@ -64,16 +64,21 @@ pub async fn handler(
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
     // The same credentials as every other read, checked before the upgrade.
-    if let Err(resp) = auth::authenticate(&state, &headers).await {
-        return resp;
-    }
+    let caller = match auth::authenticate(&state, &headers).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    // A session's stream ends with the session; a token's does not expire.
+    let ends_in = caller.expires_at.map(|at| {
+        std::time::Duration::from_millis((at - crate::accounts::now_ms()).max(0) as u64)
+    });
     match ws {
         // Bounded: a client that stops reading cannot make its buffer grow;
         // once it is full, sends wait, and a send that waits too long ends it.
         Ok(ws) => ws
             .write_buffer_size(64 * 1024)
             .max_write_buffer_size(MAX_WRITE_BUFFER)
-            .on_upgrade(move |socket| run(socket, state, after))
+            .on_upgrade(move |socket| run(socket, state, after, ends_in))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
@@ -94,7 +99,19 @@ async fn send(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<
     }
 }
 
-async fn run(mut socket: WebSocket, state: AppState, after: u64) {
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    after: u64,
+    ends_in: Option<std::time::Duration>,
+) {
+    let session_over = async move {
+        match ends_in {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::pin!(session_over);
     // Subscribe before reading the catch-up: anything committed from here on
     // arrives live, anything before is in SQLite; the overlap is skipped by seq.
     let mut live = state.live.subscribe();
@@ -133,6 +150,15 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
                 Some(Ok(_)) => {}
             },
             _ = stopped(&mut stopping) => break,
+            () = &mut session_over => {
+                // 1008 (policy): the client reconnects, is refused with 401,
+                // and asks its user to sign in again.
+                let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                    code: 1008,
+                    reason: "session expired".into(),
+                }))).await;
+                return;
+            }
         }
     }
     let _ = send(

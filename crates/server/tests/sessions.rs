@@ -100,7 +100,27 @@ async fn a_session_expires_and_then_nothing_is_accepted_on_it() {
             .send()
     };
     assert_eq!(post("before").await.unwrap().status(), 200);
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/api/v1/stream", s.addr).into_client_request().unwrap();
+    req.headers_mut().insert("cookie", pair.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    // The open stream is closed when the session ends.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                    return frame.map(|f| f.reason.to_string()).unwrap_or_default()
+                }
+                None | Some(Err(_)) => return String::from("dropped"),
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await
+    .expect("the stream ends with the session");
+    assert!(closed.contains("session expired"), "{closed}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let late = post("after").await.unwrap();
     assert_eq!(late.status(), 401);
     assert_eq!(whole_log(&s).await.len(), 1);
