@@ -127,7 +127,9 @@ pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, Stri
         .map_err(|e| e.to_string())?
         .send()
         .await
-        .map_err(|_| "The backend cannot be reached; sign in when you are back online.".to_string())?;
+        .map_err(|_| {
+            "The backend cannot be reached; sign in when you are back online.".to_string()
+        })?;
     if resp.ok() {
         return resp
             .json::<SessionInfo>()
@@ -139,10 +141,14 @@ pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, Stri
     Err(match status {
         401 => "Wrong name or password.".to_string(),
         429 => "Too many attempts; wait a minute and try again.".to_string(),
-        _ => body.map(|b| b.error).unwrap_or_else(|| format!("HTTP {status}")),
+        _ => body
+            .map(|b| b.error)
+            .unwrap_or_else(|| format!("HTTP {status}")),
     })
 }
 
 pub async fn sign_out() {
-    let _ = gloo_net::http::Request::delete("/api/v1/session").send().await;
+    let _ = gloo_net::http::Request::delete("/api/v1/session")
+        .send()
+        .await;
 }

@@ -1,4 +1,4 @@
 pub mod header;
 pub mod labels;
-pub mod timeline;
 pub mod sign_in;
+pub mod timeline;

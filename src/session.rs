@@ -26,8 +26,8 @@ pub fn use_session() -> Session {
 /// still stands. Needs the replica: it makes events as the signed-in name.
 pub fn provide_session_context() -> Session {
     let replica = use_replica();
-    let cached = local_storage_get(SESSION_KEY)
-        .and_then(|s| serde_json::from_str::<SessionInfo>(&s).ok());
+    let cached =
+        local_storage_get(SESSION_KEY).and_then(|s| serde_json::from_str::<SessionInfo>(&s).ok());
     if let Some(me) = &cached {
         replica.author.set(me.name.clone());
     }
@@ -54,7 +54,12 @@ impl Session {
         self.me.set(Some(me));
     }
 
-    pub async fn sign_in(self, replica: Replica, name: String, password: String) -> Result<(), String> {
+    pub async fn sign_in(
+        self,
+        replica: Replica,
+        name: String,
+        password: String,
+    ) -> Result<(), String> {
         let me = api::sign_in(name, password).await?;
         self.adopt(replica, me);
         Ok(())

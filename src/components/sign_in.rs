@@ -22,7 +22,10 @@ pub fn SignInForm() -> impl IntoView {
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (n, p) = (name.get_untracked().trim().to_string(), password.get_untracked());
+        let (n, p) = (
+            name.get_untracked().trim().to_string(),
+            password.get_untracked(),
+        );
         if n.is_empty() || p.is_empty() {
             problem.set(Some("Enter your name and password.".into()));
             return;

@@ -120,7 +120,9 @@ mod tests {
     fn incident_events_need_a_responder_or_above() {
         let sev = event(
             IncidentId("inc-1".into()),
-            EventBody::SeverityChanged { severity: Severity::Sev1 },
+            EventBody::SeverityChanged {
+                severity: Severity::Sev1,
+            },
         );
         for role in [Role::Responder, Role::Communicator, Role::Admin] {
             assert!(may_post(role, &note(IncidentId("inc-1".into()))), "{role}");

@@ -161,7 +161,11 @@ impl Accounts {
             self.audit(&actor, "sign_in", "")?;
             Ok(role)
         } else {
-            let why = if found.is_some() { "wrong password" } else { "no such account" };
+            let why = if found.is_some() {
+                "wrong password"
+            } else {
+                "no such account"
+            };
             self.audit(&actor, "sign_in_failed", why)?;
             Ok(None)
         }
@@ -203,8 +207,10 @@ impl Accounts {
     }
 
     pub fn end_session(&self, token: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash(token)])?;
+        self.conn().execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            [token_hash(token)],
+        )?;
         Ok(())
     }
 
@@ -405,7 +411,9 @@ mod tests {
             .unwrap()
             .unwrap();
         let (live, _) = acc.create_session("ana", Duration::from_secs(60)).unwrap();
-        let (short, _) = acc.create_session("ana", Duration::from_millis(30)).unwrap();
+        let (short, _) = acc
+            .create_session("ana", Duration::from_millis(30))
+            .unwrap();
         assert_eq!(acc.session(&live).unwrap().unwrap().role, Role::Viewer);
         assert!(acc.session(&short).unwrap().is_some());
         std::thread::sleep(Duration::from_millis(60));
@@ -418,20 +426,33 @@ mod tests {
     #[test]
     fn short_passwords_and_blank_names_are_refused() {
         let (_d, acc) = open();
-        let err = acc.upsert("install", "ana", Role::Admin, "short").unwrap().unwrap_err();
+        let err = acc
+            .upsert("install", "ana", Role::Admin, "short")
+            .unwrap()
+            .unwrap_err();
         assert!(err.contains("12 characters"), "{err}");
-        assert!(acc.upsert("install", " ana", Role::Admin, "a long password").unwrap().is_err());
+        assert!(acc
+            .upsert("install", " ana", Role::Admin, "a long password")
+            .unwrap()
+            .is_err());
         assert_eq!(acc.count().unwrap(), 0);
     }
 
     #[test]
     fn sign_ins_failures_and_role_changes_are_audited() {
         let (_d, acc) = open();
-        acc.upsert("install", "ana", Role::Responder, "a long password").unwrap().unwrap();
-        assert_eq!(acc.verify("ana", "a long password").unwrap(), Some(Role::Responder));
+        acc.upsert("install", "ana", Role::Responder, "a long password")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            acc.verify("ana", "a long password").unwrap(),
+            Some(Role::Responder)
+        );
         assert_eq!(acc.verify("ana", "wrong password!").unwrap(), None);
         assert_eq!(acc.verify("bob", "a long password").unwrap(), None);
-        acc.upsert("root", "ana", Role::Admin, "another long one").unwrap().unwrap();
+        acc.upsert("root", "ana", Role::Admin, "another long one")
+            .unwrap()
+            .unwrap();
         let trail: Vec<(String, String)> = acc
             .audit_trail(100)
             .unwrap()

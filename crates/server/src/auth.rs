@@ -36,7 +36,10 @@ enum Credential {
 }
 
 fn credential(headers: &HeaderMap) -> Option<Credential> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let (scheme, token) = auth.split_once(' ')?;
         return scheme
             .eq_ignore_ascii_case("bearer")
@@ -58,7 +61,13 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 /// The caller, or the 401 to answer with.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
-    let unauthorized = || error(StatusCode::UNAUTHORIZED, "sign in first (no valid session or token)", None);
+    let unauthorized = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "sign in first (no valid session or token)",
+            None,
+        )
+    };
     let Some(cred) = credential(headers) else {
         return Err(unauthorized());
     };
@@ -96,7 +105,11 @@ pub async fn signed_in(
 }
 
 /// The caller if their role is at least `least`, else the 401/403 to answer.
-pub async fn require(state: &AppState, headers: &HeaderMap, least: Role) -> Result<Caller, Response> {
+pub async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    least: Role,
+) -> Result<Caller, Response> {
     let caller = authenticate(state, headers).await?;
     if caller.role >= least {
         Ok(caller)
@@ -141,7 +154,13 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     };
     let SignIn { name, password } = match serde_json::from_slice(&bytes) {
         Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("expected {{name, password}}: {e}"), None),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("expected {{name, password}}: {e}"),
+                None,
+            )
+        }
     };
     if name.is_empty() || name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
         return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
@@ -157,7 +176,14 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
             return Ok(None);
         };
         let (token, expires_at) = accounts.create_session(&name, ttl)?;
-        Ok::<_, crate::store::StoreError>(Some((Caller { name, role, expires_at: Some(expires_at) }, token)))
+        Ok::<_, crate::store::StoreError>(Some((
+            Caller {
+                name,
+                role,
+                expires_at: Some(expires_at),
+            },
+            token,
+        )))
     })
     .await;
     let (caller, token) = match result {
@@ -167,8 +193,13 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         Err(e) => return api::internal(e),
     };
     let max_age = state.session_ttl.as_secs();
-    let secure = if state.tls_proxy && forwarded_https(&headers) { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
+    let secure = if state.tls_proxy && forwarded_https(&headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
     let mut resp = Json(info(&caller)).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -227,9 +258,15 @@ mod tests {
 
     #[test]
     fn a_bearer_token_wins_over_the_cookie_and_other_schemes_are_not_credentials() {
-        let h = headers(&[("authorization", "Bearer abc"), ("cookie", "sitrep_session=xyz")]);
+        let h = headers(&[
+            ("authorization", "Bearer abc"),
+            ("cookie", "sitrep_session=xyz"),
+        ]);
         assert!(matches!(credential(&h), Some(Credential::Token(t)) if t == "abc"));
-        let h = headers(&[("authorization", "Basic YTpi"), ("cookie", "sitrep_session=xyz")]);
+        let h = headers(&[
+            ("authorization", "Basic YTpi"),
+            ("cookie", "sitrep_session=xyz"),
+        ]);
         assert!(credential(&h).is_none());
         let h = headers(&[("cookie", "a=1; sitrep_session=xyz; b=2")]);
         assert!(matches!(credential(&h), Some(Credential::Session(t)) if t == "xyz"));

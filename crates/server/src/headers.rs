@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 /// The policy for everything but an HTML page with inline scripts: the wasm
 /// may be compiled ('wasm-unsafe-eval'), nothing inline runs or styles.
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
 form-action 'self'; object-src 'none'";
 
@@ -19,7 +20,12 @@ form-action 'self'; object-src 'none'";
 /// SHA-256 (never 'unsafe-inline'), computed from the file being served.
 pub fn csp_for_html(html: &str) -> String {
     let hashes: String = inline_scripts(html)
-        .map(|s| format!(" 'sha256-{}'", Base64::encode_string(&Sha256::digest(s.as_bytes()))))
+        .map(|s| {
+            format!(
+                " 'sha256-{}'",
+                Base64::encode_string(&Sha256::digest(s.as_bytes()))
+            )
+        })
         .collect();
     CSP.replacen(
         "script-src 'self' 'wasm-unsafe-eval'",
@@ -51,10 +57,19 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     // For browsers that predate frame-ancestors.
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     resp

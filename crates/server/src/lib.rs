@@ -48,8 +48,14 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             session_ttl: std::time::Duration::from_secs(12 * 3600),
-            posts: rate::Rate { per_second: 20.0, burst: 100.0 },
-            sign_ins: rate::Rate { per_second: 0.2, burst: 10.0 },
+            posts: rate::Rate {
+                per_second: 20.0,
+                burst: 100.0,
+            },
+            sign_ins: rate::Rate {
+                per_second: 0.2,
+                burst: 10.0,
+            },
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
         }
@@ -108,10 +114,9 @@ impl Server {
         let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
         let router = api::router(state.clone())
             .merge(auth::router(state.clone()))
-            .merge(
-                upstream::router(upstreams.clone())
-                    .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::signed_in)),
-            )
+            .merge(upstream::router(upstreams.clone()).route_layer(
+                axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
+            ))
             .fallback_service(console::router(config.static_dir.clone()))
             .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {

@@ -2,10 +2,10 @@
 //! address and runs the server until SIGINT or SIGTERM.
 
 use clap::{Parser, Subcommand};
-use sitrep_server::upstream::{self, Provider};
 use sitrep_core::access::Role;
 use sitrep_server::accounts::{self, Accounts};
 use sitrep_server::rate::Rate;
+use sitrep_server::upstream::{self, Provider};
 use sitrep_server::{Config, Limits, Server};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -121,24 +121,22 @@ enum TokenCommand {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Account { command: AccountCommand::Create { name, role, data } } => {
-            create_account(&data, &name, role)
-        }
-        Command::Account { command: AccountCommand::Count { data } } => {
-            open_accounts(&data).and_then(|a| {
-                println!("{}", a.count()?);
-                Ok(())
-            })
-        }
-        Command::Token { command: TokenCommand::Create { name, data } } => {
-            create_token(&data, &name)
-        }
-        serve @ Command::Serve { .. } => {
-            match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt.block_on(run_serve(serve)),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Command::Account {
+            command: AccountCommand::Create { name, role, data },
+        } => create_account(&data, &name, role),
+        Command::Account {
+            command: AccountCommand::Count { data },
+        } => open_accounts(&data).and_then(|a| {
+            println!("{}", a.count()?);
+            Ok(())
+        }),
+        Command::Token {
+            command: TokenCommand::Create { name, data },
+        } => create_token(&data, &name),
+        serve @ Command::Serve { .. } => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(run_serve(serve)),
+            Err(e) => Err(e.into()),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,8 +150,7 @@ fn main() -> ExitCode {
 type Failure = Box<dyn std::error::Error>;
 
 fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    std::fs::create_dir_all(data)
-        .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
     Ok(Accounts::open(&data.join(sitrep_server::DB_FILE))?)
 }
 
@@ -170,7 +167,9 @@ fn create_token(data: &std::path::Path, name: &str) -> Result<(), Failure> {
     let accounts = open_accounts(data)?;
     match accounts.create_token("install", name)? {
         Some(token) => {
-            eprintln!("The token for {name}, shown only this once (send it as Authorization: Bearer):");
+            eprintln!(
+                "The token for {name}, shown only this once (send it as Authorization: Bearer):"
+            );
             println!("{token}");
             Ok(())
         }
@@ -201,7 +200,10 @@ fn read_password(name: &str) -> Result<String, Failure> {
         Ok(line.trim_end_matches(['\n', '\r']).to_string())
     };
     loop {
-        let first = ask(&format!("Password for {name} (at least {} characters): ", accounts::MIN_PASSWORD_CHARS))?;
+        let first = ask(&format!(
+            "Password for {name} (at least {} characters): ",
+            accounts::MIN_PASSWORD_CHARS
+        ))?;
         if let Err(why) = accounts::check_password(&first) {
             eprintln!("{why}; try again.");
             continue;
@@ -239,7 +241,10 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         session_ttl: session_ms
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_secs(session_minutes * 60)),
-        posts: Rate { per_second: post_rate, burst: post_burst },
+        posts: Rate {
+            per_second: post_rate,
+            burst: post_burst,
+        },
         ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
         tls_proxy,
         ..Limits::default()

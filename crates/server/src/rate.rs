@@ -42,7 +42,8 @@ impl Limiter {
             });
         }
         let (tokens, at) = buckets.entry(key.to_string()).or_insert((burst, now));
-        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second).min(burst);
+        *tokens =
+            (*tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second).min(burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
@@ -59,13 +60,19 @@ mod tests {
 
     #[test]
     fn a_burst_passes_then_the_next_waits_for_a_refill() {
-        let l = Limiter::new(Rate { per_second: 2.0, burst: 3.0 });
+        let l = Limiter::new(Rate {
+            per_second: 2.0,
+            burst: 3.0,
+        });
         let t = Instant::now();
         for _ in 0..3 {
             assert!(l.take_at("ana", t).is_ok());
         }
         let wait = l.take_at("ana", t).unwrap_err();
-        assert!(wait > Duration::from_millis(400) && wait <= Duration::from_millis(500), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(400) && wait <= Duration::from_millis(500),
+            "{wait:?}"
+        );
         assert!(l.take_at("bob", t).is_ok(), "buckets are per account");
         assert!(l.take_at("ana", t + Duration::from_millis(500)).is_ok());
     }

@@ -69,9 +69,9 @@ pub async fn handler(
         Err(resp) => return resp,
     };
     // A session's stream ends with the session; a token's does not expire.
-    let ends_in = caller.expires_at.map(|at| {
-        std::time::Duration::from_millis((at - crate::accounts::now_ms()).max(0) as u64)
-    });
+    let ends_in = caller
+        .expires_at
+        .map(|at| std::time::Duration::from_millis((at - crate::accounts::now_ms()).max(0) as u64));
     match ws {
         // Bounded: a client that stops reading cannot make its buffer grow;
         // once it is full, sends wait, and a send that waits too long ends it.
@@ -120,9 +120,13 @@ async fn run(
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
     };
-    if send(&mut socket, &state, Message::Text(encode(&StreamMessage::CaughtUp { head })))
-        .await
-        .is_err()
+    if send(
+        &mut socket,
+        &state,
+        Message::Text(encode(&StreamMessage::CaughtUp { head })),
+    )
+    .await
+    .is_err()
     {
         return;
     }

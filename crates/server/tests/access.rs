@@ -14,7 +14,11 @@ const TABLE: &[Row] = &[
     ("GET", "/api/v1/health", [200, 200, 200, 200, 200]),
     ("GET", "/api/v1/events", [401, 200, 200, 200, 200]),
     ("POST", "/api/v1/events#incident", [401, 403, 200, 200, 200]),
-    ("POST", "/api/v1/events#workspace", [401, 403, 403, 403, 200]),
+    (
+        "POST",
+        "/api/v1/events#workspace",
+        [401, 403, 403, 403, 200],
+    ),
     ("GET", "/api/v1/stream", [401, 101, 101, 101, 101]),
     ("GET", "/api/v1/session", [401, 200, 200, 200, 200]),
     ("GET", "/api/v1/audit", [401, 403, 403, 403, 200]),
@@ -24,7 +28,11 @@ const TABLE: &[Row] = &[
 ];
 
 fn event_for(target: &str, id: &str) -> Value {
-    let incident = if target.ends_with("#workspace") { "workspace" } else { "inc-1" };
+    let incident = if target.ends_with("#workspace") {
+        "workspace"
+    } else {
+        "inc-1"
+    };
     json!({"events": [{
         "id": id, "incident": incident, "author": "mallory", "at": 0,
         "body": {"kind": "note_added", "text": "hello"}
@@ -38,7 +46,9 @@ async fn status_of(s: &Running, who: Option<&str>, method: &str, target: &str, n
             Some(role) => s.ws_as(role, path),
             None => {
                 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-                format!("ws://{}{}", s.addr, path).into_client_request().unwrap()
+                format!("ws://{}{}", s.addr, path)
+                    .into_client_request()
+                    .unwrap()
             }
         };
         return match tokio_tungstenite::connect_async(req).await {
@@ -53,7 +63,9 @@ async fn status_of(s: &Running, who: Option<&str>, method: &str, target: &str, n
     };
     let req = match method {
         "GET" => c.get(s.url(path)),
-        "POST" => c.post(s.url(path)).json(&event_for(target, &format!("ev-{n}"))),
+        "POST" => c
+            .post(s.url(path))
+            .json(&event_for(target, &format!("ev-{n}"))),
         other => panic!("{other}"),
     };
     req.send().await.unwrap().status().as_u16()
@@ -64,9 +76,19 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
     let dir = temp_dir();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("index.html"), "<!doctype html><title>Sitrep</title>").unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>Sitrep</title>",
+    )
+    .unwrap();
     let s = Running::start_with_static(&data_dir(&dir), &dist);
-    let callers = [None, Some("viewer"), Some("responder"), Some("communicator"), Some("admin")];
+    let callers = [
+        None,
+        Some("viewer"),
+        Some("responder"),
+        Some("communicator"),
+        Some("admin"),
+    ];
     let mut wrong = Vec::new();
     let mut n = 0;
     for (method, target, want) in TABLE {
@@ -74,7 +96,10 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
             n += 1;
             let got = status_of(&s, *who, method, target, n).await;
             if got != *want {
-                wrong.push(format!("{method} {target} as {}: got {got}, want {want}", who.unwrap_or("anonymous")));
+                wrong.push(format!(
+                    "{method} {target} as {}: got {got}, want {want}",
+                    who.unwrap_or("anonymous")
+                ));
             }
         }
     }
@@ -104,6 +129,12 @@ async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
     let (status, reply) = post(&s, &[note("fine", "x"), setting]).await;
     assert_eq!(status, 403, "{reply}");
     assert_eq!(reply["id"], "setting");
-    assert!(reply["error"].as_str().unwrap().contains("admin"), "{reply}");
-    assert!(whole_log(&s).await.is_empty(), "nothing of the batch is stored");
+    assert!(
+        reply["error"].as_str().unwrap().contains("admin"),
+        "{reply}"
+    );
+    assert!(
+        whole_log(&s).await.is_empty(),
+        "nothing of the batch is stored"
+    );
 }

@@ -28,7 +28,11 @@ async fn posting_faster_than_the_rate_is_answered_429_with_retry_after_per_accou
         .await
         .unwrap();
     assert_eq!(resp.status(), 429);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry), "{retry}");
     // Another account has its own bucket.
     let other = s
@@ -45,7 +49,8 @@ async fn posting_faster_than_the_rate_is_answered_429_with_retry_after_per_accou
 }
 
 #[tokio::test]
-async fn every_response_carries_the_security_headers_and_the_page_allows_only_its_own_inline_script() {
+async fn every_response_carries_the_security_headers_and_the_page_allows_only_its_own_inline_script(
+) {
     let dir = temp_dir();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
@@ -55,7 +60,13 @@ async fn every_response_carries_the_security_headers_and_the_page_allows_only_it
     )
     .unwrap();
     let s = Running::start_with_static(&data_dir(&dir), &dist);
-    for path in ["/api/v1/health", "/api/v1/events", "/api/v1/nope", "/", "/missing.js"] {
+    for path in [
+        "/api/v1/health",
+        "/api/v1/events",
+        "/api/v1/nope",
+        "/",
+        "/missing.js",
+    ] {
         let r = client().get(s.url(path)).send().await.unwrap();
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -78,11 +89,22 @@ async fn a_stream_client_that_stops_reading_is_dropped_and_the_others_get_every_
     let s = Running::start_with_args(
         &data_dir(&dir),
         &dir.path().join("none"),
-        &["--post-rate", "100000", "--post-burst", "100000", "--ws-send-timeout-ms", "500"],
+        &[
+            "--post-rate",
+            "100000",
+            "--post-burst",
+            "100000",
+            "--ws-send-timeout-ms",
+            "500",
+        ],
     );
     // The slow one never reads, so its socket buffers fill up.
-    let (slow, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream")).await.unwrap();
-    let (mut fast, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream")).await.unwrap();
+    let (slow, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream"))
+        .await
+        .unwrap();
+    let (mut fast, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream"))
+        .await
+        .unwrap();
     let big = "x".repeat(60_000);
     let total = 300;
     let reader = tokio::spawn(async move {
@@ -101,7 +123,9 @@ async fn a_stream_client_that_stops_reading_is_dropped_and_the_others_get_every_
         got
     });
     for chunk in 0..(total / 10) {
-        let batch: Vec<_> = (0..10).map(|i| note(&format!("s-{chunk}-{i}"), &big)).collect();
+        let batch: Vec<_> = (0..10)
+            .map(|i| note(&format!("s-{chunk}-{i}"), &big))
+            .collect();
         let (status, body) = post(&s, &batch).await;
         assert_eq!(status, 200, "{body}");
     }
@@ -118,5 +142,9 @@ async fn a_stream_client_that_stops_reading_is_dropped_and_the_others_get_every_
         }
     })
     .await;
-    assert_eq!(closed, Ok(true), "the server dropped the client that stopped reading");
+    assert_eq!(
+        closed,
+        Ok(true),
+        "the server dropped the client that stopped reading"
+    );
 }

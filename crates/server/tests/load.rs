@@ -79,13 +79,25 @@ async fn subscriber(
 ) -> Vec<(u64, u64, u64)> {
     let mut got = Vec::with_capacity(want);
     while got.len() < want {
-        let Some(Ok(msg)) = ws.next().await else { break };
+        let Some(Ok(msg)) = ws.next().await else {
+            break;
+        };
         let Ok(text) = msg.to_text() else { continue };
         let now = start.elapsed().as_micros() as u64;
-        let Ok(Msg { kind: "event", event: Some(ev) }) = serde_json::from_str::<Msg>(text) else {
+        let Ok(Msg {
+            kind: "event",
+            event: Some(ev),
+        }) = serde_json::from_str::<Msg>(text)
+        else {
             continue;
         };
-        let sent = ev.body.text.split(' ').next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+        let sent = ev
+            .body
+            .text
+            .split(' ')
+            .next()
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0);
         got.push((ev.seq, sent, now));
     }
     got
@@ -93,14 +105,22 @@ async fn subscriber(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "load test: run with --ignored (scripts/test, scripts/bench)"]
-async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one_does_not_slow_the_rest() {
+async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one_does_not_slow_the_rest(
+) {
     let dir = temp_dir();
     let s = Running::start_with_args(
         &data_dir(&dir),
         &dir.path().join("none"),
         // One account posts for all 50 posters, so its bucket is opened up;
         // the 2 s send timeout drops the stalled client quickly.
-        &["--post-rate", "100000", "--post-burst", "100000", "--ws-send-timeout-ms", "2000"],
+        &[
+            "--post-rate",
+            "100000",
+            "--post-burst",
+            "100000",
+            "--ws-send-timeout-ms",
+            "2000",
+        ],
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (rest_rss, _) = memory_kib(s.pid()).unwrap_or((0, 0));
@@ -164,32 +184,48 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
     for (n, r) in received.into_iter().enumerate() {
         let got = r.expect("a subscriber finished");
         let seqs: HashSet<u64> = got.iter().map(|g| g.0).collect();
-        assert_eq!(got.len(), total, "subscriber {n} got {} of {total}", got.len());
+        assert_eq!(
+            got.len(),
+            total,
+            "subscriber {n} got {} of {total}",
+            got.len()
+        );
         assert_eq!(seqs.len(), total, "subscriber {n} got a duplicate");
-        assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "subscriber {n}: out of order");
+        assert!(
+            got.windows(2).all(|w| w[0].0 < w[1].0),
+            "subscriber {n}: out of order"
+        );
         latencies.extend(got.iter().map(|g| g.2.saturating_sub(g.1)));
     }
     assert_eq!(whole_log(&s).await.len(), total);
     latencies.sort_unstable();
     let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
     println!("load: {total} events from {POSTERS} posters to {SUBSCRIBERS} subscribers, each received every event exactly once, in order");
-    println!("load: events accepted per second: {:.0}", total as f64 / post_secs);
-    println!("load: fan-out latency (POST sent to event received) p50 {:.1} ms, p99 {:.1} ms",
-        p50 as f64 / 1000.0, p99 as f64 / 1000.0);
+    println!(
+        "load: events accepted per second: {:.0}",
+        total as f64 / post_secs
+    );
+    println!(
+        "load: fan-out latency (POST sent to event received) p50 {:.1} ms, p99 {:.1} ms",
+        p50 as f64 / 1000.0,
+        p99 as f64 / 1000.0
+    );
     println!("load: server memory at rest {} MiB, with {SUBSCRIBERS} subscribers {} MiB, peak under load {} MiB",
         rest_rss / 1024, connected_rss / 1024, peak.load(Ordering::Relaxed) / 1024);
 
     // Phase 2: one client stops reading; 50 others must not notice.
-    let (stalled, _) = tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
-        .await
-        .unwrap();
+    let (stalled, _) =
+        tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
+            .await
+            .unwrap();
     let phase2 = Instant::now();
     let big_total = 200;
     let mut readers = Vec::new();
     for _ in 0..50 {
-        let (ws, _) = tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
-            .await
-            .unwrap();
+        let (ws, _) =
+            tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
+                .await
+                .unwrap();
         readers.push(tokio::spawn(subscriber(ws, big_total, start)));
     }
     let pad = "x".repeat(60_000);
@@ -200,7 +236,12 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
             "id": format!("big-{i:03}"), "incident": "inc-load", "author": "x", "at": 0,
             "body": {"kind": "note_added", "text": format!("{sent} {pad}")}
         });
-        let r = client.post(s.url("/api/v1/events")).json(&json!({"events": [ev]})).send().await.unwrap();
+        let r = client
+            .post(s.url("/api/v1/events"))
+            .json(&json!({"events": [ev]}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200);
     }
     let got = tokio::time::timeout(PHASE_DEADLINE, futures_util::future::join_all(readers))
@@ -225,7 +266,11 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
         }
     })
     .await;
-    assert_eq!(dropped, Ok(true), "the server dropped the client that stopped reading");
+    assert_eq!(
+        dropped,
+        Ok(true),
+        "the server dropped the client that stopped reading"
+    );
     println!("load: with one client stalled, 50 others got all {big_total} events of 60 KB; p50 {:.1} ms, p99 {:.1} ms; the stalled one was dropped ({:.1} s for the phase)",
         percentile(&lat2, 0.5) as f64 / 1000.0, percentile(&lat2, 0.99) as f64 / 1000.0, phase2.elapsed().as_secs_f64());
 }

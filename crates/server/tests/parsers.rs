@@ -19,14 +19,23 @@ fn near_batch() -> impl Strategy<Value = Value> {
         Just("status_changed"),
         Just("exploded")
     ];
-    let incident = prop_oneof![Just("inc-1".to_string()), Just("workspace".to_string()), "[a-z]{0,70}"];
-    let event = (("[a-z0-9-]{0,70}"), incident, text.clone(), kind, any::<i64>()).prop_map(
-        |(id, incident, text, kind, at)| {
+    let incident = prop_oneof![
+        Just("inc-1".to_string()),
+        Just("workspace".to_string()),
+        "[a-z]{0,70}"
+    ];
+    let event = (
+        ("[a-z0-9-]{0,70}"),
+        incident,
+        text.clone(),
+        kind,
+        any::<i64>(),
+    )
+        .prop_map(|(id, incident, text, kind, at)| {
             json!({"id": id, "incident": incident, "author": "x", "at": at,
                    "body": {"kind": kind, "text": text, "title": text, "severity": "sev2",
                             "status": "resolved", "started_at": at}})
-        },
-    );
+        });
     proptest::collection::vec(event, 0..4).prop_map(|events| json!({ "events": events }))
 }
 
@@ -48,12 +57,19 @@ fn any_body_posted_as_a_batch_or_a_sign_in_gets_200_or_a_json_4xx_and_nothing_ha
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = temp_dir();
     let s = Running::start(&data_dir(&dir));
-    let mut runner = TestRunner::new(Config { cases: 150, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 150,
+        ..Config::default()
+    });
     runner
         .run(&(bytes(), any::<bool>()), |(body, sign_in)| {
             rt.block_on(async {
                 let before = whole_log(&s).await.len();
-                let path = if sign_in { "/api/v1/session" } else { "/api/v1/events" };
+                let path = if sign_in {
+                    "/api/v1/session"
+                } else {
+                    "/api/v1/events"
+                };
                 let resp = s
                     .client()
                     .post(s.url(path))
@@ -64,9 +80,13 @@ fn any_body_posted_as_a_batch_or_a_sign_in_gets_200_or_a_json_4xx_and_nothing_ha
                     .unwrap();
                 let status = resp.status().as_u16();
                 let json: Result<Value, _> = resp.json().await;
-                prop_assert!(status == 200 || (400..500).contains(&status), "status {status}");
+                prop_assert!(
+                    status == 200 || (400..500).contains(&status),
+                    "status {status}"
+                );
                 if status != 200 {
-                    let err = json.map_err(|e| TestCaseError::fail(format!("{status}: not JSON: {e}")))?;
+                    let err =
+                        json.map_err(|e| TestCaseError::fail(format!("{status}: not JSON: {e}")))?;
                     prop_assert!(err["error"].is_string(), "{status}: {err}");
                     prop_assert_eq!(whole_log(&s).await.len(), before);
                 }

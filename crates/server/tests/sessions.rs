@@ -31,7 +31,10 @@ async fn signing_in_sets_an_httponly_strict_cookie_that_says_who_you_are() {
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie}");
     }
-    assert!(!cookie.contains("Secure"), "plain HTTP on loopback: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let me: Value = client()
         .get(s.url("/api/v1/session"))
@@ -48,7 +51,9 @@ async fn signing_in_sets_an_httponly_strict_cookie_that_says_who_you_are() {
 
     // The websocket takes the same cookie.
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/stream", s.addr).into_client_request().unwrap();
+    let mut req = format!("ws://{}/api/v1/stream", s.addr)
+        .into_client_request()
+        .unwrap();
     req.headers_mut().insert("cookie", pair.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 
@@ -102,7 +107,9 @@ async fn a_session_expires_and_then_nothing_is_accepted_on_it() {
     assert_eq!(post("before").await.unwrap().status(), 200);
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/stream", s.addr).into_client_request().unwrap();
+    let mut req = format!("ws://{}/api/v1/stream", s.addr)
+        .into_client_request()
+        .unwrap();
     req.headers_mut().insert("cookie", pair.parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     // The open stream is closed when the session ends.
@@ -160,7 +167,12 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         .unwrap();
     assert_eq!(posted.status(), 200);
     let (status, trail) = {
-        let r = s.client_as("admin").get(s.url("/api/v1/audit")).send().await.unwrap();
+        let r = s
+            .client_as("admin")
+            .get(s.url("/api/v1/audit"))
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json::<Value>().await.unwrap())
     };
     assert_eq!(status, 200);
@@ -168,7 +180,12 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["actor"].as_str().unwrap().into(), e["action"].as_str().unwrap().into()))
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["action"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     for want in [
         ("install", "account_created"),
@@ -177,11 +194,19 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         ("viewer", "sign_in_failed"),
         ("admin", "settings_changed"),
     ] {
-        assert!(seen.contains(&(want.0.into(), want.1.into())), "{want:?} in {seen:?}");
+        assert!(
+            seen.contains(&(want.0.into(), want.1.into())),
+            "{want:?} in {seen:?}"
+        );
     }
     let settings = seen.iter().filter(|(_, a)| a == "settings_changed").count();
     assert_eq!(settings, 1, "a setting posted twice is one change");
     // Only admins read it.
-    let r = s.client_as("communicator").get(s.url("/api/v1/audit")).send().await.unwrap();
+    let r = s
+        .client_as("communicator")
+        .get(s.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
 }

@@ -46,10 +46,9 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
     let s = Running::start(&data_dir(&dir));
     post(&s, &notes("w", 3)).await;
 
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=1"))
-            .await
-            .expect("the websocket opens");
+    let (mut ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=1"))
+        .await
+        .expect("the websocket opens");
     let first = next_json(&mut ws).await;
     assert_eq!(event_seq(&first), 2);
     assert_eq!(first["event"]["id"], "w-0001");

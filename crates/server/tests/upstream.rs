@@ -140,7 +140,9 @@ struct Server {
 fn viewer_token(data: &std::path::Path) -> String {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
-        .args(["account", "create", "--name", "watcher", "--role", "viewer", "--data"])
+        .args([
+            "account", "create", "--name", "watcher", "--role", "viewer", "--data",
+        ])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -27,7 +27,9 @@ pub const ROLES: [&str; 4] = ["viewer", "responder", "communicator", "admin"];
 pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
-        .args(["account", "create", "--name", name, "--role", role, "--data"])
+        .args([
+            "account", "create", "--name", name, "--role", role, "--data",
+        ])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -47,7 +49,11 @@ pub fn create_token(data: &Path, name: &str) -> String {
         .arg(data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -60,16 +66,25 @@ impl Running {
     /// so parallel tests never race for one.
     /// Tests that are not about rate limits post as fast as they like.
     pub fn start_with_static(data: &Path, static_dir: &Path) -> Running {
-        Self::start_with_args(data, static_dir, &["--post-rate", "100000", "--post-burst", "100000"])
+        Self::start_with_args(
+            data,
+            static_dir,
+            &["--post-rate", "100000", "--post-burst", "100000"],
+        )
     }
 
     pub fn start_with_args(data: &Path, static_dir: &Path, args: &[&str]) -> Running {
         let mut tokens = std::collections::BTreeMap::new();
         for role in ROLES {
             // Restarting on the same data dir keeps the accounts made before.
-            if !data.join("sitrep.sqlite3").exists() || create_token_if_exists(data, role).is_none() {
+            if !data.join("sitrep.sqlite3").exists() || create_token_if_exists(data, role).is_none()
+            {
                 let out = create_account(data, role, role, PASSWORD);
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
             tokens.insert(role, create_token(data, role));
         }
@@ -102,7 +117,12 @@ impl Running {
         };
         let base = url.trim_end_matches('/').to_string();
         let addr = base.trim_start_matches("http://").to_string();
-        Running { child, base, addr, tokens }
+        Running {
+            child,
+            base,
+            addr,
+            tokens,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -118,7 +138,10 @@ impl Running {
         let mut headers = reqwest::header::HeaderMap::new();
         let value = format!("Bearer {}", self.tokens[role]);
         headers.insert(reqwest::header::AUTHORIZATION, value.parse().unwrap());
-        reqwest::Client::builder().default_headers(headers).build().unwrap()
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     /// A client that acts as the responder: what most tests need.
@@ -131,9 +154,15 @@ impl Running {
         self.ws_as("responder", path)
     }
 
-    pub fn ws_as(&self, role: &str, path: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    pub fn ws_as(
+        &self,
+        role: &str,
+        path: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut req = format!("ws://{}{}", self.addr, path).into_client_request().unwrap();
+        let mut req = format!("ws://{}{}", self.addr, path)
+            .into_client_request()
+            .unwrap();
         req.headers_mut().insert(
             "authorization",
             format!("Bearer {}", self.tokens[role]).parse().unwrap(),
@@ -207,7 +236,9 @@ fn create_token_if_exists(data: &Path, name: &str) -> Option<String> {
         .arg(data)
         .output()
         .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Posts a batch and returns (status, body).
