@@ -1,7 +1,7 @@
 //! The coordination backend's HTTP API, one typed function per call.
 
 use serde::Serialize;
-use sitrep_core::protocol::{Ack, ApiError, PostEventsReply};
+use sitrep_core::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn};
 use sitrep_core::{Event, EventId};
 
 /// Why a call did not succeed, sorted by what the caller should do next.
@@ -14,6 +14,8 @@ pub enum ApiFailure {
     Degraded(String),
     /// The backend refused the request itself: sending it again will not help.
     Refused { error: String, id: Option<EventId> },
+    /// No valid session (it expired or was ended): sign in, then try again.
+    SignedOut,
 }
 
 /// The acks for a batch, and the backend's clock when it answered.
@@ -85,7 +87,10 @@ pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
         .unwrap_or_else(|| format!("HTTP {status}"));
     // 401 and 403 are about who sends, not what: refusing the events for
     // them would strand every edit made before signing in again.
-    if matches!(status, 401 | 403 | 408 | 429) || status >= 500 || body.is_none() {
+    if status == 401 {
+        return Err(ApiFailure::SignedOut);
+    }
+    if matches!(status, 403 | 408 | 429) || status >= 500 || body.is_none() {
         Err(ApiFailure::Degraded(error))
     } else {
         Err(ApiFailure::Refused {
@@ -93,4 +98,57 @@ pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
             id: body.and_then(|b| b.id),
         })
     }
+}
+
+/// What `GET /api/v1/session` said.
+pub enum WhoAmI {
+    SignedIn(SessionInfo),
+    SignedOut,
+    /// No answer (offline) or not ours: keep what we knew.
+    Unknown,
+}
+
+pub async fn who_am_i() -> WhoAmI {
+    match gloo_net::http::Request::get("/api/v1/session").send().await {
+        Ok(resp) if resp.ok() => match resp.json::<SessionInfo>().await {
+            Ok(me) => WhoAmI::SignedIn(me),
+            Err(_) => WhoAmI::Unknown,
+        },
+        Ok(resp) if resp.status() == 401 => WhoAmI::SignedOut,
+        _ => WhoAmI::Unknown,
+    }
+}
+
+/// Signs in; the session itself travels in an HttpOnly cookie the page
+/// never sees. The error is for a person.
+pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, String> {
+    let resp = gloo_net::http::Request::post("/api/v1/session")
+        .json(&SignIn { name, password })
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|_| {
+            "The backend cannot be reached; sign in when you are back online.".to_string()
+        })?;
+    if resp.ok() {
+        return resp
+            .json::<SessionInfo>()
+            .await
+            .map_err(|e| format!("unreadable answer: {e}"));
+    }
+    let status = resp.status();
+    let body: Option<ApiError> = resp.json().await.ok();
+    Err(match status {
+        401 => "Wrong name or password.".to_string(),
+        429 => "Too many attempts; wait a minute and try again.".to_string(),
+        _ => body
+            .map(|b| b.error)
+            .unwrap_or_else(|| format!("HTTP {status}")),
+    })
+}
+
+pub async fn sign_out() {
+    let _ = gloo_net::http::Request::delete("/api/v1/session")
+        .send()
+        .await;
 }

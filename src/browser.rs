@@ -47,3 +47,9 @@ pub fn local_storage_set(key: &str, value: &str) {
         let _ = s.set_item(key, value);
     }
 }
+
+pub fn local_storage_remove(key: &str) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.remove_item(key);
+    }
+}

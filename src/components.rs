@@ -5,6 +5,7 @@ pub mod impact_panel;
 pub mod labels;
 pub mod markdown;
 pub mod roles_panel;
+pub mod sign_in;
 pub mod tasks_panel;
 pub mod timeline;
 pub mod times_panel;

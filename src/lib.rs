@@ -10,6 +10,7 @@ pub mod pages;
 pub mod presence;
 pub mod replica;
 pub mod room;
+pub mod session;
 pub mod shortcuts;
 pub mod store;
 pub mod tabs;
@@ -21,19 +22,25 @@ use leptos_router::path;
 #[component]
 pub fn App() -> impl IntoView {
     replica::provide_replica_context();
+    let session = session::provide_session_context();
     shortcuts::provide_shortcuts_context();
+    // Nobody has signed in in this browser: there is nothing to show yet.
+    // Once someone has, the console works on that session even offline.
+    let signed_in = move || session.me.with(Option::is_some);
     view! {
         <Router>
-            <components::header::Header/>
-            <main id="main">
-                <Routes fallback=|| view! { <p class="empty">"No page here. "<A href="/">"Back to incidents"</A></p> }>
-                    <Route path=path!("/") view=pages::incident_list::IncidentList/>
-                    <Route path=path!("/new") view=pages::declare::Declare/>
-                    <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
-                    <Route path=path!("/settings") view=pages::settings::Settings/>
-                </Routes>
-            </main>
-            <shortcuts::ShortcutLayer/>
+            <Show when=signed_in fallback=components::sign_in::SignInPage>
+                <components::header::Header/>
+                <main id="main">
+                    <Routes fallback=|| view! { <p class="empty">"No page here. "<A href="/">"Back to incidents"</A></p> }>
+                        <Route path=path!("/") view=pages::incident_list::IncidentList/>
+                        <Route path=path!("/new") view=pages::declare::Declare/>
+                        <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
+                        <Route path=path!("/settings") view=pages::settings::Settings/>
+                    </Routes>
+                </main>
+                <shortcuts::ShortcutLayer/>
+            </Show>
         </Router>
     }
 }

@@ -19,10 +19,15 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         Err(_) => return replica.input(move |e, now| e.disconnected(stream, now)),
     };
 
-    let opened = ws.clone();
-    let on_open = Closure::<dyn FnMut()>::new(move || {
-        replica.presence.connected(opened.clone());
-        replica.input(move |e, _| e.connected(stream));
+    let opened = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_open = Closure::<dyn FnMut()>::new({
+        let opened = opened.clone();
+        let ws = ws.clone();
+        move || {
+            opened.set(true);
+            replica.presence.connected(ws.clone());
+            replica.input(move |e, _| e.connected(stream));
+        }
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
         let Some(text) = msg.data().as_string() else {
@@ -46,6 +51,11 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         closed.set_onmessage(None);
         closed.set_onclose(None);
         replica.presence.disconnected(&closed);
+        // A refused upgrade looks like any failed connect; ask whether the
+        // session is still good so the header can say so.
+        if !opened.get() {
+            crate::session::recheck(replica);
+        }
         replica.input(move |e, now| e.disconnected(stream, now));
     });
 

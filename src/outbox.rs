@@ -96,6 +96,11 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
         Err(failure) => Err(match failure {
             ApiFailure::Unreachable(_) => SendFailure::Unreachable,
             ApiFailure::Degraded(_) => SendFailure::Degraded,
+            // The outbox keeps everything; delivery resumes after signing in.
+            ApiFailure::SignedOut => {
+                replica.signed_out.set(true);
+                SendFailure::Degraded
+            }
             ApiFailure::Refused { error, id } => SendFailure::Refused { id, error },
         }),
     }

@@ -3,7 +3,7 @@
 //! the one way a view makes an event. An event reaches IndexedDB before the
 //! engine may send it.
 
-use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
+use crate::browser::{new_id, now_ms};
 use crate::presence::{provide_presence_context, Presence};
 use crate::store::{Durability, Store, StoredEvent, DB_NAME};
 use crate::{live_feed, outbox, tabs};
@@ -16,7 +16,6 @@ use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspac
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-const AUTHOR_KEY: &str = "sitrep.author";
 /// Inputs that arrive together (a catch-up of thousands of events) are
 /// handled in one pass: one IndexedDB write, one re-render.
 const COALESCE: Duration = Duration::from_millis(15);
@@ -36,9 +35,13 @@ pub struct Replica {
     /// A problem with local storage, shown in the header until it clears.
     pub storage_problem: RwSignal<Option<String>>,
     pub clock: RwSignal<ClockEstimate>,
+    /// The signed-in account's name: the author of every event made here.
     pub author: RwSignal<String>,
     /// Who has which incident open; it rides on the live feed's socket.
     pub presence: Presence,
+    /// The backend said the session is gone (401): delivery waits for a
+    /// sign-in, and the outbox keeps every edit until then.
+    pub signed_out: RwSignal<bool>,
     store: StoredValue<Option<Store>, LocalStorage>,
     /// Where each pending event stands in the order made (IndexedDB keeps it).
     made: StoredValue<HashMap<EventId, f64>>,
@@ -67,8 +70,9 @@ pub fn provide_replica_context() {
         last_synced: RwSignal::new(None),
         storage_problem: RwSignal::new(None),
         clock: RwSignal::new(ClockEstimate::default()),
-        author: RwSignal::new(local_storage_get(AUTHOR_KEY).unwrap_or_default()),
+        author: RwSignal::new(String::new()),
         presence: provide_presence_context(),
+        signed_out: RwSignal::new(false),
         store: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
@@ -141,9 +145,12 @@ impl Replica {
         saved
     }
 
-    pub fn set_author(self, name: String) {
-        local_storage_set(AUTHOR_KEY, &name);
+    /// Signed in (again): events are made as `name`, and delivery is tried
+    /// at once rather than after the backoff.
+    pub fn signed_in(self, name: String) {
         self.author.set(name);
+        self.signed_out.set(false);
+        self.input(|e, now| e.retry_now(now));
     }
 
     pub fn author_name(self) -> String {

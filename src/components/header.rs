@@ -2,8 +2,11 @@
 //! have not reached the backend yet.
 
 use crate::browser::now_ms;
+use crate::components::sign_in::SignInForm;
 use crate::replica::use_replica;
+use crate::session::use_session;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use sitrep_core::sync::Status;
 use sitrep_core::utc;
@@ -11,6 +14,7 @@ use sitrep_core::utc;
 #[component]
 pub fn Header() -> impl IntoView {
     let replica = use_replica();
+    let session = use_session();
     let pending = replica.pending_count();
     let connection = move || match replica.status.get() {
         Status::Online => "Online".to_string(),
@@ -74,18 +78,25 @@ pub fn Header() -> impl IntoView {
                     <span class="synced">"Last synced " {utc::format_time(t)} " UTC"</span>
                 })}
             </div>
-            <div class="author">
-                <label for="author-name">"Your name"</label>
-                <input
-                    id="author-name"
-                    type="text"
-                    maxlength="100"
-                    placeholder="responder"
-                    prop:value=move || replica.author.get()
-                    on:change:target=move |ev| replica.set_author(ev.target().value())
-                />
+            <div class="account" data-testid="account">
+                {move || session.me.get().map(|me| view! {
+                    <span>"Signed in as " <strong>{me.name}</strong> " (" {me.role.as_str()} ")"</span>
+                })}
+                <button type="button" on:click=move |_| spawn_local(session.sign_out())>"Sign out"</button>
             </div>
         </header>
+        // The session ended while edits wait: they stay in the outbox, and
+        // signing in here delivers them.
+        {move || replica.signed_out.get().then(|| view! {
+            <div class="banner warn signed-out" role="alert">
+                <p data-testid="signed-out">{move || match pending.get() {
+                    0 => "Signed out — sign in to see new events".to_string(),
+                    1 => "Signed out — sign in to deliver 1 edit".to_string(),
+                    n => format!("Signed out — sign in to deliver {n} edits"),
+                }}</p>
+                <SignInForm/>
+            </div>
+        })}
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>
         })}

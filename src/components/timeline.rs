@@ -5,6 +5,7 @@
 use crate::components::markdown::Markdown;
 use crate::replica::use_replica;
 use crate::room::use_room;
+use crate::session::use_session;
 use leptos::html;
 use leptos::prelude::*;
 use sitrep_core::severity_policy::percent;
@@ -233,6 +234,7 @@ fn estimate(e: &Entry) -> f64 {
 fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl IntoView {
     let replica = use_replica();
     let room = use_room();
+    let session = use_session();
     let id = entry.event.clone();
     let refused = {
         let id = id.clone();
@@ -273,7 +275,7 @@ fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl Int
             <div class="what">{what}</div>
             <div class="meta">
                 {delivery}
-                <button type="button" class="key-toggle" aria-pressed=if key { "true" } else { "false" }
+                <button type="button" class="key-toggle" disabled=move || !session.can_write() aria-pressed=if key { "true" } else { "false" }
                     aria-label=format!("Key entry: {summary}") title="Key for the post-mortem"
                     on:click=toggle_key>{if key { "★" } else { "☆" }}</button>
             </div>

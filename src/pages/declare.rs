@@ -1,7 +1,9 @@
 //! Declaring an incident: title, severity, what is happening, when impact began.
 
 use crate::browser::{new_id, now_ms};
+use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -10,6 +12,7 @@ use sitrep_core::{utc, EventBody, IncidentId, Severity};
 #[component]
 pub fn Declare() -> impl IntoView {
     let replica = use_replica();
+    let session = use_session();
     let navigate = use_navigate();
     let title = RwSignal::new(String::new());
     let severity = RwSignal::new(Severity::Sev2);
@@ -49,7 +52,9 @@ pub fn Declare() -> impl IntoView {
     view! {
         <section class="page narrow">
             <h1>"Declare an incident"</h1>
+            <ReadOnlyNote/>
             <form class="stack" on:submit=submit>
+                <fieldset class="stack plain" disabled=move || !session.can_write()>
                 <div class="field">
                     <label for="declare-title">"Title"</label>
                     <input id="declare-title" type="text" name="title" maxlength="200" required
@@ -83,6 +88,7 @@ pub fn Declare() -> impl IntoView {
                 </div>
                 {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>"Declare incident"</button>
+                </fieldset>
             </form>
         </section>
     }

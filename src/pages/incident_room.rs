@@ -4,13 +4,14 @@
 
 use crate::components::changes_panel::ChangesPanel;
 use crate::components::impact_panel::ImpactPanel;
-use crate::components::labels::{SeverityBadge, StatusBadge};
+use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
 use crate::components::roles_panel::RolesPanel;
 use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
 use crate::components::times_panel::TimesPanel;
 use crate::replica::use_replica;
 use crate::room::{provide_room_context, use_room};
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -60,23 +61,31 @@ pub fn IncidentRoom() -> impl IntoView {
 #[component]
 fn RoomBody(incident: Memo<Incident>) -> impl IntoView {
     provide_room_context(incident);
+    let session = use_session();
+    // A viewer reads everything and changes nothing; the server is the
+    // authority, this only spares them controls that would be refused.
+    let read_only = move || !session.can_write();
     view! {
         <RoomHead/>
+        <ReadOnlyNote/>
         <SeverityPrompt/>
         <div class="room-grid">
             <div class="room-main">
-                <StatusControls/>
-                <NoteForm/>
+                <fieldset class="plain" disabled=read_only>
+                    <StatusControls/>
+                    <NoteForm/>
+                </fieldset>
                 <h2>"Timeline"</h2>
                 <Timeline/>
             </div>
-            <aside class="room-side" aria-label="Incident details">
+            <fieldset class="plain room-side" disabled=read_only>
+                <legend class="visually-hidden">"Incident details"</legend>
                 <RolesPanel/>
                 <ChangesPanel/>
                 <TasksPanel/>
                 <ImpactPanel/>
                 <TimesPanel/>
-            </aside>
+            </fieldset>
         </div>
     }
 }
@@ -123,6 +132,7 @@ fn RoomHead() -> impl IntoView {
 #[component]
 fn SeverityPrompt() -> impl IntoView {
     let room = use_room();
+    let session = use_session();
     let ask = Memo::new(move |_| {
         room.workspace
             .with(|w| room.incident.with(|i| prompt(i, &w.severity_rules)))
@@ -137,7 +147,7 @@ fn SeverityPrompt() -> impl IntoView {
                         "Severity policy: {}, so this incident should be at least {} (it is {}).",
                         p.because, required.label(), current.label()
                     )}</span>
-                    <button type="button" class="primary"
+                    <button type="button" class="primary" disabled=move || !session.can_write()
                         on:click=move |_| room.record(EventBody::SeverityChanged { severity: required })>
                         {format!("Raise to {}", required.label())}
                     </button>

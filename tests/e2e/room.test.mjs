@@ -17,11 +17,10 @@ describe('the incident room', () => {
     await server?.stop();
   });
 
-  async function room(title, { severity = 'SEV2', name = 'ana' } = {}) {
+  async function room(title, { severity = 'SEV2', account = 'ana' } = {}) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const r = new RoomPage(await context.newPage(), server.url);
+    const r = new RoomPage(await context.newPage(), server.url, { account });
     await r.open('/');
-    await r.setName(name);
     await r.declare({ title, severity });
     return r;
   }
@@ -169,14 +168,12 @@ describe('the incident room', () => {
   });
 
   test('presence: each responder sees who else has the incident open, and sees them leave', async () => {
-    const ana = await room('Presence drill', { name: 'ana' });
+    const ana = await room('Presence drill', { account: 'ana' });
     const context = await browser.newContext();
-    const bo = new RoomPage(await context.newPage(), server.url);
-    await bo.open('/');
-    await bo.setName('bo');
-    await bo.open(new URL(ana.page.url()).pathname);
-    await bo.waitFor(bo.page.getByRole('status', { name: 'Also here' }).getByText('Also here: ana'));
-    await ana.waitFor(ana.page.getByRole('status', { name: 'Also here' }).getByText('Also here: bo'));
+    const vera = new RoomPage(await context.newPage(), server.url, { account: 'vera' });
+    await vera.open(new URL(ana.page.url()).pathname);
+    await vera.waitFor(vera.page.getByRole('status', { name: 'Also here' }).getByText('Also here: ana'));
+    await ana.waitFor(ana.page.getByRole('status', { name: 'Also here' }).getByText('Also here: vera'));
     await context.close();
     await ana.waitFor(ana.page.getByRole('status', { name: 'Also here' }).getByText('Nobody else has this incident open.'));
     await ana.page.context().close();

@@ -19,8 +19,8 @@ describe('settings', () => {
   });
 
   async function twoConsoles() {
-    const first = new SettingsPage(await (await browser.newContext()).newPage(), server.url);
-    const second = new SettingsPage(await (await browser.newContext()).newPage(), server.url);
+    const first = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });
+    const second = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });
     await first.openSettings();
     await second.openSettings();
     return [first, second];
@@ -114,7 +114,7 @@ describe('settings', () => {
   });
 
   test('a bad share in a rule is refused in the form with the reason', async () => {
-    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url);
+    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });
     await page.openSettings();
     const before = (await workspaceEvents('severity_rules_set')).length;
     await page.addShareRule('150', 'SEV2');
@@ -124,7 +124,7 @@ describe('settings', () => {
   });
 
   test('an empty component name is refused in the form and nothing is recorded', async () => {
-    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url);
+    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });
     await page.openSettings();
     const before = (await workspaceEvents('component_defined')).length;
     await page.addComponent('   ', 'Edge');
@@ -137,7 +137,7 @@ describe('settings', () => {
   });
 
   test('a component name with markup is shown as text, never run', async () => {
-    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url);
+    const page = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });
     await page.openSettings();
     const name = '<img src=x onerror="window.__pwned=1">';
     await page.addComponent(name, '<b>Edge</b>');

@@ -1,6 +1,7 @@
 //! sitrep-core: the incident log and every decision that needs neither a
 //! browser nor a socket. The console and the server both depend on it.
 
+pub mod access;
 pub mod backoff;
 pub mod clock;
 pub mod command_search;

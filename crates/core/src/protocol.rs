@@ -98,3 +98,20 @@ mod tests {
         assert_eq!(back, msg);
     }
 }
+
+/// `POST /api/v1/session`: sign in with a name and password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub name: String,
+    pub password: String,
+}
+
+/// `GET /api/v1/session` (and the answer to signing in): who you are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub name: String,
+    pub role: crate::access::Role,
+    /// When the session ends, ms since the epoch; absent for API tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}

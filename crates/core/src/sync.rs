@@ -223,14 +223,20 @@ impl SyncEngine {
         let came_back = up && !self.network_up;
         self.network_up = up;
         if came_back {
-            if let StreamState::Closed { retry_at } = &mut self.stream {
-                *retry_at = now;
-                self.stream_backoff.reset();
-            }
-            if let SendState::Idle { retry_at } = &mut self.send {
-                *retry_at = now;
-                self.send_backoff.reset();
-            }
+            self.retry_now(now);
+        }
+    }
+
+    /// Whatever stopped delivery is fixed (the network came back, the user
+    /// signed in again): try the stream and the outbox now, backoff reset.
+    pub fn retry_now(&mut self, now: u64) {
+        if let StreamState::Closed { retry_at } = &mut self.stream {
+            *retry_at = now;
+            self.stream_backoff.reset();
+        }
+        if let SendState::Idle { retry_at } = &mut self.send {
+            *retry_at = now;
+            self.send_backoff.reset();
         }
     }
 
@@ -886,6 +892,21 @@ mod tests {
         let (request, _) = sends(&all(&mut e, 1_000_000)).remove(0);
         e.on_ack(request, &[ack(1, 1)], 1_000_000);
         assert_eq!(e.status(), Status::Online);
+    }
+
+    #[test]
+    fn a_refused_session_keeps_the_outbox_and_signing_in_again_retries_at_once() {
+        let mut e = engine_with([1]);
+        open(&mut e, 0);
+        // A 401 is reported as degraded: the event stays pending.
+        let (request, _) = sends(&all(&mut e, 0)).remove(0);
+        e.on_send_failed(request, SendFailure::Degraded, 0);
+        assert_eq!(e.log().pending().len(), 1);
+        assert!(sends(&all(&mut e, 10)).is_empty(), "waits out the backoff");
+        e.retry_now(10);
+        let retried = sends(&all(&mut e, 10));
+        assert_eq!(retried.len(), 1, "signing in retries at once");
+        assert_eq!(retried[0].1.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1`: append a batch, page through the log,
 //! health. Every refusal is an `ApiError` JSON body, never plain text.
 
-use crate::{stream, AppState};
+use crate::{auth, stream, AppState};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -11,6 +11,7 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
+use sitrep_core::access;
 use sitrep_core::limits::{self, MAX_BATCH, MAX_BODY_BYTES};
 use sitrep_core::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
 use sitrep_core::EventId;
@@ -52,13 +53,38 @@ async fn method_not_allowed() -> Response {
     error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub fn internal(e: impl std::fmt::Display) -> Response {
     eprintln!("sitrep-server: {e}");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal error; see the server log",
         None,
     )
+}
+
+/// 429 with Retry-After in whole seconds (at least 1).
+pub fn too_many(wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let mut resp = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("too many requests; try again in {secs} s"),
+        None,
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    resp
+}
+
+/// Runs blocking work (SQLite) on the blocking pool, mapping failures to a 500.
+pub async fn blocking_on<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(internal(e)),
+        Err(e) => Err(internal(e)),
+    }
 }
 
 /// Runs store work on the blocking pool: SQLite calls (and fsync) must not
@@ -76,6 +102,14 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // Who first: a stranger's body is not worth reading.
+    let caller = match auth::authenticate(&state, &headers).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    if let Err(wait) = state.post_limiter.take(&caller.name) {
+        return too_many(wait);
+    }
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -114,7 +148,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
             )
         }
     };
-    let batch: PostEvents = match serde_json::from_slice(&bytes) {
+    let mut batch: PostEvents = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string(), None),
     };
@@ -128,8 +162,23 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
             None,
         );
     }
-    // All or nothing: one bad event refuses the batch before anything is written.
-    for ev in &batch.events {
+    // All or nothing: one bad or forbidden event refuses the batch before
+    // anything is written.
+    let author: std::sync::Arc<str> = caller.name.as_str().into();
+    for ev in &mut batch.events {
+        if !access::may_post(caller.role, ev) {
+            let need = access::required_role(ev);
+            return error(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} is a {}; this event needs the {need} role",
+                    caller.name, caller.role
+                ),
+                Some(ev.id.clone()),
+            );
+        }
+        // The author is whoever signed in, whatever the client wrote.
+        ev.author = author.clone();
         if let Err(why) = limits::check(ev) {
             return error(StatusCode::UNPROCESSABLE_ENTITY, why, Some(ev.id.clone()));
         }
@@ -138,8 +187,19 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
     let live = state.live.clone();
+    let accounts = state.accounts.clone();
     let acks = blocking(&state, move |store| {
-        store.append(batch.events, |stored| stream::publish(&live, stored))
+        store.append(batch.events, |stored| {
+            stream::publish(&live, stored);
+            // Settings changes (the workspace stream) go in the audit trail,
+            // once each: only newly stored events get here.
+            for ev in stored.iter().filter(|e| e.incident.is_workspace()) {
+                let detail = format!("{} {}", ev.body.kind(), ev.id);
+                if let Err(e) = accounts.audit(&caller.name, "settings_changed", &detail) {
+                    eprintln!("sitrep-server: cannot record a settings change in the audit: {e}");
+                }
+            }
+        })
     })
     .await;
     match acks {
@@ -157,8 +217,13 @@ struct ListQuery {
 
 async fn list_events(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
+    // An incident log is sensitive: reading it needs an account too.
+    if let Err(resp) = auth::authenticate(&state, &headers).await {
+        return resp;
+    }
     let Query(q) = match query {
         Ok(q) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),

@@ -122,6 +122,14 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
         );
         r
     };
+    if name.ends_with(".html") {
+        // Read even for a 304: the policy must match the page the browser keeps.
+        let html = tokio::fs::read_to_string(path).await.ok()?;
+        if let Ok(v) = HeaderValue::from_str(&crate::headers::csp_for_html(&html)) {
+            resp.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Ok(v) = HeaderValue::from_str(&etag) {

@@ -1,9 +1,13 @@
 //! sitrep-server as a library: builds the HTTP router from a `Config`, so
 //! the binary and in-process tests run the very same app.
 
+pub mod accounts;
 pub mod api;
+pub mod auth;
 pub mod console;
+pub mod headers;
 pub mod presence;
+pub mod rate;
 pub mod store;
 pub mod stream;
 pub mod upstream;
@@ -23,12 +27,52 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// Status pages to watch; none unless an admin configured some.
     pub upstreams: upstream::Settings,
+    pub limits: Limits,
+}
+
+/// How long sessions last and how hard anyone may push.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub session_ttl: std::time::Duration,
+    /// POSTs of events per account.
+    pub posts: rate::Rate,
+    /// Sign-in attempts per account name.
+    pub sign_ins: rate::Rate,
+    /// A websocket client that has not taken a message by then is dropped.
+    pub ws_send_timeout: std::time::Duration,
+    /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
+    /// cookie's Secure flag). Off by default: anyone can send that header.
+    pub tls_proxy: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            session_ttl: std::time::Duration::from_secs(12 * 3600),
+            posts: rate::Rate {
+                per_second: 20.0,
+                burst: 100.0,
+            },
+            sign_ins: rate::Rate {
+                per_second: 0.2,
+                burst: 10.0,
+            },
+            ws_send_timeout: std::time::Duration::from_secs(10),
+            tls_proxy: false,
+        }
+    }
 }
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub accounts: Arc<accounts::Accounts>,
+    pub post_limiter: Arc<rate::Limiter>,
+    pub sign_in_limiter: Arc<rate::Limiter>,
+    pub session_ttl: std::time::Duration,
+    pub ws_send_timeout: std::time::Duration,
+    pub tls_proxy: bool,
     pub live: broadcast::Sender<stream::Committed>,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
@@ -42,6 +86,9 @@ pub struct Server {
     upstream_settings: upstream::Settings,
 }
 
+/// The one SQLite file in the data dir: events, accounts, sessions, audit.
+pub const DB_FILE: &str = "sitrep.sqlite3";
+
 /// A subscriber that falls this far behind is resynced from SQLite rather
 /// than holding everyone else back.
 const LIVE_CAPACITY: usize = 4096;
@@ -49,21 +96,32 @@ const LIVE_CAPACITY: usize = 4096;
 impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
-        let store =
-            Store::open(&config.data_dir.join("sitrep.sqlite3")).map_err(StartError::Store)?;
+        let db = config.data_dir.join(DB_FILE);
+        let store = Store::open(&db).map_err(StartError::Store)?;
+        let accounts = accounts::Accounts::open(&db).map_err(StartError::Store)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
             store: Arc::new(store),
+            accounts: Arc::new(accounts),
+            post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
+            sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
+            session_ttl: config.limits.session_ttl,
+            ws_send_timeout: config.limits.ws_send_timeout,
+            tls_proxy: config.limits.tls_proxy,
             live,
             stopping,
             presence: presence::Board::default(),
         };
         config.upstreams.check().map_err(StartError::Upstreams)?;
         let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
-        let router = api::router(state)
-            .merge(upstream::router(upstreams.clone()))
-            .fallback_service(console::router(config.static_dir.clone()));
+        let router = api::router(state.clone())
+            .merge(auth::router(state.clone()))
+            .merge(upstream::router(upstreams.clone()).route_layer(
+                axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
+            ))
+            .fallback_service(console::router(config.static_dir.clone()))
+            .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {
             router,
             stop,

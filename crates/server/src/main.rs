@@ -2,8 +2,11 @@
 //! address and runs the server until SIGINT or SIGTERM.
 
 use clap::{Parser, Subcommand};
+use sitrep_core::access::Role;
+use sitrep_server::accounts::{self, Accounts};
+use sitrep_server::rate::Rate;
 use sitrep_server::upstream::{self, Provider};
-use sitrep_server::{Config, Server};
+use sitrep_server::{Config, Limits, Server};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,11 +53,169 @@ enum Command {
         /// Tests only: the time limit of one poll in ms (default 10 s).
         #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
         upstream_timeout_ms: Option<u64>,
+        /// How long a browser session lasts, in minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = 12 * 60,
+              value_parser = clap::value_parser!(u64).range(1..=60 * 24 * 90))]
+        session_minutes: u64,
+        /// Tests only: session length in ms, overriding --session-minutes.
+        #[arg(long, hide = true)]
+        session_ms: Option<u64>,
+        /// POSTs of events each account may make per second (sustained).
+        #[arg(long, value_name = "N", default_value_t = 20.0)]
+        post_rate: f64,
+        /// POSTs each account may make at once before the rate applies.
+        #[arg(long, value_name = "N", default_value_t = 100.0)]
+        post_burst: f64,
+        /// Drop a websocket client that has not taken a message for this long.
+        #[arg(long, value_name = "MS", default_value_t = 10_000,
+              value_parser = clap::value_parser!(u64).range(10..))]
+        ws_send_timeout_ms: u64,
+        /// Sitrep is behind a TLS proxy: trust its X-Forwarded-Proto: https
+        /// and mark the session cookie Secure.
+        #[arg(long)]
+        tls_proxy: bool,
+    },
+    /// Accounts: create one (or reset its role and password), count them.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// API tokens for tools and scripts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Creates an account (or sets an existing one's role and password).
+    /// The password is read from stdin: prompted on a terminal, else one line.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Prints how many accounts there are (0 on a fresh install).
+    Count {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates an API token for an account and prints it, once: only its
+    /// hash is stored. Send it as `Authorization: Bearer TOKEN`.
+    Create {
+        /// The account the token acts as (with that account's role).
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Account {
+            command: AccountCommand::Create { name, role, data },
+        } => create_account(&data, &name, role),
+        Command::Account {
+            command: AccountCommand::Count { data },
+        } => open_accounts(&data).and_then(|a| {
+            println!("{}", a.count()?);
+            Ok(())
+        }),
+        Command::Token {
+            command: TokenCommand::Create { name, data },
+        } => create_token(&data, &name),
+        serve @ Command::Serve { .. } => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(run_serve(serve)),
+            Err(e) => Err(e.into()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sitrep-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Failure = Box<dyn std::error::Error>;
+
+fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    Ok(Accounts::open(&data.join(sitrep_server::DB_FILE))?)
+}
+
+fn create_account(data: &std::path::Path, name: &str, role: Role) -> Result<(), Failure> {
+    accounts::check_name(name)?;
+    let accounts = open_accounts(data)?;
+    let password = read_password(name)?;
+    accounts.upsert("install", name, role, &password)??;
+    println!("Account {name} ({role}) is ready.");
+    Ok(())
+}
+
+fn create_token(data: &std::path::Path, name: &str) -> Result<(), Failure> {
+    let accounts = open_accounts(data)?;
+    match accounts.create_token("install", name)? {
+        Some(token) => {
+            eprintln!(
+                "The token for {name}, shown only this once (send it as Authorization: Bearer):"
+            );
+            println!("{token}");
+            Ok(())
+        }
+        None => Err(format!("no account named {name}").into()),
+    }
+}
+
+/// On a terminal: asked twice without echo. Piped: the first line.
+fn read_password(name: &str) -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\n', '\r']).to_string();
+        accounts::check_password(&password)?;
+        return Ok(password);
+    }
+    let ask = |prompt: &str| -> Result<String, Failure> {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+        let mut line = String::new();
+        let read = stdin.lock().read_line(&mut line);
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+        read?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    };
+    loop {
+        let first = ask(&format!(
+            "Password for {name} (at least {} characters): ",
+            accounts::MIN_PASSWORD_CHARS
+        ))?;
+        if let Err(why) = accounts::check_password(&first) {
+            eprintln!("{why}; try again.");
+            continue;
+        }
+        if ask("The same password again: ")? == first {
+            return Ok(first);
+        }
+        eprintln!("The two did not match; try again.");
+    }
+}
+
+async fn run_serve(command: Command) -> Result<(), Failure> {
     let Command::Serve {
         addr,
         data,
@@ -63,7 +224,31 @@ async fn main() -> ExitCode {
         upstream_interval,
         upstream_interval_ms,
         upstream_timeout_ms,
-    } = Cli::parse().command;
+        session_minutes,
+        session_ms,
+        post_rate,
+        post_burst,
+        ws_send_timeout_ms,
+        tls_proxy,
+    } = command
+    else {
+        unreachable!("run_serve is only called for serve");
+    };
+    if !(post_rate > 0.0 && post_burst >= 1.0) {
+        return Err("--post-rate must be above 0 and --post-burst at least 1".into());
+    }
+    let limits = Limits {
+        session_ttl: session_ms
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(session_minutes * 60)),
+        posts: Rate {
+            per_second: post_rate,
+            burst: post_burst,
+        },
+        ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
+        tls_proxy,
+        ..Limits::default()
+    };
     let upstreams = upstream::Settings {
         providers: upstreams,
         interval: upstream_interval_ms
@@ -74,13 +259,7 @@ async fn main() -> ExitCode {
             .unwrap_or(upstream::DEFAULT_TIMEOUT),
         ..upstream::Settings::default()
     };
-    match serve(addr, data, static_dir, upstreams).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sitrep-server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    serve(addr, data, static_dir, upstreams, limits).await
 }
 
 async fn serve(
@@ -88,7 +267,8 @@ async fn serve(
     data: PathBuf,
     static_dir: PathBuf,
     upstreams: upstream::Settings,
-) -> Result<(), Box<dyn std::error::Error>> {
+    limits: Limits,
+) -> Result<(), Failure> {
     if !static_dir.join("index.html").is_file() {
         eprintln!(
             "sitrep-server: warning: no index.html in {}; serving the API only (build the console with trunk)",
@@ -96,10 +276,18 @@ async fn serve(
         );
     }
     let server = Server::new(&Config {
-        data_dir: data,
+        data_dir: data.clone(),
         static_dir,
         upstreams,
+        limits,
     })?;
+    if open_accounts(&data)?.count()? == 0 {
+        eprintln!(
+            "sitrep-server: warning: there are no accounts yet, so nobody can sign in. Create the first admin with:\n  \
+             sitrep-server account create --name NAME --role admin --data {}",
+            data.display()
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -2,12 +2,12 @@
 //! client's seq from SQLite, then forwards each newly committed event.
 
 use crate::api::{self, blocking, MAX_PAGE};
-use crate::AppState;
+use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sitrep_core::protocol::{ClientMessage, StreamMessage};
@@ -55,6 +55,7 @@ pub struct StreamQuery {
 
 pub async fn handler(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<StreamQuery>, QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -62,18 +63,56 @@ pub async fn handler(
         Ok(Query(q)) => q.after,
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
+    // The same credentials as every other read, checked before the upgrade.
+    let caller = match auth::authenticate(&state, &headers).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    // A session's stream ends with the session; a token's does not expire.
+    let ends_in = caller
+        .expires_at
+        .map(|at| std::time::Duration::from_millis((at - crate::accounts::now_ms()).max(0) as u64));
     match ws {
+        // Bounded: a client that stops reading cannot make its buffer grow;
+        // once it is full, sends wait, and a send that waits too long ends it.
         Ok(ws) => ws
-            .on_upgrade(move |socket| run(socket, state, after))
+            .write_buffer_size(64 * 1024)
+            .max_write_buffer_size(MAX_WRITE_BUFFER)
+            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller.name))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
 }
 
-/// The socket is gone (or the store failed); either way this client is done.
+/// The socket is gone, stalled, or the store failed; this client is done.
 struct Gone;
 
-async fn run(mut socket: WebSocket, state: AppState, after: u64) {
+/// Larger than the largest event, so one message always fits.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Sends one message, giving up on a client that has not taken it within
+/// the server's send timeout: its own task waits, nobody else does.
+async fn send(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
+    match tokio::time::timeout(state.ws_send_timeout, socket.send(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
+
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    after: u64,
+    ends_in: Option<std::time::Duration>,
+    account: String,
+) {
+    let session_over = async move {
+        match ends_in {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::pin!(session_over);
     // Subscribe before reading the catch-up: anything committed from here on
     // arrives live, anything before is in SQLite; the overlap is skipped by seq.
     let mut live = state.live.subscribe();
@@ -84,15 +123,18 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
     };
-    if socket
-        .send(Message::Text(encode(&StreamMessage::CaughtUp { head })))
-        .await
-        .is_err()
+    if send(
+        &mut socket,
+        &state,
+        Message::Text(encode(&StreamMessage::CaughtUp { head })),
+    )
+    .await
+    .is_err()
     {
         return;
     }
     for msg in state.presence.snapshot() {
-        if socket.send(Message::Text(msg)).await.is_err() {
+        if send(&mut socket, &state, Message::Text(msg)).await.is_err() {
             return;
         }
     }
@@ -101,7 +143,7 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
             got = live.recv() => match got {
                 Ok(c) if c.seq <= last => {}
                 Ok(c) => {
-                    if socket.send(Message::Text(c.text)).await.is_err() {
+                    if send(&mut socket, &state, Message::Text(c.text)).await.is_err() {
                         return;
                     }
                     last = c.seq;
@@ -116,14 +158,14 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
             },
             changed = presence.recv() => match changed {
                 Ok(text) => {
-                    if socket.send(Message::Text(text)).await.is_err() {
+                    if send(&mut socket, &state, Message::Text(text)).await.is_err() {
                         return;
                     }
                 }
                 // Missed some presence news: the snapshot has the latest.
                 Err(RecvError::Lagged(_)) => {
                     for msg in state.presence.snapshot() {
-                        if socket.send(Message::Text(msg)).await.is_err() {
+                        if send(&mut socket, &state, Message::Text(msg)).await.is_err() {
                             return;
                         }
                     }
@@ -134,22 +176,36 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(Message::Text(text))) => {
                     // A message this server does not understand is ignored:
-                    // the stream is for reading, and a newer console may say more.
-                    if let Ok(ClientMessage::Presence { incident, name }) = serde_json::from_str(text.as_str()) {
-                        seat.view(incident, &name);
+                    // the stream is for reading, and a newer console may say
+                    // more. Presence goes by the signed-in account, whatever
+                    // name the client sends.
+                    if let Ok(ClientMessage::Presence { incident, .. }) = serde_json::from_str(text.as_str()) {
+                        seat.view(incident, &account);
                     }
                 }
                 Some(Ok(_)) => {}
             },
             _ = stopped(&mut stopping) => break,
+            () = &mut session_over => {
+                // 1008 (policy): the client reconnects, is refused with 401,
+                // and asks its user to sign in again.
+                let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                    code: 1008,
+                    reason: "session expired".into(),
+                }))).await;
+                return;
+            }
         }
     }
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
+    let _ = send(
+        &mut socket,
+        &state,
+        Message::Close(Some(CloseFrame {
             code: 1001,
             reason: "server shutting down".into(),
-        })))
-        .await;
+        })),
+    )
+    .await;
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;
@@ -163,10 +219,7 @@ async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Res
         let full = page.events.len() == MAX_PAGE;
         for ev in page.events {
             let seq = ev.seq.unwrap_or(0);
-            socket
-                .send(Message::Text(encode_event(ev)))
-                .await
-                .map_err(|_| Gone)?;
+            send(socket, state, Message::Text(encode_event(ev))).await?;
             *last = seq;
         }
         if !full {

@@ -13,10 +13,9 @@ async fn sigterm_stops_the_server_even_with_a_stream_client_that_never_answers()
     let mut server = Running::start(&data_dir(&dir));
     // A console whose network went away: the socket is open, but the close
     // handshake the server starts is never answered.
-    let (_silent, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream?after=0", server.addr))
-            .await
-            .expect("websocket");
+    let (_silent, _) = tokio_tungstenite::connect_async(server.ws("/api/v1/stream?after=0"))
+        .await
+        .expect("websocket");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         server.terminate_within(Duration::from_secs(8)),

@@ -46,10 +46,9 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
     let s = Running::start(&data_dir(&dir));
     post(&s, &notes("w", 3)).await;
 
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream?after=1", s.addr))
-            .await
-            .expect("the websocket opens");
+    let (mut ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=1"))
+        .await
+        .expect("the websocket opens");
     let first = next_json(&mut ws).await;
     assert_eq!(event_seq(&first), 2);
     assert_eq!(first["event"]["id"], "w-0001");
@@ -88,8 +87,8 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
     let total = 200;
     let poster = {
         let base = s.base.clone();
+        let client = s.client();
         tokio::spawn(async move {
-            let client = client();
             for i in 0..total {
                 let body = serde_json::json!({"events": [note(&format!("r-{i:04}"), "x")]});
                 let r = client
@@ -104,7 +103,7 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
     };
     let mut clients = Vec::new();
     for _ in 0..8 {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/stream", s.addr))
+        let (ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream"))
             .await
             .unwrap();
         clients.push(ws);
@@ -151,12 +150,14 @@ async fn next_presence(ws: &mut Ws) -> Value {
 }
 
 #[tokio::test]
-async fn presence_tells_every_subscriber_who_has_an_incident_open_and_when_they_leave() {
+async fn presence_tells_every_subscriber_which_accounts_have_an_incident_open_and_when_they_leave()
+{
     let dir = temp_dir();
     let s = Running::start(&data_dir(&dir));
-    let url = format!("ws://{}/api/v1/stream", s.addr);
-    let (mut ana, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
-    let (mut bo, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
+    let url = "/api/v1/stream";
+    let connect = |role: &str| tokio_tungstenite::connect_async(s.ws_as(role, url));
+    let (mut ana, _) = connect("responder").await.expect("opens");
+    let (mut bo, _) = connect("viewer").await.expect("opens");
     caught_up(&mut ana).await;
     caught_up(&mut bo).await;
 
@@ -167,39 +168,41 @@ async fn presence_tells_every_subscriber_who_has_an_incident_open_and_when_they_
                 .into(),
         )
     };
-    ana.send(here("i1", "ana")).await.unwrap();
+    // The name a client claims is ignored: presence goes by the account.
+    ana.send(here("i1", "mallory")).await.unwrap();
     let seen = next_presence(&mut bo).await;
     assert_eq!(
         seen,
-        serde_json::json!({"type": "presence", "incident": "i1", "people": ["ana"]})
+        serde_json::json!({"type": "presence", "incident": "i1", "people": ["responder"]})
     );
     bo.send(here("i1", "bo")).await.unwrap();
+    let people = |v: Value| v["people"].clone();
     assert_eq!(
-        next_presence(&mut ana).await["people"],
-        serde_json::json!(["ana"])
+        people(next_presence(&mut ana).await),
+        serde_json::json!(["responder"])
     );
     assert_eq!(
-        next_presence(&mut ana).await["people"],
-        serde_json::json!(["ana", "bo"])
+        people(next_presence(&mut ana).await),
+        serde_json::json!(["responder", "viewer"])
     );
 
     // A newcomer hears the current lists at once.
-    let (mut cy, _) = tokio_tungstenite::connect_async(&url).await.expect("opens");
+    let (mut cy, _) = connect("admin").await.expect("opens");
     caught_up(&mut cy).await;
     assert_eq!(
-        next_presence(&mut cy).await["people"],
-        serde_json::json!(["ana", "bo"])
+        people(next_presence(&mut cy).await),
+        serde_json::json!(["responder", "viewer"])
     );
 
     // Garbage from a client is ignored, not fatal.
     cy.send(Message::Text("{not json".into())).await.unwrap();
     drop(bo);
     assert_eq!(
-        next_presence(&mut ana).await["people"],
-        serde_json::json!(["ana"])
+        people(next_presence(&mut ana).await),
+        serde_json::json!(["responder"])
     );
     assert_eq!(
-        next_presence(&mut cy).await["people"],
-        serde_json::json!(["ana"])
+        people(next_presence(&mut cy).await),
+        serde_json::json!(["responder"])
     );
 }

@@ -131,13 +131,40 @@ async fn answer(mut socket: TcpStream, phase: Phase, summary: Arc<Vec<u8>>) {
 struct Server {
     child: Child,
     base: String,
+    /// A viewer's API token: reading upstreams needs an account.
+    token: String,
     _data: tempfile::TempDir,
+}
+
+/// A viewer account and its token, made through the CLI before serving.
+fn viewer_token(data: &std::path::Path) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args([
+            "account", "create", "--name", "watcher", "--role", "viewer", "--data",
+        ])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"correct horse battery staple\n").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args(["token", "create", "--name", "watcher", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 impl Server {
     fn start(args: &[String]) -> Server {
         let dir = tempfile::tempdir().expect("a temp dir");
         let data = dir.path().join("data");
+        let token = viewer_token(&data);
         let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(&data)
@@ -168,6 +195,7 @@ impl Server {
         Server {
             child,
             base,
+            token,
             _data: dir,
         }
     }
@@ -175,6 +203,7 @@ impl Server {
     async fn upstreams(&self) -> Value {
         let resp = reqwest::Client::new()
             .get(format!("{}/api/v1/upstreams", self.base))
+            .bearer_auth(&self.token)
             .send()
             .await
             .expect("GET reaches the server");
@@ -416,6 +445,7 @@ async fn without_upstream_flags_the_list_is_empty_and_only_get_is_allowed() {
     assert_eq!(s.upstreams().await, serde_json::json!({ "providers": [] }));
     let resp = reqwest::Client::new()
         .post(format!("{}/api/v1/upstreams", s.base))
+        .bearer_auth(&s.token)
         .body("url=http://example.com")
         .send()
         .await

@@ -1,16 +1,43 @@
 // A page object for the console: every control is found by its role and
 // accessible name, as a screen reader would find it.
 const WAIT = 10_000;
+/** The password of every account startServer makes (see server.mjs). */
+export const TEST_PASSWORD = 'e2e password for every account';
 
 export class ConsolePage {
-  constructor(page, baseURL) {
+  /** `account`: who `open` signs in as when the console asks (default ana, a responder). */
+  constructor(page, baseURL, { account = 'ana' } = {}) {
     this.page = page;
     this.baseURL = baseURL;
+    this.account = account;
   }
 
+  /**
+   * Opens a path; if the console asks for a sign-in (nobody has signed in
+   * in this browser context yet), signs in as `this.account` first.
+   */
   async open(path = '/') {
     await this.page.goto(this.baseURL + path);
-    await this.page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: WAIT });
+    const heading = this.page.getByRole('heading', { level: 1 }).first();
+    await heading.waitFor({ timeout: WAIT });
+    if ((await heading.textContent()) === 'Sign in to Sitrep') {
+      await this.signIn(this.account);
+      await this.page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: WAIT });
+    }
+  }
+
+  /** Fills the sign-in form (the page's or the signed-out banner's) and waits for it to go. */
+  async signIn(name = this.account, password = TEST_PASSWORD) {
+    const form = this.page.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Password', { exact: true }).fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await form.waitFor({ state: 'detached', timeout: WAIT });
+  }
+
+  /** The header's account line: "Signed in as NAME (role)". */
+  whoAmI() {
+    return this.page.getByTestId('account');
   }
 
   async declare({ title, severity = 'SEV2', summary = '' }) {
@@ -94,4 +121,11 @@ export class SentEvents {
     const seen = new Set();
     return this.ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
   }
+}
+
+/** A new page in `context`, opened at `path` and signed in as `account` (default ana). */
+export async function signedInPage(context, server, { account = 'ana', path = '/' } = {}) {
+  const app = new ConsolePage(await context.newPage(), server.url, { account });
+  await app.open(path);
+  return app;
 }

@@ -4,13 +4,6 @@ import { ConsolePage } from './console_page.mjs';
 const WAIT = 10_000;
 
 export class RoomPage extends ConsolePage {
-  async setName(name) {
-    const field = this.page.getByLabel('Your name', { exact: true });
-    await field.fill(name);
-    await field.press('Enter');
-    await field.blur();
-  }
-
   panel(name) {
     return this.page.getByRole('region', { name, exact: true });
   }

@@ -1,6 +1,6 @@
 // Starts and stops a real sitrep-server process for a test, on a free
 // loopback port with its own data directory.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,11 +28,39 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build. */
-export async function startServer({ dataDir, port, dist = DIST } = {}) {
+/** Every test server has these accounts (made through the CLI on first start). */
+export const TEST_PASSWORD = 'e2e password for every account';
+export const ACCOUNTS = { ana: 'responder', vera: 'viewer', ada: 'admin' };
+
+/** Creates an account the way an operator does: the CLI, password on stdin. */
+export function createAccount(dataDir, name, role, password = TEST_PASSWORD) {
+  execFileSync(BIN, ['account', 'create', '--name', name, '--role', role, '--data', dataDir], {
+    input: `${password}\n`,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+}
+
+/** A new API token for an account (for tests that call the API directly). */
+export function createToken(dataDir, name = 'ana') {
+  return execFileSync(BIN, ['token', 'create', '--name', name, '--data', dataDir], { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim();
+}
+
+/**
+ * `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build.
+ * `args`: more `serve` flags. On a fresh data dir the accounts in ACCOUNTS
+ * are created first; `server.token` acts as ana (responder) on the API.
+ */
+export async function startServer({ dataDir, port, dist = DIST, args = [] } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
   port ??= await freePort();
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist], {
+  const count = execFileSync(BIN, ['account', 'count', '--data', dataDir]).toString().trim();
+  if (count === '0') {
+    for (const [name, role] of Object.entries(ACCOUNTS)) createAccount(dataDir, name, role);
+  }
+  const token = createToken(dataDir, 'ana');
+  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -63,6 +91,9 @@ export async function startServer({ dataDir, port, dist = DIST } = {}) {
     url: `http://127.0.0.1:${port}`,
     port,
     dataDir,
+    token,
+    /** Headers that sign a fetch in as ana. */
+    auth: { authorization: `Bearer ${token}` },
     /** Stops the server and waits for it to exit. */
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -79,7 +110,7 @@ export async function allEvents(server) {
   const events = [];
   let after = 0;
   for (;;) {
-    const res = await fetch(`${server.url}/api/v1/events?after=${after}&limit=1000`);
+    const res = await fetch(`${server.url}/api/v1/events?after=${after}&limit=1000`, { headers: server.auth });
     if (!res.ok) throw new Error(`GET events answered ${res.status}`);
     const page = await res.json();
     events.push(...page.events);
@@ -88,15 +119,38 @@ export async function allEvents(server) {
   }
 }
 
-/** Stores events straight through the API, in batches the server accepts. */
+const tokens = new WeakMap();
+/**
+ * A token to post as `author`: the server sets an event's author from the
+ * account, so each seeded author gets an account (an admin, so it may write
+ * settings too) the first time it is used on a server.
+ */
+function tokenFor(server, author) {
+  let byAuthor = tokens.get(server);
+  if (!byAuthor) tokens.set(server, (byAuthor = new Map()));
+  if (!byAuthor.has(author)) {
+    if (!(author in ACCOUNTS)) createAccount(server.dataDir, author, 'admin');
+    byAuthor.set(author, createToken(server.dataDir, author));
+  }
+  return byAuthor.get(author);
+}
+
+/** Stores events straight through the API as their authors, in accepted batches. */
 export async function postEvents(server, events) {
   for (let i = 0; i < events.length; i += 500) {
-    const res = await fetch(`${server.url}/api/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ events: events.slice(i, i + 500) }),
-    });
-    if (!res.ok) throw new Error(`POST events answered ${res.status}: ${await res.text()}`);
+    const batch = events.slice(i, i + 500);
+    // One request per run of the same author, keeping the order made.
+    for (let j = 0; j < batch.length;) {
+      let k = j;
+      while (k < batch.length && batch[k].author === batch[j].author) k++;
+      const res = await fetch(`${server.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor(server, batch[j].author ?? 'seed')}` },
+        body: JSON.stringify({ events: batch.slice(j, k) }),
+      });
+      if (!res.ok) throw new Error(`POST events answered ${res.status}: ${await res.text()}`);
+      j = k;
+    }
   }
 }
 

@@ -14,6 +14,47 @@ pub struct Running {
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub base: String,
     pub addr: String,
+    /// An API token per role, for the accounts named after the roles.
+    pub tokens: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// Every test server has one account per role, named after the role, all
+/// with this password.
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const ROLES: [&str; 4] = ["viewer", "responder", "communicator", "admin"];
+
+/// Creates an account through the CLI, the password piped as one line.
+pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args([
+            "account", "create", "--name", name, "--role", role, "--data",
+        ])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary starts");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// A new API token for an account, through the CLI.
+pub fn create_token(data: &Path, name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args(["token", "create", "--name", name, "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 impl Running {
@@ -23,12 +64,36 @@ impl Running {
 
     /// Port 0 lets the OS pick a free port; the announced line tells us which,
     /// so parallel tests never race for one.
+    /// Tests that are not about rate limits post as fast as they like.
     pub fn start_with_static(data: &Path, static_dir: &Path) -> Running {
+        Self::start_with_args(
+            data,
+            static_dir,
+            &["--post-rate", "100000", "--post-burst", "100000"],
+        )
+    }
+
+    pub fn start_with_args(data: &Path, static_dir: &Path, args: &[&str]) -> Running {
+        let mut tokens = std::collections::BTreeMap::new();
+        for role in ROLES {
+            // Restarting on the same data dir keeps the accounts made before.
+            if !data.join("sitrep.sqlite3").exists() || create_token_if_exists(data, role).is_none()
+            {
+                let out = create_account(data, role, role, PASSWORD);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            tokens.insert(role, create_token(data, role));
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
             .arg("--static")
             .arg(static_dir)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -52,11 +117,57 @@ impl Running {
         };
         let base = url.trim_end_matches('/').to_string();
         let addr = base.trim_start_matches("http://").to_string();
-        Running { child, base, addr }
+        Running {
+            child,
+            base,
+            addr,
+            tokens,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A client that acts as the account with this role.
+    pub fn client_as(&self, role: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = format!("Bearer {}", self.tokens[role]);
+        headers.insert(reqwest::header::AUTHORIZATION, value.parse().unwrap());
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// A client that acts as the responder: what most tests need.
+    pub fn client(&self) -> reqwest::Client {
+        self.client_as("responder")
+    }
+
+    /// A websocket request for `path`, signed in as the responder.
+    pub fn ws(&self, path: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        self.ws_as("responder", path)
+    }
+
+    pub fn ws_as(
+        &self,
+        role: &str,
+        path: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{}{}", self.addr, path)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.tokens[role]).parse().unwrap(),
+        );
+        req
     }
 
     /// Sends SIGTERM and waits up to `limit` for the process to exit.
@@ -113,13 +224,27 @@ pub fn notes(prefix: &str, n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// A client with no credentials.
 pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A token for an existing account, or None when there is no such account.
+fn create_token_if_exists(data: &Path, name: &str) -> Option<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args(["token", "create", "--name", name, "--data"])
+        .arg(data)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// Posts a batch and returns (status, body).
 pub async fn post(s: &Running, events: &[Value]) -> (u16, Value) {
-    let resp = client()
+    let resp = s
+        .client()
         .post(s.url("/api/v1/events"))
         .json(&json!({ "events": events }))
         .send()
@@ -134,7 +259,8 @@ pub async fn post_raw(
     content_type: &str,
     body: impl Into<reqwest::Body>,
 ) -> (u16, Value) {
-    let resp = client()
+    let resp = s
+        .client()
         .post(s.url("/api/v1/events"))
         .header("content-type", content_type)
         .body(body)
@@ -146,7 +272,8 @@ pub async fn post_raw(
 }
 
 pub async fn get_json(s: &Running, path: &str) -> (u16, Value) {
-    let resp = client()
+    let resp = s
+        .client()
         .get(s.url(path))
         .send()
         .await

@@ -1,0 +1,149 @@
+//! Who may do what: the four roles, in order of power, and the one decision
+//! of which role may post which event. The server enforces it; the console
+//! uses it to disable controls a role cannot use.
+
+use crate::event::Event;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Each role can do everything the roles before it can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads the log.
+    Viewer,
+    /// Writes incident events: declares, changes status, logs notes.
+    Responder,
+    /// Drafts, approves and publishes comms (issue 6), and responds.
+    Communicator,
+    /// Settings, accounts and publishing targets, and everything else.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Viewer,
+        Role::Responder,
+        Role::Communicator,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Communicator => "communicator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// True for roles that may post at least some events.
+    pub fn writes(self) -> bool {
+        self >= Role::Responder
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!("no role named {s:?}; the roles are viewer, responder, communicator, admin")
+            })
+    }
+}
+
+/// The least role that may post this event. The single place where event
+/// kinds meet roles: settings (the workspace stream) are admin only; every
+/// other event is incident work, so a new incident-scoped kind needs a
+/// responder without anyone touching this function. Comms kinds (issue 6)
+/// get their own arm here, requiring `Role::Communicator`.
+pub fn required_role(event: &Event) -> Role {
+    if event.incident.is_workspace() {
+        Role::Admin
+    } else {
+        Role::Responder
+    }
+}
+
+/// Whether an account with `role` may post `event`.
+pub fn may_post(role: Role, event: &Event) -> bool {
+    role >= required_role(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventBody, EventId, IncidentId, Severity};
+
+    fn event(incident: IncidentId, body: EventBody) -> Event {
+        Event {
+            id: EventId("e".into()),
+            incident,
+            author: "ana".into(),
+            at: 0,
+            body,
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        }
+    }
+
+    fn note(incident: IncidentId) -> Event {
+        event(incident, EventBody::NoteAdded { text: "x".into() })
+    }
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Viewer < Role::Responder);
+        assert!(Role::Responder < Role::Communicator);
+        assert!(Role::Communicator < Role::Admin);
+    }
+
+    #[test]
+    fn a_viewer_may_post_nothing() {
+        assert!(!may_post(Role::Viewer, &note(IncidentId("inc-1".into()))));
+        assert!(!may_post(Role::Viewer, &note(IncidentId::workspace())));
+        assert!(!Role::Viewer.writes());
+    }
+
+    #[test]
+    fn incident_events_need_a_responder_or_above() {
+        let sev = event(
+            IncidentId("inc-1".into()),
+            EventBody::SeverityChanged {
+                severity: Severity::Sev1,
+            },
+        );
+        for role in [Role::Responder, Role::Communicator, Role::Admin] {
+            assert!(may_post(role, &note(IncidentId("inc-1".into()))), "{role}");
+            assert!(may_post(role, &sev), "{role}");
+        }
+    }
+
+    #[test]
+    fn workspace_settings_are_admin_only() {
+        let ws = note(IncidentId::workspace());
+        assert!(!may_post(Role::Responder, &ws));
+        assert!(!may_post(Role::Communicator, &ws));
+        assert!(may_post(Role::Admin, &ws));
+    }
+
+    #[test]
+    fn a_role_name_round_trips_and_a_wrong_one_is_explained() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        let err = "root".parse::<Role>().unwrap_err();
+        assert!(err.contains("viewer, responder"), "{err}");
+    }
+}

@@ -1,0 +1,476 @@
+//! Accounts, sessions, API tokens and the audit trail, in SQLite beside the
+//! event log. Passwords are argon2id hashes; session and API tokens are
+//! random and stored only as SHA-256, so a copied database signs no one in.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sitrep_core::access::Role;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::store::StoreError;
+
+/// Shorter passwords are refused when an account is made.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+pub const MAX_NAME_BYTES: usize = sitrep_core::limits::MAX_AUTHOR_BYTES;
+
+pub struct Accounts {
+    conn: Mutex<Connection>,
+    /// Verified against when a name is unknown, so a failed sign-in takes
+    /// as long whether or not the account exists.
+    dummy_hash: String,
+}
+
+/// Who is calling, as the server knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+    /// Set for a browser session, absent for an API token.
+    pub expires_at: Option<i64>,
+}
+
+/// One line of the audit trail.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    /// The account that acted, or the name tried for a failed sign-in.
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl Accounts {
+    pub fn open(path: &Path) -> Result<Accounts, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS accounts (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS sessions (
+                token_hash TEXT PRIMARY KEY,
+                name TEXT NOT NULL REFERENCES accounts(name),
+                expires_at INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS api_tokens (
+                token_hash TEXT PRIMARY KEY,
+                name TEXT NOT NULL REFERENCES accounts(name),
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL
+            );",
+        )?;
+        let dummy_hash = hash_password("not a real password, only for timing")
+            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
+        Ok(Accounts {
+            conn: Mutex::new(conn),
+            dummy_hash,
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Creates an account, or changes the role and password of an existing
+    /// one; the audit says which. `by` is who did it ("install" from the CLI).
+    pub fn upsert(
+        &self,
+        by: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<Result<(), String>, StoreError> {
+        if let Err(why) = check_name(name).and_then(|()| check_password(password)) {
+            return Ok(Err(why));
+        }
+        let hash = match hash_password(password) {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let before: Option<String> = tx
+            .query_row("SELECT role FROM accounts WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
+            params![name, role.as_str(), hash, now],
+        )?;
+        match before {
+            None => audit_in(&tx, by, "account_created", &format!("{name} as {role}"))?,
+            Some(old) => {
+                // A new password ends every session made with the old one.
+                tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+                if old != role.as_str() {
+                    audit_in(&tx, by, "role_changed", &format!("{name}: {old} to {role}"))?;
+                }
+                audit_in(&tx, by, "password_set", name)?;
+            }
+        }
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    /// Checks a password; records the sign-in or the failure either way.
+    pub fn verify(&self, name: &str, password: &str) -> Result<Option<Role>, StoreError> {
+        let found: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT role, password_hash FROM accounts WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (role, hash) = match &found {
+            Some((role, hash)) => (role.parse::<Role>().ok(), hash.as_str()),
+            None => (None, self.dummy_hash.as_str()),
+        };
+        let ok = verify_password(password, hash) && role.is_some();
+        // The name tried is kept short: it is whatever a stranger typed.
+        let actor: String = name.chars().take(MAX_NAME_BYTES).collect();
+        if ok {
+            self.audit(&actor, "sign_in", "")?;
+            Ok(role)
+        } else {
+            let why = if found.is_some() {
+                "wrong password"
+            } else {
+                "no such account"
+            };
+            self.audit(&actor, "sign_in_failed", why)?;
+            Ok(None)
+        }
+    }
+
+    /// A new browser session for `name`; returns the token (for the cookie)
+    /// and when it expires.
+    pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), StoreError> {
+        let token = new_token();
+        let expires_at = now_ms() + ttl.as_millis() as i64;
+        let conn = self.conn();
+        // Expired sessions are swept whenever someone signs in.
+        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_ms()])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, name, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash(&token), name, expires_at],
+        )?;
+        Ok((token, expires_at))
+    }
+
+    pub fn session(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        let row: Option<(String, String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT s.name, a.role, s.expires_at FROM sessions s JOIN accounts a ON a.name = s.name
+                 WHERE s.token_hash = ?1",
+                [token_hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(name, role, expires_at)| {
+            (expires_at > now_ms()).then_some(())?;
+            Some(Caller {
+                name,
+                role: role.parse().ok()?,
+                expires_at: Some(expires_at),
+            })
+        }))
+    }
+
+    pub fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            [token_hash(token)],
+        )?;
+        Ok(())
+    }
+
+    /// A new API token for an existing account, or None when there is no
+    /// such account. The token itself is returned once and never stored.
+    pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let exists = tx
+            .query_row("SELECT 1 FROM accounts WHERE name = ?1", [name], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !exists {
+            return Ok(None);
+        }
+        let token = new_token();
+        tx.execute(
+            "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
+            params![token_hash(&token), name, now_ms()],
+        )?;
+        audit_in(&tx, by, "token_created", name)?;
+        tx.commit()?;
+        Ok(Some(token))
+    }
+
+    pub fn token(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT t.name, a.role FROM api_tokens t JOIN accounts a ON a.name = t.name
+                 WHERE t.token_hash = ?1",
+                [token_hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(name, role)| {
+            Some(Caller {
+                name,
+                role: role.parse().ok()?,
+                expires_at: None,
+            })
+        }))
+    }
+
+    /// Records something an admin should be able to see later: settings
+    /// and publishing-target changes call this too.
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+        audit_in(&self.conn(), actor, action, detail)?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+fn audit_in(conn: &Connection, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![now_ms(), actor, action, detail],
+    )?;
+    Ok(())
+}
+
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.trim() != name {
+        return Err("the account name is empty or has spaces at either end".into());
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Err(format!("the account name is over {MAX_NAME_BYTES} bytes"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the account name has control characters".into());
+    }
+    Ok(())
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "the password is shorter than {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!("the password is over {MAX_PASSWORD_BYTES} bytes"));
+    }
+    Ok(())
+}
+
+/// Argon2id with the crate's defaults (19 MiB, 2 passes), a random salt,
+/// in the PHC string format that carries its own parameters.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// 32 random bytes as 64 hex digits.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS always has randomness on the systems we run on; without it no
+    // token may be made at all.
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    hex(&bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, Accounts) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Accounts::open(&dir.path().join("a.sqlite3")).unwrap();
+        (dir, a)
+    }
+
+    #[test]
+    fn a_password_hash_is_argon2id_salted_and_verifies_only_the_right_password() {
+        let a = hash_password("correct horse battery").unwrap();
+        let b = hash_password("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password("correct horse battery", &a));
+        assert!(!verify_password("correct horse batterY", &a));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_their_sha256() {
+        let (_d, acc) = open();
+        acc.upsert("install", "ana", Role::Responder, "a long password")
+            .unwrap()
+            .unwrap();
+        let t1 = acc.create_token("install", "ana").unwrap().unwrap();
+        let t2 = acc.create_token("install", "ana").unwrap().unwrap();
+        assert_eq!(t1.len(), 64);
+        assert_ne!(t1, t2);
+        assert_eq!(acc.token(&t1).unwrap().unwrap().name, "ana");
+        assert!(acc.token("0".repeat(64).as_str()).unwrap().is_none());
+        let stored: Vec<String> = acc
+            .conn()
+            .prepare("SELECT token_hash FROM api_tokens")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!stored.contains(&t1));
+        assert!(stored.contains(&token_hash(&t1)));
+        assert!(acc.create_token("install", "nobody").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_session_is_valid_until_it_expires() {
+        let (_d, acc) = open();
+        acc.upsert("install", "ana", Role::Viewer, "a long password")
+            .unwrap()
+            .unwrap();
+        let (live, _) = acc.create_session("ana", Duration::from_secs(60)).unwrap();
+        let (short, _) = acc
+            .create_session("ana", Duration::from_millis(30))
+            .unwrap();
+        assert_eq!(acc.session(&live).unwrap().unwrap().role, Role::Viewer);
+        assert!(acc.session(&short).unwrap().is_some());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(acc.session(&short).unwrap().is_none(), "expired");
+        assert!(acc.session(&live).unwrap().is_some());
+        acc.end_session(&live).unwrap();
+        assert!(acc.session(&live).unwrap().is_none(), "signed out");
+    }
+
+    #[test]
+    fn short_passwords_and_blank_names_are_refused() {
+        let (_d, acc) = open();
+        let err = acc
+            .upsert("install", "ana", Role::Admin, "short")
+            .unwrap()
+            .unwrap_err();
+        assert!(err.contains("12 characters"), "{err}");
+        assert!(acc
+            .upsert("install", " ana", Role::Admin, "a long password")
+            .unwrap()
+            .is_err());
+        assert_eq!(acc.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn sign_ins_failures_and_role_changes_are_audited() {
+        let (_d, acc) = open();
+        acc.upsert("install", "ana", Role::Responder, "a long password")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            acc.verify("ana", "a long password").unwrap(),
+            Some(Role::Responder)
+        );
+        assert_eq!(acc.verify("ana", "wrong password!").unwrap(), None);
+        assert_eq!(acc.verify("bob", "a long password").unwrap(), None);
+        acc.upsert("root", "ana", Role::Admin, "another long one")
+            .unwrap()
+            .unwrap();
+        let trail: Vec<(String, String)> = acc
+            .audit_trail(100)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|e| (e.actor, e.action))
+            .collect();
+        let want = [
+            ("install", "account_created"),
+            ("ana", "sign_in"),
+            ("ana", "sign_in_failed"),
+            ("bob", "sign_in_failed"),
+            ("root", "role_changed"),
+            ("root", "password_set"),
+        ];
+        assert_eq!(
+            trail,
+            want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! Who is calling: a session cookie (the console) or a bearer token (tools),
+//! checked on every API request but health; and the session endpoints
+//! (sign in, who am I, sign out) and the admins' audit trail.
+
+use crate::accounts::{Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
+use crate::api::{self, error};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http_body_util::{BodyExt, Limited};
+use sitrep_core::access::Role;
+use sitrep_core::protocol::{SessionInfo, SignIn};
+
+pub const COOKIE: &str = "sitrep_session";
+/// A sign-in body is a name and a password; anything bigger is not one.
+const MAX_SIGN_IN_BYTES: usize = 4 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/session",
+            get(who_am_i).post(sign_in).delete(sign_out),
+        )
+        .route("/api/v1/audit", get(audit_trail))
+        .with_state(state)
+}
+
+/// The credentials in a request: a bearer token wins over a cookie.
+enum Credential {
+    Token(String),
+    Session(String),
+}
+
+fn credential(headers: &HeaderMap) -> Option<Credential> {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = auth.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| Credential::Token(token.trim().to_string()));
+    }
+    session_cookie(headers).map(Credential::Session)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The caller, or the 401 to answer with.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+    let unauthorized = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "sign in first (no valid session or token)",
+            None,
+        )
+    };
+    let Some(cred) = credential(headers) else {
+        return Err(unauthorized());
+    };
+    // A token is 64 hex digits; anything longer is not worth hashing.
+    let too_long = match &cred {
+        Credential::Token(t) | Credential::Session(t) => t.len() > 128,
+    };
+    if too_long {
+        return Err(unauthorized());
+    }
+    let accounts = state.accounts.clone();
+    let found = tokio::task::spawn_blocking(move || match cred {
+        Credential::Token(t) => accounts.token(&t),
+        Credential::Session(t) => accounts.session(&t),
+    })
+    .await;
+    match found {
+        Ok(Ok(Some(caller))) => Ok(caller),
+        Ok(Ok(None)) => Err(unauthorized()),
+        Ok(Err(e)) => Err(api::internal(e)),
+        Err(e) => Err(api::internal(e)),
+    }
+}
+
+/// A layer for read-only routes owned elsewhere (upstreams): any account.
+pub async fn signed_in(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authenticate(&state, req.headers()).await {
+        Ok(_) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// The caller if their role is at least `least`, else the 401/403 to answer.
+pub async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    least: Role,
+) -> Result<Caller, Response> {
+    let caller = authenticate(state, headers).await?;
+    if caller.role >= least {
+        Ok(caller)
+    } else {
+        Err(forbidden(&caller, &format!("this needs the {least} role")))
+    }
+}
+
+pub fn forbidden(caller: &Caller, why: &str) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        format!("{} is a {}: {why}", caller.name, caller.role),
+        None,
+    )
+}
+
+fn info(c: &Caller) -> SessionInfo {
+    SessionInfo {
+        name: c.name.clone(),
+        role: c.role,
+        expires_at: c.expires_at,
+    }
+}
+
+async fn who_am_i(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match authenticate(&state, &headers).await {
+        Ok(c) => Json(info(&c)).into_response(),
+        Err(resp) => resp,
+    }
+}
+
+async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match Limited::new(body, MAX_SIGN_IN_BYTES).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a sign-in is at most {MAX_SIGN_IN_BYTES} bytes"),
+                None,
+            )
+        }
+    };
+    let SignIn { name, password } = match serde_json::from_slice(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("expected {{name, password}}: {e}"),
+                None,
+            )
+        }
+    };
+    if name.is_empty() || name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
+    }
+    // Guessing is slowed per name tried, whoever tries it.
+    if let Err(wait) = state.sign_in_limiter.take(&name) {
+        return api::too_many(wait);
+    }
+    let accounts = state.accounts.clone();
+    let ttl = state.session_ttl;
+    let result = tokio::task::spawn_blocking(move || {
+        let Some(role) = accounts.verify(&name, &password)? else {
+            return Ok(None);
+        };
+        let (token, expires_at) = accounts.create_session(&name, ttl)?;
+        Ok::<_, crate::store::StoreError>(Some((
+            Caller {
+                name,
+                role,
+                expires_at: Some(expires_at),
+            },
+            token,
+        )))
+    })
+    .await;
+    let (caller, token) = match result {
+        Ok(Ok(Some(found))) => found,
+        Ok(Ok(None)) => return error(StatusCode::UNAUTHORIZED, "wrong name or password", None),
+        Ok(Err(e)) => return api::internal(e),
+        Err(e) => return api::internal(e),
+    };
+    let max_age = state.session_ttl.as_secs();
+    let secure = if state.tls_proxy && forwarded_https(&headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}");
+    let mut resp = Json(info(&caller)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// True when a proxy we were told to trust says the browser used HTTPS.
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_cookie(&headers) {
+        let accounts = state.accounts.clone();
+        if let Err(resp) = api::blocking_on(move || accounts.end_session(&token)).await {
+            return resp;
+        }
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("sitrep_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    resp
+}
+
+async fn audit_trail(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(resp) = require(&state, &headers, Role::Admin).await {
+        return resp;
+    }
+    let accounts = state.accounts.clone();
+    match api::blocking_on(move || accounts.audit_trail(1000)).await {
+        Ok(entries) => Json(serde_json::json!({ "entries": entries })).into_response(),
+        Err(resp) => resp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                h.append(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v);
+            }
+        }
+        h
+    }
+
+    #[test]
+    fn a_bearer_token_wins_over_the_cookie_and_other_schemes_are_not_credentials() {
+        let h = headers(&[
+            ("authorization", "Bearer abc"),
+            ("cookie", "sitrep_session=xyz"),
+        ]);
+        assert!(matches!(credential(&h), Some(Credential::Token(t)) if t == "abc"));
+        let h = headers(&[
+            ("authorization", "Basic YTpi"),
+            ("cookie", "sitrep_session=xyz"),
+        ]);
+        assert!(credential(&h).is_none());
+        let h = headers(&[("cookie", "a=1; sitrep_session=xyz; b=2")]);
+        assert!(matches!(credential(&h), Some(Credential::Session(t)) if t == "xyz"));
+    }
+
+    proptest! {
+        /// Whatever else a Cookie header holds, the session cookie is found
+        /// exactly, and a header without one yields nothing.
+        #[test]
+        fn the_session_cookie_is_found_among_any_others(
+            others in proptest::collection::vec(("[a-z_]{1,12}", "[A-Za-z0-9]{0,20}"), 0..6),
+            token in "[0-9a-f]{64}",
+            at in 0usize..6,
+        ) {
+            let others: Vec<_> = others.into_iter().filter(|(k, _)| k != COOKIE).collect();
+            let mut parts: Vec<String> = others.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let without = parts.join("; ");
+            prop_assert!(session_cookie(&headers(&[("cookie", &without)])).is_none());
+            parts.insert(at.min(parts.len()), format!("{COOKIE}={token}"));
+            let with = parts.join("; ");
+            prop_assert_eq!(session_cookie(&headers(&[("cookie", &with)])), Some(token));
+        }
+
+        /// Arbitrary Authorization and Cookie values never panic.
+        #[test]
+        fn any_credential_header_is_parsed_without_panicking(auth in ".{0,80}", cookie in ".{0,80}") {
+            let _ = credential(&headers(&[("authorization", &auth), ("cookie", &cookie)]));
+        }
+    }
+}

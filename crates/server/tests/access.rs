@@ -1,0 +1,140 @@
+//! Who may do what, against the real binary: every role (and no account at
+//! all) against every endpoint, and the author of an event is whoever
+//! signed in, whatever the client wrote.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// What each caller gets: anonymous, viewer, responder, communicator, admin.
+type Row = (&'static str, &'static str, [u16; 5]);
+
+const TABLE: &[Row] = &[
+    ("GET", "/api/v1/health", [200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/events", [401, 200, 200, 200, 200]),
+    ("POST", "/api/v1/events#incident", [401, 403, 200, 200, 200]),
+    (
+        "POST",
+        "/api/v1/events#workspace",
+        [401, 403, 403, 403, 200],
+    ),
+    ("GET", "/api/v1/stream", [401, 101, 101, 101, 101]),
+    ("GET", "/api/v1/session", [401, 200, 200, 200, 200]),
+    ("GET", "/api/v1/audit", [401, 403, 403, 403, 200]),
+    ("GET", "/api/v1/upstreams", [401, 200, 200, 200, 200]),
+    ("GET", "/", [200, 200, 200, 200, 200]),
+    ("GET", "/incidents/x", [200, 200, 200, 200, 200]),
+];
+
+fn event_for(target: &str, id: &str) -> Value {
+    let incident = if target.ends_with("#workspace") {
+        "workspace"
+    } else {
+        "inc-1"
+    };
+    json!({"events": [{
+        "id": id, "incident": incident, "author": "mallory", "at": 0,
+        "body": {"kind": "note_added", "text": "hello"}
+    }]})
+}
+
+async fn status_of(s: &Running, who: Option<&str>, method: &str, target: &str, n: usize) -> u16 {
+    let path = target.split('#').next().unwrap();
+    if path == "/api/v1/stream" {
+        let req = match who {
+            Some(role) => s.ws_as(role, path),
+            None => {
+                use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+                format!("ws://{}{}", s.addr, path)
+                    .into_client_request()
+                    .unwrap()
+            }
+        };
+        return match tokio_tungstenite::connect_async(req).await {
+            Ok((_, resp)) => resp.status().as_u16(),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+            Err(e) => panic!("websocket: {e}"),
+        };
+    }
+    let c = match who {
+        Some(role) => s.client_as(role),
+        None => client(),
+    };
+    let req = match method {
+        "GET" => c.get(s.url(path)),
+        "POST" => c
+            .post(s.url(path))
+            .json(&event_for(target, &format!("ev-{n}"))),
+        other => panic!("{other}"),
+    };
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
+    let dir = temp_dir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>Sitrep</title>",
+    )
+    .unwrap();
+    let s = Running::start_with_static(&data_dir(&dir), &dist);
+    let callers = [
+        None,
+        Some("viewer"),
+        Some("responder"),
+        Some("communicator"),
+        Some("admin"),
+    ];
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for (method, target, want) in TABLE {
+        for (who, want) in callers.iter().zip(want) {
+            n += 1;
+            let got = status_of(&s, *who, method, target, n).await;
+            if got != *want {
+                wrong.push(format!(
+                    "{method} {target} as {}: got {got}, want {want}",
+                    who.unwrap_or("anonymous")
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Only the allowed posts were stored: 3 incident notes and 1 setting.
+    assert_eq!(whole_log(&s).await.len(), 4);
+}
+
+#[tokio::test]
+async fn the_author_is_the_signed_in_account_whatever_the_client_claims() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let mut ev = note("forged", "who wrote this?");
+    ev["author"] = json!("admin");
+    let (status, reply) = post(&s, &[ev]).await;
+    assert_eq!(status, 200, "{reply}");
+    let (_, page) = get_json(&s, "/api/v1/events").await;
+    assert_eq!(page["events"][0]["author"], "responder");
+}
+
+#[tokio::test]
+async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let mut setting = note("setting", "x");
+    setting["incident"] = json!("workspace");
+    let (status, reply) = post(&s, &[note("fine", "x"), setting]).await;
+    assert_eq!(status, 403, "{reply}");
+    assert_eq!(reply["id"], "setting");
+    assert!(
+        reply["error"].as_str().unwrap().contains("admin"),
+        "{reply}"
+    );
+    assert!(
+        whole_log(&s).await.is_empty(),
+        "nothing of the batch is stored"
+    );
+}
