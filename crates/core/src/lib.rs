@@ -11,6 +11,7 @@ pub mod log;
 pub mod protocol;
 pub mod statuspage;
 pub mod sync;
+pub mod upstream_panel;
 pub mod utc;
 
 pub use event::{Event, EventBody, EventId, IncidentId, Severity, Status};

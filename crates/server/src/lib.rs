@@ -31,6 +31,8 @@ pub struct AppState {
     pub live: broadcast::Sender<stream::Committed>,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
+    /// What watched providers last said; streams push it on change.
+    pub upstreams: upstream::Upstreams,
 }
 
 pub struct Server {
@@ -51,13 +53,14 @@ impl Server {
             Store::open(&config.data_dir.join("sitrep.sqlite3")).map_err(StartError::Store)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
+        config.upstreams.check().map_err(StartError::Upstreams)?;
+        let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
         let state = AppState {
             store: Arc::new(store),
             live,
             stopping,
+            upstreams: upstreams.clone(),
         };
-        config.upstreams.check().map_err(StartError::Upstreams)?;
-        let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
         let router = api::router(state)
             .merge(upstream::router(upstreams.clone()))
             .fallback_service(console::router(config.static_dir.clone()));

@@ -78,6 +78,7 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
     // arrives live, anything before is in SQLite; the overlap is skipped by seq.
     let mut live = state.live.subscribe();
     let mut stopping = state.stopping.clone();
+    let mut upstreams = state.upstreams.subscribe();
     let mut last = after;
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
@@ -87,6 +88,11 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
         .await
         .is_err()
     {
+        return;
+    }
+    // The upstream list follows the catch-up, so a console has it at once.
+    upstreams.borrow_and_update();
+    if send_upstreams(&mut socket, &state).await.is_err() {
         return;
     }
     loop {
@@ -112,6 +118,12 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(_)) => {}
             },
+            changed = upstreams.changed() => {
+                // The sender lives as long as the server; gone means stopping.
+                if changed.is_err() || send_upstreams(&mut socket, &state).await.is_err() {
+                    return;
+                }
+            }
             _ = stopped(&mut stopping) => break,
         }
     }
@@ -121,6 +133,18 @@ async fn run(mut socket: WebSocket, state: AppState, after: u64) {
             reason: "server shutting down".into(),
         })))
         .await;
+}
+
+/// The whole list, not a diff: it is small, and a console that missed a
+/// push is whole again with the next one.
+async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
+    let msg = StreamMessage::Upstreams {
+        providers: state.upstreams.views(),
+    };
+    socket
+        .send(Message::Text(encode(&msg)))
+        .await
+        .map_err(|_| Gone)
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;

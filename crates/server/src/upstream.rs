@@ -19,8 +19,8 @@ use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde::{Deserialize, Serialize};
 use sitrep_core::backoff::SplitMix;
+pub use sitrep_core::protocol::UpstreamsReply;
 use sitrep_core::statuspage::{
     parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
 };
@@ -122,16 +122,13 @@ struct Entry {
     state: ProviderState,
 }
 
-/// What every provider last said, shared by the pollers and the handler.
+/// What every provider last said, shared by the pollers, the handler and
+/// the streams (which push the list again whenever it changes).
 #[derive(Clone)]
 pub struct Upstreams {
     entries: Arc<RwLock<Vec<Entry>>>,
-}
-
-/// `GET /api/v1/upstreams`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UpstreamsReply {
-    pub providers: Vec<ProviderView>,
+    /// Bumped whenever what consoles see changes.
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl Upstreams {
@@ -145,7 +142,13 @@ impl Upstreams {
             .collect();
         Upstreams {
             entries: Arc::new(RwLock::new(entries)),
+            changes: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Wakes whenever what consoles see has changed.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     pub fn views(&self) -> Vec<ProviderView> {
@@ -174,6 +177,10 @@ impl Upstreams {
             }
             (false, None) => eprintln!("sitrep-server: upstream {:?} answers", entry.provider.name),
             _ => {}
+        }
+        drop(entries);
+        if changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
         }
         changed
     }

@@ -19,6 +19,7 @@ enum Phase {
     Summary,
     Error500,
     Html,
+    WrongShape,
     Oversized,
     Stall,
 }
@@ -99,6 +100,11 @@ async fn answer(mut socket: TcpStream, phase: Phase, summary: Arc<Vec<u8>>) {
             "200 OK",
             "text/html",
             b"<!DOCTYPE html><html><body>Please sign in</body></html>".to_vec(),
+        ),
+        Phase::WrongShape => (
+            "200 OK",
+            "application/json",
+            br#"{"status":"ok","components":[]}"#.to_vec(),
         ),
         Phase::Oversized => {
             // No length header: the reader must stop on its own.
@@ -309,6 +315,10 @@ async fn a_failing_provider_shows_unknown_since_with_its_reason_and_last_known_w
     for (phase, want) in [
         (Phase::Error500, "HTTP 500 Internal Server Error"),
         (Phase::Html, "HTML page"),
+        (
+            Phase::WrongShape,
+            "not a Statuspage summary (no `page` key)",
+        ),
         (Phase::Oversized, "over the 2 MiB limit"),
         (Phase::Stall, "no answer within 1 s"),
     ] {
@@ -452,4 +462,61 @@ fn a_malformed_or_duplicate_upstream_flag_stops_the_server_with_a_reason() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next `upstreams` message on a stream, skipping events; bounded: 20 s.
+async fn next_upstreams(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a stream message within 20 s")
+            .expect("the stream is open")
+            .expect("a websocket frame");
+        if let Message::Text(t) = frame {
+            let msg: Value = serde_json::from_str(&t).expect("JSON");
+            if msg["type"] == "upstreams" {
+                return msg;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_sends_the_list_after_catching_up_and_again_when_a_provider_changes() {
+    let a = FakePage::start(fixture(
+        "statuspage-v2_github_summary_partial-outage_2022-11-25.json",
+        SMALL_SUMMARY,
+    ))
+    .await;
+    let mut args = vec!["--upstream".into(), format!("a={}", a.url())];
+    fast(&mut args);
+    let s = Server::start(&args);
+    let addr = s.base.trim_start_matches("http://");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/stream"))
+        .await
+        .expect("the websocket opens");
+
+    // The first list comes right after the catch-up, whatever it says yet.
+    let first = next_upstreams(&mut ws).await;
+    assert_eq!(first["providers"][0]["name"], "a", "{first}");
+    let mut msg = first;
+    while msg["providers"][0]["state"] != "known" {
+        msg = next_upstreams(&mut ws).await;
+    }
+    assert_eq!(msg["providers"][0]["known"]["indicator"], "minor", "{msg}");
+
+    // Polls that change nothing push nothing; a failure is pushed.
+    a.set(Phase::Html);
+    let lost = next_upstreams(&mut ws).await;
+    let p = &lost["providers"][0];
+    assert_eq!(p["state"], "unknown", "{lost}");
+    assert!(reason(p).contains("HTML page"), "{p}");
+    assert_eq!(p["unknown"]["last_known"]["indicator"], "minor");
+    // The push is what GET answers.
+    assert_eq!(lost["providers"], s.upstreams().await["providers"]);
 }
