@@ -10,6 +10,7 @@ pub mod pages;
 pub mod replica;
 pub mod store;
 pub mod tabs;
+pub mod upstreams;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -17,7 +18,8 @@ use leptos_router::path;
 
 #[component]
 pub fn App() -> impl IntoView {
-    replica::provide_replica_context();
+    let replica = replica::provide_replica_context();
+    upstreams::provide_upstreams_context(replica);
     view! {
         <Router>
             <components::header::Header/>
@@ -26,6 +28,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::incident_list::IncidentList/>
                     <Route path=path!("/new") view=pages::declare::Declare/>
                     <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
+                    <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                 </Routes>
             </main>
         </Router>

@@ -1,3 +1,4 @@
 pub mod declare;
 pub mod incident_list;
 pub mod incident_room;
+pub mod upstreams;

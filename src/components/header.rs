@@ -57,6 +57,7 @@ pub fn Header() -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Incidents"</A>
                 <A href="/new">"Declare incident"</A>
+                <A href="/upstreams">"Upstreams"</A>
             </nav>
             <div class="status" role="status" aria-label="Delivery">
                 <span class=connection_class data-testid="connection">{connection}</span>

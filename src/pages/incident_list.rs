@@ -2,20 +2,31 @@
 
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::replica::use_replica;
+use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use sitrep_core::upstream_panel::tally;
 use sitrep_core::{utc, Incident};
 
 #[component]
 pub fn IncidentList() -> impl IntoView {
     let replica = use_replica();
     let incidents = replica.incidents();
+    let upstreams = use_upstreams();
+    let upstream_tally = move || {
+        upstreams
+            .latest
+            .with(|r| r.as_ref().and_then(|r| tally(&r.providers)))
+    };
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Incidents"</h1>
                 <A href="/new" attr:class="button primary">"Declare incident"</A>
             </div>
+            {move || upstream_tally().map(|t| view! {
+                <p class="upstream-tally"><A href="/upstreams">{t}</A></p>
+            })}
             <Show
                 when=move || replica.loaded.get()
                 fallback=|| view! { <p class="empty">"Reading the local copy…"</p> }

@@ -28,11 +28,14 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build. */
-export async function startServer({ dataDir, port, dist = DIST } = {}) {
+/**
+ * `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build.
+ * `args`: more `serve` flags (e.g. `--upstream NAME=URL`).
+ */
+export async function startServer({ dataDir, port, dist = DIST, args = [] } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
   port ??= await freePort();
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist], {
+  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
