@@ -12,7 +12,7 @@ use sitrep_core::clock::ClockEstimate;
 use sitrep_core::incident::list_order;
 use sitrep_core::protocol::StreamMessage;
 use sitrep_core::sync::{self, Command, Saved, SyncEngine};
-use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log};
+use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Duration;
@@ -395,6 +395,11 @@ impl Replica {
             self.with_log(|l| l.fold_incident(&id))
                 .filter(|i| i.declared)
         })
+    }
+
+    /// The shared settings (component catalogue, roles, severity policy).
+    pub fn workspace(self) -> Memo<Workspace> {
+        Memo::new(move |_| self.with_log(Log::fold_workspace))
     }
 
     pub fn pending_count(self) -> Memo<usize> {

@@ -25,11 +25,10 @@ fn record(id: &str, seq: Option<u64>, made: f64, error: Option<&str>) -> StoredE
                     severity: Severity::Sev1,
                     summary: "EU only".into(),
                     started_at: 1_699_999_000_000,
+                    detected_at: None,
                 }
             } else {
-                EventBody::NoteAdded {
-                    text: format!("note {id}").into(),
-                }
+                EventBody::note(format!("note {id}"))
             },
             seq,
             received_at: seq.map(|_| 1_700_000_000_500),

@@ -62,6 +62,7 @@ fn describe(what: &EntryWhat) -> (&'static str, String) {
             "severity",
             format!("Severity {} → {}", from.label(), to.label()),
         ),
-        EntryWhat::Note { text } => ("note", text.to_string()),
+        EntryWhat::Note { text, .. } => ("note", text.to_string()),
+        _ => ("other", String::new()),
     }
 }

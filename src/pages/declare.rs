@@ -37,6 +37,7 @@ pub fn Declare() -> impl IntoView {
             severity: severity.get_untracked(),
             summary: summary.get_untracked().trim().to_string(),
             started_at,
+            detected_at: None,
         };
         let navigate = navigate.clone();
         spawn_local(async move {

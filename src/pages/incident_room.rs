@@ -91,7 +91,7 @@ fn RoomBody(#[prop(into)] incident: Signal<Incident>) -> impl IntoView {
                 </select>
             </div>
         </div>
-        <NoteForm on_note=move |text: String| record(EventBody::NoteAdded { text: text.into() })/>
+        <NoteForm on_note=move |text: String| record(EventBody::note(text))/>
         <h2>"Timeline"</h2>
         <Timeline entries/>
     }

@@ -16,6 +16,7 @@ fn event(n: usize) -> Event {
             severity: Severity::ALL[n % 4],
             summary: "Customers see errors at checkout".into(),
             started_at: 1_700_000_000_000,
+            detected_at: None,
         }
     } else {
         match n % 10 {
@@ -25,9 +26,9 @@ fn event(n: usize) -> Event {
             1 => EventBody::SeverityChanged {
                 severity: Severity::ALL[n % 4],
             },
-            _ => EventBody::NoteAdded {
-                text: format!("Observation {n}: error rate back under 1% after rollback").into(),
-            },
+            _ => EventBody::note(format!(
+                "Observation {n}: error rate back under 1% after rollback"
+            )),
         }
     };
     Event {

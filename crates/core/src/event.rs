@@ -39,6 +39,18 @@ impl fmt::Display for EventId {
     }
 }
 
+impl fmt::Display for ComponentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for RoleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl fmt::Display for IncidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -79,7 +91,10 @@ impl Event {
 }
 
 /// What happened. The `kind` tag is the wire name; unknown kinds are refused
-/// by serde, which is what lets the server answer them with a 400.
+/// by serde, which is what lets the server answer them with a 400. Fields
+/// added after the first release carry `serde(default)` so older events
+/// still parse. Kinds from `declared` to `times_set` belong to an incident;
+/// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventBody {
@@ -91,6 +106,9 @@ pub enum EventBody {
         /// When customer impact began, ms since the epoch; often well before
         /// the declaration.
         started_at: i64,
+        /// When someone noticed, when known; between impact and declaration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detected_at: Option<i64>,
     },
     StatusChanged {
         status: Status,
@@ -100,18 +118,325 @@ pub enum EventBody {
     },
     NoteAdded {
         text: Arc<str>,
+        #[serde(default)]
+        entry: NoteKind,
+    },
+    /// Gives a role to a person; giving it to someone else is a handover.
+    RoleAssigned {
+        role: RoleId,
+        person: String,
+    },
+    RoleReleased {
+        role: RoleId,
+    },
+    /// A mitigation change; its id is this event's id.
+    ChangeStarted {
+        what: String,
+    },
+    ChangeOutcome {
+        change: EventId,
+        outcome: Outcome,
+        #[serde(default)]
+        note: String,
+    },
+    /// Marks (or unmarks) a timeline entry as key for the post-mortem.
+    EntryMarked {
+        entry: EventId,
+        key: bool,
+    },
+    /// A task; its id is this event's id.
+    TaskAdded {
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_at: Option<i64>,
+    },
+    TaskUpdated {
+        task: EventId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_at: Option<i64>,
+    },
+    TaskDone {
+        task: EventId,
+        done: bool,
+    },
+    /// One of our components is affected (or no longer, when operational).
+    ComponentStatusSet {
+        component: ComponentId,
+        status: ComponentStatus,
+    },
+    /// Takes a component off the incident: it was never affected.
+    ComponentCleared {
+        component: ComponentId,
+    },
+    ImpactSet {
+        customer_impact: bool,
+        /// Share of users or traffic affected, in thousandths, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        share_permille: Option<u16>,
+    },
+    /// Corrects the incident's times; absent fields keep their value.
+    TimesSet {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        started_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detected_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        declared_at: Option<i64>,
+    },
+
+    // The workspace stream: settings every console shares.
+    /// Adds a component to the catalogue, or renames / regroups it.
+    ComponentDefined {
+        component: ComponentId,
+        name: String,
+        #[serde(default)]
+        group: String,
+    },
+    ComponentRemoved {
+        component: ComponentId,
+    },
+    /// A custom role beside the four built in.
+    RoleDefined {
+        role: RoleId,
+        name: String,
+    },
+    RoleRemoved {
+        role: RoleId,
+    },
+    SeverityDefined {
+        severity: Severity,
+        name: String,
+        #[serde(default)]
+        definition: String,
+    },
+    SeverityRulesSet {
+        rules: Vec<SeverityRule>,
+    },
+    UpstreamAdded {
+        name: String,
+        url: String,
+    },
+    UpstreamRemoved {
+        name: String,
+    },
+    /// Ties a provider's component to one of ours.
+    UpstreamLinked {
+        provider: String,
+        provider_component: String,
+        component: ComponentId,
+    },
+    UpstreamUnlinked {
+        provider: String,
+        provider_component: String,
     },
 }
 
 impl EventBody {
+    /// A note of the default kind (an observation).
+    pub fn note(text: impl Into<Arc<str>>) -> EventBody {
+        EventBody::NoteAdded {
+            text: text.into(),
+            entry: NoteKind::Observation,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::Declared { .. } => "declared",
             EventBody::StatusChanged { .. } => "status_changed",
             EventBody::SeverityChanged { .. } => "severity_changed",
             EventBody::NoteAdded { .. } => "note_added",
+            EventBody::RoleAssigned { .. } => "role_assigned",
+            EventBody::RoleReleased { .. } => "role_released",
+            EventBody::ChangeStarted { .. } => "change_started",
+            EventBody::ChangeOutcome { .. } => "change_outcome",
+            EventBody::EntryMarked { .. } => "entry_marked",
+            EventBody::TaskAdded { .. } => "task_added",
+            EventBody::TaskUpdated { .. } => "task_updated",
+            EventBody::TaskDone { .. } => "task_done",
+            EventBody::ComponentStatusSet { .. } => "component_status_set",
+            EventBody::ComponentCleared { .. } => "component_cleared",
+            EventBody::ImpactSet { .. } => "impact_set",
+            EventBody::TimesSet { .. } => "times_set",
+            EventBody::ComponentDefined { .. } => "component_defined",
+            EventBody::ComponentRemoved { .. } => "component_removed",
+            EventBody::RoleDefined { .. } => "role_defined",
+            EventBody::RoleRemoved { .. } => "role_removed",
+            EventBody::SeverityDefined { .. } => "severity_defined",
+            EventBody::SeverityRulesSet { .. } => "severity_rules_set",
+            EventBody::UpstreamAdded { .. } => "upstream_added",
+            EventBody::UpstreamRemoved { .. } => "upstream_removed",
+            EventBody::UpstreamLinked { .. } => "upstream_linked",
+            EventBody::UpstreamUnlinked { .. } => "upstream_unlinked",
         }
     }
+
+    /// Whether this kind belongs on the workspace stream rather than an
+    /// incident's. The server refuses an event on the wrong stream.
+    pub fn is_workspace_kind(&self) -> bool {
+        matches!(
+            self,
+            EventBody::ComponentDefined { .. }
+                | EventBody::ComponentRemoved { .. }
+                | EventBody::RoleDefined { .. }
+                | EventBody::RoleRemoved { .. }
+                | EventBody::SeverityDefined { .. }
+                | EventBody::SeverityRulesSet { .. }
+                | EventBody::UpstreamAdded { .. }
+                | EventBody::UpstreamRemoved { .. }
+                | EventBody::UpstreamLinked { .. }
+                | EventBody::UpstreamUnlinked { .. }
+        )
+    }
+}
+
+/// What a note records; the timeline filters by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    #[default]
+    Observation,
+    Action,
+    Decision,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 3] = [NoteKind::Observation, NoteKind::Action, NoteKind::Decision];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Observation => "Observation",
+            NoteKind::Action => "Action",
+            NoteKind::Decision => "Decision",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            NoteKind::Observation => "observation",
+            NoteKind::Action => "action",
+            NoteKind::Decision => "decision",
+        }
+    }
+
+    pub fn from_wire(s: &str) -> Option<NoteKind> {
+        NoteKind::ALL.into_iter().find(|k| k.wire() == s)
+    }
+}
+
+/// What a mitigation change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Helped,
+    NoEffect,
+    MadeWorse,
+    Unknown,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Helped,
+        Outcome::NoEffect,
+        Outcome::MadeWorse,
+        Outcome::Unknown,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Helped => "Helped",
+            Outcome::NoEffect => "No effect",
+            Outcome::MadeWorse => "Made worse",
+            Outcome::Unknown => "Unknown",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            Outcome::Helped => "helped",
+            Outcome::NoEffect => "no_effect",
+            Outcome::MadeWorse => "made_worse",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_wire(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.wire() == s)
+    }
+}
+
+/// A component's status, in the words status pages use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentStatus {
+    Operational,
+    DegradedPerformance,
+    PartialOutage,
+    MajorOutage,
+    UnderMaintenance,
+}
+
+impl ComponentStatus {
+    pub const ALL: [ComponentStatus; 5] = [
+        ComponentStatus::Operational,
+        ComponentStatus::DegradedPerformance,
+        ComponentStatus::PartialOutage,
+        ComponentStatus::MajorOutage,
+        ComponentStatus::UnderMaintenance,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "Operational",
+            ComponentStatus::DegradedPerformance => "Degraded performance",
+            ComponentStatus::PartialOutage => "Partial outage",
+            ComponentStatus::MajorOutage => "Major outage",
+            ComponentStatus::UnderMaintenance => "Under maintenance",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "operational",
+            ComponentStatus::DegradedPerformance => "degraded_performance",
+            ComponentStatus::PartialOutage => "partial_outage",
+            ComponentStatus::MajorOutage => "major_outage",
+            ComponentStatus::UnderMaintenance => "under_maintenance",
+        }
+    }
+
+    pub fn from_wire(s: &str) -> Option<ComponentStatus> {
+        ComponentStatus::ALL.into_iter().find(|c| c.wire() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ComponentId(pub Arc<str>);
+
+/// A role: one of the four built in (see `role`) or a custom one from settings.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoleId(pub Arc<str>);
+
+/// "When the incident's impact is X, its severity is at least Y."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityRule {
+    pub when: ImpactCondition,
+    pub at_least: Severity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImpactCondition {
+    /// Any customer is affected.
+    CustomerImpact,
+    /// At least this share of users or traffic, in thousandths.
+    ShareAtLeast { permille: u16 },
 }
 
 /// SEV1 is the worst. Ordering follows urgency: `Sev1 < Sev2`.

@@ -1,8 +1,12 @@
 //! The state of one incident, folded from its events. Every rule for how an
 //! event changes an incident lives in `Incident::apply`.
 
-use crate::event::{Event, EventBody, EventId, IncidentId, Severity, Status};
+use crate::event::{
+    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome, RoleId,
+    Severity, Status,
+};
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,13 +21,64 @@ pub struct Incident {
     pub status: Status,
     /// When customer impact began (ms since the epoch).
     pub started_at: i64,
-    /// When someone declared the incident (the declared event's client time).
+    /// When someone noticed, when recorded.
+    pub detected_at: Option<i64>,
+    /// When someone declared the incident: the declared event's time unless
+    /// corrected later.
     pub declared_at: i64,
     pub declared_by: Arc<str>,
     pub resolved_at: Option<i64>,
     /// The client time of the last event folded in.
     pub updated_at: i64,
+    /// Who holds each role now.
+    pub roles: BTreeMap<RoleId, RoleHolder>,
+    /// Mitigation changes in the order started.
+    pub changes: Vec<Change>,
+    pub tasks: Vec<Task>,
+    /// Our components this incident touches, with their current status.
+    /// A component set back to operational stays listed: it was affected.
+    pub components: BTreeMap<ComponentId, ComponentStatus>,
+    pub customer_impact: bool,
+    pub share_permille: Option<u16>,
     pub timeline: Vec<Entry>,
+    /// Where each event's entry sits in `timeline`.
+    index: HashMap<EventId, usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleHolder {
+    pub person: String,
+    pub since: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub id: EventId,
+    pub what: String,
+    pub by: Arc<str>,
+    pub at: i64,
+    pub outcome: Option<ChangeResult>,
+    /// Another change was still without an outcome when this one started,
+    /// so their effects are hard to tell apart.
+    pub overlapped: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeResult {
+    pub outcome: Outcome,
+    pub note: String,
+    pub at: i64,
+    pub by: Arc<str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub id: EventId,
+    pub title: String,
+    pub assignee: Option<String>,
+    pub due_at: Option<i64>,
+    pub done_at: Option<i64>,
+    pub added_by: Arc<str>,
 }
 
 /// One line of the timeline: who, when, what, and whether the server has it.
@@ -33,15 +88,130 @@ pub struct Entry {
     pub at: i64,
     pub author: Arc<str>,
     pub seq: Option<u64>,
+    /// Marked as key for the post-mortem.
+    pub key: bool,
     pub what: EntryWhat,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryWhat {
-    Declared { title: String, severity: Severity },
-    Status { from: Status, to: Status },
-    Severity { from: Severity, to: Severity },
-    Note { text: Arc<str> },
+    Declared {
+        title: String,
+        severity: Severity,
+    },
+    Status {
+        from: Status,
+        to: Status,
+    },
+    Severity {
+        from: Severity,
+        to: Severity,
+    },
+    Note {
+        text: Arc<str>,
+        kind: NoteKind,
+    },
+    Role {
+        role: RoleId,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    ChangeStarted {
+        what: String,
+        outcome: Option<Outcome>,
+    },
+    ChangeOutcome {
+        change: EventId,
+        what: String,
+        outcome: Outcome,
+        note: String,
+    },
+    TaskAdded {
+        title: String,
+    },
+    TaskDone {
+        title: String,
+        done: bool,
+    },
+    Component {
+        component: ComponentId,
+        status: Option<ComponentStatus>,
+    },
+    Impact {
+        customer_impact: bool,
+        share_permille: Option<u16>,
+    },
+    Times {
+        started_at: Option<i64>,
+        detected_at: Option<i64>,
+        declared_at: Option<i64>,
+    },
+}
+
+/// The timeline's filter groups, as a responder thinks of entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    Observation,
+    Action,
+    Decision,
+    Change,
+    Status,
+    Severity,
+    Role,
+    Task,
+    Component,
+    Other,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 10] = [
+        EntryKind::Observation,
+        EntryKind::Action,
+        EntryKind::Decision,
+        EntryKind::Change,
+        EntryKind::Status,
+        EntryKind::Severity,
+        EntryKind::Role,
+        EntryKind::Task,
+        EntryKind::Component,
+        EntryKind::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EntryKind::Observation => "Observations",
+            EntryKind::Action => "Actions",
+            EntryKind::Decision => "Decisions",
+            EntryKind::Change => "Changes",
+            EntryKind::Status => "Status changes",
+            EntryKind::Severity => "Severity changes",
+            EntryKind::Role => "Role changes",
+            EntryKind::Task => "Tasks",
+            EntryKind::Component => "Components",
+            EntryKind::Other => "Other",
+        }
+    }
+}
+
+impl EntryWhat {
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            EntryWhat::Note { kind, .. } => match kind {
+                NoteKind::Observation => EntryKind::Observation,
+                NoteKind::Action => EntryKind::Action,
+                NoteKind::Decision => EntryKind::Decision,
+            },
+            EntryWhat::ChangeStarted { .. } | EntryWhat::ChangeOutcome { .. } => EntryKind::Change,
+            EntryWhat::Status { .. } => EntryKind::Status,
+            EntryWhat::Severity { .. } => EntryKind::Severity,
+            EntryWhat::Role { .. } => EntryKind::Role,
+            EntryWhat::TaskAdded { .. } | EntryWhat::TaskDone { .. } => EntryKind::Task,
+            EntryWhat::Component { .. } => EntryKind::Component,
+            EntryWhat::Declared { .. } | EntryWhat::Impact { .. } | EntryWhat::Times { .. } => {
+                EntryKind::Other
+            }
+        }
+    }
 }
 
 impl Incident {
@@ -54,61 +224,271 @@ impl Incident {
             summary: String::new(),
             status: Status::Investigating,
             started_at: 0,
+            detected_at: None,
             declared_at: 0,
             declared_by: Arc::from(""),
             resolved_at: None,
             updated_at: 0,
+            roles: BTreeMap::new(),
+            changes: Vec::new(),
+            tasks: Vec::new(),
+            components: BTreeMap::new(),
+            customer_impact: false,
+            share_permille: None,
             timeline: Vec::new(),
+            index: HashMap::new(),
         }
     }
 
     /// Folds one event in. Callers feed events in log order; a field set
-    /// twice keeps the later value, notes are only ever appended. Times are
+    /// twice keeps the later value, entries are only ever appended. Times are
     /// each event's best time, so a fast laptop clock skews no duration.
+    /// References to changes, tasks or entries this replica has not seen are
+    /// ignored: their event may still be on its way.
     pub fn apply(&mut self, ev: &Event) {
+        let at = ev.best_time();
         let what = match &ev.body {
             EventBody::Declared {
                 title,
                 severity,
                 summary,
                 started_at,
+                detected_at,
             } => {
                 self.declared = true;
                 self.title = title.clone();
                 self.severity = *severity;
                 self.summary = summary.clone();
                 self.started_at = *started_at;
-                self.declared_at = ev.best_time();
+                self.detected_at = *detected_at;
+                self.declared_at = at;
                 self.declared_by = ev.author.clone();
-                EntryWhat::Declared {
+                Some(EntryWhat::Declared {
                     title: title.clone(),
                     severity: *severity,
-                }
+                })
             }
             EventBody::StatusChanged { status } => {
                 let from = self.status;
                 self.status = *status;
-                self.resolved_at = (*status == Status::Resolved).then_some(ev.best_time());
-                EntryWhat::Status { from, to: *status }
+                self.resolved_at = (*status == Status::Resolved).then_some(at);
+                Some(EntryWhat::Status { from, to: *status })
             }
             EventBody::SeverityChanged { severity } => {
                 let from = self.severity;
                 self.severity = *severity;
-                EntryWhat::Severity {
+                Some(EntryWhat::Severity {
                     from,
                     to: *severity,
-                }
+                })
             }
-            EventBody::NoteAdded { text } => EntryWhat::Note { text: text.clone() },
+            EventBody::NoteAdded { text, entry } => Some(EntryWhat::Note {
+                text: text.clone(),
+                kind: *entry,
+            }),
+            EventBody::RoleAssigned { role, person } => {
+                let from = self
+                    .roles
+                    .insert(
+                        role.clone(),
+                        RoleHolder {
+                            person: person.clone(),
+                            since: at,
+                        },
+                    )
+                    .map(|h| h.person);
+                Some(EntryWhat::Role {
+                    role: role.clone(),
+                    from,
+                    to: Some(person.clone()),
+                })
+            }
+            EventBody::RoleReleased { role } => {
+                let from = self.roles.remove(role).map(|h| h.person);
+                Some(EntryWhat::Role {
+                    role: role.clone(),
+                    from,
+                    to: None,
+                })
+            }
+            EventBody::ChangeStarted { what } => {
+                let overlapped = self.changes_in_flight().next().is_some();
+                self.changes.push(Change {
+                    id: ev.id.clone(),
+                    what: what.clone(),
+                    by: ev.author.clone(),
+                    at,
+                    outcome: None,
+                    overlapped,
+                });
+                Some(EntryWhat::ChangeStarted {
+                    what: what.clone(),
+                    outcome: None,
+                })
+            }
+            EventBody::ChangeOutcome {
+                change,
+                outcome,
+                note,
+            } => {
+                let c = self.changes.iter_mut().find(|c| &c.id == change);
+                c.map(|c| {
+                    c.outcome = Some(ChangeResult {
+                        outcome: *outcome,
+                        note: note.clone(),
+                        at,
+                        by: ev.author.clone(),
+                    });
+                    let what = c.what.clone();
+                    if let Some(&i) = self.index.get(change) {
+                        if let EntryWhat::ChangeStarted { outcome: o, .. } =
+                            &mut self.timeline[i].what
+                        {
+                            *o = Some(*outcome);
+                        }
+                    }
+                    EntryWhat::ChangeOutcome {
+                        change: change.clone(),
+                        what,
+                        outcome: *outcome,
+                        note: note.clone(),
+                    }
+                })
+            }
+            EventBody::EntryMarked { entry, key } => {
+                if let Some(&i) = self.index.get(entry) {
+                    self.timeline[i].key = *key;
+                }
+                None
+            }
+            EventBody::TaskAdded {
+                title,
+                assignee,
+                due_at,
+            } => {
+                self.tasks.push(Task {
+                    id: ev.id.clone(),
+                    title: title.clone(),
+                    assignee: assignee.clone(),
+                    due_at: *due_at,
+                    done_at: None,
+                    added_by: ev.author.clone(),
+                });
+                Some(EntryWhat::TaskAdded {
+                    title: title.clone(),
+                })
+            }
+            EventBody::TaskUpdated {
+                task,
+                assignee,
+                due_at,
+            } => {
+                if let Some(t) = self.tasks.iter_mut().find(|t| &t.id == task) {
+                    t.assignee = assignee.clone();
+                    t.due_at = *due_at;
+                }
+                None
+            }
+            EventBody::TaskDone { task, done } => {
+                self.tasks.iter_mut().find(|t| &t.id == task).map(|t| {
+                    t.done_at = done.then_some(at);
+                    EntryWhat::TaskDone {
+                        title: t.title.clone(),
+                        done: *done,
+                    }
+                })
+            }
+            EventBody::ComponentStatusSet { component, status } => {
+                self.components.insert(component.clone(), *status);
+                Some(EntryWhat::Component {
+                    component: component.clone(),
+                    status: Some(*status),
+                })
+            }
+            EventBody::ComponentCleared { component } => {
+                self.components.remove(component);
+                Some(EntryWhat::Component {
+                    component: component.clone(),
+                    status: None,
+                })
+            }
+            EventBody::ImpactSet {
+                customer_impact,
+                share_permille,
+            } => {
+                self.customer_impact = *customer_impact;
+                self.share_permille = share_permille.map(|p| p.min(1000));
+                Some(EntryWhat::Impact {
+                    customer_impact: *customer_impact,
+                    share_permille: self.share_permille,
+                })
+            }
+            EventBody::TimesSet {
+                started_at,
+                detected_at,
+                declared_at,
+            } => {
+                if let Some(t) = started_at {
+                    self.started_at = *t;
+                }
+                if detected_at.is_some() {
+                    self.detected_at = *detected_at;
+                }
+                if let Some(t) = declared_at {
+                    self.declared_at = *t;
+                }
+                Some(EntryWhat::Times {
+                    started_at: *started_at,
+                    detected_at: *detected_at,
+                    declared_at: *declared_at,
+                })
+            }
+            // Settings belong to the workspace fold, not to an incident.
+            _ if ev.body.is_workspace_kind() => None,
+            _ => None,
         };
-        self.updated_at = self.updated_at.max(ev.best_time());
-        self.timeline.push(Entry {
-            event: ev.id.clone(),
-            at: ev.best_time(),
-            author: ev.author.clone(),
-            seq: ev.seq,
-            what,
-        });
+        self.updated_at = self.updated_at.max(at);
+        if let Some(what) = what {
+            self.index.insert(ev.id.clone(), self.timeline.len());
+            self.timeline.push(Entry {
+                event: ev.id.clone(),
+                at,
+                author: ev.author.clone(),
+                seq: ev.seq,
+                key: false,
+                what,
+            });
+        }
+    }
+
+    /// Changes still waiting for their outcome, oldest first.
+    pub fn changes_in_flight(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.outcome.is_none())
+    }
+
+    pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(|t| t.done_at.is_none())
+    }
+
+    /// Time from impact to detection, when detection was recorded.
+    pub fn time_to_detect_ms(&self) -> Option<i64> {
+        self.detected_at.map(|d| d - self.started_at)
+    }
+
+    /// Whether any text of this incident contains `needle` (already
+    /// lowercased): its title, summary or a note.
+    pub fn mentions(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let has = |s: &str| s.to_lowercase().contains(needle);
+        has(&self.title)
+            || has(&self.summary)
+            || self.timeline.iter().any(|e| match &e.what {
+                EntryWhat::Note { text, .. } => has(text),
+                EntryWhat::ChangeStarted { what, .. } => has(what),
+                _ => false,
+            })
     }
 
     /// Time from impact to resolution, once resolved.
@@ -155,6 +535,7 @@ mod tests {
             severity: sev,
             summary: "5xx on /pay".into(),
             started_at: 100,
+            detected_at: None,
         }
     }
 
@@ -237,13 +618,13 @@ mod tests {
     fn notes_are_appended_never_replaced() {
         let mut inc = Incident::new(IncidentId("i".into()));
         inc.apply(&ev("a", 200, declared(Severity::Sev3)));
-        inc.apply(&ev("b", 300, EventBody::NoteAdded { text: "one".into() }));
-        inc.apply(&ev("c", 300, EventBody::NoteAdded { text: "two".into() }));
+        inc.apply(&ev("b", 300, EventBody::note("one")));
+        inc.apply(&ev("c", 300, EventBody::note("two")));
         let notes: Vec<_> = inc
             .timeline
             .iter()
             .filter_map(|e| match &e.what {
-                EntryWhat::Note { text } => Some(text.as_ref()),
+                EntryWhat::Note { text, .. } => Some(text.as_ref()),
                 _ => None,
             })
             .collect();
@@ -276,5 +657,307 @@ mod tests {
                 "resolved-sev1"
             ]
         );
+    }
+    fn room() -> Incident {
+        let mut inc = Incident::new(IncidentId("i".into()));
+        inc.apply(&ev("a", 200, declared(Severity::Sev2)));
+        inc
+    }
+
+    fn role(id: &str) -> RoleId {
+        RoleId(id.into())
+    }
+
+    #[test]
+    fn a_role_handover_records_the_new_holder_since_when_and_whom_it_replaced() {
+        let mut inc = room();
+        let assign = |p: &str| EventBody::RoleAssigned {
+            role: role("incident_commander"),
+            person: p.into(),
+        };
+        inc.apply(&ev("b", 300, assign("ana")));
+        inc.apply(&ev("c", 500, assign("bo")));
+        let holder = &inc.roles[&role("incident_commander")];
+        assert_eq!((holder.person.as_str(), holder.since), ("bo", 500));
+        assert_eq!(
+            inc.timeline[2].what,
+            EntryWhat::Role {
+                role: role("incident_commander"),
+                from: Some("ana".into()),
+                to: Some("bo".into())
+            }
+        );
+        inc.apply(&ev(
+            "d",
+            600,
+            EventBody::RoleReleased {
+                role: role("incident_commander"),
+            },
+        ));
+        assert!(inc.roles.is_empty());
+        assert_eq!(
+            inc.timeline
+                .iter()
+                .filter(|e| e.what.kind() == EntryKind::Role)
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_change_gets_its_outcome_later_and_a_second_change_in_flight_is_flagged() {
+        let mut inc = room();
+        inc.apply(&ev(
+            "c1",
+            300,
+            EventBody::ChangeStarted {
+                what: "Roll back deploy 41".into(),
+            },
+        ));
+        assert_eq!(inc.changes_in_flight().count(), 1);
+        inc.apply(&ev(
+            "c2",
+            320,
+            EventBody::ChangeStarted {
+                what: "Raise pool size".into(),
+            },
+        ));
+        assert!(!inc.changes[0].overlapped);
+        assert!(inc.changes[1].overlapped, "started while c1 had no outcome");
+        inc.apply(&ev(
+            "o1",
+            400,
+            EventBody::ChangeOutcome {
+                change: EventId("c1".into()),
+                outcome: Outcome::Helped,
+                note: "errors halved".into(),
+            },
+        ));
+        let result = inc.changes[0].outcome.as_ref().unwrap();
+        assert_eq!((result.outcome, result.at), (Outcome::Helped, 400));
+        assert_eq!(
+            inc.changes_in_flight()
+                .map(|c| c.what.as_str())
+                .collect::<Vec<_>>(),
+            ["Raise pool size"]
+        );
+        // The change's own entry shows its outcome, and the outcome has an entry of its own.
+        assert_eq!(
+            inc.timeline[1].what,
+            EntryWhat::ChangeStarted {
+                what: "Roll back deploy 41".into(),
+                outcome: Some(Outcome::Helped)
+            }
+        );
+        assert!(matches!(
+            inc.timeline[3].what,
+            EntryWhat::ChangeOutcome {
+                outcome: Outcome::Helped,
+                ..
+            }
+        ));
+        inc.apply(&ev(
+            "c3",
+            500,
+            EventBody::ChangeStarted {
+                what: "Flush cache".into(),
+            },
+        ));
+        assert!(inc.changes[2].overlapped, "c2 still has no outcome");
+    }
+
+    #[test]
+    fn an_outcome_for_an_unknown_change_changes_nothing() {
+        let mut inc = room();
+        let before = inc.timeline.len();
+        inc.apply(&ev(
+            "o",
+            400,
+            EventBody::ChangeOutcome {
+                change: EventId("nope".into()),
+                outcome: Outcome::Helped,
+                note: String::new(),
+            },
+        ));
+        assert_eq!(inc.timeline.len(), before);
+        assert!(inc.changes.is_empty());
+    }
+
+    #[test]
+    fn tasks_are_added_assigned_given_a_due_time_and_done() {
+        let mut inc = room();
+        inc.apply(&ev(
+            "t1",
+            300,
+            EventBody::TaskAdded {
+                title: "Page DB on-call".into(),
+                assignee: None,
+                due_at: None,
+            },
+        ));
+        inc.apply(&ev(
+            "t2",
+            310,
+            EventBody::TaskAdded {
+                title: "Draft update".into(),
+                assignee: Some("cy".into()),
+                due_at: Some(900),
+            },
+        ));
+        inc.apply(&ev(
+            "u",
+            320,
+            EventBody::TaskUpdated {
+                task: EventId("t1".into()),
+                assignee: Some("bo".into()),
+                due_at: Some(600),
+            },
+        ));
+        assert_eq!(inc.tasks[0].assignee.as_deref(), Some("bo"));
+        assert_eq!(inc.tasks[0].due_at, Some(600));
+        inc.apply(&ev(
+            "d",
+            330,
+            EventBody::TaskDone {
+                task: EventId("t1".into()),
+                done: true,
+            },
+        ));
+        assert_eq!(
+            inc.open_tasks()
+                .map(|t| t.title.as_str())
+                .collect::<Vec<_>>(),
+            ["Draft update"]
+        );
+        inc.apply(&ev(
+            "r",
+            340,
+            EventBody::TaskDone {
+                task: EventId("t1".into()),
+                done: false,
+            },
+        ));
+        assert_eq!(inc.open_tasks().count(), 2);
+    }
+
+    #[test]
+    fn a_component_stays_listed_as_affected_when_back_to_operational_until_cleared() {
+        let mut inc = room();
+        let api = ComponentId("api".into());
+        let set = |s| EventBody::ComponentStatusSet {
+            component: ComponentId("api".into()),
+            status: s,
+        };
+        inc.apply(&ev("b", 300, set(ComponentStatus::MajorOutage)));
+        inc.apply(&ev("c", 400, set(ComponentStatus::Operational)));
+        assert_eq!(
+            inc.components.get(&api),
+            Some(&ComponentStatus::Operational)
+        );
+        inc.apply(&ev(
+            "d",
+            500,
+            EventBody::ComponentCleared {
+                component: api.clone(),
+            },
+        ));
+        assert!(inc.components.is_empty());
+        assert_eq!(
+            inc.timeline
+                .iter()
+                .filter(|e| e.what.kind() == EntryKind::Component)
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn impact_records_customer_impact_and_the_share_affected() {
+        let mut inc = room();
+        inc.apply(&ev(
+            "b",
+            300,
+            EventBody::ImpactSet {
+                customer_impact: true,
+                share_permille: Some(125),
+            },
+        ));
+        assert!(inc.customer_impact);
+        assert_eq!(inc.share_permille, Some(125));
+    }
+
+    #[test]
+    fn impact_start_detection_and_declaration_are_separate_and_correctable() {
+        let mut inc = Incident::new(IncidentId("i".into()));
+        let mut d = declared(Severity::Sev2);
+        if let EventBody::Declared { detected_at, .. } = &mut d {
+            *detected_at = Some(150);
+        }
+        inc.apply(&ev("a", 200, d));
+        assert_eq!(
+            (inc.started_at, inc.detected_at, inc.declared_at),
+            (100, Some(150), 200)
+        );
+        assert_eq!(inc.time_to_detect_ms(), Some(50));
+        inc.apply(&ev(
+            "b",
+            900,
+            EventBody::TimesSet {
+                started_at: Some(40),
+                detected_at: None,
+                declared_at: None,
+            },
+        ));
+        assert_eq!(
+            (inc.started_at, inc.detected_at, inc.declared_at),
+            (40, Some(150), 200)
+        );
+        assert_eq!(inc.time_to_detect_ms(), Some(110));
+        assert!(matches!(
+            inc.timeline[1].what,
+            EntryWhat::Times {
+                started_at: Some(40),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn marking_an_entry_key_flags_it_without_adding_an_entry() {
+        let mut inc = room();
+        inc.apply(&ev("n", 300, EventBody::note("DB primary lost")));
+        inc.apply(&ev(
+            "m",
+            310,
+            EventBody::EntryMarked {
+                entry: EventId("n".into()),
+                key: true,
+            },
+        ));
+        assert_eq!(inc.timeline.len(), 2);
+        assert!(inc.timeline[1].key);
+        inc.apply(&ev(
+            "m2",
+            320,
+            EventBody::EntryMarked {
+                entry: EventId("n".into()),
+                key: false,
+            },
+        ));
+        assert!(!inc.timeline[1].key);
+    }
+
+    #[test]
+    fn notes_carry_their_kind_for_the_timeline_filter() {
+        let mut inc = room();
+        inc.apply(&ev(
+            "n",
+            300,
+            EventBody::NoteAdded {
+                text: "Fail over to eu-west".into(),
+                entry: NoteKind::Decision,
+            },
+        ));
+        assert_eq!(inc.timeline[1].what.kind(), EntryKind::Decision);
     }
 }

@@ -6,14 +6,23 @@ pub mod clock;
 pub mod event;
 pub mod event_id;
 pub mod incident;
+pub mod incident_query;
 pub mod limits;
 pub mod log;
+pub mod markdown;
 pub mod protocol;
+pub mod severity_policy;
 pub mod statuspage;
 pub mod sync;
 pub mod upstream_panel;
 pub mod utc;
+pub mod window;
+pub mod workspace;
 
-pub use event::{Event, EventBody, EventId, IncidentId, Severity, Status};
-pub use incident::{Entry, EntryWhat, Incident};
+pub use event::{
+    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome, RoleId,
+    Severity, Status,
+};
+pub use incident::{Entry, EntryKind, EntryWhat, Incident};
 pub use log::{Inserted, Log};
+pub use workspace::Workspace;

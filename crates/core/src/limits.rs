@@ -13,27 +13,142 @@ pub const MAX_TITLE_BYTES: usize = 200;
 pub const MAX_SUMMARY_BYTES: usize = 4 * 1024;
 pub const MAX_NOTE_BYTES: usize = 64 * 1024;
 
-/// Checks one event against the limits; the message is for a person.
+pub const MAX_NAME_BYTES: usize = 100;
+pub const MAX_CHANGE_BYTES: usize = 4 * 1024;
+pub const MAX_URL_BYTES: usize = 2048;
+pub const MAX_RULES: usize = 20;
+
+/// Checks one event against the limits and against its stream (settings
+/// on the workspace stream, everything else on an incident); the message is
+/// for a person.
 pub fn check(ev: &Event) -> Result<(), String> {
     field("id", &ev.id.0, 1, MAX_ID_BYTES)?;
     field("incident", &ev.incident.0, 1, MAX_ID_BYTES)?;
     field("author", &ev.author, 1, MAX_AUTHOR_BYTES)?;
+    match (ev.incident.is_workspace(), ev.body.is_workspace_kind()) {
+        (true, false) => {
+            return Err(format!(
+                "a {} event belongs to an incident, not the workspace",
+                ev.body.kind()
+            ))
+        }
+        (false, true) => {
+            return Err(format!(
+                "a {} event belongs to the workspace, not an incident",
+                ev.body.kind()
+            ))
+        }
+        _ => {}
+    }
     match &ev.body {
         EventBody::Declared { title, summary, .. } => {
-            if title.trim().is_empty() {
-                return Err("the title is empty".into());
-            }
-            field("title", title, 1, MAX_TITLE_BYTES)?;
+            text("title", title, MAX_TITLE_BYTES)?;
             field("summary", summary, 0, MAX_SUMMARY_BYTES)
         }
-        EventBody::NoteAdded { text } => {
-            if text.trim().is_empty() {
-                return Err("the note is empty".into());
-            }
-            field("note", text, 1, MAX_NOTE_BYTES)
+        EventBody::NoteAdded { text: t, .. } => text("note", t, MAX_NOTE_BYTES),
+        EventBody::RoleAssigned { role, person } => {
+            field("role", &role.0, 1, MAX_ID_BYTES)?;
+            text("person", person, MAX_NAME_BYTES)
         }
-        EventBody::StatusChanged { .. } | EventBody::SeverityChanged { .. } => Ok(()),
+        EventBody::RoleReleased { role } | EventBody::RoleRemoved { role } => {
+            field("role", &role.0, 1, MAX_ID_BYTES)
+        }
+        EventBody::ChangeStarted { what } => text("change", what, MAX_CHANGE_BYTES),
+        EventBody::ChangeOutcome { change, note, .. } => {
+            field("change", &change.0, 1, MAX_ID_BYTES)?;
+            field("outcome note", note, 0, MAX_NOTE_BYTES)
+        }
+        EventBody::EntryMarked { entry, .. } => field("entry", &entry.0, 1, MAX_ID_BYTES),
+        EventBody::TaskAdded {
+            title, assignee, ..
+        } => {
+            text("task", title, MAX_TITLE_BYTES)?;
+            field(
+                "assignee",
+                assignee.as_deref().unwrap_or(""),
+                0,
+                MAX_NAME_BYTES,
+            )
+        }
+        EventBody::TaskUpdated { task, assignee, .. } => {
+            field("task", &task.0, 1, MAX_ID_BYTES)?;
+            field(
+                "assignee",
+                assignee.as_deref().unwrap_or(""),
+                0,
+                MAX_NAME_BYTES,
+            )
+        }
+        EventBody::TaskDone { task, .. } => field("task", &task.0, 1, MAX_ID_BYTES),
+        EventBody::ComponentStatusSet { component, .. }
+        | EventBody::ComponentCleared { component }
+        | EventBody::ComponentRemoved { component } => {
+            field("component", &component.0, 1, MAX_ID_BYTES)
+        }
+        EventBody::ImpactSet { share_permille, .. } => match share_permille {
+            Some(p) if *p > 1000 => Err(format!(
+                "the share affected is {}%; it cannot exceed 100%",
+                f64::from(*p) / 10.0
+            )),
+            _ => Ok(()),
+        },
+        EventBody::ComponentDefined {
+            component,
+            name,
+            group,
+        } => {
+            field("component", &component.0, 1, MAX_ID_BYTES)?;
+            text("component name", name, MAX_NAME_BYTES)?;
+            field("group", group, 0, MAX_NAME_BYTES)
+        }
+        EventBody::RoleDefined { role, name } => {
+            field("role", &role.0, 1, MAX_ID_BYTES)?;
+            text("role name", name, MAX_NAME_BYTES)
+        }
+        EventBody::SeverityDefined {
+            name, definition, ..
+        } => {
+            text("severity name", name, MAX_NAME_BYTES)?;
+            field("definition", definition, 0, MAX_SUMMARY_BYTES)
+        }
+        EventBody::SeverityRulesSet { rules } if rules.len() > MAX_RULES => Err(format!(
+            "{} severity rules; the limit is {MAX_RULES}",
+            rules.len()
+        )),
+        EventBody::UpstreamAdded { name, url } => {
+            text("provider name", name, 64)?;
+            text("provider URL", url, MAX_URL_BYTES)
+        }
+        EventBody::UpstreamRemoved { name } => text("provider name", name, 64),
+        EventBody::UpstreamLinked {
+            provider,
+            provider_component,
+            component,
+        } => {
+            text("provider name", provider, 64)?;
+            field("provider component", provider_component, 1, MAX_ID_BYTES)?;
+            field("component", &component.0, 1, MAX_ID_BYTES)
+        }
+        EventBody::UpstreamUnlinked {
+            provider,
+            provider_component,
+        } => {
+            text("provider name", provider, 64)?;
+            field("provider component", provider_component, 1, MAX_ID_BYTES)
+        }
+        EventBody::StatusChanged { .. }
+        | EventBody::SeverityChanged { .. }
+        | EventBody::TimesSet { .. }
+        | EventBody::SeverityRulesSet { .. } => Ok(()),
     }
+}
+
+/// A text a person must write something into.
+fn text(name: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("the {name} is empty"));
+    }
+    field(name, value, 1, max)
 }
 
 fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
@@ -60,7 +175,7 @@ mod tests {
             incident: IncidentId("i".into()),
             author: "ana".into(),
             at: 0,
-            body: EventBody::NoteAdded { text: text.into() },
+            body: EventBody::note(text),
             seq: None,
             received_at: None,
             clock_offset: None,
@@ -76,6 +191,36 @@ mod tests {
     fn an_oversized_note_is_refused_with_its_size() {
         let err = check(&note("x".repeat(MAX_NOTE_BYTES + 1))).unwrap_err();
         assert!(err.contains("note is 65537 bytes"), "{err}");
+    }
+
+    #[test]
+    fn a_settings_event_on_an_incident_is_refused() {
+        let mut ev = note("x".into());
+        ev.body = EventBody::RoleRemoved {
+            role: crate::event::RoleId("r".into()),
+        };
+        let err = check(&ev).unwrap_err();
+        assert!(err.contains("belongs to the workspace"), "{err}");
+        ev.incident = IncidentId::workspace();
+        assert!(check(&ev).is_ok());
+    }
+
+    #[test]
+    fn an_incident_event_on_the_workspace_is_refused() {
+        let mut ev = note("x".into());
+        ev.incident = IncidentId::workspace();
+        let err = check(&ev).unwrap_err();
+        assert!(err.contains("belongs to an incident"), "{err}");
+    }
+
+    #[test]
+    fn a_share_over_a_hundred_percent_is_refused() {
+        let mut ev = note("x".into());
+        ev.body = EventBody::ImpactSet {
+            customer_impact: true,
+            share_permille: Some(1001),
+        };
+        assert!(check(&ev).unwrap_err().contains("cannot exceed 100%"));
     }
 
     #[test]

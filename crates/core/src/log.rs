@@ -4,6 +4,7 @@
 
 use crate::event::{Event, EventId, IncidentId};
 use crate::incident::Incident;
+use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
@@ -123,12 +124,21 @@ impl Log {
     /// Folds the whole log into incidents, keyed by id.
     pub fn fold(&self) -> BTreeMap<IncidentId, Incident> {
         let mut out: BTreeMap<IncidentId, Incident> = BTreeMap::new();
-        for ev in self.events() {
+        for ev in self.events().filter(|e| !e.incident.is_workspace()) {
             out.entry(ev.incident.clone())
                 .or_insert_with(|| Incident::new(ev.incident.clone()))
                 .apply(ev);
         }
         out
+    }
+
+    /// Folds the workspace stream: the settings every console shares.
+    pub fn fold_workspace(&self) -> Workspace {
+        let mut w = Workspace::default();
+        for ev in self.events().filter(|e| e.incident.is_workspace()) {
+            w.apply(ev);
+        }
+        w
     }
 
     /// Folds one incident.
@@ -155,6 +165,7 @@ mod tests {
                 severity: Severity::ALL[n % 3],
                 summary: String::new(),
                 started_at: n as i64,
+                detected_at: None,
             },
             1 => EventBody::StatusChanged {
                 status: Status::ALL[n % 4],
@@ -162,9 +173,7 @@ mod tests {
             2 => EventBody::SeverityChanged {
                 severity: Severity::ALL[(n / 4) % 4],
             },
-            _ => EventBody::NoteAdded {
-                text: format!("note {n}").into(),
-            },
+            _ => EventBody::note(format!("note {n}")),
         };
         Event {
             id: EventId(format!("e{n:05}").into()),

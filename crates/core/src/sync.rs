@@ -573,9 +573,7 @@ mod tests {
             incident: IncidentId("i".into()),
             author: "ana".into(),
             at: n as i64,
-            body: EventBody::NoteAdded {
-                text: format!("note {n}").into(),
-            },
+            body: EventBody::note(format!("note {n}")),
             seq: None,
             received_at: None,
             clock_offset: None,

@@ -779,7 +779,7 @@ impl Sim {
 
     fn random_body(&mut self) -> EventBody {
         if self.rng.chance(self.p.invalid) {
-            return EventBody::NoteAdded { text: "   ".into() };
+            return EventBody::note("   ");
         }
         let sev = Severity::ALL[self.rng.range(0, 3) as usize];
         match self.rng.range(0, 3) {
@@ -788,10 +788,9 @@ impl Sim {
                 severity: sev,
                 summary: String::new(),
                 started_at: self.now as i64 - 1_000,
+                detected_at: None,
             },
-            1 => EventBody::NoteAdded {
-                text: format!("note {}", self.next_event).into(),
-            },
+            1 => EventBody::note(format!("note {}", self.next_event)),
             2 => EventBody::StatusChanged {
                 status: sitrep_core::Status::ALL[self.rng.range(0, 3) as usize],
             },
@@ -1265,7 +1264,7 @@ fn every_event_is_confirmed_once_and_all_replicas_agree_under_chaos() {
 }
 
 fn note(text: &str) -> Option<EventBody> {
-    Some(EventBody::NoteAdded { text: text.into() })
+    Some(EventBody::note(text))
 }
 
 #[test]

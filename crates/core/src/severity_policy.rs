@@ -1,0 +1,138 @@
+//! The severity policy: rules such as "any customer impact is at least
+//! SEV1", and the prompt when an incident's recorded impact and severity
+//! disagree.
+
+use crate::event::{ImpactCondition, Severity, SeverityRule};
+use crate::incident::Incident;
+
+/// The console's prompt: the policy asks for at least `required`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeverityPrompt {
+    pub required: Severity,
+    /// Why, in words, e.g. "customers are affected".
+    pub because: String,
+}
+
+/// The most severe level any rule requires for this incident's impact,
+/// when that is more severe than what it has.
+pub fn prompt(incident: &Incident, rules: &[SeverityRule]) -> Option<SeverityPrompt> {
+    let (required, because) = rules
+        .iter()
+        .filter_map(|r| applies(incident, r.when).map(|why| (r.at_least, why)))
+        .min_by_key(|(s, _)| *s)?;
+    (required < incident.severity).then_some(SeverityPrompt { required, because })
+}
+
+fn applies(incident: &Incident, when: ImpactCondition) -> Option<String> {
+    match when {
+        ImpactCondition::CustomerImpact => incident
+            .customer_impact
+            .then(|| "customers are affected".to_string()),
+        ImpactCondition::ShareAtLeast { permille } => match incident.share_permille {
+            Some(share) if share >= permille => Some(format!(
+                "{} of users or traffic is affected (policy threshold {})",
+                percent(share),
+                percent(permille)
+            )),
+            _ => None,
+        },
+    }
+}
+
+/// `12.5%` from thousandths; whole numbers without a decimal.
+pub fn percent(permille: u16) -> String {
+    if permille % 10 == 0 {
+        format!("{}%", permille / 10)
+    } else {
+        format!("{}.{}%", permille / 10, permille % 10)
+    }
+}
+
+/// A rule in words, for the settings page.
+pub fn describe(rule: &SeverityRule) -> String {
+    let when = match rule.when {
+        ImpactCondition::CustomerImpact => "any customer impact".to_string(),
+        ImpactCondition::ShareAtLeast { permille } => {
+            format!(
+                "at least {} of users or traffic affected",
+                percent(permille)
+            )
+        }
+    };
+    format!("{when} is at least {}", rule.at_least.label())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::IncidentId;
+
+    fn incident(severity: Severity, customer_impact: bool, share: Option<u16>) -> Incident {
+        let mut i = Incident::new(IncidentId("i".into()));
+        i.severity = severity;
+        i.customer_impact = customer_impact;
+        i.share_permille = share;
+        i
+    }
+
+    fn rules() -> Vec<SeverityRule> {
+        vec![
+            SeverityRule {
+                when: ImpactCondition::CustomerImpact,
+                at_least: Severity::Sev2,
+            },
+            SeverityRule {
+                when: ImpactCondition::ShareAtLeast { permille: 250 },
+                at_least: Severity::Sev1,
+            },
+        ]
+    }
+
+    #[test]
+    fn customer_impact_on_a_sev3_prompts_for_the_policy_minimum() {
+        let p = prompt(&incident(Severity::Sev3, true, None), &rules()).unwrap();
+        assert_eq!(p.required, Severity::Sev2);
+        assert_eq!(p.because, "customers are affected");
+    }
+
+    #[test]
+    fn the_most_severe_applicable_rule_wins() {
+        let p = prompt(&incident(Severity::Sev3, true, Some(300)), &rules()).unwrap();
+        assert_eq!(p.required, Severity::Sev1);
+        assert!(p.because.contains("30%"), "{}", p.because);
+    }
+
+    #[test]
+    fn no_prompt_when_severity_already_meets_the_policy() {
+        assert_eq!(
+            prompt(&incident(Severity::Sev2, true, Some(100)), &rules()),
+            None
+        );
+        assert_eq!(
+            prompt(&incident(Severity::Sev1, true, Some(900)), &rules()),
+            None
+        );
+    }
+
+    #[test]
+    fn no_prompt_without_recorded_impact() {
+        assert_eq!(
+            prompt(&incident(Severity::Sev4, false, None), &rules()),
+            None
+        );
+        assert_eq!(
+            prompt(&incident(Severity::Sev4, false, Some(249)), &rules()),
+            None
+        );
+    }
+
+    #[test]
+    fn percentages_print_tenths_only_when_needed() {
+        assert_eq!(percent(250), "25%");
+        assert_eq!(percent(5), "0.5%");
+        assert_eq!(
+            describe(&rules()[1]),
+            "at least 25% of users or traffic affected is at least SEV1"
+        );
+    }
+}
