@@ -138,8 +138,13 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
     let live = state.live.clone();
+    let upstreams = state.upstreams.clone();
     let acks = blocking(&state, move |store| {
-        store.append(batch.events, |stored| stream::publish(&live, stored))
+        store.append(batch.events, |stored| {
+            stream::publish(&live, stored);
+            // Under the write lock, so providers change in seq order.
+            upstreams.workspace_events(stored);
+        })
     })
     .await;
     match acks {

@@ -54,7 +54,12 @@ impl Server {
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
-        let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
+        // Providers added from consoles are events on the workspace stream.
+        let workspace = store
+            .stream_events(&sitrep_core::IncidentId::workspace())
+            .map_err(StartError::Store)?;
+        let upstreams =
+            upstream::Upstreams::new(&config.upstreams.providers, &workspace, upstream::now_ms());
         let state = AppState {
             store: Arc::new(store),
             live,

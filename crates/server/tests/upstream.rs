@@ -47,6 +47,8 @@ fn fixture(name: &str, fallback: &str) -> Vec<u8> {
 struct FakePage {
     port: u16,
     phase: Arc<Mutex<Phase>>,
+    /// Connections accepted so far: one per poll.
+    hits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl FakePage {
@@ -56,16 +58,19 @@ impl FakePage {
         let phase = Arc::new(Mutex::new(Phase::Summary));
         let summary = Arc::new(summary);
         let current = phase.clone();
+        let hits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = hits.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let phase = *current.lock().unwrap();
                 tokio::spawn(answer(socket, phase, summary.clone()));
             }
         });
-        FakePage { port, phase }
+        FakePage { port, phase, hits }
     }
 
     fn set(&self, phase: Phase) {
@@ -137,12 +142,17 @@ async fn answer(mut socket: TcpStream, phase: Phase, summary: Arc<Vec<u8>>) {
 struct Server {
     child: Child,
     base: String,
-    _data: tempfile::TempDir,
+    data: Option<tempfile::TempDir>,
 }
 
 impl Server {
     fn start(args: &[String]) -> Server {
         let dir = tempfile::tempdir().expect("a temp dir");
+        Server::start_in(dir, args)
+    }
+
+    /// In a data directory a server may already have used.
+    fn start_in(dir: tempfile::TempDir, args: &[String]) -> Server {
         let data = dir.path().join("data");
         let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
@@ -174,8 +184,15 @@ impl Server {
         Server {
             child,
             base,
-            _data: dir,
+            data: Some(dir),
         }
+    }
+
+    /// Stops the server, keeping its data directory for the next one.
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.data.take().expect("the data directory")
     }
 
     async fn upstreams(&self) -> Value {
@@ -519,4 +536,99 @@ async fn the_stream_sends_the_list_after_catching_up_and_again_when_a_provider_c
     assert_eq!(p["unknown"]["last_known"]["indicator"], "minor");
     // The push is what GET answers.
     assert_eq!(lost["providers"], s.upstreams().await["providers"]);
+}
+
+async fn post_workspace(s: &Server, events: &[(&str, Value)]) {
+    let events: Vec<Value> = events
+        .iter()
+        .map(|(id, body)| {
+            serde_json::json!({"id": id, "incident": "workspace", "author": "admin",
+                               "at": 1_763_464_800_000_i64, "body": body})
+        })
+        .collect();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", s.base))
+        .json(&serde_json::json!({ "events": events }))
+        .send()
+        .await
+        .expect("POST reaches the server");
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+}
+
+fn names(reply: &Value) -> Vec<String> {
+    reply["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_added_on_the_workspace_stream_are_polled_beside_the_flags_removed_ones_stop_and_both_survive_a_restart(
+) {
+    let a = FakePage::start(fixture(
+        "statuspage-v2_github_summary_partial-outage_2022-11-25.json",
+        SMALL_SUMMARY,
+    ))
+    .await;
+    let b = FakePage::start(fixture(
+        "incidentio-statuspage-compat_openai_summary_2026-07-09.json",
+        SMALL_OPERATIONAL,
+    ))
+    .await;
+    let mut args = vec!["--upstream".into(), format!("cli={}", b.url())];
+    fast(&mut args);
+    let s = Server::start(&args);
+
+    post_workspace(
+        &s,
+        &[
+            ("w1", serde_json::json!({"kind": "upstream_added", "name": "ws", "url": a.url()})),
+            ("w2", serde_json::json!({"kind": "upstream_added", "name": "bad", "url": "ftp://status.example"})),
+            // The command line wins a name clash.
+            ("w3", serde_json::json!({"kind": "upstream_added", "name": "cli", "url": a.url()})),
+        ],
+    )
+    .await;
+    let reply = wait_until(
+        &s,
+        "the workspace provider known",
+        |r| provider(r, "ws")["state"] == "known",
+        |_| {},
+    )
+    .await;
+    assert_eq!(names(&reply), ["cli", "bad", "ws"]);
+    assert_eq!(provider(&reply, "ws")["known"]["indicator"], "minor");
+    assert_eq!(provider(&reply, "cli")["url"], b.url());
+    let bad = provider(&reply, "bad");
+    assert_eq!(bad["state"], "unknown", "{bad}");
+    assert!(
+        reason(bad).contains("not a URL we poll") && reason(bad).contains("https:// or http://"),
+        "{bad}"
+    );
+
+    post_workspace(
+        &s,
+        &[(
+            "w4",
+            serde_json::json!({"kind": "upstream_removed", "name": "ws"}),
+        )],
+    )
+    .await;
+    let reply = s.upstreams().await;
+    assert_eq!(names(&reply), ["cli", "bad"], "removed at once");
+    // Its poller has stopped: no more requests reach its page (one may
+    // have been under way).
+    let hits = a.hits.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        a.hits.load(std::sync::atomic::Ordering::SeqCst) <= hits + 1,
+        "a removed provider is still polled"
+    );
+
+    // A restarted server folds the workspace stream again.
+    let s = Server::start_in(s.stop(), &args);
+    let reply = s.upstreams().await;
+    assert_eq!(names(&reply), ["cli", "bad"]);
 }
