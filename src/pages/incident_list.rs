@@ -1,6 +1,7 @@
 //! The incident list: open incidents first, the most severe at the top.
 
 use crate::components::labels::{SeverityBadge, StatusBadge};
+use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
 use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
@@ -27,6 +28,7 @@ pub fn IncidentList() -> impl IntoView {
             {move || upstream_tally().map(|t| view! {
                 <p class="upstream-tally"><A href="/upstreams">{t}</A></p>
             })}
+            <UpstreamOffers/>
             <Show
                 when=move || replica.loaded.get()
                 fallback=|| view! { <p class="empty">"Reading the local copy…"</p> }
