@@ -99,7 +99,7 @@ fn AddProvider() -> impl IntoView {
             </div>
             <div class="field">
                 <label for="upstream-url">"Status page URL"</label>
-                <input id="upstream-url" type="url" placeholder="https://www.githubstatus.com"
+                <input id="upstream-url" type="text" inputmode="url" placeholder="https://www.githubstatus.com"
                     prop:value=move || url.get()
                     on:input:target=move |ev| url.set(ev.target().value())/>
             </div>
