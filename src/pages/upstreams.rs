@@ -280,12 +280,9 @@ fn Links(provider: String, index: usize, catalogue: Vec<ComponentRef>) -> impl I
     view! {
         <details class="links">
             <summary>"Link components to ours"</summary>
-            <Show
-                when=move || workspace.with(|w| !w.components.is_empty())
-                fallback=|| view! { <p class="hint">"Our component catalogue is empty: define components first."</p> }
-            >
-                <span></span>
-            </Show>
+            {move || workspace.with(|w| w.components.is_empty()).then(|| view! {
+                <p class="hint">"Our component catalogue is empty: define components first."</p>
+            })}
             <ul>{rows}</ul>
         </details>
     }
