@@ -1,7 +1,8 @@
 //! The coordination backend's HTTP API, one typed function per call.
 
 use serde::Serialize;
-use sitrep_core::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn};
+use sitrep_core::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn, UpstreamsReply};
+use sitrep_core::statuspage::ProviderView;
 use sitrep_core::{Event, EventId};
 
 /// Why a call did not succeed, sorted by what the caller should do next.
@@ -151,4 +152,25 @@ pub async fn sign_out() {
     let _ = gloo_net::http::Request::delete("/api/v1/session")
         .send()
         .await;
+}
+
+/// `GET /api/v1/upstreams`: every watched provider as the backend last saw it.
+pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
+    let resp = gloo_net::http::Request::get("/api/v1/upstreams")
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let status = resp.status();
+    if !resp.ok() {
+        let error = resp
+            .json::<ApiError>()
+            .await
+            .map(|b| b.error)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(ApiFailure::Degraded(error));
+    }
+    resp.json::<UpstreamsReply>()
+        .await
+        .map(|r| r.providers)
+        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }

@@ -9,3 +9,4 @@ pub mod sign_in;
 pub mod tasks_panel;
 pub mod timeline;
 pub mod times_panel;
+pub mod upstream_offers;

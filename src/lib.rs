@@ -14,6 +14,7 @@ pub mod session;
 pub mod shortcuts;
 pub mod store;
 pub mod tabs;
+pub mod upstreams;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -21,7 +22,8 @@ use leptos_router::path;
 
 #[component]
 pub fn App() -> impl IntoView {
-    replica::provide_replica_context();
+    let replica = replica::provide_replica_context();
+    upstreams::provide_upstreams_context(replica);
     let session = session::provide_session_context();
     shortcuts::provide_shortcuts_context();
     // Nobody has signed in in this browser: there is nothing to show yet.
@@ -37,6 +39,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/new") view=pages::declare::Declare/>
                         <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
                         <Route path=path!("/settings") view=pages::settings::Settings/>
+                        <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                     </Routes>
                 </main>
                 <shortcuts::ShortcutLayer/>

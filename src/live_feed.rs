@@ -1,6 +1,7 @@
 //! The live feed: a websocket to `/api/v1/stream` opened when the sync
 //! engine asks, whose opening, messages and closing go back to the engine.
-//! Retries, backoff and the cursor are the engine's business.
+//! Retries, backoff and the cursor are the engine's business; the upstream
+//! list it also carries goes to the upstreams service.
 
 use crate::browser::websocket_origin;
 use crate::replica::Replica;
@@ -37,6 +38,8 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
             Ok(StreamMessage::Presence { incident, people }) => {
                 replica.presence.received(incident, people)
             }
+            // Not about the log: the upstreams service takes it.
+            Ok(message @ StreamMessage::Upstreams { .. }) => replica.side_message(message),
             Ok(message) => replica.input(move |e, _| e.on_stream(stream, message)),
             // One bad message must not end the session: log it and go on.
             Err(e) => {

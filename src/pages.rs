@@ -2,3 +2,4 @@ pub mod declare;
 pub mod incident_list;
 pub mod incident_room;
 pub mod settings;
+pub mod upstreams;

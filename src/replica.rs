@@ -11,9 +11,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::clock::ClockEstimate;
 use sitrep_core::incident::list_order;
+use sitrep_core::protocol::StreamMessage;
 use sitrep_core::sync::{self, Command, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// Inputs that arrive together (a catch-up of thousands of events) are
@@ -54,6 +56,8 @@ pub struct Replica {
     /// Acked events the outbox already stored; the engine's own write of
     /// them would only repeat it.
     stored_acks: StoredValue<HashSet<EventId>>,
+    /// Who takes stream messages that are not about the log (upstreams).
+    side: StoredValue<Option<Rc<dyn Fn(StreamMessage)>>, LocalStorage>,
 }
 
 pub fn use_replica() -> Replica {
@@ -61,7 +65,7 @@ pub fn use_replica() -> Replica {
 }
 
 /// Provides the replica, loads it from IndexedDB, then starts syncing.
-pub fn provide_replica_context() {
+pub fn provide_replica_context() -> Replica {
     let replica = Replica {
         engine: StoredValue::new(SyncEngine::new(Saved::default(), 0)),
         changed: RwSignal::new(0),
@@ -81,6 +85,7 @@ pub fn provide_replica_context() {
         refreshed_at: StoredValue::new(0.0),
         refresh_queued: StoredValue::new(false),
         stored_acks: StoredValue::new(HashSet::new()),
+        side: StoredValue::new_local(None),
     };
     provide_context(replica);
     spawn_local(async move {
@@ -89,6 +94,7 @@ pub fn provide_replica_context() {
         network_events(replica);
         replica.kick();
     });
+    replica
 }
 
 impl Replica {
@@ -201,6 +207,18 @@ impl Replica {
             e.make(record.event);
         });
         self.kick();
+    }
+
+    /// Sets who takes stream messages that are not about the log.
+    pub fn on_side_message(self, f: impl Fn(StreamMessage) + 'static) {
+        self.side.set_value(Some(Rc::new(f)));
+    }
+
+    /// Hands a stream message that is not about the log to its taker.
+    pub fn side_message(self, msg: StreamMessage) {
+        if let Some(f) = self.side.get_value() {
+            f(msg);
+        }
     }
 
     /// Feeds the engine an input (a stream message, an answer) and schedules

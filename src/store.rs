@@ -1,9 +1,12 @@
 //! The browser's copy of the log in IndexedDB: every event this console made
 //! or received, with the order pending ones were made in and any refusal,
 //! and the stream cursor, written in the same transaction as the events.
+//! Beside the log, the last list of watched upstreams the backend sent, so
+//! the panel can show it (with its age) when the backend cannot be reached.
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
+use sitrep_core::statuspage::ProviderView;
 use sitrep_core::{Event, EventId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -14,10 +17,14 @@ use web_sys::{
 
 pub const DB_NAME: &str = "sitrep";
 /// Version 1: `events`. Version 2 adds `meta` (the stream cursor).
-const DB_VERSION: u32 = 2;
+/// Version 3 adds `upstreams` (the last provider list received).
+const DB_VERSION: u32 = 3;
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "cursor";
+const UPSTREAMS: &str = "upstreams";
+/// The upstreams store holds one record: the whole list, replaced at once.
+const UPSTREAMS_KEY: &str = "latest";
 
 /// How hard a write insists on reaching the disk before it counts as done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +52,13 @@ pub struct Loaded {
     pub skipped: Vec<String>,
     /// The highest seq received over the stream (0 when never stored).
     pub cursor: u64,
+}
+
+/// The upstream list as last received, and when (ms, this device's clock).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedUpstreams {
+    pub providers: Vec<ProviderView>,
+    pub received_at: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +97,9 @@ impl Store {
                 }
                 if old < 2 && version >= 2 {
                     let _ = db.create_object_store(META);
+                }
+                if old < 3 && version >= 3 {
+                    let _ = db.create_object_store(UPSTREAMS);
                 }
             },
         );
@@ -230,6 +247,55 @@ impl Store {
             }
         }
         Ok(loaded)
+    }
+
+    /// Replaces the stored upstream list. Relaxed: the backend sends it
+    /// again on every connection.
+    pub async fn save_upstreams(&self, saved: &SavedUpstreams) -> Result<(), String> {
+        let json = serde_json::to_string(&saved.providers).map_err(|e| e.to_string())?;
+        let record = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            js_sys::Reflect::set(&record, &JsValue::from_str(k), &v).map(|_| ())
+        };
+        set("json", JsValue::from_str(&json)).map_err(describe)?;
+        set("received_at", JsValue::from_f64(saved.received_at as f64)).map_err(describe)?;
+        let tx = self.readwrite(
+            &js_sys::Array::of1(&JsValue::from_str(UPSTREAMS)),
+            Durability::Relaxed,
+        )?;
+        let done = completion(&tx);
+        tx.object_store(UPSTREAMS)
+            .map_err(describe)?
+            .put_with_key(&record, &JsValue::from_str(UPSTREAMS_KEY))
+            .map_err(describe)?;
+        done.await
+    }
+
+    /// The stored upstream list, if one was ever saved. A record that does
+    /// not parse is an error with its reason, not an empty list.
+    pub async fn load_upstreams(&self) -> Result<Option<SavedUpstreams>, String> {
+        let tx = self.db.transaction_with_str(UPSTREAMS).map_err(describe)?;
+        let get = tx
+            .object_store(UPSTREAMS)
+            .map_err(describe)?
+            .get(&JsValue::from_str(UPSTREAMS_KEY))
+            .map_err(describe)?;
+        let value = request(get).await?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        let field = |k: &str| {
+            js_sys::Reflect::get(&value, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let json = field("json")
+            .as_string()
+            .ok_or("the saved upstream list has no text")?;
+        let providers = serde_json::from_str(&json)
+            .map_err(|e| format!("the saved upstream list does not parse: {e}"))?;
+        Ok(Some(SavedUpstreams {
+            providers,
+            received_at: field("received_at").as_f64().unwrap_or(0.0) as i64,
+        }))
     }
 
     pub fn close(&self) {

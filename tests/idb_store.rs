@@ -3,7 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use sitrep::browser::new_id;
-use sitrep::store::{Durability, Store, StoredEvent};
+use sitrep::store::{Durability, SavedUpstreams, Store, StoredEvent};
+use sitrep_core::statuspage::{
+    parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES,
+};
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Severity};
 use wasm_bindgen_test::*;
 
@@ -125,6 +128,67 @@ async fn a_version_1_database_is_upgraded_with_its_events_kept() {
     let loaded = v2.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("b", None, 2.0, None)]);
     assert_eq!(loaded.cursor, 0, "v1 kept no cursor: resume from the start");
+}
+
+#[wasm_bindgen_test]
+async fn a_version_2_database_is_upgraded_with_its_events_and_cursor_kept_and_no_upstreams() {
+    let name = format!("sitrep-test-{}", new_id());
+    let v2 = Store::open_version(&name, 2).await.expect("open v2");
+    v2.write(
+        &[record("a", Some(7), 0.0, None)],
+        Some(7),
+        Durability::Strict,
+    )
+    .await
+    .expect("write in v2");
+    v2.close();
+
+    let v3 = Store::open(&name).await.expect("upgrade to current");
+    let loaded = v3.load().await.expect("load");
+    assert_eq!(loaded.events, vec![record("a", Some(7), 0.0, None)]);
+    assert_eq!(loaded.cursor, 7);
+    assert_eq!(v3.load_upstreams().await.expect("load upstreams"), None);
+}
+
+fn upstreams() -> SavedUpstreams {
+    let summary = parse_summary(
+        br#"{"page":{"name":"GitHub"},"status":{"indicator":"minor","description":"Minor <b>Outage</b>"},
+            "components":[{"id":"c1","name":"Packages","status":"partial_outage"}]}"#,
+        MAX_SUMMARY_BYTES,
+    )
+    .expect("a summary");
+    let known = ProviderState::Known(Fetched {
+        summary,
+        fetched_at: 1_763_464_860_000,
+    });
+    let mut lost = known.clone();
+    lost.observe(Err("HTTP 503".into()), 1_763_464_920_000);
+    SavedUpstreams {
+        providers: vec![
+            ProviderView::of("github", "https://www.githubstatus.com", &known),
+            ProviderView::of("cloudflare", "https://www.cloudflarestatus.com", &lost),
+        ],
+        received_at: 1_763_464_925_000,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_upstream_list_is_read_back_after_reopening_and_a_newer_one_replaces_it() {
+    let (name, store) = fresh_store().await;
+    store.save_upstreams(&upstreams()).await.expect("save");
+    store.close();
+
+    let reopened = Store::open(&name).await.expect("reopen");
+    assert_eq!(
+        reopened.load_upstreams().await.expect("load"),
+        Some(upstreams())
+    );
+    let newer = SavedUpstreams {
+        providers: upstreams().providers[..1].to_vec(),
+        received_at: 1_763_465_000_000,
+    };
+    reopened.save_upstreams(&newer).await.expect("save again");
+    assert_eq!(reopened.load_upstreams().await.expect("load"), Some(newer));
 }
 
 #[wasm_bindgen_test]

@@ -1,4 +1,6 @@
 //! Declaring an incident: title, severity, what is happening, when impact began.
+//! `?title=…&component=ID&status=…` prefill it (the upstream panel's offer):
+//! the incident then starts touching that component of ours.
 
 use crate::browser::{new_id, now_ms};
 use crate::components::labels::ReadOnlyNote;
@@ -6,7 +8,8 @@ use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use sitrep_core::event::{ComponentId, ComponentStatus};
 use sitrep_core::{utc, EventBody, IncidentId, Severity};
 
 #[component]
@@ -14,13 +17,23 @@ pub fn Declare() -> impl IntoView {
     let replica = use_replica();
     let session = use_session();
     let navigate = use_navigate();
-    let title = RwSignal::new(String::new());
+    let query = use_query_map().get_untracked();
+    let title = RwSignal::new(query.get("title").unwrap_or_default());
+    let workspace = replica.workspace();
+    let touches = query.get("component").filter(|c| !c.is_empty()).map(|c| {
+        let status = query
+            .get("status")
+            .and_then(|s| ComponentStatus::from_wire(&s))
+            .unwrap_or(ComponentStatus::DegradedPerformance);
+        (ComponentId(c.into()), status)
+    });
     let severity = RwSignal::new(Severity::Sev2);
     let summary = RwSignal::new(String::new());
     let started = RwSignal::new(utc::to_input(now_ms()));
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
+    let prefilled = touches.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = title.get_untracked().trim().to_string();
@@ -43,8 +56,17 @@ pub fn Declare() -> impl IntoView {
             detected_at: None,
         };
         let navigate = navigate.clone();
+        let touches = touches.clone();
         spawn_local(async move {
             replica.record(id.clone(), body).await;
+            if let Some((component, status)) = touches {
+                replica
+                    .record(
+                        id.clone(),
+                        EventBody::ComponentStatusSet { component, status },
+                    )
+                    .await;
+            }
             navigate(&format!("/incidents/{id}"), Default::default());
         });
     };
@@ -86,6 +108,11 @@ pub fn Declare() -> impl IntoView {
                         prop:value=move || started.get()
                         on:input:target=move |ev| started.set(ev.target().value())/>
                 </div>
+                {prefilled.map(|(component, status)| view! {
+                    <p class="hint">
+                        {move || format!("Touches our component {} ({}).", workspace.with(|w| w.component_name(&component)), status.label())}
+                    </p>
+                })}
                 {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
                 <button type="submit" class="primary" disabled=move || busy.get()>"Declare incident"</button>
                 </fieldset>

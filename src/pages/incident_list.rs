@@ -3,14 +3,17 @@
 //! By default open incidents come first, the most severe at the top.
 
 use crate::components::labels::{SeverityBadge, StatusBadge};
+use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
 use crate::shortcuts::use_shortcuts;
+use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 use sitrep_core::incident_query::{Query, Sort, StatusFilter};
+use sitrep_core::upstream_panel::tally;
 use sitrep_core::{utc, ComponentId, Incident, Severity, Status, Workspace};
 
 #[component]
@@ -64,6 +67,12 @@ pub fn IncidentList() -> impl IntoView {
         });
     }
 
+    let upstreams = use_upstreams();
+    let upstream_tally = move || {
+        upstreams
+            .latest
+            .with(|r| r.as_ref().and_then(|r| tally(&r.providers)))
+    };
     view! {
         <section class="page">
             <div class="page-head">
@@ -124,6 +133,10 @@ pub fn IncidentList() -> impl IntoView {
                     </select>
                 </div>
             </form>
+            {move || upstream_tally().map(|t| view! {
+                <p class="upstream-tally"><A href="/upstreams">{t}</A></p>
+            })}
+            <UpstreamOffers/>
             <Show
                 when=move || replica.loaded.get()
                 fallback=|| view! { <p class="empty">"Reading the local copy…"</p> }

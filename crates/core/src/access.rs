@@ -99,7 +99,7 @@ mod tests {
     }
 
     fn note(incident: IncidentId) -> Event {
-        event(incident, EventBody::NoteAdded { text: "x".into() })
+        event(incident, EventBody::note("x"))
     }
 
     #[test]

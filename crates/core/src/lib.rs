@@ -17,6 +17,7 @@ pub mod severity_policy;
 pub mod slug;
 pub mod statuspage;
 pub mod sync;
+pub mod upstream_panel;
 pub mod utc;
 pub mod window;
 pub mod workspace;

@@ -2,6 +2,7 @@
 //! (docs/protocol.md describes it for backend authors).
 
 use crate::event::{Event, EventId, IncidentId};
+use crate::statuspage::ProviderView;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/events`.
@@ -50,6 +51,12 @@ pub enum StreamMessage {
         incident: IncidentId,
         people: Vec<String>,
     },
+    /// Every watched upstream provider as `GET /api/v1/upstreams` lists it:
+    /// sent once after `caught_up`, then again whenever what any provider
+    /// shows changes. Not part of the log.
+    Upstreams {
+        providers: Vec<ProviderView>,
+    },
     /// A message type this build does not know: newer backends may send
     /// more, and an older console must carry on rather than drop the socket.
     #[serde(other)]
@@ -65,6 +72,12 @@ pub enum ClientMessage {
         incident: Option<IncidentId>,
         name: String,
     },
+}
+
+/// `GET /api/v1/upstreams`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamsReply {
+    pub providers: Vec<ProviderView>,
 }
 
 /// Every 4xx and 5xx answer carries this body.
@@ -85,6 +98,25 @@ mod tests {
         let msg: StreamMessage =
             serde_json::from_str(r#"{"type":"weather","sunny":true}"#).unwrap();
         assert_eq!(msg, StreamMessage::Unknown);
+    }
+
+    #[test]
+    fn upstreams_round_trip_with_their_type_tag() {
+        use crate::statuspage::{ProviderState, ProviderView};
+        let msg = StreamMessage::Upstreams {
+            providers: vec![ProviderView::of(
+                "github",
+                "https://www.githubstatus.com",
+                &ProviderState::new(1_763_464_860_000),
+            )],
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        assert!(
+            text.starts_with(r#"{"type":"upstreams","providers":[{"name":"github""#),
+            "{text}"
+        );
+        let back: StreamMessage = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, msg);
     }
 
     #[test]

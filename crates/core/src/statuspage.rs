@@ -604,10 +604,21 @@ pub struct Snapshot {
     pub description: String,
     /// Components whose status is anything but `operational`.
     pub components: Vec<Component>,
+    /// Every component the page lists (groups left out), operational or
+    /// not, so a console can link one to ours before it breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalogue: Vec<ComponentRef>,
     /// Unresolved incidents, each with its newest update.
     pub incidents: Vec<IncidentView>,
     /// Maintenances not yet completed.
     pub maintenances: Vec<IncidentView>,
+}
+
+/// A provider's component by id and name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentRef {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -653,6 +664,15 @@ impl Snapshot {
                 .iter()
                 .filter(|c| !c.status.is_operational())
                 .cloned()
+                .collect(),
+            catalogue: s
+                .components
+                .iter()
+                .filter(|c| !c.group)
+                .map(|c| ComponentRef {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                })
                 .collect(),
             incidents: open(&s.incidents),
             maintenances: open(&s.scheduled_maintenances),

@@ -285,7 +285,9 @@ impl SyncEngine {
                 });
             }
             // Not about the log: the host handles these beside the engine.
-            StreamMessage::Presence { .. } | StreamMessage::Unknown => {}
+            StreamMessage::Presence { .. }
+            | StreamMessage::Upstreams { .. }
+            | StreamMessage::Unknown => {}
         }
     }
 

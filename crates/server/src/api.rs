@@ -188,9 +188,12 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     }
     let live = state.live.clone();
     let accounts = state.accounts.clone();
+    let upstreams = state.upstreams.clone();
     let acks = blocking(&state, move |store| {
         store.append(batch.events, |stored| {
             stream::publish(&live, stored);
+            // Under the write lock, so providers change in seq order.
+            upstreams.workspace_events(stored);
             // Settings changes (the workspace stream) go in the audit trail,
             // once each: only newly stored events get here.
             for ev in stored.iter().filter(|e| e.incident.is_workspace()) {

@@ -77,6 +77,8 @@ pub struct AppState {
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
     pub presence: presence::Board,
+    /// What watched providers last said; streams push it on change.
+    pub upstreams: upstream::Upstreams,
 }
 
 pub struct Server {
@@ -101,6 +103,13 @@ impl Server {
         let accounts = accounts::Accounts::open(&db).map_err(StartError::Store)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
+        config.upstreams.check().map_err(StartError::Upstreams)?;
+        // Providers added from consoles are events on the workspace stream.
+        let workspace = store
+            .stream_events(&sitrep_core::IncidentId::workspace())
+            .map_err(StartError::Store)?;
+        let upstreams =
+            upstream::Upstreams::new(&config.upstreams.providers, &workspace, upstream::now_ms());
         let state = AppState {
             store: Arc::new(store),
             accounts: Arc::new(accounts),
@@ -112,9 +121,8 @@ impl Server {
             live,
             stopping,
             presence: presence::Board::default(),
+            upstreams: upstreams.clone(),
         };
-        config.upstreams.check().map_err(StartError::Upstreams)?;
-        let upstreams = upstream::Upstreams::new(&config.upstreams.providers, upstream::now_ms());
         let router = api::router(state.clone())
             .merge(auth::router(state.clone()))
             .merge(upstream::router(upstreams.clone()).route_layer(

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sitrep_core::protocol::Ack;
-use sitrep_core::Event;
+use sitrep_core::{Event, IncidentId};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -170,6 +170,27 @@ impl Store {
         }
         tx.commit()?;
         Ok(Page { events, head })
+    }
+
+    /// Every event of one stream (an incident, or the workspace), in seq order.
+    pub fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, StoreError> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, event, received_at FROM events WHERE incident = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([&*incident.0])?;
+        let mut events = Vec::new();
+        while let Some(row) = rows.next()? {
+            let seq = row.get::<_, i64>(0)? as u64;
+            let json: String = row.get(1)?;
+            let mut ev: Event =
+                serde_json::from_str(&json).map_err(|error| StoreError::Corrupt { seq, error })?;
+            ev.seq = Some(seq);
+            ev.received_at = Some(row.get(2)?);
+            events.push(ev);
+        }
+        Ok(events)
     }
 
     pub fn head(&self) -> Result<u64, StoreError> {

@@ -119,6 +119,7 @@ async fn run(
     let mut presence = state.presence.subscribe();
     let seat = state.presence.seat();
     let mut stopping = state.stopping.clone();
+    let mut upstreams = state.upstreams.subscribe();
     let mut last = after;
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
@@ -131,6 +132,11 @@ async fn run(
     .await
     .is_err()
     {
+        return;
+    }
+    // The upstream list follows the catch-up, so a console has it at once.
+    upstreams.borrow_and_update();
+    if send_upstreams(&mut socket, &state).await.is_err() {
         return;
     }
     for msg in state.presence.snapshot() {
@@ -185,6 +191,12 @@ async fn run(
                 }
                 Some(Ok(_)) => {}
             },
+            changed = upstreams.changed() => {
+                // The sender lives as long as the server; gone means stopping.
+                if changed.is_err() || send_upstreams(&mut socket, &state).await.is_err() {
+                    return;
+                }
+            }
             _ = stopped(&mut stopping) => break,
             () = &mut session_over => {
                 // 1008 (policy): the client reconnects, is refused with 401,
@@ -206,6 +218,18 @@ async fn run(
         })),
     )
     .await;
+}
+
+/// The whole list, not a diff: it is small, and a console that missed a
+/// push is whole again with the next one.
+async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
+    let msg = StreamMessage::Upstreams {
+        providers: state.upstreams.views(),
+    };
+    socket
+        .send(Message::Text(encode(&msg)))
+        .await
+        .map_err(|_| Gone)
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;

@@ -1,6 +1,7 @@
-//! Watched upstreams: polls the status pages an admin configured
-//! (`--upstream NAME=URL`) for their Statuspage v2 `summary.json`, keeps what
-//! each said in memory, and serves it at `GET /api/v1/upstreams`.
+//! Watched upstreams: polls the status pages an admin configured (on the
+//! command line, `--upstream NAME=URL`, or with `UpstreamAdded` events on the
+//! workspace stream) for their Statuspage v2 `summary.json`, keeps what each
+//! said in memory, and serves it at `GET /api/v1/upstreams`.
 //!
 //! Only configured URLs are ever fetched, and redirects are not followed: a
 //! client cannot make the server fetch anything (no open proxy), and a
@@ -19,11 +20,12 @@ use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde::{Deserialize, Serialize};
 use sitrep_core::backoff::SplitMix;
+pub use sitrep_core::protocol::UpstreamsReply;
 use sitrep_core::statuspage::{
     parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
 };
+use sitrep_core::{Event, EventBody, Workspace};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -53,9 +55,16 @@ impl std::str::FromStr for Provider {
         let (name, url) = s
             .split_once('=')
             .ok_or_else(|| format!("expected NAME=URL, got {s:?}"))?;
+        Provider::new(name, url)
+    }
+}
+
+impl Provider {
+    /// Checks a name and a base URL, from a flag or a workspace event alike.
+    pub fn new(name: &str, url: &str) -> Result<Provider, String> {
         let name = name.trim();
         if name.is_empty() || name.len() > 64 {
-            return Err(format!("the name in {s:?} must be 1 to 64 bytes"));
+            return Err(format!("the name {name:?} must be 1 to 64 bytes"));
         }
         let url = url.trim();
         // Checked before parsing: a bare host name would otherwise be
@@ -117,49 +126,200 @@ impl Settings {
     }
 }
 
+/// One watched provider: where it comes from, what we fetch (or why we
+/// cannot), what it last said, and its polling task.
 struct Entry {
-    provider: Provider,
+    name: String,
+    url: String,
+    /// The summary URL, or why the configured URL is not one we fetch.
+    target: Result<Uri, String>,
     state: ProviderState,
+    /// Tells this entry's poller from an earlier one for the same name.
+    id: u64,
+    task: Option<tokio::task::AbortHandle>,
 }
 
-/// What every provider last said, shared by the pollers and the handler.
+impl Drop for Entry {
+    fn drop(&mut self) {
+        // A provider removed (or re-pointed) stops being polled at once.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// What pollers need, known once the server runs.
+#[derive(Clone)]
+struct Runner {
+    runtime: tokio::runtime::Handle,
+    client: HttpsClient,
+    settings: Settings,
+    stopping: watch::Receiver<bool>,
+    seed: u64,
+}
+
+struct Inner {
+    entries: Vec<Entry>,
+    /// From the command line: fixed for the server's life, and they win a
+    /// name clash with the workspace.
+    cli: Vec<Provider>,
+    /// Folded from the workspace stream (`UpstreamAdded`/`UpstreamRemoved`).
+    workspace: Workspace,
+    runner: Option<Runner>,
+    next_id: u64,
+}
+
+/// What every provider last said, shared by the pollers, the handler and
+/// the streams (which push the list again whenever it changes).
 #[derive(Clone)]
 pub struct Upstreams {
-    entries: Arc<RwLock<Vec<Entry>>>,
-}
-
-/// `GET /api/v1/upstreams`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UpstreamsReply {
-    pub providers: Vec<ProviderView>,
+    inner: Arc<RwLock<Inner>>,
+    /// Bumped whenever what consoles see changes.
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl Upstreams {
-    pub fn new(providers: &[Provider], now: i64) -> Upstreams {
-        let entries = providers
-            .iter()
-            .map(|p| Entry {
-                provider: p.clone(),
-                state: ProviderState::new(now),
-            })
-            .collect();
-        Upstreams {
-            entries: Arc::new(RwLock::new(entries)),
+    /// The command line's providers and those the workspace events stored
+    /// so far name (`workspace_events`: every event on the workspace
+    /// stream, in seq order). Nothing is polled until `spawn`.
+    pub fn new(cli: &[Provider], workspace_events: &[Event], now: i64) -> Upstreams {
+        let mut workspace = Workspace::default();
+        for ev in workspace_events {
+            workspace.apply(ev);
         }
+        let upstreams = Upstreams {
+            inner: Arc::new(RwLock::new(Inner {
+                entries: Vec::new(),
+                cli: cli.to_vec(),
+                workspace,
+                runner: None,
+                next_id: 0,
+            })),
+            changes: Arc::new(watch::channel(0).0),
+        };
+        upstreams.reconcile(now);
+        upstreams
+    }
+
+    /// Wakes whenever what consoles see has changed.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn views(&self) -> Vec<ProviderView> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        inner
+            .entries
             .iter()
-            .map(|e| ProviderView::of(&e.provider.name, &e.provider.url, &e.state))
+            .map(|e| ProviderView::of(&e.name, &e.url, &e.state))
             .collect()
     }
 
-    /// Records one poll; returns whether what consoles see has changed.
-    fn observe(&self, index: usize, result: Result<Summary, String>, now: i64) -> bool {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        let entry = &mut entries[index];
+    /// Takes newly stored events (in seq order); those about upstreams on
+    /// the workspace stream change what is polled.
+    pub fn workspace_events(&self, stored: &[Event]) {
+        let relevant: Vec<&Event> = stored
+            .iter()
+            .filter(|e| {
+                e.incident.is_workspace()
+                    && matches!(
+                        e.body,
+                        EventBody::UpstreamAdded { .. } | EventBody::UpstreamRemoved { .. }
+                    )
+            })
+            .collect();
+        if relevant.is_empty() {
+            return;
+        }
+        {
+            let mut inner = self.write();
+            for ev in relevant {
+                inner.workspace.apply(ev);
+            }
+        }
+        self.reconcile(now_ms());
+    }
+
+    /// Makes the entries match the command line plus the workspace: new
+    /// providers start polling, removed ones stop, a changed URL starts over.
+    fn reconcile(&self, now: i64) {
+        let mut inner = self.write();
+        let mut wanted: Vec<(String, Result<Provider, String>)> = inner
+            .cli
+            .iter()
+            .map(|p| (p.name.clone(), Ok(p.clone())))
+            .collect();
+        for (name, url) in &inner.workspace.upstreams {
+            if wanted.iter().any(|(n, _)| n == name) {
+                eprintln!("sitrep-server: upstream {name:?} from the workspace is ignored: the command line names it");
+                continue;
+            }
+            wanted.push((name.clone(), Provider::new(name, url)));
+        }
+        let mut old = std::mem::take(&mut inner.entries);
+        let before: Vec<u64> = old.iter().map(|e| e.id).collect();
+        for (name, provider) in wanted {
+            let url = match &provider {
+                Ok(p) => p.url.clone(),
+                Err(_) => inner
+                    .workspace
+                    .upstreams
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            if let Some(pos) = old.iter().position(|e| e.name == name && e.url == url) {
+                let entry = old.remove(pos);
+                inner.entries.push(entry);
+                continue;
+            }
+            let id = inner.next_id;
+            inner.next_id += 1;
+            let (target, state) = match provider {
+                Ok(p) => (Ok(p.summary_url), ProviderState::new(now)),
+                Err(reason) => {
+                    let reason = clip(format!("not a URL we poll: {reason}"));
+                    (
+                        Err(reason.clone()),
+                        ProviderState::Unknown {
+                            since: now,
+                            reason,
+                            last_known: None,
+                        },
+                    )
+                }
+            };
+            let mut entry = Entry {
+                name,
+                url,
+                target,
+                state,
+                id,
+                task: None,
+            };
+            if let Some(runner) = &inner.runner {
+                entry.task = start(self, runner, &entry);
+            }
+            inner.entries.push(entry);
+        }
+        // Entries left in `old` are dropped here, which stops their pollers.
+        drop(old);
+        let changed = inner.entries.iter().map(|e| e.id).ne(before);
+        drop(inner);
+        if changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Records one poll; returns whether what consoles see has changed, or
+    /// None when the provider is no longer watched (its poller then ends).
+    fn observe(&self, id: u64, result: Result<Summary, String>, now: i64) -> Option<bool> {
+        let mut inner = self.write();
+        let entry = inner.entries.iter_mut().find(|e| e.id == id)?;
         let was_known = entry.state.is_known();
         let reason = result.as_ref().err().cloned();
         let changed = entry.state.observe(result, now);
@@ -169,13 +329,17 @@ impl Upstreams {
             (true, Some(reason)) => {
                 eprintln!(
                     "sitrep-server: upstream {:?} is unknown: {reason}",
-                    entry.provider.name
+                    entry.name
                 )
             }
-            (false, None) => eprintln!("sitrep-server: upstream {:?} answers", entry.provider.name),
+            (false, None) => eprintln!("sitrep-server: upstream {:?} answers", entry.name),
             _ => {}
         }
-        changed
+        drop(inner);
+        if changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        Some(changed)
     }
 }
 
@@ -216,31 +380,55 @@ fn client(timeout: Duration) -> HttpsClient {
         .build(https)
 }
 
-/// Starts one polling task per provider; they end when `stopping` turns true.
+/// Starts polling every provider, and any added later; each has its own
+/// task, and all end when `stopping` turns true. Must run inside the runtime.
 pub fn spawn(upstreams: &Upstreams, settings: &Settings, stopping: watch::Receiver<bool>) {
-    if settings.providers.is_empty() {
-        return;
+    let runner = Runner {
+        runtime: tokio::runtime::Handle::current(),
+        client: client(settings.timeout),
+        settings: settings.clone(),
+        stopping,
+        seed: now_ms() as u64,
+    };
+    let mut inner = upstreams.write();
+    let mut entries = std::mem::take(&mut inner.entries);
+    for entry in &mut entries {
+        if entry.task.is_none() {
+            entry.task = start(upstreams, &runner, entry);
+        }
     }
-    let client = client(settings.timeout);
-    let seed = now_ms() as u64;
-    for (index, provider) in settings.providers.iter().enumerate() {
-        let task = Poller {
-            upstreams: upstreams.clone(),
-            index,
-            url: provider.summary_url.clone(),
-            client: client.clone(),
-            timeout: settings.timeout,
-            max_bytes: settings.max_bytes,
-            rng: SplitMix(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-            schedule: PollSchedule::new(settings.interval.as_millis() as u64),
-        };
-        tokio::spawn(task.run(stopping.clone()));
-    }
+    inner.entries = entries;
+    inner.runner = Some(runner);
+}
+
+/// Starts the poller of one entry; none for a URL we do not poll.
+fn start(
+    upstreams: &Upstreams,
+    runner: &Runner,
+    entry: &Entry,
+) -> Option<tokio::task::AbortHandle> {
+    let url = entry.target.as_ref().ok()?.clone();
+    let task = Poller {
+        upstreams: upstreams.clone(),
+        id: entry.id,
+        url,
+        client: runner.client.clone(),
+        timeout: runner.settings.timeout,
+        max_bytes: runner.settings.max_bytes,
+        rng: SplitMix(runner.seed ^ entry.id.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        schedule: PollSchedule::new(runner.settings.interval.as_millis() as u64),
+    };
+    Some(
+        runner
+            .runtime
+            .spawn(task.run(runner.stopping.clone()))
+            .abort_handle(),
+    )
 }
 
 struct Poller {
     upstreams: Upstreams,
-    index: usize,
+    id: u64,
     url: Uri,
     client: HttpsClient,
     timeout: Duration,
@@ -262,7 +450,9 @@ impl Poller {
                 _ = stopping.wait_for(|s| *s) => return,
             };
             let ok = result.is_ok();
-            self.upstreams.observe(self.index, result, now_ms());
+            if self.upstreams.observe(self.id, result, now_ms()).is_none() {
+                return;
+            }
             let random = self.rng.next_f64();
             delay = if ok {
                 self.schedule.after_success(random)

@@ -59,6 +59,11 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
         caught_up,
         serde_json::json!({"type": "caught_up", "head": 3})
     );
+    // The watched upstreams follow the catch-up (none are configured here).
+    assert_eq!(
+        next_json(&mut ws).await,
+        serde_json::json!({"type": "upstreams", "providers": []})
+    );
 
     // Text from the client is ignored, not an error.
     ws.send(Message::Text("{\"type\":\"presence\"}".into()))

@@ -19,6 +19,7 @@ enum Phase {
     Summary,
     Error500,
     Html,
+    WrongShape,
     Oversized,
     Stall,
 }
@@ -46,6 +47,8 @@ fn fixture(name: &str, fallback: &str) -> Vec<u8> {
 struct FakePage {
     port: u16,
     phase: Arc<Mutex<Phase>>,
+    /// Connections accepted so far: one per poll.
+    hits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl FakePage {
@@ -55,16 +58,19 @@ impl FakePage {
         let phase = Arc::new(Mutex::new(Phase::Summary));
         let summary = Arc::new(summary);
         let current = phase.clone();
+        let hits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = hits.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let phase = *current.lock().unwrap();
                 tokio::spawn(answer(socket, phase, summary.clone()));
             }
         });
-        FakePage { port, phase }
+        FakePage { port, phase, hits }
     }
 
     fn set(&self, phase: Phase) {
@@ -100,6 +106,11 @@ async fn answer(mut socket: TcpStream, phase: Phase, summary: Arc<Vec<u8>>) {
             "text/html",
             b"<!DOCTYPE html><html><body>Please sign in</body></html>".to_vec(),
         ),
+        Phase::WrongShape => (
+            "200 OK",
+            "application/json",
+            br#"{"status":"ok","components":[]}"#.to_vec(),
+        ),
         Phase::Oversized => {
             // No length header: the reader must stop on its own.
             let _ = socket
@@ -131,17 +142,18 @@ async fn answer(mut socket: TcpStream, phase: Phase, summary: Arc<Vec<u8>>) {
 struct Server {
     child: Child,
     base: String,
-    /// A viewer's API token: reading upstreams needs an account.
+    /// An admin's API token: reading upstreams needs an account, and adding
+    /// providers (workspace events) needs an admin.
     token: String,
-    _data: tempfile::TempDir,
+    data: Option<tempfile::TempDir>,
 }
 
-/// A viewer account and its token, made through the CLI before serving.
-fn viewer_token(data: &std::path::Path) -> String {
+/// An admin account and its token, made through the CLI before serving.
+fn admin_token(data: &std::path::Path) -> String {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
         .args([
-            "account", "create", "--name", "watcher", "--role", "viewer", "--data",
+            "account", "create", "--name", "watcher", "--role", "admin", "--data",
         ])
         .arg(data)
         .stdin(Stdio::piped())
@@ -163,8 +175,13 @@ fn viewer_token(data: &std::path::Path) -> String {
 impl Server {
     fn start(args: &[String]) -> Server {
         let dir = tempfile::tempdir().expect("a temp dir");
+        Server::start_in(dir, args)
+    }
+
+    /// In a data directory a server may already have used.
+    fn start_in(dir: tempfile::TempDir, args: &[String]) -> Server {
         let data = dir.path().join("data");
-        let token = viewer_token(&data);
+        let token = admin_token(&data);
         let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(&data)
@@ -196,8 +213,15 @@ impl Server {
             child,
             base,
             token,
-            _data: dir,
+            data: Some(dir),
         }
+    }
+
+    /// Stops the server, keeping its data directory for the next one.
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.data.take().expect("the data directory")
     }
 
     async fn upstreams(&self) -> Value {
@@ -338,6 +362,10 @@ async fn a_failing_provider_shows_unknown_since_with_its_reason_and_last_known_w
     for (phase, want) in [
         (Phase::Error500, "HTTP 500 Internal Server Error"),
         (Phase::Html, "HTML page"),
+        (
+            Phase::WrongShape,
+            "not a Statuspage summary (no `page` key)",
+        ),
         (Phase::Oversized, "over the 2 MiB limit"),
         (Phase::Stall, "no answer within 1 s"),
     ] {
@@ -482,4 +510,168 @@ fn a_malformed_or_duplicate_upstream_flag_stops_the_server_with_a_reason() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next `upstreams` message on a stream, skipping events; bounded: 20 s.
+async fn next_upstreams(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a stream message within 20 s")
+            .expect("the stream is open")
+            .expect("a websocket frame");
+        if let Message::Text(t) = frame {
+            let msg: Value = serde_json::from_str(&t).expect("JSON");
+            if msg["type"] == "upstreams" {
+                return msg;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_sends_the_list_after_catching_up_and_again_when_a_provider_changes() {
+    let a = FakePage::start(fixture(
+        "statuspage-v2_github_summary_partial-outage_2022-11-25.json",
+        SMALL_SUMMARY,
+    ))
+    .await;
+    let mut args = vec!["--upstream".into(), format!("a={}", a.url())];
+    fast(&mut args);
+    let s = Server::start(&args);
+    let addr = s.base.trim_start_matches("http://");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}/api/v1/stream"
+        ))
+        .expect("a websocket request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", s.token)
+            .parse()
+            .expect("a header value"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the websocket opens");
+
+    // The first list comes right after the catch-up, whatever it says yet.
+    let first = next_upstreams(&mut ws).await;
+    assert_eq!(first["providers"][0]["name"], "a", "{first}");
+    let mut msg = first;
+    while msg["providers"][0]["state"] != "known" {
+        msg = next_upstreams(&mut ws).await;
+    }
+    assert_eq!(msg["providers"][0]["known"]["indicator"], "minor", "{msg}");
+
+    // Polls that change nothing push nothing; a failure is pushed.
+    a.set(Phase::Html);
+    let lost = next_upstreams(&mut ws).await;
+    let p = &lost["providers"][0];
+    assert_eq!(p["state"], "unknown", "{lost}");
+    assert!(reason(p).contains("HTML page"), "{p}");
+    assert_eq!(p["unknown"]["last_known"]["indicator"], "minor");
+    // The push is what GET answers.
+    assert_eq!(lost["providers"], s.upstreams().await["providers"]);
+}
+
+async fn post_workspace(s: &Server, events: &[(&str, Value)]) {
+    let events: Vec<Value> = events
+        .iter()
+        .map(|(id, body)| {
+            serde_json::json!({"id": id, "incident": "workspace", "author": "admin",
+                               "at": 1_763_464_800_000_i64, "body": body})
+        })
+        .collect();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", s.base))
+        .bearer_auth(&s.token)
+        .json(&serde_json::json!({ "events": events }))
+        .send()
+        .await
+        .expect("POST reaches the server");
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+}
+
+fn names(reply: &Value) -> Vec<String> {
+    reply["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_added_on_the_workspace_stream_are_polled_beside_the_flags_removed_ones_stop_and_both_survive_a_restart(
+) {
+    let a = FakePage::start(fixture(
+        "statuspage-v2_github_summary_partial-outage_2022-11-25.json",
+        SMALL_SUMMARY,
+    ))
+    .await;
+    let b = FakePage::start(fixture(
+        "incidentio-statuspage-compat_openai_summary_2026-07-09.json",
+        SMALL_OPERATIONAL,
+    ))
+    .await;
+    let mut args = vec!["--upstream".into(), format!("cli={}", b.url())];
+    fast(&mut args);
+    let s = Server::start(&args);
+
+    post_workspace(
+        &s,
+        &[
+            ("w1", serde_json::json!({"kind": "upstream_added", "name": "ws", "url": a.url()})),
+            ("w2", serde_json::json!({"kind": "upstream_added", "name": "bad", "url": "ftp://status.example"})),
+            // The command line wins a name clash.
+            ("w3", serde_json::json!({"kind": "upstream_added", "name": "cli", "url": a.url()})),
+        ],
+    )
+    .await;
+    let reply = wait_until(
+        &s,
+        "the workspace provider known",
+        |r| provider(r, "ws")["state"] == "known",
+        |_| {},
+    )
+    .await;
+    assert_eq!(names(&reply), ["cli", "bad", "ws"]);
+    assert_eq!(provider(&reply, "ws")["known"]["indicator"], "minor");
+    assert_eq!(provider(&reply, "cli")["url"], b.url());
+    let bad = provider(&reply, "bad");
+    assert_eq!(bad["state"], "unknown", "{bad}");
+    assert!(
+        reason(bad).contains("not a URL we poll") && reason(bad).contains("https:// or http://"),
+        "{bad}"
+    );
+
+    post_workspace(
+        &s,
+        &[(
+            "w4",
+            serde_json::json!({"kind": "upstream_removed", "name": "ws"}),
+        )],
+    )
+    .await;
+    let reply = s.upstreams().await;
+    assert_eq!(names(&reply), ["cli", "bad"], "removed at once");
+    // Its poller has stopped: no more requests reach its page (one may
+    // have been under way).
+    let hits = a.hits.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        a.hits.load(std::sync::atomic::Ordering::SeqCst) <= hits + 1,
+        "a removed provider is still polled"
+    );
+
+    // A restarted server folds the workspace stream again.
+    let s = Server::start_in(s.stop(), &args);
+    let reply = s.upstreams().await;
+    assert_eq!(names(&reply), ["cli", "bad"]);
 }

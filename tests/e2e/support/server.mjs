@@ -49,7 +49,7 @@ export function createToken(dataDir, name = 'ana') {
 
 /**
  * `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build.
- * `args`: more `serve` flags. On a fresh data dir the accounts in ACCOUNTS
+ * `args`: more `serve` flags (e.g. `--upstream NAME=URL`). On a fresh data dir the accounts in ACCOUNTS
  * are created first; `server.token` acts as ana (responder) on the API.
  */
 export async function startServer({ dataDir, port, dist = DIST, args = [] } = {}) {

@@ -1,0 +1,127 @@
+//! The watched upstream providers as this console knows them: the list the
+//! backend answers at start and pushes over the stream, saved in IndexedDB
+//! so the panel still shows the last known state, with its age, when the
+//! backend cannot be reached.
+
+use crate::api;
+use crate::browser::now_ms;
+use crate::replica::Replica;
+use crate::store::{SavedUpstreams, Store, DB_NAME};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sitrep_core::protocol::StreamMessage;
+use sitrep_core::statuspage::ProviderView;
+use std::time::Duration;
+
+/// Ages on the panel are minutes; a tick every 15 s keeps them true.
+const TICK: Duration = Duration::from_secs(15);
+
+#[derive(Clone, Copy)]
+pub struct Upstreams {
+    /// The list and when this console received it: from the backend (live)
+    /// or the saved copy. None until either has answered.
+    pub latest: RwSignal<Option<Received>>,
+    /// A problem reading or saving the local copy.
+    pub problem: RwSignal<Option<String>>,
+    /// Now, ticking, for ages.
+    pub now: RwSignal<i64>,
+    store: StoredValue<Option<Store>, LocalStorage>,
+    /// A list that arrived before the store was open, saved once it is.
+    unsaved: StoredValue<Option<SavedUpstreams>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Received {
+    pub providers: Vec<ProviderView>,
+    /// When this console received it (its own clock).
+    pub received_at: i64,
+    /// From the backend during this visit, not the saved copy.
+    pub live: bool,
+}
+
+pub fn use_upstreams() -> Upstreams {
+    expect_context::<Upstreams>()
+}
+
+/// Provides the service: shows the saved copy as soon as it is read, asks
+/// the backend once, and takes every list the stream pushes after.
+pub fn provide_upstreams_context(replica: Replica) {
+    let upstreams = Upstreams {
+        latest: RwSignal::new(None),
+        problem: RwSignal::new(None),
+        now: RwSignal::new(now_ms()),
+        store: StoredValue::new_local(None),
+        unsaved: StoredValue::new(None),
+    };
+    provide_context(upstreams);
+    replica.on_side_message(move |msg| {
+        if let StreamMessage::Upstreams { providers } = msg {
+            upstreams.receive(providers);
+        }
+    });
+    let _ = set_interval_with_handle(move || upstreams.now.set(now_ms()), TICK);
+    spawn_local(upstreams.load_saved());
+    spawn_local(async move {
+        // Unreachable is no news: the saved copy stays, the stream retries.
+        if let Ok(providers) = api::get_upstreams().await {
+            upstreams.receive(providers);
+        }
+    });
+}
+
+impl Upstreams {
+    async fn load_saved(self) {
+        let store = match Store::open(DB_NAME).await {
+            Ok(store) => store,
+            Err(e) => {
+                self.problem
+                    .set(Some(format!("The saved upstream list is unavailable: {e}")));
+                return;
+            }
+        };
+        match store.load_upstreams().await {
+            // The backend may have answered first; its list is newer.
+            Ok(Some(saved)) if self.latest.with_untracked(Option::is_none) => {
+                self.latest.set(Some(Received {
+                    providers: saved.providers,
+                    received_at: saved.received_at,
+                    live: false,
+                }))
+            }
+            Ok(_) => {}
+            Err(e) => self.problem.set(Some(e)),
+        }
+        self.store.set_value(Some(store.clone()));
+        if let Some(saved) = self.unsaved.try_update_value(Option::take).flatten() {
+            self.save(store, saved).await;
+        }
+    }
+
+    /// A list from the backend: shown at once, then saved.
+    pub fn receive(self, providers: Vec<ProviderView>) {
+        let received_at = now_ms();
+        self.now.set(received_at);
+        self.latest.set(Some(Received {
+            providers: providers.clone(),
+            received_at,
+            live: true,
+        }));
+        let saved = SavedUpstreams {
+            providers,
+            received_at,
+        };
+        match self.store.get_value() {
+            Some(store) => spawn_local(self.save(store, saved)),
+            None => self.unsaved.set_value(Some(saved)),
+        }
+    }
+
+    async fn save(self, store: Store, saved: SavedUpstreams) {
+        match store.save_upstreams(&saved).await {
+            Ok(()) => self.problem.set(None),
+            Err(e) => self.problem.set(Some(format!(
+                "Could not save the upstream list locally ({e}); it will not be shown offline"
+            ))),
+        }
+    }
+}
