@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { launchBrowser } from './support/browser.mjs';
+import { ConsolePage } from './support/console_page.mjs';
 import { makeEvent, postEvents, startServer } from './support/server.mjs';
 
 const out = resolve(import.meta.dirname, '../../docs/screenshots');
@@ -52,8 +53,9 @@ try {
   ]);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(server.url + '/');
+  const app = new ConsolePage(await context.newPage(), server.url, { account: 'ana' });
+  await app.open('/');
+  const { page } = app;
   await page.getByRole('link', { name: 'Checkout fails for EU customers' }).waitFor();
   await page.screenshot({ path: join(out, 'incident-list.png') });
   await page.goto(`${server.url}/incidents/${id}`);

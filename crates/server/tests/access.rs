@@ -28,14 +28,16 @@ const TABLE: &[Row] = &[
 ];
 
 fn event_for(target: &str, id: &str) -> Value {
-    let incident = if target.ends_with("#workspace") {
-        "workspace"
+    let (incident, body) = if target.ends_with("#workspace") {
+        (
+            "workspace",
+            json!({"kind": "role_defined", "role": "liaison", "name": "hello"}),
+        )
     } else {
-        "inc-1"
+        ("inc-1", json!({"kind": "note_added", "text": "hello"}))
     };
     json!({"events": [{
-        "id": id, "incident": incident, "author": "mallory", "at": 0,
-        "body": {"kind": "note_added", "text": "hello"}
+        "id": id, "incident": incident, "author": "mallory", "at": 0, "body": body
     }]})
 }
 
@@ -126,6 +128,7 @@ async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
     let s = Running::start(&data_dir(&dir));
     let mut setting = note("setting", "x");
     setting["incident"] = json!("workspace");
+    setting["body"] = json!({"kind": "role_defined", "role": "liaison", "name": "Liaison"});
     let (status, reply) = post(&s, &[note("fine", "x"), setting]).await;
     assert_eq!(status, 403, "{reply}");
     assert_eq!(reply["id"], "setting");

@@ -158,6 +158,7 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
     sign_in(&s, "viewer", "wrong wrong wrong").await;
     let mut setting = note("setting-1", "x");
     setting["incident"] = json!("workspace");
+    setting["body"] = json!({"kind": "role_defined", "role": "liaison", "name": "Liaison"});
     let posted = s
         .client_as("admin")
         .post(s.url("/api/v1/events"))
