@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from './support/browser.mjs';
 import { AppPage } from './support/pwa.mjs';
-import { allEvents, startServer } from './support/server.mjs';
+import { allEvents, postEvents, startServer } from './support/server.mjs';
 import { allOperational, fixture, FIXTURES, StatusPage } from './support/status_page.mjs';
 
 const GITHUB = 'statuspage-v2_github_summary_partial-outage_2022-11-25.json';
@@ -21,15 +21,10 @@ const openai = await fixture(OPENAI);
 const skip = github && openai ? false : `../shared is absent (${FIXTURES}): no recorded status pages to serve`;
 if (skip) console.log(`upstreams e2e skipped: ${skip}`);
 
-/** Posts events straight to the server, as another console would. */
+/** Posts events straight to the server, as another (admin's) console would. */
 async function post(server, events) {
   const at = Date.now();
-  const res = await fetch(`${server.url}/api/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ events: events.map(([id, incident, body]) => ({ id, incident, author: 'admin', at, body })) }),
-  });
-  assert.equal(res.status, 200, await res.text());
+  await postEvents(server, events.map(([id, incident, body]) => ({ id, incident, author: 'admin', at, body })));
 }
 
 /** Waits until the server holds an event matching `pred`. */
@@ -105,7 +100,7 @@ describe('upstream panel', { timeout: 120_000, skip }, () => {
     const oa = await new StatusPage({ json: openai }).start();
     const server = await startServer({ args: upstreamFlags({ github: gh, openai: oa }) });
     const context = await browser.newContext();
-    const app = new AppPage(await context.newPage(), server.url);
+    const app = new AppPage(await context.newPage(), server.url, { account: 'ada' });
     await app.open('/upstreams');
     const gr = region(app, 'github');
     await gr.getByText('Degraded', { exact: true }).waitFor();
@@ -165,7 +160,8 @@ describe('upstream panel', { timeout: 120_000, skip }, () => {
     const oa = await new StatusPage({ json: openai }).start();
     const server = await startServer({ args: upstreamFlags({ github: gh }) });
     const context = await browser.newContext();
-    const app = new AppPage(await context.newPage(), server.url);
+    // Adding a provider is a settings change: an admin's.
+    const app = new AppPage(await context.newPage(), server.url, { account: 'ada' });
     await app.open('/upstreams');
     await region(app, 'github').getByText('Configured on the server\'s command line.').waitFor();
 
@@ -200,7 +196,7 @@ describe('upstream panel', { timeout: 120_000, skip }, () => {
       ['i3', 'inc-search', { kind: 'declared', title: 'Search broken', severity: 'sev3', summary: '', started_at: at }],
     ]);
     const context = await browser.newContext();
-    const app = new AppPage(await context.newPage(), server.url);
+    const app = new AppPage(await context.newPage(), server.url, { account: 'ada' });
     await app.open('/upstreams');
     const gr = region(app, 'github');
     await gr.getByText('Operational', { exact: true }).waitFor();
