@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { launchBrowser } from './support/browser.mjs';
 import { ConsolePage } from './support/console_page.mjs';
-import { makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
 
 const out = resolve(import.meta.dirname, '../../docs/screenshots');
 await mkdir(out, { recursive: true });
@@ -44,8 +44,8 @@ try {
     ...other('search-index', 'Search results stale', 'sev4', 'identified', 90),
   ]);
   // Mark the decision as key, and give the rollback its outcome.
-  const all = await (await fetch(`${server.url}/api/v1/events?after=0&limit=1000`)).json();
-  const find = (kind, pred = () => true) => all.events.find((e) => e.body.kind === kind && pred(e)).id;
+  const all = await allEvents(server);
+  const find = (kind, pred = () => true) => all.find((e) => e.body.kind === kind && pred(e)).id;
   await postEvents(server, [
     ev(20, 'bo', { kind: 'change_outcome', change: find('change_started'), outcome: 'helped', note: 'errors 38% → 9%' }),
     ev(19, 'ana', { kind: 'entry_marked', entry: find('note_added', (e) => e.body.entry === 'decision'), key: true }),
