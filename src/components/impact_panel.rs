@@ -4,7 +4,7 @@
 use crate::room::use_room;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::severity_policy::percent;
+use sitrep_core::severity_policy::{parse_share, percent};
 use sitrep_core::{ComponentId, ComponentStatus, EventBody};
 
 #[component]
@@ -116,16 +116,9 @@ fn CustomerImpact() -> impl IntoView {
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = share.get_untracked();
-        let share_permille = match text.trim() {
-            "" => None,
-            t => match t.trim_end_matches('%').trim().parse::<f64>() {
-                Ok(p) if (0.0..=100.0).contains(&p) => Some((p * 10.0).round() as u16),
-                _ => {
-                    problem.set(Some(format!("“{t}” is not a share between 0 and 100%.")));
-                    return;
-                }
-            },
+        let share_permille = match parse_share(&share.get_untracked()) {
+            Ok(share) => share,
+            Err(why) => return problem.set(Some(why)),
         };
         problem.set(None);
         room.record(EventBody::ImpactSet {

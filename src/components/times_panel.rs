@@ -95,18 +95,8 @@ pub fn TimesPanel() -> impl IntoView {
             </form>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
             {move || room.incident.with(|i| i.time_to_detect_ms()).map(|ms| view! {
-                <p class="fact">"Time to detect: " {duration(ms)}</p>
+                <p class="fact">"Time to detect: " {utc::duration(ms)}</p>
             })}
         </section>
-    }
-}
-
-/// `1 h 05 min`, `12 min`, `40 s`.
-pub fn duration(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    match s {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min", s / 60),
-        s => format!("{} h {:02} min", s / 3600, s / 60 % 60),
     }
 }

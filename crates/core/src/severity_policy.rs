@@ -50,6 +50,22 @@ pub fn percent(permille: u16) -> String {
 
 /// Thousandths from a percentage a person typed ("25", "0.5", "12.5 %"):
 /// more than 0, at most 100, at most one decimal.
+/// The share of users or traffic a responder typed for an incident's
+/// impact, in thousandths: blank is unknown, 0 to 100 (a `%` allowed, any
+/// decimals rounded to tenths) is a share. Unlike a policy threshold
+/// (`parse_percent`), 0 is a real answer here.
+pub fn parse_share(input: &str) -> Result<Option<u16>, String> {
+    match input.trim() {
+        "" => Ok(None),
+        t => match t.trim_end_matches('%').trim().parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => Ok(Some((p * 10.0).round() as u16)),
+            _ => Err(format!(
+                "\u{201c}{t}\u{201d} is not a share between 0 and 100%."
+            )),
+        },
+    }
+}
+
 pub fn parse_percent(input: &str) -> Result<u16, String> {
     let t = input.trim().trim_end_matches('%').trim();
     let bad = || {
@@ -101,6 +117,24 @@ pub fn describe(rule: &SeverityRule) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_impact_share_is_blank_or_between_0_and_100_percent() {
+        assert_eq!(parse_share(" "), Ok(None));
+        assert_eq!(parse_share("12.5"), Ok(Some(125)));
+        assert_eq!(parse_share("0"), Ok(Some(0)));
+        assert_eq!(parse_share("100 %"), Ok(Some(1000)));
+        assert_eq!(parse_share("0.04"), Ok(Some(0)));
+        for bad in ["140", "-1", "NaN", "inf", "lots"] {
+            assert_eq!(
+                parse_share(bad),
+                Err(format!(
+                    "\u{201c}{bad}\u{201d} is not a share between 0 and 100%."
+                )),
+                "{bad}"
+            );
+        }
+    }
     use crate::event::IncidentId;
 
     fn incident(severity: Severity, customer_impact: bool, share: Option<u16>) -> Incident {

@@ -13,6 +13,17 @@ pub fn format_time(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
+/// A span of time as a responder reads it: `40 s`, `12 min`, `1 h 05 min`.
+/// Negative spans (a correction not yet consistent) read as zero.
+pub fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {:02} min", s / 3600, s / 60 % 60),
+    }
+}
+
 /// The value of an `<input type="datetime-local">` (read as UTC).
 pub fn to_input(ms: i64) -> String {
     let (y, mo, d, h, mi) = parts(ms);
@@ -80,6 +91,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_in_seconds_minutes_or_hours() {
+        assert_eq!(duration(40_000), "40 s");
+        assert_eq!(duration(25 * 60_000 + 59_000), "25 min");
+        assert_eq!(duration(65 * 60_000), "1 h 05 min");
+        assert_eq!(duration(-5_000), "0 s");
+    }
 
     #[test]
     fn formats_a_known_instant() {
