@@ -8,6 +8,7 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::html;
 use leptos::prelude::*;
+use sitrep_core::comms::Review;
 use sitrep_core::severity_policy::percent;
 use sitrep_core::window::{offsets, visible};
 use sitrep_core::{utc, Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
@@ -377,6 +378,14 @@ fn short(what: &EntryWhat, w: &Workspace) -> String {
                 parts.push(format!("declared {}", utc::format(*t)));
             }
             format!("Times corrected: {}", parts.join(", "))
+        }
+        EntryWhat::Update { phase, step, .. } => {
+            let step = match step {
+                Review::Draft => "drafted",
+                Review::Approved => "approved",
+                Review::Published => "published",
+            };
+            format!("Customer update ({}) {step}", phase.label())
         }
     }
 }

@@ -2,7 +2,7 @@
 //! of which role may post which event. The server enforces it; the console
 //! uses it to disable controls a role cannot use.
 
-use crate::event::Event;
+use crate::event::{Event, EventBody};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -65,25 +65,34 @@ impl FromStr for Role {
 /// The least role that may post this event. The single place where event
 /// kinds meet roles: settings (the workspace stream) are admin only; every
 /// other event is incident work, so a new incident-scoped kind needs a
-/// responder without anyone touching this function. Comms kinds (issue 6)
-/// get their own arm here, requiring `Role::Communicator`.
+/// responder without anyone touching this function. What customers are told
+/// needs a communicator.
 pub fn required_role(event: &Event) -> Role {
     if event.incident.is_workspace() {
         Role::Admin
+    } else if event.body.is_comms_kind() {
+        Role::Communicator
     } else {
         Role::Responder
     }
 }
 
+/// Events only sitrep-server writes: a delivery report from a client would
+/// let it claim something reached a status page that never did.
+pub fn server_only(event: &Event) -> bool {
+    matches!(event.body, EventBody::UpdateDelivery { .. })
+}
+
 /// Whether an account with `role` may post `event`.
 pub fn may_post(role: Role, event: &Event) -> bool {
-    role >= required_role(event)
+    !server_only(event) && role >= required_role(event)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventBody, EventId, IncidentId, Severity};
+    use crate::comms::{Channels, DeliveryState, Phase};
+    use crate::event::{EventId, IncidentId, Severity};
 
     fn event(incident: IncidentId, body: EventBody) -> Event {
         Event {
@@ -136,6 +145,39 @@ mod tests {
         assert!(!may_post(Role::Responder, &ws));
         assert!(!may_post(Role::Communicator, &ws));
         assert!(may_post(Role::Admin, &ws));
+    }
+
+    #[test]
+    fn customer_updates_need_a_communicator() {
+        let draft = event(
+            IncidentId("inc-1".into()),
+            EventBody::UpdateDrafted {
+                phase: Phase::Investigating,
+                channels: Channels::default(),
+                components: Default::default(),
+            },
+        );
+        assert!(!may_post(Role::Responder, &draft));
+        assert!(may_post(Role::Communicator, &draft));
+        assert!(may_post(Role::Admin, &draft));
+    }
+
+    #[test]
+    fn no_account_may_post_a_delivery_report() {
+        let report = event(
+            IncidentId("inc-1".into()),
+            EventBody::UpdateDelivery {
+                update: EventId("u".into()),
+                target: "own".into(),
+                state: DeliveryState::Sent,
+                error: String::new(),
+                attempt: 1,
+            },
+        );
+        assert!(server_only(&report));
+        for role in Role::ALL {
+            assert!(!may_post(role, &report), "{role}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! An event: one thing that happened to one incident, as the client made it
 //! and, once the server has confirmed it, with the server's sequence number.
 
+use crate::comms::{Channels, CheckOverride, DeliveryState, Phase};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -188,6 +190,47 @@ pub enum EventBody {
         declared_at: Option<i64>,
     },
 
+    // Customer updates (the comms desk, see `comms`).
+    /// Opens a customer update; its id is this event's id.
+    UpdateDrafted {
+        phase: Phase,
+        channels: Channels,
+        /// What the status page should show for each component.
+        #[serde(default)]
+        components: BTreeMap<ComponentId, ComponentStatus>,
+    },
+    /// Replaces a draft's text; an approved draft goes back to review.
+    UpdateEdited {
+        update: EventId,
+        phase: Phase,
+        channels: Channels,
+        #[serde(default)]
+        components: BTreeMap<ComponentId, ComponentStatus>,
+    },
+    UpdateApproved {
+        update: EventId,
+    },
+    /// Asks sitrep-server to deliver the update to these targets (by id),
+    /// with the checks someone overrode and why.
+    UpdatePublished {
+        update: EventId,
+        targets: Vec<String>,
+        #[serde(default)]
+        overrides: Vec<CheckOverride>,
+    },
+    /// What a target made of a published update. Written by sitrep-server
+    /// only (see `access::server_only`).
+    UpdateDelivery {
+        update: EventId,
+        target: String,
+        state: DeliveryState,
+        /// The backend's own words when it refused.
+        #[serde(default)]
+        error: String,
+        #[serde(default)]
+        attempt: u32,
+    },
+
     // The workspace stream: settings every console shares.
     /// Adds a component to the catalogue, or renames / regroups it.
     ComponentDefined {
@@ -262,6 +305,11 @@ impl EventBody {
             EventBody::ComponentCleared { .. } => "component_cleared",
             EventBody::ImpactSet { .. } => "impact_set",
             EventBody::TimesSet { .. } => "times_set",
+            EventBody::UpdateDrafted { .. } => "update_drafted",
+            EventBody::UpdateEdited { .. } => "update_edited",
+            EventBody::UpdateApproved { .. } => "update_approved",
+            EventBody::UpdatePublished { .. } => "update_published",
+            EventBody::UpdateDelivery { .. } => "update_delivery",
             EventBody::ComponentDefined { .. } => "component_defined",
             EventBody::ComponentRemoved { .. } => "component_removed",
             EventBody::RoleDefined { .. } => "role_defined",
@@ -273,6 +321,18 @@ impl EventBody {
             EventBody::UpstreamLinked { .. } => "upstream_linked",
             EventBody::UpstreamUnlinked { .. } => "upstream_unlinked",
         }
+    }
+
+    /// Whether this kind is part of a customer update (the comms desk).
+    pub fn is_comms_kind(&self) -> bool {
+        matches!(
+            self,
+            EventBody::UpdateDrafted { .. }
+                | EventBody::UpdateEdited { .. }
+                | EventBody::UpdateApproved { .. }
+                | EventBody::UpdatePublished { .. }
+                | EventBody::UpdateDelivery { .. }
+        )
     }
 
     /// Whether this kind belongs on the workspace stream rather than an

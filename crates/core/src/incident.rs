@@ -1,6 +1,7 @@
 //! The state of one incident, folded from its events. Every rule for how an
 //! event changes an incident lives in `Incident::apply`.
 
+use crate::comms::{CustomerUpdate, Delivery, Phase, Review};
 use crate::event::{
     ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome, RoleId,
     Severity, Status,
@@ -40,6 +41,8 @@ pub struct Incident {
     pub components: BTreeMap<ComponentId, ComponentStatus>,
     pub customer_impact: bool,
     pub share_permille: Option<u16>,
+    /// Customer updates in the order drafted.
+    pub updates: Vec<CustomerUpdate>,
     pub timeline: Vec<Entry>,
     /// Where each event's entry sits in `timeline`.
     index: HashMap<EventId, usize>,
@@ -146,6 +149,12 @@ pub enum EntryWhat {
         detected_at: Option<i64>,
         declared_at: Option<i64>,
     },
+    /// A step of a customer update's review; deliveries stay in the update.
+    Update {
+        update: EventId,
+        phase: Phase,
+        step: Review,
+    },
 }
 
 /// The timeline's filter groups, as a responder thinks of entries.
@@ -160,11 +169,12 @@ pub enum EntryKind {
     Role,
     Task,
     Component,
+    Comms,
     Other,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 10] = [
+    pub const ALL: [EntryKind; 11] = [
         EntryKind::Observation,
         EntryKind::Action,
         EntryKind::Decision,
@@ -174,6 +184,7 @@ impl EntryKind {
         EntryKind::Role,
         EntryKind::Task,
         EntryKind::Component,
+        EntryKind::Comms,
         EntryKind::Other,
     ];
 
@@ -188,6 +199,7 @@ impl EntryKind {
             EntryKind::Role => "Role changes",
             EntryKind::Task => "Tasks",
             EntryKind::Component => "Components",
+            EntryKind::Comms => "Customer updates",
             EntryKind::Other => "Other",
         }
     }
@@ -207,6 +219,7 @@ impl EntryWhat {
             EntryWhat::Role { .. } => EntryKind::Role,
             EntryWhat::TaskAdded { .. } | EntryWhat::TaskDone { .. } => EntryKind::Task,
             EntryWhat::Component { .. } => EntryKind::Component,
+            EntryWhat::Update { .. } => EntryKind::Comms,
             EntryWhat::Declared { .. } | EntryWhat::Impact { .. } | EntryWhat::Times { .. } => {
                 EntryKind::Other
             }
@@ -235,6 +248,7 @@ impl Incident {
             components: BTreeMap::new(),
             customer_impact: false,
             share_permille: None,
+            updates: Vec::new(),
             timeline: Vec::new(),
             index: HashMap::new(),
         }
@@ -443,6 +457,80 @@ impl Incident {
                     declared_at: *declared_at,
                 })
             }
+            EventBody::UpdateDrafted {
+                phase,
+                channels,
+                components,
+            } => {
+                self.updates.push(CustomerUpdate::drafted(
+                    ev.id.clone(),
+                    *phase,
+                    channels.clone(),
+                    components.clone(),
+                    ev.author.clone(),
+                    at,
+                ));
+                Some(EntryWhat::Update {
+                    update: ev.id.clone(),
+                    phase: *phase,
+                    step: Review::Draft,
+                })
+            }
+            EventBody::UpdateEdited {
+                update,
+                phase,
+                channels,
+                components,
+            } => {
+                if let Some(u) = self.update_mut(update) {
+                    u.edit(
+                        *phase,
+                        channels.clone(),
+                        components.clone(),
+                        ev.author.clone(),
+                    );
+                }
+                None
+            }
+            EventBody::UpdateApproved { update } => self.update_mut(update).and_then(|u| {
+                u.approve(ev.author.clone()).then(|| EntryWhat::Update {
+                    update: update.clone(),
+                    phase: u.phase,
+                    step: Review::Approved,
+                })
+            }),
+            EventBody::UpdatePublished {
+                update,
+                targets,
+                overrides,
+            } => self.update_mut(update).and_then(|u| {
+                u.publish(targets.clone(), overrides.clone(), ev.author.clone(), at)
+                    .then(|| EntryWhat::Update {
+                        update: update.clone(),
+                        phase: u.phase,
+                        step: Review::Published,
+                    })
+            }),
+            EventBody::UpdateDelivery {
+                update,
+                target,
+                state,
+                error,
+                attempt,
+            } => {
+                if let Some(u) = self.update_mut(update) {
+                    u.delivered(
+                        target,
+                        Delivery {
+                            state: *state,
+                            error: error.clone(),
+                            attempt: *attempt,
+                            at,
+                        },
+                    );
+                }
+                None
+            }
             // Settings belong to the workspace fold, not to an incident.
             _ if ev.body.is_workspace_kind() => None,
             _ => None,
@@ -459,6 +547,14 @@ impl Incident {
                 what,
             });
         }
+    }
+
+    pub fn update(&self, id: &EventId) -> Option<&CustomerUpdate> {
+        self.updates.iter().find(|u| &u.id == id)
+    }
+
+    fn update_mut(&mut self, id: &EventId) -> Option<&mut CustomerUpdate> {
+        self.updates.iter_mut().find(|u| &u.id == id)
     }
 
     /// Changes still waiting for their outcome, oldest first.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod backoff;
 pub mod clock;
 pub mod command_search;
+pub mod comms;
 pub mod event;
 pub mod event_id;
 pub mod incident;

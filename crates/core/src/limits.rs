@@ -1,6 +1,7 @@
 //! What a backend accepts: the size of each text field and batch. The server
 //! enforces these; the console shows the server's verdict beside the entry.
 
+use crate::comms::Channels;
 use crate::event::{Event, EventBody};
 
 /// Largest request body `POST /api/v1/events` accepts.
@@ -17,6 +18,26 @@ pub const MAX_NAME_BYTES: usize = 100;
 pub const MAX_CHANGE_BYTES: usize = 4 * 1024;
 pub const MAX_URL_BYTES: usize = 2048;
 pub const MAX_RULES: usize = 20;
+pub const MAX_TARGETS: usize = 20;
+/// Components one customer update may list.
+pub const MAX_UPDATE_COMPONENTS: usize = 200;
+
+/// Every channel of a customer update fits where it is going; the social
+/// post's own 280-character rule is a check, not a limit, so a long draft
+/// can still be saved.
+fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
+    field("status page text", &channels.status_page, 0, MAX_NOTE_BYTES)?;
+    field("social post", &channels.social, 0, MAX_SUMMARY_BYTES)?;
+    field("email subject", &channels.email_subject, 0, MAX_TITLE_BYTES)?;
+    field("email body", &channels.email_body, 0, MAX_NOTE_BYTES)?;
+    field("banner", &channels.banner, 0, MAX_SUMMARY_BYTES)?;
+    if components > MAX_UPDATE_COMPONENTS {
+        return Err(format!(
+            "{components} components in one update; the limit is {MAX_UPDATE_COMPONENTS}"
+        ));
+    }
+    Ok(())
+}
 
 /// Checks one event against the limits and against its stream (settings
 /// on the workspace stream, everything else on an incident); the message is
@@ -92,6 +113,52 @@ pub fn check(ev: &Event) -> Result<(), String> {
             )),
             _ => Ok(()),
         },
+        EventBody::UpdateDrafted {
+            channels,
+            components,
+            ..
+        } => update_text(channels, components.len()),
+        EventBody::UpdateEdited {
+            update,
+            channels,
+            components,
+            ..
+        } => {
+            field("update", &update.0, 1, MAX_ID_BYTES)?;
+            update_text(channels, components.len())
+        }
+        EventBody::UpdateApproved { update } => field("update", &update.0, 1, MAX_ID_BYTES),
+        EventBody::UpdatePublished {
+            update,
+            targets,
+            overrides,
+        } => {
+            field("update", &update.0, 1, MAX_ID_BYTES)?;
+            if targets.len() > MAX_TARGETS {
+                return Err(format!(
+                    "{} publishing targets; the limit is {MAX_TARGETS}",
+                    targets.len()
+                ));
+            }
+            for t in targets {
+                field("target", t, 1, MAX_ID_BYTES)?;
+            }
+            for o in overrides {
+                field("check", &o.check, 1, MAX_ID_BYTES)?;
+                text("override reason", &o.reason, MAX_SUMMARY_BYTES)?;
+            }
+            Ok(())
+        }
+        EventBody::UpdateDelivery {
+            update,
+            target,
+            error,
+            ..
+        } => {
+            field("update", &update.0, 1, MAX_ID_BYTES)?;
+            field("target", target, 1, MAX_ID_BYTES)?;
+            field("delivery error", error, 0, MAX_SUMMARY_BYTES)
+        }
         EventBody::ComponentDefined {
             component,
             name,

@@ -166,6 +166,16 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     // anything is written.
     let author: std::sync::Arc<str> = caller.name.as_str().into();
     for ev in &mut batch.events {
+        if access::server_only(ev) {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} events are written by sitrep-server only",
+                    ev.body.kind()
+                ),
+                Some(ev.id.clone()),
+            );
+        }
         if !access::may_post(caller.role, ev) {
             let need = access::required_role(ev);
             return error(
