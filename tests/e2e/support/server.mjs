@@ -30,7 +30,7 @@ process.on('exit', () => {
 
 /** Every test server has these accounts (made through the CLI on first start). */
 export const TEST_PASSWORD = 'e2e password for every account';
-export const ACCOUNTS = { ana: 'responder', vera: 'viewer', ada: 'admin' };
+export const ACCOUNTS = { ana: 'responder', vera: 'viewer', cody: 'communicator', carl: 'communicator', ada: 'admin' };
 
 /** Creates an account the way an operator does: the CLI, password on stdin. */
 export function createAccount(dataDir, name, role, password = TEST_PASSWORD) {
