@@ -46,6 +46,9 @@ export class StatusPage {
 
   async start() {
     await new Promise((ok) => this.server.listen(0, '127.0.0.1', ok));
+    // A failing test may never reach stop(); an unref'd server cannot keep
+    // `node --test` waiting for it.
+    this.server.unref();
     this.url = `http://127.0.0.1:${this.server.address().port}`;
     return this;
   }
