@@ -19,6 +19,10 @@ const TABLE: &[Row] = &[
         "/api/v1/events#workspace",
         [401, 403, 403, 403, 200],
     ),
+    // What customers are told needs a communicator; a delivery report
+    // comes from sitrep-server alone.
+    ("POST", "/api/v1/events#update", [401, 403, 403, 200, 200]),
+    ("POST", "/api/v1/events#delivery", [401, 403, 403, 403, 403]),
     ("GET", "/api/v1/stream", [401, 101, 101, 101, 101]),
     ("GET", "/api/v1/session", [401, 200, 200, 200, 200]),
     ("GET", "/api/v1/audit", [401, 403, 403, 403, 200]),
@@ -32,6 +36,17 @@ fn event_for(target: &str, id: &str) -> Value {
         (
             "workspace",
             json!({"kind": "role_defined", "role": "liaison", "name": "hello"}),
+        )
+    } else if target.ends_with("#update") {
+        (
+            "inc-1",
+            json!({"kind": "update_drafted", "phase": "investigating",
+                   "channels": {"status_page": "We are investigating."}}),
+        )
+    } else if target.ends_with("#delivery") {
+        (
+            "inc-1",
+            json!({"kind": "update_delivery", "update": "u-1", "target": "own", "state": "sent"}),
         )
     } else {
         ("inc-1", json!({"kind": "note_added", "text": "hello"}))
@@ -106,8 +121,13 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    // Only the allowed posts were stored: 3 incident notes and 1 setting.
-    assert_eq!(whole_log(&s).await.len(), 4);
+    // Only the allowed posts were stored: 3 incident notes, 2 drafts and
+    // 1 setting; no delivery report.
+    let log = whole_log(&s).await;
+    assert_eq!(log.len(), 6);
+    assert!(log
+        .iter()
+        .all(|e| e["body"]["kind"] != "update_delivery"));
 }
 
 #[tokio::test]
