@@ -52,6 +52,9 @@ pub struct Replica {
     wake: StoredValue<Option<TimeoutHandle>>,
     /// When views were last refreshed, and whether a refresh is queued.
     refreshed_at: StoredValue<f64>,
+    /// The log revision and refusal count views last saw: a pass that
+    /// changed neither (a presence message, a timer) refolds nothing.
+    seen: StoredValue<(usize, usize)>,
     refresh_queued: StoredValue<bool>,
     /// Acked events the outbox already stored; the engine's own write of
     /// them would only repeat it.
@@ -83,6 +86,7 @@ pub fn provide_replica_context() -> Replica {
         scheduled: StoredValue::new(false),
         wake: StoredValue::new(None),
         refreshed_at: StoredValue::new(0.0),
+        seen: StoredValue::new((0, 0)),
         refresh_queued: StoredValue::new(false),
         stored_acks: StoredValue::new(HashSet::new()),
         side: StoredValue::new_local(None),
@@ -376,7 +380,13 @@ impl Replica {
         if self.status.get_untracked() != status {
             self.status.set(status);
         }
-        self.changed.update(|n| *n += 1);
+        let now = self
+            .engine
+            .with_value(|e| (e.log().revision(), e.refused().len()));
+        if self.seen.get_value() != now {
+            self.seen.set_value(now);
+            self.changed.update(|n| *n += 1);
+        }
     }
 
     /// Reads the log, tracking changes to it.

@@ -112,6 +112,13 @@ impl Log {
         self.ids.len()
     }
 
+    /// Changes whenever an event is added or confirmed, and only then: a
+    /// view can skip refolding when it is unchanged. Neither count ever
+    /// shrinks, and every change grows one of them.
+    pub fn revision(&self) -> usize {
+        self.ids.len() + self.confirmed.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
@@ -211,6 +218,38 @@ mod tests {
         assert_eq!(log.last_seq(), 7);
         assert_eq!(log.insert(event(3, 0, Some(7))), Inserted::Duplicate);
         assert_eq!(log.len(), 1);
+    }
+
+    #[test]
+    fn the_revision_moves_on_every_addition_and_confirmation_and_only_then() {
+        let mut log = Log::new();
+        let mut last = log.revision();
+        let mut step = |log: &mut Log, change: bool, f: &dyn Fn(&mut Log)| {
+            f(log);
+            assert_eq!(log.revision() != last, change);
+            last = log.revision();
+        };
+        step(&mut log, true, &|l| {
+            l.insert(event(1, 0, None));
+        });
+        step(&mut log, false, &|l| {
+            l.insert(event(1, 0, None));
+        });
+        step(&mut log, true, &|l| {
+            l.confirm(&event(1, 0, None).id, 1, None);
+        });
+        step(&mut log, false, &|l| {
+            l.insert(event(1, 0, Some(1)));
+        });
+        step(&mut log, true, &|l| {
+            l.insert(event(2, 0, Some(2)));
+        });
+        step(&mut log, true, &|l| {
+            l.insert(event(3, 0, None));
+        });
+        step(&mut log, true, &|l| {
+            l.insert(event(3, 0, Some(3)));
+        });
     }
 
     #[test]
