@@ -81,6 +81,8 @@ pub struct Line {
     pub at: i64,
     pub author: Arc<str>,
     pub text: String,
+    /// A note: its text after the kind is the author's Markdown.
+    pub note: bool,
     pub key: bool,
 }
 
@@ -157,6 +159,7 @@ pub fn assemble(inc: &Incident, w: &Workspace) -> Postmortem {
             at: e.at,
             author: e.author.clone(),
             text: entry_text::line(&e.what, w),
+            note: matches!(e.what, EntryWhat::Note { .. }),
             key: e.key,
         })
         .collect();
