@@ -1,7 +1,10 @@
 //! The few things the console asks of the browser directly: the clock,
-//! randomness for ids, and the page's origin.
+//! randomness for ids, the page's origin, downloads and printing.
 
+use leptos::prelude::set_timeout;
 use sitrep_core::event_id::uuid_v7;
+use std::time::Duration;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
@@ -51,5 +54,50 @@ pub fn local_storage_set(key: &str, value: &str) {
 pub fn local_storage_remove(key: &str) {
     if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = s.remove_item(key);
+    }
+}
+
+/// Offers `text` as a file download (a Blob behind an `a[download]`), the
+/// way a browser saves a file the user asked for.
+pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let fail = |what: &str| format!("The browser would not {what}; nothing was downloaded.");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| fail("give a document"))?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| fail("make the file"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| fail("make a link to the file"))?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| fail("make a link"))?;
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.set_hidden(true);
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&link);
+    }
+    link.click();
+    link.remove();
+    // Revoking at once can cancel the download before it starts.
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        Duration::from_secs(60),
+    );
+    Ok(())
+}
+
+/// Opens the browser's print dialog for the page (the print stylesheet
+/// decides what is on paper).
+pub fn print_page() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
     }
 }

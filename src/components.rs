@@ -1,3 +1,4 @@
+pub mod bar_chart;
 pub mod changes_panel;
 pub mod command_palette;
 pub mod header;

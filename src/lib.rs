@@ -38,6 +38,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=pages::incident_list::IncidentList/>
                         <Route path=path!("/new") view=pages::declare::Declare/>
                         <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
+                        <Route path=path!("/incidents/:id/postmortem") view=pages::postmortem::PostmortemPage/>
+                        <Route path=path!("/metrics") view=pages::metrics::MetricsPage/>
                         <Route path=path!("/settings") view=pages::settings::Settings/>
                         <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                     </Routes>

@@ -39,6 +39,7 @@ pub fn TasksPanel() -> impl IntoView {
             title: t,
             assignee: (!a.is_empty()).then_some(a),
             due_at,
+            remediation: false,
         });
         title.set(String::new());
         assignee.set(String::new());
@@ -62,7 +63,7 @@ pub fn TasksPanel() -> impl IntoView {
         <section class="panel" aria-labelledby="tasks-heading">
             <h2 id="tasks-heading">"Tasks"</h2>
             <ul class="tasks" aria-label="Open tasks">
-                <For each=open key=|t| (t.id.clone(), t.assignee.clone(), t.due_at) let:task>
+                <For each=open key=|t| (t.id.clone(), t.assignee.clone(), t.due_at, t.remediation) let:task>
                     <TaskRow task/>
                 </For>
             </ul>
@@ -135,6 +136,7 @@ fn TaskRow(task: Task) -> impl IntoView {
         <li class="task" class:overdue=overdue>
             <input type="checkbox" id=check_id.clone() prop:checked=done on:change=toggle/>
             <label for=check_id>{task.title.clone()}</label>
+            {task.remediation.then(|| view! { <span class="tag">"remediation"</span> })}
             {task.due_at.map(|d| view! {
                 <span class="due">{if overdue { "overdue since " } else { "due " }}{utc::format_time(d)}</span>
             })}

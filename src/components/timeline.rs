@@ -8,8 +8,7 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::html;
 use leptos::prelude::*;
-use sitrep_core::comms::Review;
-use sitrep_core::severity_policy::percent;
+use sitrep_core::entry_text;
 use sitrep_core::window::{offsets, visible};
 use sitrep_core::{utc, Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
@@ -300,92 +299,10 @@ fn describe(what: &EntryWhat, w: &Workspace) -> AnyView {
 /// One line for an entry: the fact itself, or the start of a note.
 fn short(what: &EntryWhat, w: &Workspace) -> String {
     match what {
-        EntryWhat::Declared { title, severity } => {
-            format!("Declared {} · {}", severity.label(), title)
-        }
-        EntryWhat::Status { from, to } => format!("Status {} → {}", from.label(), to.label()),
-        EntryWhat::Severity { from, to } => format!("Severity {} → {}", from.label(), to.label()),
         EntryWhat::Note { text, kind } => {
             let first: String = text.chars().take(60).collect();
             format!("{}: {}", kind.label(), first.lines().next().unwrap_or(""))
         }
-        EntryWhat::Role { role, from, to } => {
-            let role = w.role_name(role);
-            match (from, to) {
-                (Some(f), Some(t)) => format!("{role}: handed over from {f} to {t}"),
-                (None, Some(t)) => format!("{role}: {t}"),
-                (Some(f), None) => format!("{role}: released by {f}"),
-                (None, None) => format!("{role}: released"),
-            }
-        }
-        EntryWhat::ChangeStarted { what, outcome } => match outcome {
-            Some(o) => format!("Change: {what} (outcome: {})", o.label()),
-            None => format!("Change: {what} (no outcome yet)"),
-        },
-        EntryWhat::ChangeOutcome {
-            what,
-            outcome,
-            note,
-            ..
-        } if note.is_empty() => {
-            format!("Outcome of “{what}”: {}", outcome.label())
-        }
-        EntryWhat::ChangeOutcome {
-            what,
-            outcome,
-            note,
-            ..
-        } => {
-            format!("Outcome of “{what}”: {} — {note}", outcome.label())
-        }
-        EntryWhat::TaskAdded { title } => format!("Task added: {title}"),
-        EntryWhat::TaskDone { title, done: true } => format!("Task done: {title}"),
-        EntryWhat::TaskDone { title, done: false } => format!("Task reopened: {title}"),
-        EntryWhat::Component { component, status } => match status {
-            Some(s) => format!("{}: {}", w.component_name(component), s.label()),
-            None => format!(
-                "{}: no longer listed as affected",
-                w.component_name(component)
-            ),
-        },
-        EntryWhat::Impact {
-            customer_impact,
-            share_permille,
-        } => {
-            let who = if *customer_impact {
-                "Customers affected"
-            } else {
-                "No customer impact"
-            };
-            match share_permille {
-                Some(p) => format!("{who}; {} of users or traffic", percent(*p)),
-                None => who.to_string(),
-            }
-        }
-        EntryWhat::Times {
-            started_at,
-            detected_at,
-            declared_at,
-        } => {
-            let mut parts = Vec::new();
-            if let Some(t) = started_at {
-                parts.push(format!("impact start {}", utc::format(*t)));
-            }
-            if let Some(t) = detected_at {
-                parts.push(format!("detected {}", utc::format(*t)));
-            }
-            if let Some(t) = declared_at {
-                parts.push(format!("declared {}", utc::format(*t)));
-            }
-            format!("Times corrected: {}", parts.join(", "))
-        }
-        EntryWhat::Update { phase, step, .. } => {
-            let step = match step {
-                Review::Draft => "drafted",
-                Review::Approved => "approved",
-                Review::Published => "published",
-            };
-            format!("Customer update ({}) {step}", phase.label())
-        }
+        other => entry_text::line(other, w),
     }
 }

@@ -114,6 +114,7 @@ fn RoomHead() -> impl IntoView {
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
+            <p><A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A></p>
             <p class="presence" role="status" aria-label="Also here">
                 {move || {
                     let others = here();

@@ -62,6 +62,41 @@ try {
   await page.getByText('Raise payments DB pool').first().waitFor();
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'incident-room.png') });
+
+  // After the incident: it is resolved, the post-mortem is being written,
+  // and a few older incidents give the metrics something to aggregate.
+  const day = 24 * 60;
+  const past = (iid, title, severity, component, startDaysAgo, detectMin, resolveMin) => {
+    const start = now - startDaysAgo * day * min;
+    const e = (m, body) => makeEvent(iid, body, { author: 'kai', at: start + m * min });
+    return [
+      e(detectMin + 2, { kind: 'declared', title, severity, summary: '', started_at: start, detected_at: start + detectMin * min }),
+      e(detectMin + 3, { kind: 'component_status_set', component, status: 'partial_outage' }),
+      e(resolveMin, { kind: 'status_changed', status: 'resolved' }),
+    ];
+  };
+  await postEvents(server, [
+    ev(5, 'ana', { kind: 'status_changed', status: 'resolved' }),
+    ev(4, 'ana', { kind: 'postmortem_section_set', section: 'summary', text: 'For 56 minutes, 23% of checkout attempts in eu-west failed with a 5xx after deploy 4512.' }),
+    ev(3, 'bo', { kind: 'postmortem_section_set', section: 'root_cause', text: 'Deploy 4512 doubled the queries per payment; the **payments DB pool** (50 connections) saturated under EU peak traffic.' }),
+    ev(3, 'bo', { kind: 'postmortem_section_set', section: 'contributing_factors', text: '- No alert on pool saturation\n- The canary ran in us-east only' }),
+    ev(2, 'sam', { kind: 'postmortem_section_set', section: 'went_well', text: 'Rollback started within 12 minutes of declaring.' }),
+    ev(2, 'ana', { kind: 'postmortem_impact_set', customers_affected: 1840, data_lost: false }),
+    ev(1, 'ana', { kind: 'task_added', title: 'Alert on payments DB pool saturation', assignee: 'lee', remediation: true }),
+    ev(1, 'ana', { kind: 'task_added', title: 'Run canaries in every region', assignee: 'bo', remediation: true }),
+    ...past('db-failover', 'Primary database failover', 'sev1', 'payments-api', 40, 3, 95),
+    ...past('cdn-purge', 'Stale prices after CDN purge', 'sev3', 'cdn', 70, 25, 180),
+    ...past('api-timeouts', 'Payments API timeouts', 'sev2', 'payments-api', 20, 9, 70),
+    ...past('checkout-js', 'Checkout button unresponsive', 'sev2', 'checkout', 55, 14, 120),
+  ]);
+  await page.goto(`${server.url}/incidents/${id}/postmortem`);
+  await page.getByText('payments DB pool').first().waitFor();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(out, 'postmortem.png') });
+  await page.goto(`${server.url}/metrics`);
+  await page.getByRole('table', { name: 'Incidents by component' }).waitFor();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(out, 'metrics.png') });
   console.log(`screenshots written to ${out}`);
 } finally {
   await browser.close();

@@ -95,7 +95,7 @@ impl Event {
 /// What happened. The `kind` tag is the wire name; unknown kinds are refused
 /// by serde, which is what lets the server answer them with a 400. Fields
 /// added after the first release carry `serde(default)` so older events
-/// still parse. Kinds from `declared` to `times_set` belong to an incident;
+/// still parse. Kinds from `declared` to `postmortem_impact_set` belong to an incident;
 /// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -153,6 +153,9 @@ pub enum EventBody {
         assignee: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         due_at: Option<i64>,
+        /// Added as a remediation task from the post-mortem.
+        #[serde(default, skip_serializing_if = "is_false")]
+        remediation: bool,
     },
     TaskUpdated {
         task: EventId,
@@ -188,6 +191,24 @@ pub enum EventBody {
         detected_at: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         declared_at: Option<i64>,
+    },
+    /// Flags (or unflags) a task as remediation for the post-mortem.
+    TaskRemediationSet {
+        task: EventId,
+        remediation: bool,
+    },
+    /// Replaces one written section of the post-mortem; empty clears it.
+    PostmortemSectionSet {
+        section: PostmortemSection,
+        text: String,
+    },
+    /// The post-mortem's impact facts the log cannot know by itself; both
+    /// are replaced, absent meaning "not known".
+    PostmortemImpactSet {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customers_affected: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data_lost: Option<bool>,
     },
 
     // Customer updates (the comms desk, see `comms`).
@@ -310,6 +331,9 @@ impl EventBody {
             EventBody::UpdateApproved { .. } => "update_approved",
             EventBody::UpdatePublished { .. } => "update_published",
             EventBody::UpdateDelivery { .. } => "update_delivery",
+            EventBody::TaskRemediationSet { .. } => "task_remediation_set",
+            EventBody::PostmortemSectionSet { .. } => "postmortem_section_set",
+            EventBody::PostmortemImpactSet { .. } => "postmortem_impact_set",
             EventBody::ComponentDefined { .. } => "component_defined",
             EventBody::ComponentRemoved { .. } => "component_removed",
             EventBody::RoleDefined { .. } => "role_defined",
@@ -351,6 +375,51 @@ impl EventBody {
                 | EventBody::UpstreamLinked { .. }
                 | EventBody::UpstreamUnlinked { .. }
         )
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A written section of the post-mortem, in the order it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostmortemSection {
+    Summary,
+    RootCause,
+    ContributingFactors,
+    WentWell,
+    WentPoorly,
+}
+
+impl PostmortemSection {
+    pub const ALL: [PostmortemSection; 5] = [
+        PostmortemSection::Summary,
+        PostmortemSection::RootCause,
+        PostmortemSection::ContributingFactors,
+        PostmortemSection::WentWell,
+        PostmortemSection::WentPoorly,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PostmortemSection::Summary => "Summary",
+            PostmortemSection::RootCause => "Root cause",
+            PostmortemSection::ContributingFactors => "Contributing factors",
+            PostmortemSection::WentWell => "What went well",
+            PostmortemSection::WentPoorly => "What did not go well",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            PostmortemSection::Summary => "summary",
+            PostmortemSection::RootCause => "root_cause",
+            PostmortemSection::ContributingFactors => "contributing_factors",
+            PostmortemSection::WentWell => "went_well",
+            PostmortemSection::WentPoorly => "went_poorly",
+        }
     }
 }
 
@@ -621,6 +690,35 @@ mod tests {
         let without: Event =
             serde_json::from_str(&json.replace(r#""clock_offset":-400,"#, "")).unwrap();
         assert_eq!(without.best_time(), 1000);
+    }
+
+    #[test]
+    fn a_task_added_before_remediation_existed_still_parses() {
+        let json = r#"{"id":"e1","incident":"i1","author":"ana","at":5,
+            "body":{"kind":"task_added","title":"Page the DBA"}}"#;
+        let ev: Event = serde_json::from_str(json).unwrap();
+        assert!(matches!(
+            ev.body,
+            EventBody::TaskAdded {
+                remediation: false,
+                ..
+            }
+        ));
+        // And a plain task still writes no remediation field.
+        assert!(!serde_json::to_string(&ev).unwrap().contains("remediation"));
+    }
+
+    #[test]
+    fn a_postmortem_section_edit_round_trips_by_its_wire_names() {
+        let json = r#"{"id":"e1","incident":"i1","author":"ana","at":5,
+            "body":{"kind":"postmortem_section_set","section":"root_cause","text":"pool too small"}}"#;
+        let ev: Event = serde_json::from_str(json).unwrap();
+        assert_eq!(ev.body.kind(), "postmortem_section_set");
+        assert!(!ev.body.is_workspace_kind());
+        let back: Event = serde_json::from_str(&serde_json::to_string(&ev).unwrap()).unwrap();
+        assert_eq!(back, ev);
+        let bad = json.replace("root_cause", "blame");
+        assert!(serde_json::from_str::<Event>(&bad).is_err());
     }
 
     #[test]

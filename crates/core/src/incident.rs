@@ -3,8 +3,8 @@
 
 use crate::comms::{CustomerUpdate, Delivery, Phase, Review};
 use crate::event::{
-    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome, RoleId,
-    Severity, Status,
+    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome,
+    PostmortemSection, RoleId, Severity, Status,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -44,8 +44,22 @@ pub struct Incident {
     /// Customer updates in the order drafted.
     pub updates: Vec<CustomerUpdate>,
     pub timeline: Vec<Entry>,
+    /// The post-mortem's written sections, as last edited.
+    pub writeup: BTreeMap<PostmortemSection, Written>,
+    /// How many customers were affected, when someone counted.
+    pub customers_affected: Option<u64>,
+    /// Whether data was lost, when someone established it.
+    pub data_lost: Option<bool>,
     /// Where each event's entry sits in `timeline`.
     index: HashMap<EventId, usize>,
+}
+
+/// A post-mortem section's text and its last edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub text: String,
+    pub by: Arc<str>,
+    pub at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +96,8 @@ pub struct Task {
     pub due_at: Option<i64>,
     pub done_at: Option<i64>,
     pub added_by: Arc<str>,
+    /// A remediation task: follow-up work the post-mortem tracks.
+    pub remediation: bool,
 }
 
 /// One line of the timeline: who, when, what, and whether the server has it.
@@ -250,6 +266,9 @@ impl Incident {
             share_permille: None,
             updates: Vec::new(),
             timeline: Vec::new(),
+            writeup: BTreeMap::new(),
+            customers_affected: None,
+            data_lost: None,
             index: HashMap::new(),
         }
     }
@@ -379,6 +398,7 @@ impl Incident {
                 title,
                 assignee,
                 due_at,
+                remediation,
             } => {
                 self.tasks.push(Task {
                     id: ev.id.clone(),
@@ -387,6 +407,7 @@ impl Incident {
                     due_at: *due_at,
                     done_at: None,
                     added_by: ev.author.clone(),
+                    remediation: *remediation,
                 });
                 Some(EntryWhat::TaskAdded {
                     title: title.clone(),
@@ -531,6 +552,37 @@ impl Incident {
                 }
                 None
             }
+            EventBody::TaskRemediationSet { task, remediation } => {
+                if let Some(t) = self.tasks.iter_mut().find(|t| &t.id == task) {
+                    t.remediation = *remediation;
+                }
+                None
+            }
+            // Writing the post-mortem is not part of the incident's story:
+            // no timeline entry, only the section's latest text.
+            EventBody::PostmortemSectionSet { section, text } => {
+                if text.trim().is_empty() {
+                    self.writeup.remove(section);
+                } else {
+                    self.writeup.insert(
+                        *section,
+                        Written {
+                            text: text.clone(),
+                            by: ev.author.clone(),
+                            at,
+                        },
+                    );
+                }
+                None
+            }
+            EventBody::PostmortemImpactSet {
+                customers_affected,
+                data_lost,
+            } => {
+                self.customers_affected = *customers_affected;
+                self.data_lost = *data_lost;
+                None
+            }
             // Settings belong to the workspace fold, not to an incident.
             _ if ev.body.is_workspace_kind() => None,
             _ => None,
@@ -564,6 +616,10 @@ impl Incident {
 
     pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
         self.tasks.iter().filter(|t| t.done_at.is_none())
+    }
+
+    pub fn remediation_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(|t| t.remediation)
     }
 
     /// Time from impact to detection, when detection was recorded.
@@ -889,6 +945,7 @@ mod tests {
                 title: "Page DB on-call".into(),
                 assignee: None,
                 due_at: None,
+                remediation: false,
             },
         ));
         inc.apply(&ev(
@@ -898,6 +955,7 @@ mod tests {
                 title: "Draft update".into(),
                 assignee: Some("cy".into()),
                 due_at: Some(900),
+                remediation: false,
             },
         ));
         inc.apply(&ev(

@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod clock;
 pub mod command_search;
 pub mod comms;
+pub mod entry_text;
 pub mod event;
 pub mod event_id;
 pub mod incident;
@@ -13,6 +14,8 @@ pub mod incident_query;
 pub mod limits;
 pub mod log;
 pub mod markdown;
+pub mod metrics;
+pub mod postmortem;
 pub mod protocol;
 pub mod severity_policy;
 pub mod slug;
@@ -24,8 +27,8 @@ pub mod window;
 pub mod workspace;
 
 pub use event::{
-    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome, RoleId,
-    Severity, Status,
+    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome,
+    PostmortemSection, RoleId, Severity, Status,
 };
 pub use incident::{Entry, EntryKind, EntryWhat, Incident};
 pub use log::{Inserted, Log};

@@ -13,6 +13,8 @@ pub const MAX_AUTHOR_BYTES: usize = 100;
 pub const MAX_TITLE_BYTES: usize = 200;
 pub const MAX_SUMMARY_BYTES: usize = 4 * 1024;
 pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+/// One written section of a post-mortem (a root cause can run long).
+pub const MAX_POSTMORTEM_SECTION_BYTES: usize = 64 * 1024;
 
 pub const MAX_NAME_BYTES: usize = 100;
 pub const MAX_CHANGE_BYTES: usize = 4 * 1024;
@@ -100,7 +102,12 @@ pub fn check(ev: &Event) -> Result<(), String> {
                 MAX_NAME_BYTES,
             )
         }
-        EventBody::TaskDone { task, .. } => field("task", &task.0, 1, MAX_ID_BYTES),
+        EventBody::TaskDone { task, .. } | EventBody::TaskRemediationSet { task, .. } => {
+            field("task", &task.0, 1, MAX_ID_BYTES)
+        }
+        EventBody::PostmortemSectionSet { section, text } => {
+            field(section.label(), text, 0, MAX_POSTMORTEM_SECTION_BYTES)
+        }
         EventBody::ComponentStatusSet { component, .. }
         | EventBody::ComponentCleared { component }
         | EventBody::ComponentRemoved { component } => {
@@ -206,6 +213,7 @@ pub fn check(ev: &Event) -> Result<(), String> {
         EventBody::StatusChanged { .. }
         | EventBody::SeverityChanged { .. }
         | EventBody::TimesSet { .. }
+        | EventBody::PostmortemImpactSet { .. }
         | EventBody::SeverityRulesSet { .. } => Ok(()),
     }
 }

@@ -7,6 +7,12 @@ pub fn format(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
 }
 
+/// `2026-11`, the UTC month a time falls in (metrics group by it).
+pub fn month(ms: i64) -> String {
+    let (y, mo, ..) = parts(ms);
+    format!("{y:04}-{mo:02}")
+}
+
 /// `14:05:09`, for timeline entries whose day is shown elsewhere.
 pub fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000).rem_euclid(86_400);
@@ -105,6 +111,10 @@ mod tests {
         // 2025-11-18 11:20:00 UTC, the start of a well-known CDN outage.
         assert_eq!(format(1_763_464_800_000), "2025-11-18 11:20 UTC");
         assert_eq!(format_time(1_763_464_809_000), "11:20:09");
+        assert_eq!(month(1_763_464_800_000), "2025-11");
+        // The last millisecond of January is still January, in UTC.
+        assert_eq!(month(1_738_367_999_999), "2025-01");
+        assert_eq!(month(1_738_368_000_000), "2025-02");
     }
 
     #[test]
