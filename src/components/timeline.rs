@@ -378,5 +378,23 @@ fn short(what: &EntryWhat, w: &Workspace) -> String {
             }
             format!("Times corrected: {}", parts.join(", "))
         }
+        EntryWhat::MaintenancePlanned {
+            title,
+            starts_at,
+            ends_at,
+        } => format!(
+            "Maintenance planned: {title}, {} to {}",
+            utc::format(*starts_at),
+            utc::format(*ends_at)
+        ),
+        EntryWhat::MaintenanceStarted => "Maintenance started".to_string(),
+        EntryWhat::MaintenanceCompleted => "Maintenance completed".to_string(),
+        EntryWhat::MaintenanceOverrun { note, ends_at } => format!(
+            "Maintenance overrun: {note} (now expected to end {})",
+            utc::format(*ends_at)
+        ),
+        EntryWhat::MaintenanceConverted { severity } => {
+            format!("Maintenance converted into a {} incident", severity.label())
+        }
     }
 }
