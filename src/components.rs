@@ -1,9 +1,11 @@
 pub mod bar_chart;
 pub mod changes_panel;
 pub mod command_palette;
+pub mod freeze_banner;
 pub mod header;
 pub mod impact_panel;
 pub mod labels;
+pub mod maintenance_panel;
 pub mod markdown;
 pub mod roles_panel;
 pub mod sign_in;

@@ -33,10 +33,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <Show when=signed_in fallback=components::sign_in::SignInPage>
                 <components::header::Header/>
+                <components::freeze_banner::FreezeBanner/>
                 <main id="main">
                     <Routes fallback=|| view! { <p class="empty">"No page here. "<A href="/">"Back to incidents"</A></p> }>
                         <Route path=path!("/") view=pages::incident_list::IncidentList/>
                         <Route path=path!("/new") view=pages::declare::Declare/>
+                        <Route path=path!("/maintenance/new") view=pages::plan_maintenance::PlanMaintenance/>
                         <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
                         <Route path=path!("/incidents/:id/postmortem") view=pages::postmortem::PostmortemPage/>
                         <Route path=path!("/metrics") view=pages::metrics::MetricsPage/>

@@ -77,6 +77,7 @@ pub fn IncidentList() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Incidents"</h1>
+                <A href="/maintenance/new" attr:class="button">"Plan maintenance"</A>
                 <A href="/new" attr:class="button primary">"Declare incident"</A>
             </div>
             <form class="filters" role="search" aria-label="Filter incidents"
@@ -261,11 +262,32 @@ fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
                 .join(", ")
         })
     };
+    // A maintenance shows its own badge and state, which moves with the clock.
+    let window = inc.maintenance.clone().filter(|_| inc.is_maintenance());
+    let maintenance = window.is_some();
+    let severity = inc.severity;
+    let status = inc.status;
+    let tick = use_upstreams().now;
+    let state = move || {
+        tick.track();
+        window
+            .as_ref()
+            .map(|m| m.state_at(crate::browser::now_ms()).label())
+            .unwrap_or_default()
+    };
     view! {
-        <tr class:resolved=!inc.status.is_open()>
-            <td><SeverityBadge severity=inc.severity/></td>
+        <tr class:resolved=!inc.status.is_open() class:maintenance=maintenance>
+            <td>{if maintenance {
+                view! { <span class="badge maintenance">"Maintenance"</span> }.into_any()
+            } else {
+                view! { <SeverityBadge severity/> }.into_any()
+            }}</td>
             <td><A href=format!("/incidents/{}", inc.id)>{inc.title.clone()}</A></td>
-            <td><StatusBadge status=inc.status/></td>
+            <td>{if maintenance {
+                view! { <span class="badge status maintenance-state">{state}</span> }.into_any()
+            } else {
+                view! { <StatusBadge status/> }.into_any()
+            }}</td>
             <td class="components">{components}</td>
             <td>{utc::format(inc.started_at)}</td>
             <td>{delivery}</td>

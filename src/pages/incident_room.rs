@@ -1,10 +1,11 @@
 //! The incident room: where things stand, who is here, the severity
-//! policy's prompt, the timeline with the note form, and the panels for
+//! policy's prompt, a maintenance's steps and overrun prompt, the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
 use crate::components::changes_panel::ChangesPanel;
 use crate::components::impact_panel::ImpactPanel;
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
+use crate::components::maintenance_panel::{MaintenancePanel, OverrunPrompt};
 use crate::components::roles_panel::RolesPanel;
 use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
@@ -69,10 +70,15 @@ fn RoomBody(incident: Memo<Incident>) -> impl IntoView {
         <RoomHead/>
         <ReadOnlyNote/>
         <SeverityPrompt/>
+        <OverrunPrompt/>
         <div class="room-grid">
             <div class="room-main">
                 <fieldset class="plain" disabled=read_only>
-                    <StatusControls/>
+                    <MaintenancePanel/>
+                    // A maintenance moves by its own steps until it becomes an incident.
+                    <Show when=move || !incident.with(Incident::is_maintenance)>
+                        <StatusControls/>
+                    </Show>
                     <NoteForm/>
                 </fieldset>
                 <h2>"Timeline"</h2>
@@ -108,8 +114,14 @@ fn RoomHead() -> impl IntoView {
         <div class="room-head">
             <h1>{move || incident.with(|i| i.title.clone())}</h1>
             <div class="facts">
-                {move || view! { <SeverityBadge severity=incident.with(|i| i.severity)/> }}
-                {move || view! { <StatusBadge status=incident.with(|i| i.status)/> }}
+                {move || if incident.with(Incident::is_maintenance) {
+                    view! { <span class="badge maintenance">"Maintenance"</span> }.into_any()
+                } else {
+                    view! {
+                        <SeverityBadge severity=incident.with(|i| i.severity)/>
+                        <StatusBadge status=incident.with(|i| i.status)/>
+                    }.into_any()
+                }}
                 <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
             </div>

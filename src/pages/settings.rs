@@ -1,7 +1,8 @@
-//! Settings every console shares: the component catalogue, custom roles and
-//! the severity policy. Each change is an event on the workspace stream.
+//! Settings every console shares: the component catalogue, custom roles,
+//! the severity policy and the change freeze. Each change is an event on the workspace stream.
 
 mod catalogue;
+mod freeze;
 mod roles;
 mod severity;
 
@@ -17,6 +18,7 @@ pub fn Settings() -> impl IntoView {
             <catalogue::Catalogue/>
             <roles::Roles/>
             <severity::SeverityPolicy/>
+            <freeze::FreezeSettings/>
         </section>
     }
 }

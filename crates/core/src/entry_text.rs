@@ -86,6 +86,24 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
             }
             format!("Times corrected: {}", parts.join(", "))
         }
+        EntryWhat::MaintenancePlanned {
+            title,
+            starts_at,
+            ends_at,
+        } => format!(
+            "Maintenance planned: {title}, {} to {}",
+            utc::format(*starts_at),
+            utc::format(*ends_at)
+        ),
+        EntryWhat::MaintenanceStarted => "Maintenance started".to_string(),
+        EntryWhat::MaintenanceCompleted => "Maintenance completed".to_string(),
+        EntryWhat::MaintenanceOverrun { note, ends_at } => format!(
+            "Maintenance overrun: {note} (now expected to end {})",
+            utc::format(*ends_at)
+        ),
+        EntryWhat::MaintenanceConverted { severity } => {
+            format!("Maintenance converted into a {} incident", severity.label())
+        }
         EntryWhat::Update { phase, step, .. } => {
             let step = match step {
                 Review::Draft => "drafted",

@@ -95,7 +95,7 @@ impl Event {
 /// What happened. The `kind` tag is the wire name; unknown kinds are refused
 /// by serde, which is what lets the server answer them with a 400. Fields
 /// added after the first release carry `serde(default)` so older events
-/// still parse. Kinds from `declared` to `postmortem_impact_set` belong to an incident;
+/// still parse. Kinds from `declared` to `maintenance_converted` belong to an incident;
 /// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -252,6 +252,32 @@ pub enum EventBody {
         attempt: u32,
     },
 
+    // A scheduled maintenance is a stream of its own, like an incident,
+    // opened by `maintenance_planned` instead of `declared`.
+    /// Plans a maintenance window (times in ms since the epoch).
+    MaintenancePlanned {
+        title: String,
+        starts_at: i64,
+        ends_at: i64,
+        #[serde(default)]
+        components: Vec<ComponentId>,
+        /// What customers will notice, in their words.
+        #[serde(default)]
+        customer_notice: String,
+    },
+    MaintenanceStarted {},
+    MaintenanceCompleted {},
+    /// The window runs past its end: what is happening and the new expected end.
+    MaintenanceOverrun {
+        note: Arc<str>,
+        ends_at: i64,
+    },
+    /// The maintenance caused unplanned impact: from here on it is an
+    /// incident of this severity, keeping its log.
+    MaintenanceConverted {
+        severity: Severity,
+    },
+
     // The workspace stream: settings every console shares.
     /// Adds a component to the catalogue, or renames / regroups it.
     ComponentDefined {
@@ -297,6 +323,25 @@ pub enum EventBody {
         provider: String,
         provider_component: String,
     },
+    /// The change-freeze policy: a resolved customer-impacting incident
+    /// freezes changes for this many business days (0 turns it off), counted
+    /// in `time_zone` (an IANA name) skipping weekends and `holidays`
+    /// (`YYYY-MM-DD`, local dates).
+    FreezePolicySet {
+        business_days: u32,
+        time_zone: String,
+        #[serde(default)]
+        holidays: Vec<String>,
+    },
+    /// A manual freeze from now until `until` (ms since the epoch).
+    FreezeStarted {
+        until: i64,
+        reason: String,
+    },
+    /// Ends every freeze active at this event's time, early.
+    FreezeEnded {
+        reason: String,
+    },
 }
 
 impl EventBody {
@@ -334,6 +379,11 @@ impl EventBody {
             EventBody::TaskRemediationSet { .. } => "task_remediation_set",
             EventBody::PostmortemSectionSet { .. } => "postmortem_section_set",
             EventBody::PostmortemImpactSet { .. } => "postmortem_impact_set",
+            EventBody::MaintenancePlanned { .. } => "maintenance_planned",
+            EventBody::MaintenanceStarted { .. } => "maintenance_started",
+            EventBody::MaintenanceCompleted { .. } => "maintenance_completed",
+            EventBody::MaintenanceOverrun { .. } => "maintenance_overrun",
+            EventBody::MaintenanceConverted { .. } => "maintenance_converted",
             EventBody::ComponentDefined { .. } => "component_defined",
             EventBody::ComponentRemoved { .. } => "component_removed",
             EventBody::RoleDefined { .. } => "role_defined",
@@ -344,6 +394,9 @@ impl EventBody {
             EventBody::UpstreamRemoved { .. } => "upstream_removed",
             EventBody::UpstreamLinked { .. } => "upstream_linked",
             EventBody::UpstreamUnlinked { .. } => "upstream_unlinked",
+            EventBody::FreezePolicySet { .. } => "freeze_policy_set",
+            EventBody::FreezeStarted { .. } => "freeze_started",
+            EventBody::FreezeEnded { .. } => "freeze_ended",
         }
     }
 
@@ -374,6 +427,9 @@ impl EventBody {
                 | EventBody::UpstreamRemoved { .. }
                 | EventBody::UpstreamLinked { .. }
                 | EventBody::UpstreamUnlinked { .. }
+                | EventBody::FreezePolicySet { .. }
+                | EventBody::FreezeStarted { .. }
+                | EventBody::FreezeEnded { .. }
         )
     }
 }

@@ -50,6 +50,9 @@ pub struct Incident {
     pub customers_affected: Option<u64>,
     /// Whether data was lost, when someone established it.
     pub data_lost: Option<bool>,
+    /// Present when the stream began as a scheduled maintenance; it stays
+    /// after a conversion into an incident (see `is_maintenance`).
+    pub maintenance: Option<Maintenance>,
     /// Where each event's entry sits in `timeline`.
     index: HashMap<EventId, usize>,
 }
@@ -60,6 +63,67 @@ pub struct Written {
     pub text: String,
     pub by: Arc<str>,
     pub at: i64,
+}
+
+/// A planned maintenance window and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Maintenance {
+    pub starts_at: i64,
+    /// The expected end; an overrun update moves it.
+    pub ends_at: i64,
+    pub components: Vec<ComponentId>,
+    pub customer_notice: String,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    /// When it turned into an incident.
+    pub converted_at: Option<i64>,
+}
+
+/// Where a maintenance stands, for the room, the list and comms templates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MaintenanceState {
+    Scheduled,
+    InProgress,
+    /// Past its expected end and not completed: customers need an update.
+    Overrunning,
+    Completed,
+}
+
+impl MaintenanceState {
+    pub fn label(self) -> &'static str {
+        match self {
+            MaintenanceState::Scheduled => "Scheduled",
+            MaintenanceState::InProgress => "In progress",
+            MaintenanceState::Overrunning => "Overrunning",
+            MaintenanceState::Completed => "Completed",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            MaintenanceState::Scheduled => "scheduled",
+            MaintenanceState::InProgress => "in_progress",
+            MaintenanceState::Overrunning => "overrunning",
+            MaintenanceState::Completed => "completed",
+        }
+    }
+}
+
+impl Maintenance {
+    /// Its state at `now`: completed once completed; overrunning from its
+    /// expected end on, started or not (a window missed needs a word too);
+    /// in progress once started; scheduled before.
+    pub fn state_at(&self, now: i64) -> MaintenanceState {
+        if self.completed_at.is_some() {
+            MaintenanceState::Completed
+        } else if now >= self.ends_at {
+            MaintenanceState::Overrunning
+        } else if self.started_at.is_some() {
+            MaintenanceState::InProgress
+        } else {
+            MaintenanceState::Scheduled
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,6 +235,20 @@ pub enum EntryWhat {
         phase: Phase,
         step: Review,
     },
+    MaintenancePlanned {
+        title: String,
+        starts_at: i64,
+        ends_at: i64,
+    },
+    MaintenanceStarted,
+    MaintenanceCompleted,
+    MaintenanceOverrun {
+        note: Arc<str>,
+        ends_at: i64,
+    },
+    MaintenanceConverted {
+        severity: Severity,
+    },
 }
 
 /// The timeline's filter groups, as a responder thinks of entries.
@@ -230,7 +308,12 @@ impl EntryWhat {
                 NoteKind::Decision => EntryKind::Decision,
             },
             EntryWhat::ChangeStarted { .. } | EntryWhat::ChangeOutcome { .. } => EntryKind::Change,
-            EntryWhat::Status { .. } => EntryKind::Status,
+            EntryWhat::Status { .. }
+            | EntryWhat::MaintenancePlanned { .. }
+            | EntryWhat::MaintenanceStarted
+            | EntryWhat::MaintenanceCompleted
+            | EntryWhat::MaintenanceOverrun { .. }
+            | EntryWhat::MaintenanceConverted { .. } => EntryKind::Status,
             EntryWhat::Severity { .. } => EntryKind::Severity,
             EntryWhat::Role { .. } => EntryKind::Role,
             EntryWhat::TaskAdded { .. } | EntryWhat::TaskDone { .. } => EntryKind::Task,
@@ -269,6 +352,7 @@ impl Incident {
             writeup: BTreeMap::new(),
             customers_affected: None,
             data_lost: None,
+            maintenance: None,
             index: HashMap::new(),
         }
     }
@@ -583,6 +667,81 @@ impl Incident {
                 self.data_lost = *data_lost;
                 None
             }
+            EventBody::MaintenancePlanned {
+                title,
+                starts_at,
+                ends_at,
+                components,
+                customer_notice,
+            } => {
+                // Listed like an incident from here on, marked as maintenance.
+                self.declared = true;
+                self.title = title.clone();
+                self.summary = customer_notice.clone();
+                self.started_at = *starts_at;
+                self.declared_at = at;
+                self.declared_by = ev.author.clone();
+                let m = self.maintenance.get_or_insert_with(|| Maintenance {
+                    starts_at: *starts_at,
+                    ends_at: *ends_at,
+                    components: Vec::new(),
+                    customer_notice: String::new(),
+                    started_at: None,
+                    completed_at: None,
+                    converted_at: None,
+                });
+                m.starts_at = *starts_at;
+                m.ends_at = *ends_at;
+                m.components = components.clone();
+                m.customer_notice = customer_notice.clone();
+                Some(EntryWhat::MaintenancePlanned {
+                    title: title.clone(),
+                    starts_at: *starts_at,
+                    ends_at: *ends_at,
+                })
+            }
+            EventBody::MaintenanceStarted {} => self.maintenance.as_mut().map(|m| {
+                m.started_at = Some(at);
+                for c in &m.components {
+                    self.components
+                        .insert(c.clone(), ComponentStatus::UnderMaintenance);
+                }
+                EntryWhat::MaintenanceStarted
+            }),
+            EventBody::MaintenanceCompleted {} => self.maintenance.as_mut().map(|m| {
+                m.completed_at = Some(at);
+                for c in &m.components {
+                    self.components
+                        .insert(c.clone(), ComponentStatus::Operational);
+                }
+                // Closed like a resolved incident, for the list's order.
+                if m.converted_at.is_none() {
+                    self.status = Status::Resolved;
+                    self.resolved_at = Some(at);
+                }
+                EntryWhat::MaintenanceCompleted
+            }),
+            EventBody::MaintenanceOverrun { note, ends_at } => self.maintenance.as_mut().map(|m| {
+                m.ends_at = *ends_at;
+                EntryWhat::MaintenanceOverrun {
+                    note: note.clone(),
+                    ends_at: *ends_at,
+                }
+            }),
+            EventBody::MaintenanceConverted { severity } => self.maintenance.as_mut().map(|m| {
+                // An incident from now: impact started when it was noticed
+                // (a `times_set` can correct that), and it is open again.
+                m.converted_at = Some(at);
+                self.severity = *severity;
+                self.status = Status::Investigating;
+                self.resolved_at = None;
+                self.started_at = at;
+                self.declared_at = at;
+                self.declared_by = ev.author.clone();
+                EntryWhat::MaintenanceConverted {
+                    severity: *severity,
+                }
+            }),
             // Settings belong to the workspace fold, not to an incident.
             _ if ev.body.is_workspace_kind() => None,
             _ => None,
@@ -646,6 +805,22 @@ impl Incident {
     /// Time from impact to resolution, once resolved.
     pub fn time_to_resolve_ms(&self) -> Option<i64> {
         self.resolved_at.map(|r| r - self.started_at)
+    }
+
+    /// A maintenance not (yet) converted into an incident.
+    pub fn is_maintenance(&self) -> bool {
+        self.maintenance
+            .as_ref()
+            .is_some_and(|m| m.converted_at.is_none())
+    }
+
+    /// The maintenance's state at `now`; None for an incident, including
+    /// a maintenance converted into one.
+    pub fn maintenance_state(&self, now: i64) -> Option<MaintenanceState> {
+        self.maintenance
+            .as_ref()
+            .filter(|m| m.converted_at.is_none())
+            .map(|m| m.state_at(now))
     }
 
     pub fn pending_entries(&self) -> usize {
@@ -1113,5 +1288,124 @@ mod tests {
             },
         ));
         assert_eq!(inc.timeline[1].what.kind(), EntryKind::Decision);
+    }
+
+    fn planned(starts_at: i64, ends_at: i64) -> EventBody {
+        EventBody::MaintenancePlanned {
+            title: "Database upgrade".into(),
+            starts_at,
+            ends_at,
+            components: vec![ComponentId("db".into())],
+            customer_notice: "Checkout may be slow for ten minutes".into(),
+        }
+    }
+
+    #[test]
+    fn a_maintenance_goes_from_scheduled_to_in_progress_to_completed() {
+        let mut m = Incident::new(IncidentId("i".into()));
+        m.apply(&ev("p", 10, planned(1_000, 2_000)));
+        assert!(m.declared && m.is_maintenance());
+        assert_eq!(m.maintenance_state(500), Some(MaintenanceState::Scheduled));
+        assert!(m.status.is_open());
+        m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+        assert_eq!(
+            m.maintenance_state(1_500),
+            Some(MaintenanceState::InProgress)
+        );
+        assert_eq!(
+            m.components.get(&ComponentId("db".into())),
+            Some(&ComponentStatus::UnderMaintenance)
+        );
+        m.apply(&ev("c", 1_800, EventBody::MaintenanceCompleted {}));
+        assert_eq!(
+            m.maintenance_state(5_000),
+            Some(MaintenanceState::Completed)
+        );
+        assert_eq!(m.status, Status::Resolved);
+        assert_eq!(
+            m.components.get(&ComponentId("db".into())),
+            Some(&ComponentStatus::Operational)
+        );
+    }
+
+    #[test]
+    fn a_maintenance_past_its_end_overruns_until_an_update_moves_the_end() {
+        let mut m = Incident::new(IncidentId("i".into()));
+        m.apply(&ev("p", 10, planned(1_000, 2_000)));
+        m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+        assert_eq!(
+            m.maintenance_state(1_999),
+            Some(MaintenanceState::InProgress)
+        );
+        assert_eq!(
+            m.maintenance_state(2_000),
+            Some(MaintenanceState::Overrunning)
+        );
+        m.apply(&ev(
+            "o",
+            2_100,
+            EventBody::MaintenanceOverrun {
+                note: "Index rebuild slower than planned".into(),
+                ends_at: 4_000,
+            },
+        ));
+        assert_eq!(
+            m.maintenance_state(2_100),
+            Some(MaintenanceState::InProgress)
+        );
+        assert_eq!(
+            m.maintenance_state(4_000),
+            Some(MaintenanceState::Overrunning)
+        );
+        // A window never started is overrunning once its end has passed too.
+        let mut missed = Incident::new(IncidentId("j".into()));
+        missed.apply(&ev("p2", 10, planned(1_000, 2_000)));
+        assert_eq!(
+            missed.maintenance_state(3_000),
+            Some(MaintenanceState::Overrunning)
+        );
+    }
+
+    #[test]
+    fn a_converted_maintenance_is_an_open_incident_that_keeps_its_entries() {
+        let mut m = Incident::new(IncidentId("i".into()));
+        m.apply(&ev("p", 10, planned(1_000, 2_000)));
+        m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+        m.apply(&ev("n", 1_100, EventBody::note("Replica lag rising")));
+        m.apply(&ev(
+            "x",
+            1_200,
+            EventBody::MaintenanceConverted {
+                severity: Severity::Sev2,
+            },
+        ));
+        assert!(!m.is_maintenance());
+        assert_eq!(m.maintenance_state(1_300), None);
+        assert_eq!(m.severity, Severity::Sev2);
+        assert_eq!(m.status, Status::Investigating);
+        assert_eq!(m.started_at, 1_200);
+        let kinds: Vec<_> = m.timeline.iter().map(|e| e.event.0.to_string()).collect();
+        assert_eq!(kinds, ["p", "s", "n", "x"]);
+        assert!(matches!(
+            m.timeline[0].what,
+            EntryWhat::MaintenancePlanned { .. }
+        ));
+    }
+
+    #[test]
+    fn maintenance_steps_on_a_stream_never_planned_are_ignored() {
+        let mut i = Incident::new(IncidentId("i".into()));
+        i.apply(&ev("d", 10, declared(Severity::Sev3)));
+        i.apply(&ev("s", 20, EventBody::MaintenanceStarted {}));
+        i.apply(&ev(
+            "x",
+            30,
+            EventBody::MaintenanceConverted {
+                severity: Severity::Sev1,
+            },
+        ));
+        assert_eq!(i.severity, Severity::Sev3);
+        assert_eq!(i.timeline.len(), 1);
+        assert!(!i.is_maintenance());
     }
 }

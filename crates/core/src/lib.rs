@@ -3,12 +3,14 @@
 
 pub mod access;
 pub mod backoff;
+pub mod business_day;
 pub mod clock;
 pub mod command_search;
 pub mod comms;
 pub mod entry_text;
 pub mod event;
 pub mod event_id;
+pub mod freeze;
 pub mod incident;
 pub mod incident_query;
 pub mod limits;
@@ -21,6 +23,7 @@ pub mod severity_policy;
 pub mod slug;
 pub mod statuspage;
 pub mod sync;
+pub mod time_zone;
 pub mod upstream_panel;
 pub mod utc;
 pub mod window;

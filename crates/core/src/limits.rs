@@ -3,6 +3,8 @@
 
 use crate::comms::Channels;
 use crate::event::{Event, EventBody};
+use crate::freeze;
+use crate::time_zone::{Date, TimeZone};
 
 /// Largest request body `POST /api/v1/events` accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -40,6 +42,8 @@ fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
     }
     Ok(())
 }
+/// Components one maintenance window may list.
+pub const MAX_COMPONENTS: usize = 100;
 
 /// Checks one event against the limits and against its stream (settings
 /// on the workspace stream, everything else on an incident); the message is
@@ -210,7 +214,75 @@ pub fn check(ev: &Event) -> Result<(), String> {
             text("provider name", provider, 64)?;
             field("provider component", provider_component, 1, MAX_ID_BYTES)
         }
-        EventBody::StatusChanged { .. }
+        EventBody::MaintenancePlanned {
+            title,
+            starts_at,
+            ends_at,
+            components,
+            customer_notice,
+        } => {
+            text("title", title, MAX_TITLE_BYTES)?;
+            if ends_at <= starts_at {
+                return Err("the maintenance window ends before it starts".into());
+            }
+            if components.len() > MAX_COMPONENTS {
+                return Err(format!(
+                    "{} components; the limit is {MAX_COMPONENTS}",
+                    components.len()
+                ));
+            }
+            for c in components {
+                field("component", &c.0, 1, MAX_ID_BYTES)?;
+            }
+            field("customer notice", customer_notice, 0, MAX_SUMMARY_BYTES)
+        }
+        EventBody::MaintenanceOverrun { note, .. } => text("overrun note", note, MAX_NOTE_BYTES),
+        EventBody::FreezePolicySet {
+            business_days,
+            time_zone,
+            holidays,
+        } => {
+            if *business_days > freeze::MAX_BUSINESS_DAYS {
+                return Err(format!(
+                    "a freeze of {business_days} business days; the limit is {}",
+                    freeze::MAX_BUSINESS_DAYS
+                ));
+            }
+            if TimeZone::named(time_zone).is_none() {
+                return Err(format!(
+                    "{time_zone:?} is not a time zone this version knows; use an IANA name such as Europe/Berlin or America/New_York"
+                ));
+            }
+            if holidays.len() > freeze::MAX_HOLIDAYS {
+                return Err(format!(
+                    "{} holidays; the limit is {}",
+                    holidays.len(),
+                    freeze::MAX_HOLIDAYS
+                ));
+            }
+            match holidays.iter().find(|d| Date::parse(d).is_none()) {
+                Some(bad) => Err(format!(
+                    "the holiday {bad:?} is not a date written as YYYY-MM-DD"
+                )),
+                None => Ok(()),
+            }
+        }
+        EventBody::FreezeStarted { until, reason } => {
+            text("freeze reason", reason, freeze::MAX_REASON_BYTES)?;
+            if *until <= ev.at {
+                return Err("the freeze would end before it starts".into());
+            }
+            Ok(())
+        }
+        EventBody::FreezeEnded { reason } => text(
+            "reason for ending the freeze",
+            reason,
+            freeze::MAX_REASON_BYTES,
+        ),
+        EventBody::MaintenanceStarted {}
+        | EventBody::MaintenanceCompleted {}
+        | EventBody::MaintenanceConverted { .. }
+        | EventBody::StatusChanged { .. }
         | EventBody::SeverityChanged { .. }
         | EventBody::TimesSet { .. }
         | EventBody::PostmortemImpactSet { .. }
@@ -301,5 +373,74 @@ mod tests {
     #[test]
     fn a_blank_note_is_refused() {
         assert_eq!(check(&note("  ".into())).unwrap_err(), "the note is empty");
+    }
+
+    fn on(stream: IncidentId, body: EventBody) -> Event {
+        let mut ev = note("x".into());
+        ev.incident = stream;
+        ev.body = body;
+        ev
+    }
+
+    #[test]
+    fn a_freeze_policy_with_an_unknown_zone_or_a_bad_holiday_is_refused() {
+        let policy = |zone: &str, holidays: &[&str]| {
+            on(
+                IncidentId::workspace(),
+                EventBody::FreezePolicySet {
+                    business_days: 3,
+                    time_zone: zone.into(),
+                    holidays: holidays.iter().map(|s| s.to_string()).collect(),
+                },
+            )
+        };
+        assert!(check(&policy("Europe/Berlin", &["2026-12-25"])).is_ok());
+        let err = check(&policy("Europe/Atlantis", &[])).unwrap_err();
+        assert!(err.contains("Europe/Atlantis"), "{err}");
+        let err = check(&policy("UTC", &["25/12/2026"])).unwrap_err();
+        assert!(err.contains("25/12/2026"), "{err}");
+    }
+
+    #[test]
+    fn a_freeze_needs_a_reason_and_an_end_after_its_start() {
+        let start = |until: i64, reason: &str| {
+            on(
+                IncidentId::workspace(),
+                EventBody::FreezeStarted {
+                    until,
+                    reason: reason.into(),
+                },
+            )
+        };
+        assert!(check(&start(10, "Release week")).is_ok());
+        assert!(check(&start(0, "Release week")).is_err());
+        assert!(check(&start(10, "  ")).unwrap_err().contains("empty"));
+        let end = on(
+            IncidentId::workspace(),
+            EventBody::FreezeEnded { reason: "".into() },
+        );
+        assert!(check(&end).is_err());
+    }
+
+    #[test]
+    fn a_maintenance_window_must_end_after_it_starts() {
+        let plan = |starts_at: i64, ends_at: i64| {
+            on(
+                IncidentId("m-1".into()),
+                EventBody::MaintenancePlanned {
+                    title: "DB upgrade".into(),
+                    starts_at,
+                    ends_at,
+                    components: Vec::new(),
+                    customer_notice: String::new(),
+                },
+            )
+        };
+        assert!(check(&plan(1, 2)).is_ok());
+        assert!(check(&plan(2, 2)).unwrap_err().contains("ends before"));
+        // Maintenance is incident work, not a workspace setting.
+        let mut on_ws = plan(1, 2);
+        on_ws.incident = IncidentId::workspace();
+        assert!(check(&on_ws).is_err());
     }
 }

@@ -96,7 +96,13 @@ fn mean(v: &[i64]) -> Option<i64> {
 
 /// Severity is each incident's current one: the level it ended at.
 pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
-    let declared = || incidents.iter().filter(|i| i.declared);
+    // A maintenance window is planned work, not an incident, until it
+    // converts into one.
+    let declared = || {
+        incidents
+            .iter()
+            .filter(|i| i.declared && !i.is_maintenance())
+    };
     let mut by_severity: BTreeMap<Severity, Tally> = Severity::ALL
         .into_iter()
         .map(|s| (s, Tally::default()))
@@ -288,6 +294,50 @@ mod tests {
         assert_eq!(last.since_ms, 90 * MIN);
         let m = aggregate(&list[2..], &Workspace::default(), DEC);
         assert_eq!(m.last_sev1, None);
+    }
+
+    #[test]
+    fn a_maintenance_window_counts_only_once_it_converts_into_an_incident() {
+        let planned = |id: &str| {
+            let mut m = Incident::new(IncidentId(id.into()));
+            m.apply(&Event {
+                id: EventId(format!("{id}-plan").into()),
+                incident: IncidentId(id.into()),
+                author: "ana".into(),
+                at: NOV,
+                body: EventBody::MaintenancePlanned {
+                    title: "Database upgrade".into(),
+                    starts_at: NOV,
+                    ends_at: NOV + 60 * MIN,
+                    components: Vec::new(),
+                    customer_notice: String::new(),
+                },
+                seq: None,
+                received_at: None,
+                clock_offset: None,
+            });
+            m
+        };
+        let mut converted = planned("converted");
+        converted.apply(&Event {
+            id: EventId("converted-conv".into()),
+            incident: IncidentId("converted".into()),
+            author: "ana".into(),
+            at: NOV + 30 * MIN,
+            body: EventBody::MaintenanceConverted {
+                severity: Severity::Sev2,
+            },
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        });
+        let m = aggregate(
+            &[planned("quiet"), converted],
+            &Workspace::default(),
+            NOV + 90 * MIN,
+        );
+        let counted: usize = m.by_severity.iter().map(|r| r.incidents).sum();
+        assert_eq!(counted, 1);
     }
 
     #[test]

@@ -13,6 +13,13 @@ pub fn month(ms: i64) -> String {
     format!("{y:04}-{mo:02}")
 }
 
+/// `2026-11-23T14:05:09Z`, RFC 3339 in UTC to the second, for APIs.
+pub fn rfc3339(ms: i64) -> String {
+    let (y, mo, d, h, mi) = parts(ms);
+    let s = ms.div_euclid(1000).rem_euclid(60);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// `14:05:09`, for timeline entries whose day is shown elsewhere.
 pub fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000).rem_euclid(86_400);
@@ -62,7 +69,7 @@ fn parts(ms: i64) -> (i64, u32, u32, i64, i64) {
     (y, mo, d, s / 3600, s / 60 % 60)
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
+pub(crate) fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         2 => 28,
@@ -72,7 +79,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -82,7 +89,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -115,6 +122,7 @@ mod tests {
         // The last millisecond of January is still January, in UTC.
         assert_eq!(month(1_738_367_999_999), "2025-01");
         assert_eq!(month(1_738_368_000_000), "2025-02");
+        assert_eq!(rfc3339(1_763_464_809_000), "2025-11-18T11:20:09Z");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Settings every console shares, folded from the workspace stream: the
-//! component catalogue, roles, the severity policy and watched upstreams.
+//! component catalogue, roles, the severity policy, watched upstreams and
+//! the change-freeze settings (see `freeze`).
 
 use crate::event::{
     ComponentId, Event, EventBody, ImpactCondition, RoleId, Severity, SeverityRule,
 };
+use crate::freeze::FreezeSettings;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +18,8 @@ pub struct Workspace {
     /// Watched status pages, name → base URL.
     pub upstreams: BTreeMap<String, String>,
     pub upstream_links: Vec<UpstreamLink>,
+    /// The change-freeze policy, manual freezes and early ends.
+    pub freeze: FreezeSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +97,7 @@ impl Default for Workspace {
             }],
             upstreams: BTreeMap::new(),
             upstream_links: Vec::new(),
+            freeze: FreezeSettings::default(),
         }
     }
 }
@@ -100,6 +105,7 @@ impl Default for Workspace {
 impl Workspace {
     /// Folds one workspace event in; incident events are ignored.
     pub fn apply(&mut self, ev: &Event) {
+        self.freeze.apply(ev);
         match &ev.body {
             EventBody::ComponentDefined {
                 component,

@@ -1,5 +1,5 @@
 //! The HTTP API under `/api/v1`: append a batch, page through the log,
-//! health. Every refusal is an `ApiError` JSON body, never plain text.
+//! health, the change freeze. Every refusal is an `ApiError` JSON body, never plain text.
 
 use crate::{auth, stream, AppState};
 use axum::body::Body;
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/stream", get(stream::handler))
         .route("/api/v1/health", get(health))
+        .route("/api/v1/freeze", get(crate::freeze::handler))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod console;
+pub mod freeze;
 pub mod headers;
 pub mod presence;
 pub mod rate;

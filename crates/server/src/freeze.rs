@@ -1,0 +1,51 @@
+//! `GET /api/v1/freeze`: whether a change freeze is on, for deploy tools.
+//! Folds the log (the workspace stream and every incident) on each call; the
+//! decision itself is `sitrep_core::freeze`.
+
+use crate::{api, auth, upstream, AppState};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use sitrep_core::freeze::{self, FreezeReport};
+use sitrep_core::{Incident, IncidentId, Workspace};
+use std::collections::HashMap;
+
+/// Events read per query while folding.
+const PAGE: usize = 1000;
+
+pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(resp) = auth::authenticate(&state, &headers).await {
+        return resp;
+    }
+    let now = upstream::now_ms();
+    let report = api::blocking(&state, move |store| {
+        let mut workspace = Workspace::default();
+        let mut incidents: HashMap<IncidentId, Incident> = HashMap::new();
+        let mut after = 0;
+        loop {
+            let page = store.page(after, PAGE)?;
+            let Some(last) = page.events.last().and_then(|e| e.seq) else {
+                break;
+            };
+            for ev in &page.events {
+                if ev.incident.is_workspace() {
+                    workspace.apply(ev);
+                } else {
+                    incidents
+                        .entry(ev.incident.clone())
+                        .or_insert_with(|| Incident::new(ev.incident.clone()))
+                        .apply(ev);
+                }
+            }
+            after = last;
+        }
+        let active = freeze::active_at(&workspace.freeze, incidents.values(), now);
+        Ok(FreezeReport::of(active.as_ref()))
+    })
+    .await;
+    match report {
+        Ok(r) => Json(r).into_response(),
+        Err(resp) => resp,
+    }
+}

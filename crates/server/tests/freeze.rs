@@ -1,0 +1,184 @@
+//! GET /api/v1/freeze against the real binary: the policy and a resolved
+//! customer-impacting incident make a freeze with the right end; ending it
+//! early lifts it; a manual freeze reports itself; who may ask.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use sitrep_core::freeze::FreezePolicy;
+use sitrep_core::time_zone::Date;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn event(id: &str, stream: &str, at: i64, body: Value) -> Value {
+    json!({"id": id, "incident": stream, "author": "x", "at": at, "body": body})
+}
+
+async fn post_as(s: &Running, role: &str, events: &[Value]) {
+    let resp = s
+        .client_as(role)
+        .post(s.url("/api/v1/events"))
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn freeze_as(s: &Running, role: Option<&str>) -> (u16, Value) {
+    let c = match role {
+        Some(r) => s.client_as(r),
+        None => client(),
+    };
+    let resp = c.get(s.url("/api/v1/freeze")).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_early() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let (status, body) = freeze_as(&s, Some("viewer")).await;
+    assert_eq!((status, &body["active"]), (200, &json!(false)), "{body}");
+
+    let t0 = now_ms();
+    // Today and tomorrow (UTC dates) are holidays, so the freeze is longer
+    // than three plain business days whatever weekday the test runs on.
+    let today = Date(t0.div_euclid(86_400_000));
+    let holidays = [today.to_string(), today.next().to_string()];
+    post_as(
+        &s,
+        "admin",
+        &[event(
+            "policy",
+            "workspace",
+            t0 - 60_000,
+            json!({"kind": "freeze_policy_set", "business_days": 3,
+                   "time_zone": "Europe/Berlin", "holidays": holidays}),
+        )],
+    )
+    .await;
+    let resolved = t0 - 10_000;
+    post_as(
+        &s,
+        "responder",
+        &[
+            event(
+                "d",
+                "inc-f",
+                t0 - 50_000,
+                json!({"kind": "declared", "title": "Payments failing", "severity": "sev1",
+                       "started_at": t0 - 55_000}),
+            ),
+            event(
+                "i",
+                "inc-f",
+                t0 - 40_000,
+                json!({"kind": "impact_set", "customer_impact": true}),
+            ),
+            event(
+                "r",
+                "inc-f",
+                resolved,
+                json!({"kind": "status_changed", "status": "resolved"}),
+            ),
+        ],
+    )
+    .await;
+
+    let (status, body) = freeze_as(&s, Some("viewer")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["active"], true, "{body}");
+    assert_eq!(body["source"], "incident");
+    assert_eq!(body["incident"], "inc-f");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Payments failing"),
+        "{body}"
+    );
+    let policy = FreezePolicy {
+        business_days: 3,
+        time_zone: "Europe/Berlin".into(),
+        holidays: holidays.iter().map(|d| Date::parse(d).unwrap()).collect(),
+    };
+    let until = body["until"].as_i64().unwrap();
+    assert_eq!(until, policy.calendar().add_business_days(resolved, 3));
+    // Three business days after two holidays: at least five calendar days.
+    assert!(until - resolved >= 5 * 86_400_000 - 3_600_000, "{body}");
+    assert!(body["until_utc"].as_str().unwrap().ends_with('Z'));
+
+    // A token of any role may ask; nobody signed in may not.
+    let (status, _) = freeze_as(&s, Some("admin")).await;
+    assert_eq!(status, 200);
+    let (status, body) = freeze_as(&s, None).await;
+    assert_eq!(status, 401, "{body}");
+
+    // An admin ends it early, with a reason.
+    post_as(
+        &s,
+        "admin",
+        &[event(
+            "end",
+            "workspace",
+            now_ms(),
+            json!({"kind": "freeze_ended", "reason": "Hotfix for a security issue"}),
+        )],
+    )
+    .await;
+    let (_, body) = freeze_as(&s, Some("viewer")).await;
+    assert_eq!(body["active"], false, "{body}");
+    assert!(body["until"].is_null());
+
+    // A manual freeze after that is on, and says so.
+    let later = now_ms() + 5;
+    post_as(
+        &s,
+        "admin",
+        &[event(
+            "manual",
+            "workspace",
+            later,
+            json!({"kind": "freeze_started", "until": later + 3_600_000,
+                   "reason": "Quarter-end close"}),
+        )],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (_, body) = freeze_as(&s, Some("responder")).await;
+    assert_eq!(body["active"], true, "{body}");
+    assert_eq!(body["source"], "manual");
+    assert_eq!(body["reason"], "Quarter-end close");
+    assert_eq!(body["until"], later + 3_600_000);
+    assert!(body["incident"].is_null());
+}
+
+#[tokio::test]
+async fn a_freeze_policy_with_an_unknown_zone_is_refused_and_changes_nothing() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let resp = s
+        .client_as("admin")
+        .post(s.url("/api/v1/events"))
+        .json(&json!({"events": [event("p", "workspace", 0,
+            json!({"kind": "freeze_policy_set", "business_days": 3, "time_zone": "Mars/Base"}))]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("Mars/Base"),
+        "{body}"
+    );
+    assert!(whole_log(&s).await.is_empty());
+}

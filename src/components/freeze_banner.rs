@@ -1,0 +1,75 @@
+//! The active change freeze, on every page below the header: until when
+//! (in UTC and in the reader's own zone), why, and where it came from.
+
+use crate::browser::now_ms;
+use crate::replica::{use_replica, Replica};
+use crate::upstreams::use_upstreams;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use sitrep_core::freeze::{self, Freeze, FreezeSource};
+use sitrep_core::utc;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The freeze on now, from this replica's log; re-checked on every change
+/// of the log and every tick of the clock.
+pub fn active_freeze(replica: Replica) -> Memo<Option<Freeze>> {
+    let workspace = replica.workspace();
+    let incidents = replica.incidents();
+    let tick = use_upstreams().now;
+    Memo::new(move |_| {
+        tick.track();
+        // The tick may be a few seconds old; a freeze that just began counts.
+        let now = now_ms();
+        workspace.with(|w| incidents.with(|all| freeze::active_at(&w.freeze, all.iter(), now)))
+    })
+}
+
+/// An instant in the reader's own zone, as their browser writes dates.
+pub fn local_time(ms: i64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        ("dateStyle", "medium"),
+        ("timeStyle", "short"),
+        ("timeZoneName", "short"),
+    ] {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    // An engine that refuses these options still has a plain string.
+    let lang = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".into());
+    let styled = js_sys::Reflect::get(&date, &JsValue::from_str("toLocaleString"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call2(&date, &JsValue::from_str(&lang), &options).ok())
+        .and_then(|s| s.as_string());
+    styled.unwrap_or_else(|| String::from(date.to_string()))
+}
+
+#[component]
+pub fn FreezeBanner() -> impl IntoView {
+    let active = active_freeze(use_replica());
+    move || {
+        active.get().map(|f| {
+            let end = f.ends_at();
+            let source = match &f.source {
+                FreezeSource::Incident(id) => Some(view! {
+                    " " <A href=format!("/incidents/{id}")>"See the incident"</A>
+                }),
+                FreezeSource::Manual(_) => None,
+            };
+            view! {
+                <section class="banner freeze" aria-label="Active change freeze">
+                    <p>
+                        <strong>"Change freeze"</strong>
+                        " until " <span data-testid="freeze-until">{utc::format(end)}</span>
+                        " (" {local_time(end)} " your time). "
+                        <span class="reason">{f.reason.clone()}</span>
+                        {source}
+                    </p>
+                </section>
+            }
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! A maintenance's room: its window, what customers will notice, the steps
+//! (start, complete, convert into an incident) and, once it runs past its
+//! end, the prompt for an overrun update.
+
+use crate::browser::now_ms;
+use crate::room::use_room;
+use crate::session::use_session;
+use crate::upstreams::use_upstreams;
+use leptos::prelude::*;
+use sitrep_core::incident::MaintenanceState;
+use sitrep_core::{utc, EventBody, Severity};
+
+/// The maintenance's state now, ticking; None once it is an incident.
+fn state_now() -> Memo<Option<MaintenanceState>> {
+    let room = use_room();
+    let tick = use_upstreams().now;
+    Memo::new(move |_| {
+        tick.track();
+        room.incident.with(|i| i.maintenance_state(now_ms()))
+    })
+}
+
+#[component]
+pub fn OverrunPrompt() -> impl IntoView {
+    let room = use_room();
+    let session = use_session();
+    let state = state_now();
+    let note = RwSignal::new(String::new());
+    let new_end = RwSignal::new(utc::to_input(now_ms() + 3_600_000));
+    let problem = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = note.get_untracked().trim().to_string();
+        if text.is_empty() {
+            problem.set(Some(
+                "Say what is happening and what customers should expect.".into(),
+            ));
+            return;
+        }
+        let Some(ends_at) = utc::parse_input(&new_end.get_untracked()) else {
+            problem.set(Some(
+                "The new expected end must be a date and time (UTC).".into(),
+            ));
+            return;
+        };
+        if ends_at <= now_ms() {
+            problem.set(Some(
+                "The new expected end is in the past; pick a later time.".into(),
+            ));
+            return;
+        }
+        problem.set(None);
+        note.set(String::new());
+        room.record(EventBody::MaintenanceOverrun {
+            note: text.into(),
+            ends_at,
+        });
+    };
+    move || {
+        (state.get() == Some(MaintenanceState::Overrunning)).then(|| {
+            let ends = room
+                .incident
+                .with_untracked(|i| i.maintenance.as_ref().map(|m| m.ends_at))
+                .unwrap_or_default();
+            view! {
+                <section class="banner overrun" aria-label="Maintenance overrun">
+                    <p>
+                        <strong>"This maintenance is running past its end"</strong>
+                        {format!(" ({}). Post an update: what is happening and when it should finish.", utc::format(ends))}
+                    </p>
+                    <form class="stack" on:submit=submit>
+                        <fieldset class="stack plain" disabled=move || !session.can_write()>
+                            <div class="field">
+                                <label for="overrun-note">"Overrun update"</label>
+                                <textarea id="overrun-note" rows="2"
+                                    prop:value=move || note.get()
+                                    on:input:target=move |ev| note.set(ev.target().value())></textarea>
+                            </div>
+                            <div class="row">
+                                <div class="field">
+                                    <label for="overrun-end">"New expected end (UTC)"</label>
+                                    <input id="overrun-end" type="datetime-local"
+                                        prop:value=move || new_end.get()
+                                        on:input:target=move |ev| new_end.set(ev.target().value())/>
+                                </div>
+                                <button type="submit" class="primary">"Log overrun update"</button>
+                            </div>
+                        </fieldset>
+                    </form>
+                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                </section>
+            }
+        })
+    }
+}
+
+/// The window and the steps; shown while the stream is a maintenance.
+#[component]
+pub fn MaintenancePanel() -> impl IntoView {
+    let room = use_room();
+    let state = state_now();
+    let severity = RwSignal::new(Severity::Sev2);
+    let window = move || {
+        room.incident.with(|i| {
+            i.maintenance
+                .as_ref()
+                .map(|m| format!("{} to {}", utc::format(m.starts_at), utc::format(m.ends_at)))
+        })
+    };
+    let components = move || {
+        room.workspace.with(|w| {
+            room.incident.with(|i| {
+                i.maintenance
+                    .as_ref()
+                    .map(|m| {
+                        m.components
+                            .iter()
+                            .map(|c| w.component_name(c))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "None listed".into())
+            })
+        })
+    };
+    move || {
+        state.get().map(|s| {
+            view! {
+                <section class="panel maintenance" aria-labelledby="maintenance-head">
+                    <h2 id="maintenance-head">"Scheduled maintenance"</h2>
+                    <dl class="facts-list">
+                        <dt>"State"</dt><dd data-testid="maintenance-state">{s.label()}</dd>
+                        <dt>"Window"</dt><dd>{window}</dd>
+                        <dt>"Affected components"</dt><dd>{components}</dd>
+                    </dl>
+                    <div class="row">
+                        {(s == MaintenanceState::Scheduled).then(|| view! {
+                            <button type="button" class="primary"
+                                on:click=move |_| room.record(EventBody::MaintenanceStarted {})>
+                                "Start maintenance"
+                            </button>
+                        })}
+                        {(s != MaintenanceState::Completed).then(|| view! {
+                            <button type="button"
+                                on:click=move |_| room.record(EventBody::MaintenanceCompleted {})>
+                                "Complete maintenance"
+                            </button>
+                        })}
+                    </div>
+                    <form class="row" aria-label="Convert into an incident" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        room.record(EventBody::MaintenanceConverted { severity: severity.get_untracked() });
+                    }>
+                        <div class="field">
+                            <label for="convert-severity">"Severity"</label>
+                            <select id="convert-severity" on:change:target=move |ev| {
+                                if let Some(s) = Severity::from_wire(&ev.target().value()) { severity.set(s) }
+                            }>
+                                {Severity::ALL.into_iter().map(|s| view! {
+                                    <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit" class="danger">"Convert into an incident"</button>
+                    </form>
+                    <p class="hint">"Convert when the work causes impact nobody planned: the log stays, and it becomes an incident."</p>
+                </section>
+            }
+        })
+    }
+}

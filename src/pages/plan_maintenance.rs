@@ -1,0 +1,144 @@
+//! Planning a maintenance window: title, start and end (UTC), the affected
+//! components and what customers will notice. It opens its own stream,
+//! listed with the incidents and marked as maintenance.
+
+use crate::browser::{new_id, now_ms};
+use crate::components::labels::ReadOnlyNote;
+use crate::replica::use_replica;
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use sitrep_core::{limits, utc, ComponentId, Event, EventBody, EventId, IncidentId};
+use std::collections::BTreeSet;
+
+#[component]
+pub fn PlanMaintenance() -> impl IntoView {
+    let replica = use_replica();
+    let session = use_session();
+    let navigate = use_navigate();
+    let workspace = replica.workspace();
+    let title = RwSignal::new(String::new());
+    let starts = RwSignal::new(utc::to_input(now_ms() + 24 * 3_600_000));
+    let ends = RwSignal::new(utc::to_input(now_ms() + 25 * 3_600_000));
+    let notice = RwSignal::new(String::new());
+    let chosen = RwSignal::new(BTreeSet::<ComponentId>::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(starts_at), Some(ends_at)) = (
+            utc::parse_input(&starts.get_untracked()),
+            utc::parse_input(&ends.get_untracked()),
+        ) else {
+            problem.set(Some("Start and end must be dates and times (UTC).".into()));
+            return;
+        };
+        let id = IncidentId(new_id().into());
+        let body = EventBody::MaintenancePlanned {
+            title: title.get_untracked().trim().to_string(),
+            starts_at,
+            ends_at,
+            components: chosen.get_untracked().into_iter().collect(),
+            customer_notice: notice.get_untracked().trim().to_string(),
+        };
+        let probe = Event {
+            id: EventId("probe".into()),
+            incident: id.clone(),
+            author: "plan".into(),
+            at: 0,
+            body: body.clone(),
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        };
+        if let Err(why) = limits::check(&probe) {
+            problem.set(Some(format!("Cannot plan this: {why}.")));
+            return;
+        }
+        problem.set(None);
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            replica.record(id.clone(), body).await;
+            navigate(&format!("/incidents/{id}"), Default::default());
+        });
+    };
+
+    let components = move || {
+        workspace.with(|w| {
+            w.catalogue()
+                .into_iter()
+                .map(|c| (c.id.clone(), w.component_name(&c.id)))
+                .collect::<Vec<_>>()
+        })
+    };
+
+    view! {
+        <section class="page narrow">
+            <h1>"Plan maintenance"</h1>
+            <ReadOnlyNote/>
+            <form class="stack" on:submit=submit>
+                <fieldset class="stack plain" disabled=move || !session.can_write()>
+                <div class="field">
+                    <label for="maint-title">"Title"</label>
+                    <input id="maint-title" type="text" maxlength="200" required
+                        placeholder="Database upgrade"
+                        prop:value=move || title.get()
+                        on:input:target=move |ev| title.set(ev.target().value())/>
+                </div>
+                <div class="row">
+                    <div class="field">
+                        <label for="maint-start">"Starts (UTC)"</label>
+                        <input id="maint-start" type="datetime-local"
+                            prop:value=move || starts.get()
+                            on:input:target=move |ev| starts.set(ev.target().value())/>
+                    </div>
+                    <div class="field">
+                        <label for="maint-end">"Ends (UTC)"</label>
+                        <input id="maint-end" type="datetime-local"
+                            prop:value=move || ends.get()
+                            on:input:target=move |ev| ends.set(ev.target().value())/>
+                    </div>
+                </div>
+                <fieldset class="stack">
+                    <legend>"Affected components"</legend>
+                    {move || {
+                        let list = components();
+                        if list.is_empty() {
+                            view! { <p class="hint">"No components in the catalogue yet (Settings)."</p> }.into_any()
+                        } else {
+                            list.into_iter().enumerate().map(|(n, (id, name))| {
+                                let input_id = format!("maint-component-{n}");
+                                let toggle = id.clone();
+                                let checked = id.clone();
+                                view! {
+                                    <div class="check">
+                                        <input id=input_id.clone() type="checkbox"
+                                            prop:checked=move || chosen.with(|c| c.contains(&checked))
+                                            on:change:target=move |ev| {
+                                                let on = ev.target().checked();
+                                                chosen.update(|c| { if on { c.insert(toggle.clone()); } else { c.remove(&toggle); } });
+                                            }/>
+                                        <label for=input_id>{name}</label>
+                                    </div>
+                                }
+                            }).collect_view().into_any()
+                        }
+                    }}
+                </fieldset>
+                <div class="field">
+                    <label for="maint-notice">"What customers will notice"</label>
+                    <textarea id="maint-notice" rows="3"
+                        placeholder="Checkout may be slow for up to ten minutes"
+                        prop:value=move || notice.get()
+                        on:input:target=move |ev| notice.set(ev.target().value())></textarea>
+                </div>
+                {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                <button type="submit" class="primary" disabled=move || busy.get()>"Plan maintenance"</button>
+                </fieldset>
+            </form>
+        </section>
+    }
+}
