@@ -14,6 +14,8 @@ pub mod limits;
 pub mod log;
 pub mod markdown;
 pub mod protocol;
+pub mod public_page;
+pub mod publish;
 pub mod severity_policy;
 pub mod slug;
 pub mod statuspage;
