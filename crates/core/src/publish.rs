@@ -353,15 +353,24 @@ pub fn error_text(content_type: &str, body: &[u8]) -> String {
                     serde_json::Value::String(s) => Some(s.clone()),
                     serde_json::Value::Object(o) => o
                         .get("detail")
-                        .or_else(|| o.get("title"))
                         .or_else(|| o.get("message"))
+                        .or_else(|| o.get("title"))
                         .and_then(|d| d.as_str().map(str::to_string)),
                     _ => None,
                 }),
                 _ => None,
             }
         };
-        for key in ["message", "error", "errors"] {
+        // Prism puts the precise words in `validation[].message` and a
+        // generic sentence in `detail`.
+        for key in [
+            "message",
+            "error",
+            "errors",
+            "validation",
+            "detail",
+            "title",
+        ] {
             if let Some(s) = json.get(key).and_then(pick) {
                 return clip(&s);
             }
@@ -596,6 +605,13 @@ mod tests {
                 br#"{"errors":[{"id":"x","status":422,"title":"Unprocessable","detail":"The name is required."}]}"#
             ),
             "The name is required."
+        );
+        assert_eq!(
+            error_text(
+                "application/json",
+                br#"{"title":"Invalid request","status":422,"detail":"Your request is not valid","validation":[{"location":["body"],"message":"Request body property incident.status must be equal to one of the allowed values"}]}"#
+            ),
+            "Request body property incident.status must be equal to one of the allowed values"
         );
         assert!(error_text("text/html", b"<h1>502</h1>").starts_with("an HTML page"));
         assert!(error_text("", b"  <!DOCTYPE html><html>").starts_with("an HTML page"));
