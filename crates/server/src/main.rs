@@ -28,6 +28,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start; the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Serve the API (HTTP + websocket) and the built console.
     Serve {

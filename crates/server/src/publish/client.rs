@@ -72,8 +72,8 @@ pub async fn send(
     match tokio::time::timeout(timeout, exchange(client, request)).await {
         Ok(result) => result,
         Err(_) => Err(Reply::NoAnswer(format!(
-            "no answer within {} s",
-            timeout.as_secs_f64().round()
+            "no answer within {}",
+            seconds(timeout)
         ))),
     }
 }
@@ -146,6 +146,14 @@ async fn exchange(
             "HTTP {code}, but the answer is not JSON ({e})"
         )))
     })
+}
+
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 fn root_cause<'a>(

@@ -316,7 +316,7 @@ impl Relay {
         let Some(update) = incident.update(&EventId(Arc::from(job.update.as_str()))) else {
             return Ok(());
         };
-        if !update.targets.iter().any(|t| *t == job.target) {
+        if !update.targets.contains(&job.target) {
             // A second publish of the same update is ignored by the fold;
             // its targets get nothing (and no report that would confuse it).
             let this = self.clone();

@@ -362,7 +362,7 @@ impl Outbox {
         link: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE publish_deliveries SET stage = ?3, error = ?4, next_at = ?5, reported = 0
              WHERE update_id = ?1 AND target = ?2",

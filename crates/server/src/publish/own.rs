@@ -248,10 +248,10 @@ pub fn render(s: &PublicState) -> String {
         }
         h.push_str("</section>");
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "</main><footer><p>Also as JSON: <a href=\"/api/v2/summary.json\">summary.json</a>. \
-         Updated {}.</p></footer></body></html>\n",
+         Updated {}.</p></footer></body></html>",
         escape(s.page.updated_at.as_deref().unwrap_or("never"))
     );
     h
