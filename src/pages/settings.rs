@@ -1,15 +1,20 @@
 //! Settings every console shares: the component catalogue, custom roles and
-//! the severity policy. Each change is an event on the workspace stream.
+//! the severity policy (each change an event on the workspace stream), and
+//! for admins the publishing targets, which live on the server.
 
 mod catalogue;
+mod publishing;
 mod roles;
 mod severity;
 
+use crate::session::use_session;
 use leptos::prelude::*;
+use sitrep_core::access::Role;
 use sitrep_core::{limits, Event, EventBody, EventId, IncidentId};
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    let session = use_session();
     view! {
         <section class="page settings">
             <h1>"Settings"</h1>
@@ -17,6 +22,10 @@ pub fn Settings() -> impl IntoView {
             <catalogue::Catalogue/>
             <roles::Roles/>
             <severity::SeverityPolicy/>
+            // Targets hold keys and live on the server; only admins see them here.
+            <Show when=move || session.role() == Some(Role::Admin)>
+                <publishing::PublishingTargets/>
+            </Show>
         </section>
     }
 }

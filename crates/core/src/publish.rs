@@ -130,6 +130,44 @@ pub fn check_target(spec: &TargetSpec, secret: &str, had_secret: bool) -> Result
     Ok(())
 }
 
+/// Reads a component map as an admin types it: one `our-id = their-id` per
+/// line (`:` or `→` also separate; blank lines are skipped).
+pub fn parse_component_map(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((ours, theirs)) = line
+            .split_once('=')
+            .or_else(|| line.split_once('→'))
+            .or_else(|| line.split_once(':'))
+        else {
+            return Err(format!(
+                "line {}: write our component id = their component id",
+                n + 1
+            ));
+        };
+        let (ours, theirs) = (ours.trim(), theirs.trim());
+        if ours.is_empty() || theirs.is_empty() {
+            return Err(format!("line {}: both ids are needed", n + 1));
+        }
+        if out.insert(ours.to_string(), theirs.to_string()).is_some() {
+            return Err(format!("line {}: {ours} is mapped twice", n + 1));
+        }
+    }
+    Ok(out)
+}
+
+/// The map as `parse_component_map` reads it.
+pub fn format_component_map(map: &BTreeMap<String, String>) -> String {
+    map.iter()
+        .map(|(a, b)| format!("{a} = {b}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 // --- Atlassian Statuspage ---------------------------------------------------
 
 /// The incident status Statuspage accepts for an update in this phase. An
@@ -667,5 +705,20 @@ mod tests {
         cachet.components = BTreeMap::from([("api".into(), "3".into())]);
         assert_eq!(check_target(&cachet, "k", false), Ok(()));
         assert!(check_target(&spec(TargetKind::Statuspage), "a\nb", false).is_err());
+    }
+
+    #[test]
+    fn component_maps_read_as_typed_and_round_trip() {
+        let map = parse_component_map("api = 8kbf7d35c070\n\n web: 3 \n").unwrap();
+        assert_eq!(map["api"], "8kbf7d35c070");
+        assert_eq!(map["web"], "3");
+        assert_eq!(parse_component_map(&format_component_map(&map)), Ok(map));
+        assert!(parse_component_map("api")
+            .unwrap_err()
+            .starts_with("line 1"));
+        assert!(parse_component_map("api = 1\napi = 2")
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_component_map(" = 2").is_err());
     }
 }
