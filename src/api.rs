@@ -174,3 +174,87 @@ pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
         .map(|r| r.providers)
         .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }
+
+/// A publishing target as `GET /api/v1/publish/targets` lists it: never the
+/// key, only whether one is stored.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PublishTarget {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub base_url: String,
+    #[serde(default)]
+    pub page_id: String,
+    #[serde(default)]
+    pub components: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub key_set: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct PublishTargets {
+    targets: Vec<PublishTarget>,
+}
+
+/// What an admin saves; an empty `key` keeps the stored one.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublishTargetForm {
+    pub kind: String,
+    pub name: String,
+    pub base_url: String,
+    pub page_id: String,
+    pub key: String,
+    pub components: std::collections::BTreeMap<String, String>,
+}
+
+async fn refusal(resp: gloo_net::http::Response) -> String {
+    let status = resp.status();
+    resp.json::<ApiError>()
+        .await
+        .map(|b| b.error)
+        .unwrap_or_else(|_| format!("HTTP {status}"))
+}
+
+/// `GET /api/v1/publish/targets`.
+pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, String> {
+    let resp = gloo_net::http::Request::get("/api/v1/publish/targets")
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if !resp.ok() {
+        return Err(refusal(resp).await);
+    }
+    resp.json::<PublishTargets>()
+        .await
+        .map(|r| r.targets)
+        .map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// `PUT /api/v1/publish/targets/{id}` (admins).
+pub async fn put_publish_target(id: &str, form: &PublishTargetForm) -> Result<(), String> {
+    let resp = gloo_net::http::Request::put(&format!("/api/v1/publish/targets/{id}"))
+        .json(form)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(refusal(resp).await)
+    }
+}
+
+/// `DELETE /api/v1/publish/targets/{id}` (admins).
+pub async fn delete_publish_target(id: &str) -> Result<(), String> {
+    let resp = gloo_net::http::Request::delete(&format!("/api/v1/publish/targets/{id}"))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(refusal(resp).await)
+    }
+}

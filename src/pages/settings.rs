@@ -1,16 +1,22 @@
 //! Settings every console shares: the component catalogue, custom roles,
-//! the severity policy and the change freeze. Each change is an event on the workspace stream.
+//! the severity policy and the change freeze (each change an event on the
+//! workspace stream), and for admins the publishing targets, which live on
+//! the server.
 
 mod catalogue;
 mod freeze;
+mod publishing;
 mod roles;
 mod severity;
 
+use crate::session::use_session;
 use leptos::prelude::*;
+use sitrep_core::access::Role;
 use sitrep_core::{limits, Event, EventBody, EventId, IncidentId};
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    let session = use_session();
     view! {
         <section class="page settings">
             <h1>"Settings"</h1>
@@ -19,6 +25,10 @@ pub fn Settings() -> impl IntoView {
             <roles::Roles/>
             <severity::SeverityPolicy/>
             <freeze::FreezeSettings/>
+            // Targets hold keys and live on the server; only admins see them here.
+            <Show when=move || session.role() == Some(Role::Admin)>
+                <publishing::PublishingTargets/>
+            </Show>
         </section>
     }
 }

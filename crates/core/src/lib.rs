@@ -19,6 +19,8 @@ pub mod markdown;
 pub mod metrics;
 pub mod postmortem;
 pub mod protocol;
+pub mod public_page;
+pub mod publish;
 pub mod severity_policy;
 pub mod slug;
 pub mod statuspage;

@@ -62,6 +62,61 @@ pub fn parse_input(s: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60) * 1000)
 }
 
+/// `2026-11-23T14:05:09.123Z`: the ISO 8601 form status-page JSON uses.
+pub fn iso8601(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+/// Parses an HTTP date in its preferred form (`Sun, 06 Nov 1994 08:49:37
+/// GMT`, RFC 9110 IMF-fixdate) into ms since the epoch. The obsolete forms
+/// are refused: a `Retry-After` we cannot read falls back to our own backoff.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let (_weekday, rest) = s.trim().split_once(", ")?;
+    let mut f = rest.split(' ');
+    let d: u32 = f.next()?.parse().ok()?;
+    let mo = match f.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let y: i64 = f.next()?.parse().ok()?;
+    let mut t = f.next()?.split(':');
+    let h: i64 = t.next()?.parse().ok()?;
+    let mi: i64 = t.next()?.parse().ok()?;
+    let sec: i64 = t.next()?.parse().ok()?;
+    if f.next()? != "GMT" || f.next().is_some() || t.next().is_some() {
+        return None;
+    }
+    if d == 0
+        || d > days_in_month(y, mo)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0..61).contains(&sec)
+    {
+        return None;
+    }
+    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1000)
+}
+
 fn parts(ms: i64) -> (i64, u32, u32, i64, i64) {
     let secs = ms.div_euclid(1000);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
@@ -146,5 +201,27 @@ mod tests {
             assert_eq!(parse_input(bad), None, "{bad}");
         }
         assert!(parse_input("2025-01-01T10:00:30").is_some());
+    }
+
+    #[test]
+    fn iso_times_carry_milliseconds_and_z() {
+        assert_eq!(iso8601(1_763_464_809_007), "2025-11-18T11:20:09.007Z");
+    }
+
+    #[test]
+    fn http_dates_parse_in_the_preferred_form_only() {
+        assert_eq!(
+            parse_http_date("Tue, 18 Nov 2025 11:20:09 GMT"),
+            Some(1_763_464_809_000)
+        );
+        for bad in [
+            "Tuesday, 18-Nov-25 11:20:09 GMT",
+            "Tue Nov 18 11:20:09 2025",
+            "Tue, 31 Nov 2025 11:20:09 GMT",
+            "Tue, 18 Nov 2025 11:20:09 UTC",
+            "",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 }

@@ -200,11 +200,14 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let live = state.live.clone();
     let accounts = state.accounts.clone();
     let upstreams = state.upstreams.clone();
+    let relay = state.relay.clone();
     let acks = blocking(&state, move |store| {
         store.append(batch.events, |stored| {
             stream::publish(&live, stored);
             // Under the write lock, so providers change in seq order.
             upstreams.workspace_events(stored);
+            // Published updates are queued for delivery before the ack.
+            relay.stored(stored);
             // Settings changes (the workspace stream) go in the audit trail,
             // once each: only newly stored events get here.
             for ev in stored.iter().filter(|e| e.incident.is_workspace()) {

@@ -8,6 +8,7 @@ pub mod console;
 pub mod freeze;
 pub mod headers;
 pub mod presence;
+pub mod publish;
 pub mod rate;
 pub mod store;
 pub mod stream;
@@ -29,6 +30,8 @@ pub struct Config {
     /// Status pages to watch; none unless an admin configured some.
     pub upstreams: upstream::Settings,
     pub limits: Limits,
+    /// The own status page's identity, and how targets are called and retried.
+    pub publish: publish::Settings,
 }
 
 /// How long sessions last and how hard anyone may push.
@@ -80,6 +83,8 @@ pub struct AppState {
     pub presence: presence::Board,
     /// What watched providers last said; streams push it on change.
     pub upstreams: upstream::Upstreams,
+    /// Publishing targets, the delivery outbox and the own status page.
+    pub relay: publish::Relay,
 }
 
 pub struct Server {
@@ -87,9 +92,11 @@ pub struct Server {
     stop: watch::Sender<bool>,
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
+    relay: publish::Relay,
 }
 
-/// The one SQLite file in the data dir: events, accounts, sessions, audit.
+/// The one SQLite file in the data dir: events, accounts, sessions, audit,
+/// publishing targets and deliveries.
 pub const DB_FILE: &str = "sitrep.sqlite3";
 
 /// A subscriber that falls this far behind is resynced from SQLite rather
@@ -102,6 +109,7 @@ impl Server {
         let db = config.data_dir.join(DB_FILE);
         let store = Store::open(&db).map_err(StartError::Store)?;
         let accounts = accounts::Accounts::open(&db).map_err(StartError::Store)?;
+        let outbox = publish::outbox::Outbox::open(&db).map_err(StartError::Store)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
@@ -111,8 +119,11 @@ impl Server {
             .map_err(StartError::Store)?;
         let upstreams =
             upstream::Upstreams::new(&config.upstreams.providers, &workspace, upstream::now_ms());
+        let store = Arc::new(store);
+        let relay =
+            publish::Relay::new(outbox, config.publish.clone(), store.clone(), live.clone());
         let state = AppState {
-            store: Arc::new(store),
+            store: store.clone(),
             accounts: Arc::new(accounts),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
             sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
@@ -123,9 +134,13 @@ impl Server {
             stopping,
             presence: presence::Board::default(),
             upstreams: upstreams.clone(),
+            relay: relay.clone(),
         };
         let router = api::router(state.clone())
             .merge(auth::router(state.clone()))
+            .merge(publish::api::router(state.clone()))
+            // Public: the status page is for customers, who have no account.
+            .merge(publish::own::router(relay.clone(), store.clone()))
             .merge(upstream::router(upstreams.clone()).route_layer(
                 axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
             ))
@@ -136,6 +151,7 @@ impl Server {
             stop,
             upstreams,
             upstream_settings: config.upstreams.clone(),
+            relay,
         })
     }
 
@@ -155,6 +171,8 @@ impl Server {
         let stop = self.stop;
         // Polling starts with serving, inside the runtime, and ends with it.
         upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
+        // So does the relay, which first repairs what the last stop left.
+        self.relay.spawn(stop.subscribe());
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
             signal.await;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use sitrep_core::access::Role;
 use sitrep_server::accounts::{self, Accounts};
+use sitrep_server::publish;
 use sitrep_server::rate::Rate;
 use sitrep_server::upstream::{self, Provider};
 use sitrep_server::{Config, Limits, Server};
@@ -27,6 +28,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start; the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Serve the API (HTTP + websocket) and the built console.
     Serve {
@@ -74,6 +77,21 @@ enum Command {
         /// and mark the session cookie Secure.
         #[arg(long)]
         tls_proxy: bool,
+        /// The name the own public status page (/status) shows.
+        #[arg(long, value_name = "NAME", default_value = "Status")]
+        status_page_name: String,
+        /// The public address of that page, stated in its JSON.
+        #[arg(long, value_name = "URL", default_value = "")]
+        status_page_url: String,
+        /// Tests only: the time limit of one request to a publishing target.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        publish_timeout_ms: Option<u64>,
+        /// Tests only: the first wait before retrying a delivery.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(10..))]
+        publish_retry_base_ms: Option<u64>,
+        /// Tests only: attempts per delivery before it fails.
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(1..))]
+        publish_attempts: Option<u32>,
     },
     /// Accounts: create one (or reset its role and password), count them.
     Account {
@@ -230,6 +248,11 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         post_burst,
         ws_send_timeout_ms,
         tls_proxy,
+        status_page_name,
+        status_page_url,
+        publish_timeout_ms,
+        publish_retry_base_ms,
+        publish_attempts,
     } = command
     else {
         unreachable!("run_serve is only called for serve");
@@ -259,7 +282,21 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
             .unwrap_or(upstream::DEFAULT_TIMEOUT),
         ..upstream::Settings::default()
     };
-    serve(addr, data, static_dir, upstreams, limits).await
+    let mut publish = publish::Settings::default();
+    publish.page.name = status_page_name;
+    publish.page.url = status_page_url;
+    if let Some(ms) = publish_timeout_ms {
+        publish.timeout = Duration::from_millis(ms);
+        publish.connect_timeout = Duration::from_millis(ms);
+    }
+    if let Some(ms) = publish_retry_base_ms {
+        publish.policy.base_ms = ms;
+        publish.policy.max_ms = ms * 8;
+    }
+    if let Some(n) = publish_attempts {
+        publish.policy.max_attempts = n;
+    }
+    serve(addr, data, static_dir, upstreams, limits, publish).await
 }
 
 async fn serve(
@@ -268,6 +305,7 @@ async fn serve(
     static_dir: PathBuf,
     upstreams: upstream::Settings,
     limits: Limits,
+    publish: publish::Settings,
 ) -> Result<(), Failure> {
     if !static_dir.join("index.html").is_file() {
         eprintln!(
@@ -280,6 +318,7 @@ async fn serve(
         static_dir,
         upstreams,
         limits,
+        publish,
     })?;
     if open_accounts(&data)?.count()? == 0 {
         eprintln!(

@@ -100,7 +100,12 @@ impl Store {
     ) -> Result<Vec<Ack>, StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: other connections write to this file too (accounts, the
+        // publishing outbox). A deferred transaction that read first and
+        // then found another commit would fail at once with SQLITE_BUSY,
+        // which the busy timeout does not cover; taking the write lock up
+        // front makes it wait instead.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut acks = Vec::with_capacity(events.len());
         let mut stored = Vec::new();
         {

@@ -1,0 +1,240 @@
+//! The publishing API: targets (listed to every signed-in account without
+//! their secrets, changed by admins only) and the retry of a failed
+//! delivery (communicators). Keys go in and never come back out.
+
+use super::Relay;
+use crate::api::{blocking_on, error};
+use crate::{auth, AppState};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sitrep_core::access::Role;
+use sitrep_core::publish::{check_target, TargetKind, TargetSpec, OWN};
+use std::collections::BTreeMap;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/publish/targets", get(list))
+        .route("/api/v1/publish/targets/{id}", put(save).delete(remove))
+        .route("/api/v1/publish/retry", post(retry))
+        .with_state(state)
+}
+
+/// A target as anyone signed in may see it: never the key, only whether
+/// one is stored.
+#[derive(Serialize)]
+pub struct TargetView {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub configured: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub base_url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub page_id: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub components: BTreeMap<String, String>,
+    pub key_set: bool,
+}
+
+fn view(t: &super::outbox::Target) -> TargetView {
+    TargetView {
+        id: t.spec.id.clone(),
+        name: t.spec.name.clone(),
+        kind: t.spec.kind.wire(),
+        configured: true,
+        base_url: t.spec.base_url.clone(),
+        page_id: t.spec.page_id.clone(),
+        components: t.spec.components.clone(),
+        key_set: !t.secret.is_empty(),
+    }
+}
+
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(resp) = auth::authenticate(&state, &headers).await {
+        return resp;
+    }
+    let outbox = state.relay.outbox.clone();
+    match blocking_on(move || outbox.targets()).await {
+        Ok(targets) => {
+            let mut views = vec![view(&super::own_target())];
+            views[0].key_set = false;
+            views.extend(targets.iter().map(view));
+            Json(serde_json::json!({ "targets": views })).into_response()
+        }
+        Err(resp) => resp,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveBody {
+    kind: String,
+    name: String,
+    base_url: String,
+    #[serde(default)]
+    page_id: String,
+    /// Empty or absent keeps the stored key.
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    components: BTreeMap<String, String>,
+}
+
+async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<SaveBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let caller = match auth::require(&state, &headers, Role::Admin).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    // The rejection text never quotes the body, so a key cannot leak here.
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let Some(kind) = TargetKind::from_wire(&body.kind) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kind must be statuspage or cachet",
+            None,
+        );
+    };
+    let spec = TargetSpec {
+        id: id.clone(),
+        kind,
+        name: body.name.trim().to_string(),
+        base_url: body.base_url.trim().trim_end_matches('/').to_string(),
+        page_id: body.page_id.trim().to_string(),
+        components: body.components,
+    };
+    let key = body.key.trim().to_string();
+    let outbox = state.relay.outbox.clone();
+    let id2 = id.clone();
+    let had = match blocking_on(move || outbox.has_target(&id2)).await {
+        Ok(h) => h,
+        Err(resp) => return resp,
+    };
+    if let Err(why) = check_target(&spec, &key, had) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
+    }
+    let outbox = state.relay.outbox.clone();
+    let saved = blocking_on(move || {
+        outbox.save_target(&spec, &key, crate::upstream::now_ms())?;
+        outbox.target(&spec.id)
+    })
+    .await;
+    match saved {
+        Ok(Some(t)) => {
+            // The audit names the target, never the key.
+            let _ = state
+                .accounts
+                .audit(&caller.name, "publish_target_saved", &id);
+            Json(view(&t)).into_response()
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, "the target vanished", None),
+        Err(resp) => resp,
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = match auth::require(&state, &headers, Role::Admin).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    if id == OWN {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the own status page is built in and cannot be removed",
+            None,
+        );
+    }
+    let outbox = state.relay.outbox.clone();
+    let id2 = id.clone();
+    match blocking_on(move || outbox.delete_target(&id2)).await {
+        Ok(true) => {
+            let _ = state
+                .accounts
+                .audit(&caller.name, "publish_target_removed", &id);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(false) => error(StatusCode::NOT_FOUND, format!("no target {id:?}"), None),
+        Err(resp) => resp,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryBody {
+    update: String,
+    target: String,
+}
+
+/// Queues a failed delivery again. Only a failed one: retrying a queued or
+/// sent delivery could publish twice.
+async fn retry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<RetryBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let caller = match auth::require(&state, &headers, Role::Communicator).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let relay: Relay = state.relay.clone();
+    let (update, target) = (body.update.clone(), body.target.clone());
+    let by = caller.name.clone();
+    let r = relay.clone();
+    let done = blocking_on(move || {
+        let job = r.retry(&update, &target, &by)?;
+        let now = match &job {
+            Some(_) => None,
+            None => r.outbox.job(&update, &target)?,
+        };
+        Ok((job, now))
+    })
+    .await;
+    match done {
+        Ok((Some(_), _)) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "state": "queued" })),
+        )
+            .into_response(),
+        Ok((None, Some(job))) => error(
+            StatusCode::CONFLICT,
+            format!(
+                "only a failed delivery can be retried; this one is {}",
+                match job.stage {
+                    super::outbox::Stage::Queued => "queued",
+                    super::outbox::Stage::Sending => "being sent",
+                    super::outbox::Stage::Sent => "sent",
+                    super::outbox::Stage::Failed => "failed",
+                }
+            ),
+            None,
+        ),
+        Ok((None, None)) => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no delivery of update {:?} to target {:?}",
+                body.update, body.target
+            ),
+            None,
+        ),
+        Err(resp) => resp,
+    }
+}

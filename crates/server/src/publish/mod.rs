@@ -1,0 +1,458 @@
+//! Publishing customer updates to status pages: one `Publisher` trait with an
+//! adapter per kind of target, and the relay that delivers every published
+//! update to each target it names, exactly once, reporting each outcome as a
+//! server-authored `update_delivery` event. The decisions (status mapping,
+//! retry policy) live in core `publish`; this module does the I/O.
+//!
+//! Exactly once: a delivery's stage is committed to SQLite before each
+//! attempt (`sending`) and after it. A delivery found `sending` at start, or
+//! one that got no answer in time, may have reached the target, so it is
+//! marked failed rather than sent again; a person checks the page and asks
+//! for a retry (`POST /api/v1/publish/retry`). See docs/publishing.md.
+
+pub mod api;
+pub mod cachet;
+pub mod client;
+pub mod outbox;
+pub mod own;
+pub mod statuspage;
+
+use crate::store::{Store, StoreError};
+use crate::stream;
+use outbox::{Job, Outbox, Stage, Target};
+use sitrep_core::backoff::SplitMix;
+use sitrep_core::comms::{CustomerUpdate, DeliveryState};
+use sitrep_core::public_page::PageInfo;
+use sitrep_core::publish::{Reply, RetryPolicy, TargetKind, TargetSpec, Verdict, OWN};
+use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch, Notify};
+
+/// The author of every delivery report.
+pub const AUTHOR: &str = "sitrep-server";
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// `Ok` with the target's id for our incident when this call created it;
+/// otherwise the reply the retry policy judges.
+pub type Outcome = Result<Option<String>, Reply>;
+
+/// One update on its way to one target.
+pub struct Delivery<'a> {
+    pub incident: &'a Incident,
+    pub update: &'a CustomerUpdate,
+    pub target: &'a Target,
+    /// The target's incident for ours, once the first update created it.
+    pub link: Option<String>,
+}
+
+/// A kind of status page we publish to.
+pub trait Publisher: Send + Sync {
+    fn deliver<'a>(&'a self, delivery: &'a Delivery<'a>) -> BoxFuture<'a, Outcome>;
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The own public page's name and address, as its JSON states them.
+    pub page: PageInfo,
+    /// For one whole request to a target.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub policy: RetryPolicy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            page: PageInfo {
+                id: "sitrep".into(),
+                name: "Status".into(),
+                url: String::new(),
+            },
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            policy: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The handle every handler shares: the outbox, the wake-up for the worker
+/// and the own page's cache.
+#[derive(Clone)]
+pub struct Relay {
+    pub outbox: Arc<Outbox>,
+    pub settings: Settings,
+    pub public: Arc<own::PublicCache>,
+    wake: Arc<Notify>,
+    store: Arc<Store>,
+    live: broadcast::Sender<stream::Committed>,
+}
+
+impl Relay {
+    pub fn new(
+        outbox: Outbox,
+        settings: Settings,
+        store: Arc<Store>,
+        live: broadcast::Sender<stream::Committed>,
+    ) -> Relay {
+        Relay {
+            outbox: Arc::new(outbox),
+            settings,
+            public: Arc::new(own::PublicCache::default()),
+            wake: Arc::new(Notify::new()),
+            store,
+            live,
+        }
+    }
+
+    /// Called with newly stored events (under the store's write lock, after
+    /// the commit): queues a delivery per target of each `update_published`.
+    /// A failure here is repaired at the next start, which scans the log.
+    pub fn stored(&self, events: &[Event]) {
+        let mut queued = false;
+        for ev in events {
+            if let EventBody::UpdatePublished {
+                update, targets, ..
+            } = &ev.body
+            {
+                for target in targets {
+                    match self.outbox.enqueue(
+                        &update.0,
+                        target,
+                        &ev.incident.0,
+                        ev.seq.unwrap_or(0),
+                        crate::upstream::now_ms(),
+                    ) {
+                        Ok(new) => queued |= new,
+                        Err(e) => eprintln!("sitrep-server: cannot queue a delivery: {e}"),
+                    }
+                }
+            }
+        }
+        if queued {
+            self.wake.notify_one();
+        }
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Appends the delivery report for the job's current stage, then marks
+    /// it reported. The event id is derived from the job, so a report made
+    /// twice (a crash between the two steps) is stored once.
+    fn report(&self, job: &Job, note: &str) -> Result<(), StoreError> {
+        let state = match job.stage {
+            Stage::Sent => DeliveryState::Sent,
+            Stage::Failed => DeliveryState::Failed,
+            Stage::Queued | Stage::Sending => DeliveryState::Queued,
+        };
+        let error = if note.is_empty() {
+            job.error.clone()
+        } else {
+            note.to_string()
+        };
+        let ev = Event {
+            id: EventId(Arc::from(format!(
+                "delivery/{}/{}/{}/{}",
+                job.update,
+                job.target,
+                job.attempt,
+                match state {
+                    DeliveryState::Queued if job.tries == 0 => "retry",
+                    DeliveryState::Queued => "queued",
+                    DeliveryState::Sent => "sent",
+                    DeliveryState::Failed => "failed",
+                }
+            ))),
+            incident: IncidentId(Arc::from(job.incident.as_str())),
+            author: Arc::from(AUTHOR),
+            at: crate::upstream::now_ms(),
+            body: EventBody::UpdateDelivery {
+                update: EventId(Arc::from(job.update.as_str())),
+                target: job.target.clone(),
+                state,
+                error,
+                attempt: job.attempt,
+            },
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        };
+        let live = self.live.clone();
+        self.store
+            .append(vec![ev], |stored| stream::publish(&live, stored))?;
+        self.outbox.mark_reported(job)
+    }
+
+    /// Repairs what a stop left behind, then delivers until `stopping`.
+    pub fn spawn(&self, stopping: watch::Receiver<bool>) {
+        let relay = self.clone();
+        tokio::spawn(async move {
+            let r = relay.clone();
+            let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
+            match recovered {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+                Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+            }
+            relay.run(stopping).await;
+        });
+    }
+
+    fn recover(&self) -> Result<(), StoreError> {
+        for job in self.outbox.interrupted()? {
+            let why = "the server stopped while sending; it may have reached the target: check the page, then retry";
+            self.outbox.finish(&job, Stage::Failed, why, 0, None)?;
+        }
+        // Published events whose deliveries were never queued (a crash right
+        // after the commit) are queued now; known ones are left alone.
+        let mut after = 0;
+        loop {
+            let page = self.store.page(after, 1000)?;
+            let Some(last) = page.events.last() else {
+                break;
+            };
+            after = last.seq.unwrap_or(after + 1);
+            self.stored(&page.events);
+        }
+        for job in self.outbox.unreported()? {
+            self.report(&job, "")?;
+        }
+        Ok(())
+    }
+
+    async fn run(self, mut stopping: watch::Receiver<bool>) {
+        let client = client::client(self.settings.connect_timeout);
+        let statuspage = statuspage::Statuspage {
+            client: client.clone(),
+            timeout: self.settings.timeout,
+        };
+        let cachet = cachet::Cachet {
+            client,
+            timeout: self.settings.timeout,
+        };
+        let mut rng = SplitMix(crate::upstream::now_ms() as u64);
+        loop {
+            if *stopping.borrow() {
+                return;
+            }
+            let outbox = self.outbox.clone();
+            let now = crate::upstream::now_ms();
+            let next = tokio::task::spawn_blocking(move || outbox.next_due(now)).await;
+            let (due, later) = match next {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    eprintln!("sitrep-server: cannot read the publishing outbox: {e}");
+                    (None, Some(now + 5_000))
+                }
+                Err(_) => (None, Some(now + 5_000)),
+            };
+            if let Some(job) = due {
+                let publishers: [(&TargetKind, &dyn Publisher); 3] = [
+                    (&TargetKind::Own, &own::OwnPage),
+                    (&TargetKind::Statuspage, &statuspage),
+                    (&TargetKind::Cachet, &cachet),
+                ];
+                tokio::select! {
+                    () = self.attempt(job, &publishers, rng.next_f64()) => {}
+                    // Stopping mid-request leaves it `sending`: handled at start.
+                    _ = stopping.wait_for(|s| *s) => return,
+                }
+                continue;
+            }
+            let wait = later.map_or(Duration::from_secs(3600), |t| {
+                Duration::from_millis(t.saturating_sub(now).max(0) as u64)
+            });
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.wake.notified() => {}
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    async fn attempt(&self, job: Job, publishers: &[(&TargetKind, &dyn Publisher)], random: f64) {
+        if let Err(e) = self.try_attempt(job, publishers, random).await {
+            eprintln!("sitrep-server: a delivery could not be recorded: {e}");
+            // Do not spin on a broken database.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn try_attempt(
+        &self,
+        job: Job,
+        publishers: &[(&TargetKind, &dyn Publisher)],
+        random: f64,
+    ) -> Result<(), StoreError> {
+        let this = self.clone();
+        let j = job.clone();
+        let prepared = tokio::task::spawn_blocking(move || this.prepare(&j))
+            .await
+            .map_err(|e| {
+                StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            })??;
+        let (target, incident, link) = match prepared {
+            Ok(p) => p,
+            Err(why) => {
+                let this = self.clone();
+                return tokio::task::spawn_blocking(move || {
+                    this.outbox.finish(&job, Stage::Failed, &why, 0, None)?;
+                    let done = Job {
+                        stage: Stage::Failed,
+                        error: why,
+                        ..job
+                    };
+                    this.report(&done, "")
+                })
+                .await
+                .unwrap_or(Ok(()));
+            }
+        };
+        let Some(update) = incident.update(&EventId(Arc::from(job.update.as_str()))) else {
+            return Ok(());
+        };
+        if !update.targets.contains(&job.target) {
+            // A second publish of the same update is ignored by the fold;
+            // its targets get nothing (and no report that would confuse it).
+            let this = self.clone();
+            return tokio::task::spawn_blocking(move || {
+                this.outbox
+                    .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?;
+                this.outbox.mark_reported(&Job {
+                    stage: Stage::Failed,
+                    ..job
+                })
+            })
+            .await
+            .unwrap_or(Ok(()));
+        }
+        let outbox = self.outbox.clone();
+        let j = job.clone();
+        let job = tokio::task::spawn_blocking(move || outbox.start_attempt(&j))
+            .await
+            .unwrap_or_else(|e| {
+                Err(StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                    Box::new(e),
+                )))
+            })?;
+        let publisher = publishers
+            .iter()
+            .find(|(k, _)| **k == target.spec.kind)
+            .map(|(_, p)| *p);
+        let outcome = match publisher {
+            Some(p) => {
+                let delivery = Delivery {
+                    incident: &incident,
+                    update,
+                    target: &target,
+                    link,
+                };
+                p.deliver(&delivery).await
+            }
+            None => Err(Reply::Unreadable("no publisher for this kind".into())),
+        };
+        let verdict = match &outcome {
+            Ok(_) => Verdict::Sent,
+            Err(reply) => self.settings.policy.decide(job.tries, reply, random),
+        };
+        let created = outcome.ok().flatten();
+        let now = crate::upstream::now_ms();
+        let (stage, error, next_at) = match verdict {
+            Verdict::Sent => (Stage::Sent, String::new(), 0),
+            Verdict::Failed(why) => (Stage::Failed, why, 0),
+            Verdict::Retry { after_ms, reason } => (
+                Stage::Queued,
+                format!("{reason}; trying again in {} s", after_ms.div_ceil(1000)),
+                now.saturating_add(after_ms as i64),
+            ),
+        };
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            this.outbox
+                .finish(&job, stage, &error, next_at, created.as_deref())?;
+            let done = Job {
+                stage,
+                error,
+                next_at,
+                ..job
+            };
+            this.report(&done, "")
+        })
+        .await
+        .unwrap_or(Ok(()))
+    }
+
+    /// The target, the folded incident and the link, or why the job cannot
+    /// go out at all.
+    #[allow(clippy::type_complexity)]
+    fn prepare(
+        &self,
+        job: &Job,
+    ) -> Result<Result<(Target, Incident, Option<String>), String>, StoreError> {
+        let target = if job.target == OWN {
+            Some(own_target())
+        } else {
+            self.outbox.target(&job.target)?
+        };
+        let Some(target) = target else {
+            return Ok(Err(format!(
+                "no target {:?} is configured (an admin adds targets in Settings, Publishing)",
+                job.target
+            )));
+        };
+        let id = IncidentId(Arc::from(job.incident.as_str()));
+        let mut incident = Incident::new(id.clone());
+        for ev in self.store.stream_events(&id)? {
+            incident.apply(&ev);
+        }
+        if incident
+            .update(&EventId(Arc::from(job.update.as_str())))
+            .is_none()
+        {
+            return Ok(Err("the update is not in the log".into()));
+        }
+        let link = self.outbox.link(&job.target, &job.incident)?;
+        Ok(Ok((target, incident, link)))
+    }
+
+    /// A person asked to try a failed delivery again.
+    pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, StoreError> {
+        let Some(job) = self
+            .outbox
+            .retry(update, target, crate::upstream::now_ms())?
+        else {
+            return Ok(None);
+        };
+        self.report(&job, &format!("retry asked by {by}"))?;
+        self.wake();
+        Ok(Some(job))
+    }
+}
+
+/// The built-in own page as a target.
+pub fn own_target() -> Target {
+    Target {
+        spec: TargetSpec {
+            id: OWN.into(),
+            kind: TargetKind::Own,
+            name: "Own status page".into(),
+            base_url: String::new(),
+            page_id: String::new(),
+            components: Default::default(),
+        },
+        secret: String::new(),
+    }
+}
+
+/// The own page reads published updates from the log itself; delivering
+/// to it only confirms the update is there.
+impl Publisher for own::OwnPage {
+    fn deliver<'a>(&'a self, _delivery: &'a Delivery<'a>) -> BoxFuture<'a, Outcome> {
+        Box::pin(async { Ok(None) })
+    }
+}

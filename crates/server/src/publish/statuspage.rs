@@ -1,0 +1,86 @@
+//! The Atlassian Statuspage adapter (manage API v1): the first update for
+//! our incident creates theirs; every later one PATCHes it with the new
+//! status, body and component statuses. One request per delivery, so an
+//! attempt either happened or did not.
+
+use super::client::{self, Call, HttpsClient};
+use super::{BoxFuture, Delivery, Outcome, Publisher};
+use axum::http::Method;
+use serde_json::{json, Map, Value};
+use sitrep_core::publish::{self, Reply};
+use std::time::Duration;
+
+pub struct Statuspage {
+    pub client: HttpsClient,
+    pub timeout: Duration,
+}
+
+/// The `incident` object both calls send. Components without a mapping to
+/// the page's own ids are left out: the page does not know them.
+pub fn incident_body(d: &Delivery<'_>, create: bool) -> Value {
+    let mut components = Map::new();
+    let mut ids = Vec::new();
+    for (ours, status) in &d.update.components {
+        if let Some(theirs) = d.target.spec.components.get(&*ours.0) {
+            components.insert(
+                theirs.clone(),
+                Value::from(publish::statuspage_component(*status)),
+            );
+            ids.push(Value::from(theirs.clone()));
+        }
+    }
+    let mut incident = Map::new();
+    if create {
+        incident.insert("name".into(), Value::from(d.incident.title.clone()));
+    }
+    incident.insert(
+        "status".into(),
+        Value::from(publish::statuspage_status(d.update.phase)),
+    );
+    incident.insert(
+        "body".into(),
+        Value::from(d.update.channels.status_page.clone()),
+    );
+    if !components.is_empty() {
+        incident.insert("components".into(), Value::Object(components));
+        incident.insert("component_ids".into(), Value::Array(ids));
+    }
+    json!({ "incident": incident })
+}
+
+impl Publisher for Statuspage {
+    fn deliver<'a>(&'a self, d: &'a Delivery<'a>) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let spec = &d.target.spec;
+            let pages = format!("{}/pages/{}/incidents", spec.base_url, spec.page_id);
+            let auth = ("authorization", format!("OAuth {}", d.target.secret));
+            match &d.link {
+                Some(theirs) => {
+                    let call = Call {
+                        method: Method::PATCH,
+                        url: format!("{pages}/{theirs}"),
+                        auth,
+                        json: incident_body(d, false),
+                    };
+                    client::send(&self.client, call, self.timeout).await?;
+                    Ok(None)
+                }
+                None => {
+                    let call = Call {
+                        method: Method::POST,
+                        url: pages,
+                        auth,
+                        json: incident_body(d, true),
+                    };
+                    let answer = client::send(&self.client, call, self.timeout).await?;
+                    match answer.get("id").and_then(Value::as_str) {
+                        Some(id) if !id.is_empty() => Ok(Some(id.to_string())),
+                        _ => Err(Reply::Unreadable(
+                            "the incident was created, but the answer has no incident id; check the page before retrying".into(),
+                        )),
+                    }
+                }
+            }
+        })
+    }
+}
