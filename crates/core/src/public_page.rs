@@ -31,6 +31,9 @@ pub struct PublicState {
     pub components: Vec<sp::Component>,
     /// Every incident with something published, newest first.
     pub incidents: Vec<sp::Incident>,
+    /// Every maintenance window with something published, newest first;
+    /// one converted into an incident is listed as an incident instead.
+    pub maintenances: Vec<sp::Incident>,
 }
 
 impl PublicState {
@@ -42,15 +45,23 @@ impl PublicState {
             .collect()
     }
 
-    /// `summary.json`. Scheduled maintenances are empty until maintenance
-    /// windows exist (they are built separately).
+    /// Maintenance windows not yet completed: what `summary.json` lists.
+    pub fn upcoming_maintenances(&self) -> Vec<sp::Incident> {
+        self.maintenances
+            .iter()
+            .filter(|m| !m.status.is_closed())
+            .cloned()
+            .collect()
+    }
+
+    /// `summary.json`.
     pub fn summary(&self) -> sp::Summary {
         sp::Summary {
             page: self.page.clone(),
             status: self.status.clone(),
             components: self.components.clone(),
             incidents: self.unresolved(),
-            scheduled_maintenances: Vec::new(),
+            scheduled_maintenances: self.upcoming_maintenances(),
         }
     }
 }
@@ -143,6 +154,9 @@ pub fn build<'a>(
                 components: Vec::new(),
             })
             .collect();
+        // A window still planned work is announced as a scheduled
+        // maintenance, with its times; once converted it is an incident.
+        let window = inc.maintenance.as_ref().filter(|_| inc.is_maintenance());
         shown.push((
             last_at,
             sp::Incident {
@@ -153,16 +167,20 @@ pub fn build<'a>(
                 shortlink: None,
                 created_at: Some(utc::iso8601(first_at)),
                 updated_at: Some(utc::iso8601(last_at)),
-                scheduled_for: None,
-                scheduled_until: None,
+                scheduled_for: window.map(|m| utc::iso8601(m.starts_at)),
+                scheduled_until: window.map(|m| utc::iso8601(m.ends_at)),
                 incident_updates: updates,
                 components,
             },
         ));
     }
     shown.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    shown.truncate(MAX_INCIDENTS);
-    let incidents: Vec<sp::Incident> = shown.into_iter().map(|(_, i)| i).collect();
+    let (maintenances, incidents): (Vec<_>, Vec<_>) = shown
+        .into_iter()
+        .map(|(_, i)| i)
+        .partition(|i| i.scheduled_for.is_some());
+    let incidents: Vec<sp::Incident> = incidents.into_iter().take(MAX_INCIDENTS).collect();
+    let maintenances: Vec<sp::Incident> = maintenances.into_iter().take(MAX_INCIDENTS).collect();
 
     let mut components: Vec<sp::Component> = workspace
         .catalogue()
@@ -200,8 +218,13 @@ pub fn build<'a>(
         .map(|(_, s)| *s)
         .filter(|s| *s != ComponentStatus::Operational)
         .collect::<Vec<_>>();
+    // Work under way shows as maintenance unless something is worse.
+    let working = maintenances
+        .iter()
+        .filter(|m| m.status == sp::IncidentStatus::InProgress)
+        .map(|_| sp::Impact::Maintenance);
     let indicator = page_indicator(
-        open.iter().map(|i| i.impact),
+        open.iter().map(|i| i.impact).chain(working),
         publish::impact(&worst_component),
     );
     PublicState {
@@ -217,6 +240,7 @@ pub fn build<'a>(
         },
         components,
         incidents,
+        maintenances,
     }
 }
 
@@ -377,6 +401,67 @@ mod tests {
         let web = summary.components.iter().find(|c| c.id == "web").unwrap();
         assert_eq!(web.status, sp::ComponentStatus::Operational);
         assert_eq!(summary.status.indicator, sp::Indicator::Major);
+    }
+
+    #[test]
+    fn a_published_maintenance_window_is_a_scheduled_maintenance_with_its_times() {
+        let mut m = Incident::new(IncidentId(Arc::from("mnt-1")));
+        let hour = 3_600_000;
+        m.apply(&ev(
+            "plan",
+            "mnt-1",
+            10,
+            EventBody::MaintenancePlanned {
+                title: "Database upgrade".into(),
+                starts_at: 2 * hour,
+                ends_at: 3 * hour,
+                components: vec![ComponentId(Arc::from("api"))],
+                customer_notice: "Writes pause for a minute.".into(),
+            },
+        ));
+        for (id, at, body) in [
+            (
+                "u1",
+                20,
+                EventBody::UpdateDrafted {
+                    phase: Phase::MaintenanceInProgress,
+                    channels: Channels {
+                        status_page: "The upgrade has started.".into(),
+                        ..Channels::default()
+                    },
+                    components: BTreeMap::from([(
+                        ComponentId(Arc::from("api")),
+                        ComponentStatus::UnderMaintenance,
+                    )]),
+                },
+            ),
+            (
+                "p1",
+                30,
+                EventBody::UpdatePublished {
+                    update: EventId(Arc::from("u1")),
+                    targets: vec!["own".into()],
+                    overrides: vec![],
+                },
+            ),
+        ] {
+            m.apply(&ev(id, "mnt-1", at, body));
+        }
+        let state = build([&m], &workspace(), &info());
+        assert!(state.incidents.is_empty(), "not an incident");
+        let summary = state.summary();
+        assert_eq!(summary.scheduled_maintenances.len(), 1);
+        let shown = &summary.scheduled_maintenances[0];
+        assert_eq!(shown.status, sp::IncidentStatus::InProgress);
+        assert_eq!(
+            shown.scheduled_for.as_deref(),
+            Some(utc::iso8601(2 * hour).as_str())
+        );
+        assert_eq!(
+            shown.scheduled_until.as_deref(),
+            Some(utc::iso8601(3 * hour).as_str())
+        );
+        assert_eq!(summary.status.indicator, sp::Indicator::Maintenance);
     }
 
     #[test]

@@ -133,11 +133,9 @@ json_route!(
     unresolved,
     |s| json!({ "page": s.page, "incidents": s.unresolved() })
 );
-// Maintenance windows are built on another branch; until they publish
-// here the list is empty, in the documented shape.
 json_route!(
     maintenances,
-    |s| json!({ "page": s.page, "scheduled_maintenances": [] })
+    |s| json!({ "page": s.page, "scheduled_maintenances": s.maintenances })
 );
 
 async fn css() -> Response {
@@ -222,6 +220,20 @@ pub fn render(s: &PublicState) -> String {
         h.push_str("<section aria-labelledby=\"now\"><h2 id=\"now\">Current incidents</h2>");
         for i in &open {
             incident_html(&mut h, i);
+        }
+        h.push_str("</section>");
+    }
+    let upcoming = s.upcoming_maintenances();
+    if !upcoming.is_empty() {
+        h.push_str("<section aria-labelledby=\"maintenance\"><h2 id=\"maintenance\">Scheduled maintenance</h2>");
+        for m in &upcoming {
+            let _ = write!(
+                h,
+                "<p class=\"window\">From <time>{}</time> to <time>{}</time></p>",
+                escape(m.scheduled_for.as_deref().unwrap_or("")),
+                escape(m.scheduled_until.as_deref().unwrap_or(""))
+            );
+            incident_html(&mut h, m);
         }
         h.push_str("</section>");
     }
