@@ -177,7 +177,7 @@ pub fn freezes<'a>(
             .min_by_key(|e| e.at)
             .cloned();
     }
-    all.sort_by(|a, b| (a.starts_at, a.until).cmp(&(b.starts_at, b.until)));
+    all.sort_by_key(|f| (f.starts_at, f.until));
     all
 }
 
