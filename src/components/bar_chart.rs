@@ -16,9 +16,9 @@ pub struct Bar {
 }
 
 const ROW: f64 = 26.0;
-const LABEL_W: f64 = 170.0;
-const BAR_W: f64 = 250.0;
-const WIDTH: f64 = 520.0;
+const LABEL_W: f64 = 150.0;
+const BAR_W: f64 = 200.0;
+const WIDTH: f64 = 440.0;
 
 #[component]
 pub fn BarChart(

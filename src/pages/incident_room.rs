@@ -124,9 +124,9 @@ fn RoomHead() -> impl IntoView {
                 }}
                 <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
+                <A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A>
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
-            <p><A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A></p>
             <p class="presence" role="status" aria-label="Also here">
                 {move || {
                     let others = here();

@@ -47,7 +47,7 @@ fn LastSev1(metrics: Memo<Metrics>) -> impl IntoView {
             <h2 id="last-sev1-heading">"Since the last SEV1"</h2>
             {move || match metrics.with(|m| m.last_sev1.clone()) {
                 Some(s) => view! {
-                    <p class="big-figure" data-testid="since-last-sev1">{utc::duration(s.since_ms)}</p>
+                    <p class="big-figure" data-testid="since-last-sev1">{utc::elapsed(s.since_ms)}</p>
                     <p>
                         <A href=format!("/incidents/{}", s.incident)>{s.title}</A>
                         {format!(", impact from {}", utc::format(s.started_at))}
@@ -120,7 +120,7 @@ fn DurationSection(
                             <thead><tr>
                                 <th scope="col">{first}</th>
                                 <th scope="col">"Incidents"</th>
-                                <th scope="col">"With detection time"</th>
+                                <th scope="col">"Detected"</th>
                                 <th scope="col">"Mean time to detect"</th>
                                 <th scope="col">"Resolved"</th>
                                 <th scope="col">"Mean time to resolve"</th>

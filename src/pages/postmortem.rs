@@ -222,11 +222,10 @@ fn ImpactSection(pm: Memo<Postmortem>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="pm-data-lost">"Data lost"</label>
-                    <select id="pm-data-lost" prop:value=move || data_lost.get()
-                        on:change:target=move |ev| data_lost.set(ev.target().value())>
-                        <option value="unknown">"Not established"</option>
-                        <option value="yes">"Yes"</option>
-                        <option value="no">"No"</option>
+                    <select id="pm-data-lost" on:change:target=move |ev| data_lost.set(ev.target().value())>
+                        {[("unknown", "Not established"), ("yes", "Yes"), ("no", "No")].into_iter().map(|(value, text)| view! {
+                            <option value=value selected=move || data_lost.get() == value>{text}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <button type="submit">"Save impact"</button>

@@ -58,7 +58,7 @@ describe('post-mortem and metrics', () => {
     assert.equal(await first.fact('Times (UTC)', 'Time to detect').textContent(), '6 min');
     assert.match(await first.fact('Times (UTC)', 'Time to resolve').textContent(), /^(59 min|1 h 0\d min)$/);
     assert.equal(await first.fact('Impact', 'Share affected').textContent(), '23% of users or traffic');
-    assert.equal(await first.fact('Impact', 'Components').textContent(), 'Checkout (worst: Major outage)');
+    assert.equal(await first.fact('Impact', 'Components').textContent(), 'Payments / Checkout (worst: Major outage)');
     const key = first.page.getByRole('list', { name: 'Key entries', exact: true });
     assert.deepEqual(await key.getByRole('listitem').count(), 1);
     await key.getByText('old build', { exact: true }).waitFor(); // rendered as Markdown (strong)
@@ -134,11 +134,11 @@ describe('post-mortem and metrics', () => {
     assert.equal(sev2[2], '6 min');
     assert.deepEqual((await metrics.row(caption, /^SEV4/)).slice(0, 3), ['0', '0', 'no data']);
     await metrics.chart(`${caption}: mean times, detect plain, resolve hatched`).waitFor();
-    assert.deepEqual(await metrics.row('Incidents by component', 'Checkout'), ['1']);
-    assert.match(await metrics.page.getByTestId('since-last-sev1').textContent(), /^7\d h \d\d min$/);
+    assert.deepEqual(await metrics.row('Incidents by component', 'Payments / Checkout'), ['1']);
+    assert.match(await metrics.page.getByTestId('since-last-sev1').textContent(), /^3 d 0 h$/);
     const remediation = metrics.page.getByRole('table', { name: /^Open remediation tasks/ });
     await remediation.getByRole('rowheader', { name: 'Rate-limit login retries' }).waitFor();
     // The bars carry their values as text, not only as length or colour.
-    await metrics.chart('Incidents by component').getByText('Checkout', { exact: true }).waitFor();
+    await metrics.chart('Incidents by component').getByText('Payments / Checkout', { exact: true }).waitFor();
   });
 });

@@ -37,6 +37,17 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// A long span in days and hours (`40 d 3 h`), shorter ones as `duration`:
+/// "960 h" since the last SEV1 reads worse than "40 d 0 h".
+pub fn elapsed(ms: i64) -> String {
+    let h = ms.max(0) / 3_600_000;
+    if h < 24 {
+        duration(ms)
+    } else {
+        format!("{} d {} h", h / 24, h % 24)
+    }
+}
+
 /// The value of an `<input type="datetime-local">` (read as UTC).
 pub fn to_input(ms: i64) -> String {
     let (y, mo, d, h, mi) = parts(ms);
@@ -166,6 +177,9 @@ mod tests {
         assert_eq!(duration(25 * 60_000 + 59_000), "25 min");
         assert_eq!(duration(65 * 60_000), "1 h 05 min");
         assert_eq!(duration(-5_000), "0 s");
+        assert_eq!(elapsed(65 * 60_000), "1 h 05 min");
+        assert_eq!(elapsed(24 * 3_600_000), "1 d 0 h");
+        assert_eq!(elapsed((40 * 24 + 3) * 3_600_000 + 59 * 60_000), "40 d 3 h");
     }
 
     #[test]
