@@ -2,6 +2,7 @@
 //! and, once the server has confirmed it, with the server's sequence number.
 
 use crate::comms::{Channels, CheckOverride, DeliveryState, Phase};
+use crate::comms_policy::CommsPolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -276,6 +277,15 @@ pub enum EventBody {
         provider: String,
         provider_component: String,
     },
+    /// The template a phase's drafts start from (see `template`).
+    TemplateSet {
+        phase: Phase,
+        channels: Channels,
+    },
+    /// Approval, cadence, the audience's zone and the words checked.
+    CommsPolicySet {
+        policy: CommsPolicy,
+    },
 }
 
 impl EventBody {
@@ -320,6 +330,8 @@ impl EventBody {
             EventBody::UpstreamRemoved { .. } => "upstream_removed",
             EventBody::UpstreamLinked { .. } => "upstream_linked",
             EventBody::UpstreamUnlinked { .. } => "upstream_unlinked",
+            EventBody::TemplateSet { .. } => "template_set",
+            EventBody::CommsPolicySet { .. } => "comms_policy_set",
         }
     }
 
@@ -350,6 +362,8 @@ impl EventBody {
                 | EventBody::UpstreamRemoved { .. }
                 | EventBody::UpstreamLinked { .. }
                 | EventBody::UpstreamUnlinked { .. }
+                | EventBody::TemplateSet { .. }
+                | EventBody::CommsPolicySet { .. }
         )
     }
 }

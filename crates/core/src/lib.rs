@@ -3,9 +3,12 @@
 
 pub mod access;
 pub mod backoff;
+pub mod cadence;
+pub mod checks;
 pub mod clock;
 pub mod command_search;
 pub mod comms;
+pub mod comms_policy;
 pub mod event;
 pub mod event_id;
 pub mod incident;
@@ -14,10 +17,13 @@ pub mod limits;
 pub mod log;
 pub mod markdown;
 pub mod protocol;
+pub mod review;
 pub mod severity_policy;
 pub mod slug;
+pub mod social_count;
 pub mod statuspage;
 pub mod sync;
+pub mod template;
 pub mod upstream_panel;
 pub mod utc;
 pub mod window;
