@@ -174,3 +174,47 @@ pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
         .map(|r| r.providers)
         .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }
+
+/// One place sitrep-server can publish customer updates to.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PublishTarget {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default = "configured_by_default")]
+    pub configured: bool,
+}
+
+fn configured_by_default() -> bool {
+    true
+}
+
+#[derive(serde::Deserialize)]
+struct PublishTargetsReply {
+    targets: Vec<PublishTarget>,
+}
+
+/// `GET /api/v1/publish/targets`: where an admin allowed publishing to.
+pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, ApiFailure> {
+    let resp = gloo_net::http::Request::get("/api/v1/publish/targets")
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let status = resp.status();
+    if status == 401 {
+        return Err(ApiFailure::SignedOut);
+    }
+    if !resp.ok() {
+        let error = resp
+            .json::<ApiError>()
+            .await
+            .map(|b| b.error)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(ApiFailure::Degraded(error));
+    }
+    resp.json::<PublishTargetsReply>()
+        .await
+        .map(|r| r.targets)
+        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
+}

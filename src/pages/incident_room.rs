@@ -2,6 +2,7 @@
 //! policy's prompt, the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
+use crate::components::cadence_badge::CadenceBadge;
 use crate::components::changes_panel::ChangesPanel;
 use crate::components::impact_panel::ImpactPanel;
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
@@ -112,6 +113,8 @@ fn RoomHead() -> impl IntoView {
                 {move || view! { <StatusBadge status=incident.with(|i| i.status)/> }}
                 <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
+                <CadenceBadge incident policy=Signal::derive(move || room.workspace.with(|w| w.comms.cadence))/>
+                <A href=move || format!("/incidents/{}/comms", incident.with(|i| i.id.clone()))>"Comms desk"</A>
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
             <p class="presence" role="status" aria-label="Also here">

@@ -1,9 +1,11 @@
-//! Settings every console shares: the component catalogue, custom roles and
-//! the severity policy. Each change is an event on the workspace stream.
+//! Settings every console shares: the component catalogue, custom roles,
+//! the severity policy and the comms desk's policy and templates. Each change is an event on the workspace stream.
 
 mod catalogue;
+mod comms_policy;
 mod roles;
 mod severity;
+mod templates;
 
 use leptos::prelude::*;
 use sitrep_core::{limits, Event, EventBody, EventId, IncidentId};
@@ -17,6 +19,7 @@ pub fn Settings() -> impl IntoView {
             <catalogue::Catalogue/>
             <roles::Roles/>
             <severity::SeverityPolicy/>
+            <templates::CommsSettings/>
         </section>
     }
 }
