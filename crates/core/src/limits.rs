@@ -319,6 +319,21 @@ mod tests {
     }
 
     #[test]
+    fn a_comms_policy_with_an_impossible_zone_offset_is_refused() {
+        let mut ev = note("x".into());
+        ev.incident = IncidentId::workspace();
+        let mut policy = crate::comms_policy::CommsPolicy::default();
+        policy.audience_zone.offset_minutes = 900;
+        ev.body = EventBody::CommsPolicySet {
+            policy: policy.clone(),
+        };
+        assert!(check(&ev).unwrap_err().contains("audience zone"));
+        policy.audience_zone.offset_minutes = -300;
+        ev.body = EventBody::CommsPolicySet { policy };
+        assert!(check(&ev).is_ok());
+    }
+
+    #[test]
     fn a_blank_note_is_refused() {
         assert_eq!(check(&note("  ".into())).unwrap_err(), "the note is empty");
     }
