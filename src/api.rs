@@ -19,6 +19,16 @@ pub enum ApiFailure {
     SignedOut,
 }
 
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiFailure::Unreachable(why) => write!(f, "cannot reach the server ({why})"),
+            ApiFailure::Degraded(why) | ApiFailure::Refused { error: why, .. } => f.write_str(why),
+            ApiFailure::SignedOut => f.write_str("you are signed out; sign in again"),
+        }
+    }
+}
+
 /// The acks for a batch, and the backend's clock when it answered.
 pub struct Posted {
     pub acks: Vec<Ack>,
@@ -175,8 +185,9 @@ pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
         .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }
 
-/// A publishing target as `GET /api/v1/publish/targets` lists it: never the
-/// key, only whether one is stored.
+/// One place sitrep-server can publish customer updates to, as
+/// `GET /api/v1/publish/targets` lists it: never the key, only whether one
+/// is stored.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct PublishTarget {
     pub id: String,
@@ -190,11 +201,9 @@ pub struct PublishTarget {
     pub components: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub key_set: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct PublishTargets {
-    targets: Vec<PublishTarget>,
+    /// False for a target listed but not usable yet (no key stored).
+    #[serde(default = "configured_by_default")]
+    pub configured: bool,
 }
 
 /// What an admin saves; an empty `key` keeps the stored one.
@@ -214,21 +223,6 @@ async fn refusal(resp: gloo_net::http::Response) -> String {
         .await
         .map(|b| b.error)
         .unwrap_or_else(|_| format!("HTTP {status}"))
-}
-
-/// `GET /api/v1/publish/targets`.
-pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, String> {
-    let resp = gloo_net::http::Request::get("/api/v1/publish/targets")
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the server: {e}"))?;
-    if !resp.ok() {
-        return Err(refusal(resp).await);
-    }
-    resp.json::<PublishTargets>()
-        .await
-        .map(|r| r.targets)
-        .map_err(|e| format!("unreadable answer: {e}"))
 }
 
 /// `PUT /api/v1/publish/targets/{id}` (admins).
@@ -257,4 +251,37 @@ pub async fn delete_publish_target(id: &str) -> Result<(), String> {
     } else {
         Err(refusal(resp).await)
     }
+}
+
+fn configured_by_default() -> bool {
+    true
+}
+
+#[derive(serde::Deserialize)]
+struct PublishTargetsReply {
+    targets: Vec<PublishTarget>,
+}
+
+/// `GET /api/v1/publish/targets`: where an admin allowed publishing to.
+pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, ApiFailure> {
+    let resp = gloo_net::http::Request::get("/api/v1/publish/targets")
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let status = resp.status();
+    if status == 401 {
+        return Err(ApiFailure::SignedOut);
+    }
+    if !resp.ok() {
+        let error = resp
+            .json::<ApiError>()
+            .await
+            .map(|b| b.error)
+            .unwrap_or_else(|_| format!("HTTP {status}"));
+        return Err(ApiFailure::Degraded(error));
+    }
+    resp.json::<PublishTargetsReply>()
+        .await
+        .map(|r| r.targets)
+        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }

@@ -1,6 +1,13 @@
 pub mod bar_chart;
+pub mod cadence_badge;
 pub mod changes_panel;
 pub mod command_palette;
+pub mod comms_checks;
+pub mod comms_desk;
+pub mod comms_editor;
+pub mod comms_review;
+pub mod comms_targets;
+pub mod comms_update;
 pub mod freeze_banner;
 pub mod header;
 pub mod impact_panel;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod browser;
 pub mod components;
 pub mod live_feed;
+pub mod now;
 pub mod outbox;
 pub mod pages;
 pub mod presence;
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
     upstreams::provide_upstreams_context(replica);
     let session = session::provide_session_context();
     shortcuts::provide_shortcuts_context();
+    now::provide_now_context();
     // Nobody has signed in in this browser: there is nothing to show yet.
     // Once someone has, the console works on that session even offline.
     let signed_in = move || session.me.with(Option::is_some);
@@ -42,6 +44,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
                         <Route path=path!("/incidents/:id/postmortem") view=pages::postmortem::PostmortemPage/>
                         <Route path=path!("/metrics") view=pages::metrics::MetricsPage/>
+                        <Route path=path!("/incidents/:id/comms") view=pages::comms::CommsPage/>
                         <Route path=path!("/settings") view=pages::settings::Settings/>
                         <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                     </Routes>

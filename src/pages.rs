@@ -1,3 +1,4 @@
+pub mod comms;
 pub mod declare;
 pub mod incident_list;
 pub mod incident_room;

@@ -2,6 +2,7 @@
 //! all kept in the URL so a filtered view can be shared and survives reload.
 //! By default open incidents come first, the most severe at the top.
 
+use crate::components::cadence_badge::CadenceBadge;
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
@@ -172,6 +173,7 @@ pub fn IncidentList() -> impl IntoView {
                                     <th scope="col">"Status"</th>
                                     <th scope="col">"Components"</th>
                                     <th scope="col">"Impact since"</th>
+                                    <th scope="col">"Next update"</th>
                                     <th scope="col">"Delivery"</th>
                                 </tr>
                             </thead>
@@ -275,6 +277,8 @@ fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
             .map(|m| m.state_at(crate::browser::now_ms()).label())
             .unwrap_or_default()
     };
+    let cadence = Signal::derive(move || workspace.with(|w| w.comms.cadence));
+    let shown = inc.clone();
     view! {
         <tr class:resolved=!inc.status.is_open() class:maintenance=maintenance>
             <td>{if maintenance {
@@ -290,6 +294,7 @@ fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
             }}</td>
             <td class="components">{components}</td>
             <td>{utc::format(inc.started_at)}</td>
+            <td><CadenceBadge incident=Signal::stored(shown) policy=cadence/></td>
             <td>{delivery}</td>
         </tr>
     }

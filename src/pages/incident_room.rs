@@ -2,6 +2,7 @@
 //! policy's prompt, a maintenance's steps and overrun prompt, the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
+use crate::components::cadence_badge::CadenceBadge;
 use crate::components::changes_panel::ChangesPanel;
 use crate::components::impact_panel::ImpactPanel;
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
@@ -125,6 +126,8 @@ fn RoomHead() -> impl IntoView {
                 <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
                 <A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A>
+                <CadenceBadge incident policy=Signal::derive(move || room.workspace.with(|w| w.comms.cadence))/>
+                <A href=move || format!("/incidents/{}/comms", incident.with(|i| i.id.clone()))>"Comms desk"</A>
             </div>
             <p class="summary">{move || incident.with(|i| i.summary.clone())}</p>
             <p class="presence" role="status" aria-label="Also here">

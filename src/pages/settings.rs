@@ -1,13 +1,15 @@
 //! Settings every console shares: the component catalogue, custom roles,
-//! the severity policy and the change freeze (each change an event on the
-//! workspace stream), and for admins the publishing targets, which live on
-//! the server.
+//! the severity policy, the change freeze and the comms desk's policy and
+//! templates (each change an event on the workspace stream), and for admins
+//! the publishing targets, which live on the server.
 
 mod catalogue;
+mod comms_policy;
 mod freeze;
 mod publishing;
 mod roles;
 mod severity;
+mod templates;
 
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -29,6 +31,7 @@ pub fn Settings() -> impl IntoView {
             <Show when=move || session.role() == Some(Role::Admin)>
                 <publishing::PublishingTargets/>
             </Show>
+            <templates::CommsSettings/>
         </section>
     }
 }

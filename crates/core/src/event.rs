@@ -2,6 +2,7 @@
 //! and, once the server has confirmed it, with the server's sequence number.
 
 use crate::comms::{Channels, CheckOverride, DeliveryState, Phase};
+use crate::comms_policy::CommsPolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -342,6 +343,15 @@ pub enum EventBody {
     FreezeEnded {
         reason: String,
     },
+    /// The template a phase's drafts start from (see `template`).
+    TemplateSet {
+        phase: Phase,
+        channels: Channels,
+    },
+    /// Approval, cadence, the audience's zone and the words checked.
+    CommsPolicySet {
+        policy: CommsPolicy,
+    },
 }
 
 impl EventBody {
@@ -397,6 +407,8 @@ impl EventBody {
             EventBody::FreezePolicySet { .. } => "freeze_policy_set",
             EventBody::FreezeStarted { .. } => "freeze_started",
             EventBody::FreezeEnded { .. } => "freeze_ended",
+            EventBody::TemplateSet { .. } => "template_set",
+            EventBody::CommsPolicySet { .. } => "comms_policy_set",
         }
     }
 
@@ -430,6 +442,8 @@ impl EventBody {
                 | EventBody::FreezePolicySet { .. }
                 | EventBody::FreezeStarted { .. }
                 | EventBody::FreezeEnded { .. }
+                | EventBody::TemplateSet { .. }
+                | EventBody::CommsPolicySet { .. }
         )
     }
 }

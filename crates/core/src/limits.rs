@@ -23,6 +23,8 @@ pub const MAX_CHANGE_BYTES: usize = 4 * 1024;
 pub const MAX_URL_BYTES: usize = 2048;
 pub const MAX_RULES: usize = 20;
 pub const MAX_TARGETS: usize = 20;
+/// Entries in each word list of the comms policy.
+pub const MAX_TERMS: usize = 200;
 /// Components one customer update may list.
 pub const MAX_UPDATE_COMPONENTS: usize = 200;
 
@@ -214,6 +216,32 @@ pub fn check(ev: &Event) -> Result<(), String> {
             text("provider name", provider, 64)?;
             field("provider component", provider_component, 1, MAX_ID_BYTES)
         }
+        EventBody::TemplateSet { channels, .. } => update_text(channels, 0),
+        EventBody::CommsPolicySet { policy } => {
+            if !policy.audience_zone.is_valid() {
+                return Err(format!(
+                    "the audience zone needs a name and an offset between −12:00 and +14:00 (got {} minutes)",
+                    policy.audience_zone.offset_minutes
+                ));
+            }
+            text(
+                "audience zone name",
+                &policy.audience_zone.name,
+                MAX_NAME_BYTES,
+            )?;
+            for (what, list) in [
+                ("internal terms", &policy.internal_terms),
+                ("blame words", &policy.blame_words),
+            ] {
+                if list.len() > MAX_TERMS {
+                    return Err(format!("{} {what}; the limit is {MAX_TERMS}", list.len()));
+                }
+                for t in list {
+                    text(what, t, MAX_NAME_BYTES)?;
+                }
+            }
+            Ok(())
+        }
         EventBody::MaintenancePlanned {
             title,
             starts_at,
@@ -368,6 +396,21 @@ mod tests {
             share_permille: Some(1001),
         };
         assert!(check(&ev).unwrap_err().contains("cannot exceed 100%"));
+    }
+
+    #[test]
+    fn a_comms_policy_with_an_impossible_zone_offset_is_refused() {
+        let mut ev = note("x".into());
+        ev.incident = IncidentId::workspace();
+        let mut policy = crate::comms_policy::CommsPolicy::default();
+        policy.audience_zone.offset_minutes = 900;
+        ev.body = EventBody::CommsPolicySet {
+            policy: policy.clone(),
+        };
+        assert!(check(&ev).unwrap_err().contains("audience zone"));
+        policy.audience_zone.offset_minutes = -300;
+        ev.body = EventBody::CommsPolicySet { policy };
+        assert!(check(&ev).is_ok());
     }
 
     #[test]

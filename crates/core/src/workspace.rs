@@ -1,7 +1,10 @@
 //! Settings every console shares, folded from the workspace stream: the
-//! component catalogue, roles, the severity policy, watched upstreams and
-//! the change-freeze settings (see `freeze`).
+//! component catalogue, roles, the severity policy, watched upstreams,
+//! the change-freeze settings (see `freeze`), and the comms desk's
+//! templates and policy.
 
+use crate::comms::{Channels, Phase};
+use crate::comms_policy::CommsPolicy;
 use crate::event::{
     ComponentId, Event, EventBody, ImpactCondition, RoleId, Severity, SeverityRule,
 };
@@ -20,6 +23,9 @@ pub struct Workspace {
     pub upstream_links: Vec<UpstreamLink>,
     /// The change-freeze policy, manual freezes and early ends.
     pub freeze: FreezeSettings,
+    /// Templates an admin changed; the others are `template::default_for`.
+    pub templates: BTreeMap<Phase, Channels>,
+    pub comms: CommsPolicy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +104,8 @@ impl Default for Workspace {
             upstreams: BTreeMap::new(),
             upstream_links: Vec::new(),
             freeze: FreezeSettings::default(),
+            templates: BTreeMap::new(),
+            comms: CommsPolicy::default(),
         }
     }
 }
@@ -171,8 +179,20 @@ impl Workspace {
             } => self.upstream_links.retain(|l| {
                 !(&l.provider == provider && &l.provider_component == provider_component)
             }),
+            EventBody::TemplateSet { phase, channels } => {
+                self.templates.insert(*phase, channels.clone());
+            }
+            EventBody::CommsPolicySet { policy } => self.comms = policy.clone(),
             _ => {}
         }
+    }
+
+    /// The template a draft in this phase starts from.
+    pub fn template(&self, phase: Phase) -> Channels {
+        self.templates
+            .get(&phase)
+            .cloned()
+            .unwrap_or_else(|| crate::template::default_for(phase))
     }
 
     /// A component's name for display. An id this replica does not know
@@ -246,6 +266,25 @@ mod tests {
             name: name.into(),
             group: group.into(),
         })
+    }
+
+    #[test]
+    fn a_template_set_replaces_the_default_for_its_phase_only() {
+        use crate::comms::{Channels, Phase};
+        let mut w = Workspace::default();
+        let mine = Channels {
+            banner: "Our banner".into(),
+            ..Channels::default()
+        };
+        w.apply(&ev(EventBody::TemplateSet {
+            phase: Phase::Identified,
+            channels: mine.clone(),
+        }));
+        assert_eq!(w.template(Phase::Identified), mine);
+        assert_eq!(
+            w.template(Phase::Investigating),
+            crate::template::default_for(Phase::Investigating)
+        );
     }
 
     #[test]

@@ -1,0 +1,224 @@
+//! Who may move a customer update through review (draft → approved →
+//! published), and why not: the console disables a button with this reason.
+
+use crate::access::Role;
+use crate::checks::Finding;
+use crate::comms::{CheckOverride, CustomerUpdate, Review};
+use crate::comms_policy::CommsPolicy;
+
+fn communicator(role: Option<Role>, verb: &str) -> Result<(), String> {
+    match role {
+        Some(r) if r >= Role::Communicator => Ok(()),
+        Some(r) => Err(format!(
+            "Only communicators can {verb} customer updates; you are signed in as a {r}."
+        )),
+        None => Err(format!(
+            "Sign in as a communicator to {verb} customer updates."
+        )),
+    }
+}
+
+/// Drafting a new update.
+pub fn may_draft(role: Option<Role>) -> Result<(), String> {
+    communicator(role, "draft")
+}
+
+pub fn may_edit(update: &CustomerUpdate, role: Option<Role>) -> Result<(), String> {
+    communicator(role, "edit")?;
+    if update.review == Review::Published {
+        return Err("This update is published; draft a new one to say more.".into());
+    }
+    Ok(())
+}
+
+pub fn may_approve(
+    update: &CustomerUpdate,
+    me: &str,
+    role: Option<Role>,
+    policy: &CommsPolicy,
+) -> Result<(), String> {
+    communicator(role, "approve")?;
+    match update.review {
+        Review::Approved => return Err("Already approved.".into()),
+        Review::Published => return Err("Already published.".into()),
+        Review::Draft => {}
+    }
+    if policy.approval_by_other && &*update.edited_by == me {
+        return Err(
+            "You wrote the current text; the comms policy asks someone else to approve it.".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The failing checks that have no override with a reason.
+pub fn unanswered<'a>(findings: &'a [Finding], overrides: &[CheckOverride]) -> Vec<&'a Finding> {
+    findings
+        .iter()
+        .filter(|f| {
+            !overrides
+                .iter()
+                .any(|o| o.check == f.check && !o.reason.trim().is_empty())
+        })
+        .collect()
+}
+
+pub fn may_publish(
+    update: &CustomerUpdate,
+    role: Option<Role>,
+    findings: &[Finding],
+    overrides: &[CheckOverride],
+    targets: &[String],
+) -> Result<(), String> {
+    communicator(role, "publish")?;
+    match update.review {
+        Review::Draft => return Err("Approve this draft before publishing it.".into()),
+        Review::Published => return Err("Already published.".into()),
+        Review::Approved => {}
+    }
+    let open = unanswered(findings, overrides);
+    if !open.is_empty() {
+        return Err(format!(
+            "{} failing check{} need{} fixing or an override with a reason.",
+            open.len(),
+            if open.len() == 1 { "" } else { "s" },
+            if open.len() == 1 { "s" } else { "" },
+        ));
+    }
+    if targets.is_empty() {
+        return Err("Choose at least one place to publish to.".into());
+    }
+    Ok(())
+}
+
+/// The overrides to record: only those for checks that fail now, with
+/// their reasons trimmed.
+pub fn overrides_to_record(
+    findings: &[Finding],
+    overrides: &[CheckOverride],
+) -> Vec<CheckOverride> {
+    overrides
+        .iter()
+        .filter(|o| findings.iter().any(|f| f.check == o.check) && !o.reason.trim().is_empty())
+        .map(|o| CheckOverride {
+            check: o.check.clone(),
+            reason: o.reason.trim().to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comms::{Channels, Phase};
+    use crate::event::EventId;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn draft_by(who: &str) -> CustomerUpdate {
+        CustomerUpdate::drafted(
+            EventId("u".into()),
+            Phase::Investigating,
+            Channels::default(),
+            BTreeMap::new(),
+            Arc::from(who),
+            0,
+        )
+    }
+
+    fn finding(check: &'static str) -> Finding {
+        Finding {
+            check,
+            message: String::new(),
+        }
+    }
+
+    const C: Option<Role> = Some(Role::Communicator);
+
+    #[test]
+    fn the_last_editor_cannot_approve_under_the_policy_but_someone_else_can() {
+        let u = draft_by("cody");
+        let p = CommsPolicy::default();
+        assert!(may_approve(&u, "cody", C, &p)
+            .unwrap_err()
+            .contains("someone else"));
+        assert!(may_approve(&u, "carl", C, &p).is_ok());
+    }
+
+    #[test]
+    fn without_the_policy_the_author_may_approve() {
+        let u = draft_by("cody");
+        let p = CommsPolicy {
+            approval_by_other: false,
+            ..CommsPolicy::default()
+        };
+        assert!(may_approve(&u, "cody", C, &p).is_ok());
+    }
+
+    #[test]
+    fn an_edit_makes_the_editor_the_one_who_cannot_approve() {
+        let mut u = draft_by("cody");
+        u.edit(
+            Phase::Investigating,
+            Channels::default(),
+            BTreeMap::new(),
+            Arc::from("carl"),
+        );
+        let p = CommsPolicy::default();
+        assert!(may_approve(&u, "cody", C, &p).is_ok());
+        assert!(may_approve(&u, "carl", C, &p).is_err());
+    }
+
+    #[test]
+    fn responders_and_viewers_are_told_they_need_the_communicator_role() {
+        let u = draft_by("cody");
+        let p = CommsPolicy::default();
+        let e = may_approve(&u, "ana", Some(Role::Responder), &p).unwrap_err();
+        assert!(e.contains("signed in as a responder"), "{e}");
+        assert!(may_draft(Some(Role::Viewer)).is_err());
+        assert!(may_draft(Some(Role::Admin)).is_ok());
+    }
+
+    #[test]
+    fn publishing_needs_approval_answered_checks_and_a_target() {
+        let mut u = draft_by("cody");
+        let own = vec!["own".to_string()];
+        assert!(may_publish(&u, C, &[], &[], &own)
+            .unwrap_err()
+            .contains("Approve"));
+        u.approve(Arc::from("carl"));
+        let f = [finding("social_too_long")];
+        assert!(may_publish(&u, C, &f, &[], &own)
+            .unwrap_err()
+            .contains("1 failing check needs"));
+        let blank = [CheckOverride {
+            check: "social_too_long".into(),
+            reason: "  ".into(),
+        }];
+        assert!(may_publish(&u, C, &f, &blank, &own).is_err());
+        let reasoned = [CheckOverride {
+            check: "social_too_long".into(),
+            reason: "Thread of two posts".into(),
+        }];
+        assert!(may_publish(&u, C, &f, &reasoned, &[]).is_err());
+        assert!(may_publish(&u, C, &f, &reasoned, &own).is_ok());
+    }
+
+    #[test]
+    fn only_overrides_of_failing_checks_are_recorded() {
+        let f = [finding("blame_words")];
+        let given = [
+            CheckOverride {
+                check: "blame_words".into(),
+                reason: " Provider asked us to name them ".into(),
+            },
+            CheckOverride {
+                check: "ip_address".into(),
+                reason: "stale".into(),
+            },
+        ];
+        let kept = overrides_to_record(&f, &given);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].reason, "Provider asked us to name them");
+    }
+}

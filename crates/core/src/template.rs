@@ -1,0 +1,349 @@
+//! Templates per phase and their filling: the facts of an incident put into
+//! `{{placeholders}}`, and a report of every placeholder left unfilled.
+
+use crate::comms::{Channels, Phase};
+use crate::comms_policy::AudienceZone;
+use crate::event::ComponentStatus;
+use crate::incident::Incident;
+use crate::utc;
+use crate::workspace::Workspace;
+
+/// Placeholders a template may use, with what each stands for.
+pub const PLACEHOLDERS: [(&str, &str); 9] = [
+    ("title", "the incident's title"),
+    ("components", "the affected components, by catalogue name"),
+    ("start_utc", "when impact began, in UTC"),
+    (
+        "start_local",
+        "when impact began, in the audience's zone (settings)",
+    ),
+    ("status", "the incident's current status"),
+    ("next_update", "when the next update is due, in UTC"),
+    (
+        "next_update_local",
+        "when the next update is due, in the audience's zone",
+    ),
+    (
+        "customer_data",
+        "never filled: write what happened to customer data yourself",
+    ),
+    (
+        "cause",
+        "never filled: write the cause in words customers understand",
+    ),
+];
+
+/// What a template can say about one incident at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub title: String,
+    /// Names of components not operational, from the catalogue.
+    pub components: Vec<String>,
+    pub started_at: i64,
+    pub status: String,
+    /// None when no further update is due (resolved, or no cadence).
+    pub next_update_at: Option<i64>,
+    pub zone: AudienceZone,
+}
+
+impl Facts {
+    /// The facts as of `now`, for an update published about now: the next
+    /// one is then due one cadence interval later.
+    pub fn of(incident: &Incident, workspace: &Workspace, now: i64) -> Facts {
+        let components = incident
+            .components
+            .iter()
+            .filter(|(_, s)| **s != ComponentStatus::Operational)
+            .map(|(id, _)| workspace.component_name(id))
+            .collect();
+        let next_update_at = workspace
+            .comms
+            .cadence
+            .interval_minutes(incident.status)
+            .map(|m| now + i64::from(m) * 60_000);
+        Facts {
+            title: incident.title.clone(),
+            components,
+            started_at: incident.started_at,
+            status: incident.status.label().to_string(),
+            next_update_at,
+            zone: workspace.comms.audience_zone.clone(),
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<String> {
+        match name {
+            "title" if !self.title.trim().is_empty() => Some(self.title.clone()),
+            "components" if !self.components.is_empty() => Some(join_names(&self.components)),
+            "start_utc" => Some(utc::format(self.started_at)),
+            "start_local" => Some(self.zone.format(self.started_at)),
+            "status" => Some(self.status.clone()),
+            "next_update" => self.next_update_at.map(utc::format),
+            "next_update_local" => self.next_update_at.map(|t| self.zone.format(t)),
+            _ => None,
+        }
+    }
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A placeholder that stayed in the text, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfilled {
+    pub name: String,
+    pub why: String,
+}
+
+/// Fills every placeholder the facts can fill; the others stay in the text
+/// as they were, so the checks find them before anything is published.
+pub fn fill(template: &str, facts: &Facts) -> (String, Vec<Unfilled>) {
+    let mut out = String::with_capacity(template.len());
+    let mut left = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let name = after[..close].trim();
+        match facts.value(name) {
+            Some(v) => out.push_str(&v),
+            None => {
+                out.push_str(&rest[open..open + 2 + close + 2]);
+                let why = match PLACEHOLDERS.iter().find(|(n, _)| *n == name) {
+                    Some((_, what)) if what.starts_with("never filled") => what.to_string(),
+                    Some((_, what)) => format!("nothing known yet for {what}"),
+                    None => "not a placeholder Sitrep knows".to_string(),
+                };
+                if !left.iter().any(|u: &Unfilled| u.name == name) {
+                    left.push(Unfilled {
+                        name: name.to_string(),
+                        why,
+                    });
+                }
+            }
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    (out, left)
+}
+
+/// Fans one template out to every channel.
+pub fn fill_channels(template: &Channels, facts: &Facts) -> (Channels, Vec<Unfilled>) {
+    let mut left: Vec<Unfilled> = Vec::new();
+    let mut one = |t: &str| {
+        let (text, l) = fill(t, facts);
+        for u in l {
+            if !left.iter().any(|x| x.name == u.name) {
+                left.push(u);
+            }
+        }
+        text
+    };
+    let channels = Channels {
+        status_page: one(&template.status_page),
+        social: one(&template.social),
+        email_subject: one(&template.email_subject),
+        email_body: one(&template.email_body),
+        banner: one(&template.banner),
+    };
+    (channels, left)
+}
+
+/// Every `{{name}}` still in a text, in order, once each.
+pub fn placeholders_in(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        let name = after[..close].trim().to_string();
+        if !found.contains(&name) {
+            found.push(name);
+        }
+        rest = &after[close + 2..];
+    }
+    found
+}
+
+fn channels(status_page: &str, social: &str, subject: &str, body: &str, banner: &str) -> Channels {
+    Channels {
+        status_page: status_page.into(),
+        social: social.into(),
+        email_subject: subject.into(),
+        email_body: body.into(),
+        banner: banner.into(),
+    }
+}
+
+/// The templates a new workspace starts with: plain words, no promises of
+/// a fix time, no blame, and a next-update time whenever one is due.
+pub fn default_for(phase: Phase) -> Channels {
+    match phase {
+        Phase::Investigating => channels(
+            "**Investigating** — We are investigating reports of problems with {{components}}, starting at {{start_utc}} ({{start_local}}).\n\nSome customers may be unable to use these services normally. We will post our next update by {{next_update}}.",
+            "We're investigating problems with {{components}} since {{start_utc}}. Next update by {{next_update}}.",
+            "[Investigating] {{title}}",
+            "Hello,\n\nWe are investigating problems with {{components}} that began at {{start_utc}} ({{start_local}}). Some of you may be unable to use these services normally.\n\nWe will send our next update by {{next_update}} ({{next_update_local}}), or sooner if anything changes.\n\nWe are sorry for the disruption.",
+            "We're investigating problems with {{components}}. Next update by {{next_update}}.",
+        ),
+        Phase::Identified => channels(
+            "**Identified** — We have identified the cause of the problems with {{components}} and are working on a fix.\n\nWe will post our next update by {{next_update}}.",
+            "We've found the cause of the problems with {{components}} and are working on a fix. Next update by {{next_update}}.",
+            "[Identified] {{title}}",
+            "Hello,\n\nWe have identified the cause of the problems with {{components}} that began at {{start_utc}} ({{start_local}}) and are working on a fix.\n\nWe will send our next update by {{next_update}} ({{next_update_local}}).",
+            "We've found the cause of the problems with {{components}} and are working on a fix.",
+        ),
+        Phase::Monitoring => channels(
+            "**Monitoring** — A fix has been applied for the problems with {{components}}. We are watching closely to make sure it holds.\n\nWe will post our next update by {{next_update}}.",
+            "A fix is in place for {{components}} and we're monitoring it. Next update by {{next_update}}.",
+            "[Monitoring] {{title}}",
+            "Hello,\n\nA fix has been applied for the problems with {{components}} that began at {{start_utc}} ({{start_local}}). We are monitoring to make sure it holds.\n\nWe will send our next update by {{next_update}} ({{next_update_local}}).",
+            "A fix is in place for {{components}}; we're monitoring it.",
+        ),
+        Phase::Resolved => channels(
+            "**Resolved** — The problems with {{components}} that began at {{start_utc}} ({{start_local}}) are resolved and all services are working normally.\n\nWhat happened: {{cause}}\n\nYour data: {{customer_data}}\n\nWe are sorry for the disruption.",
+            "Resolved: {{components}} are working normally again. Sorry for the disruption.",
+            "[Resolved] {{title}}",
+            "Hello,\n\nThe problems with {{components}} that began at {{start_utc}} ({{start_local}}) are resolved.\n\nWhat happened: {{cause}}\n\nYour data: {{customer_data}}\n\nWe are sorry for the disruption.",
+            "Resolved: {{components}} are working normally again.",
+        ),
+        Phase::MaintenanceScheduled => channels(
+            "**Scheduled maintenance** — We will carry out maintenance on {{components}} starting at {{start_utc}} ({{start_local}}). Some features may be briefly unavailable.",
+            "Scheduled maintenance on {{components}} from {{start_utc}}. Some features may be briefly unavailable.",
+            "[Scheduled maintenance] {{title}}",
+            "Hello,\n\nWe will carry out maintenance on {{components}} starting at {{start_utc}} ({{start_local}}). Some features may be briefly unavailable.",
+            "Maintenance on {{components}} from {{start_local}}.",
+        ),
+        Phase::MaintenanceInProgress => channels(
+            "**Maintenance in progress** — Maintenance on {{components}} is under way. We will post our next update by {{next_update}}.",
+            "Maintenance on {{components}} is under way. Next update by {{next_update}}.",
+            "[Maintenance in progress] {{title}}",
+            "Hello,\n\nMaintenance on {{components}} is under way. We will send our next update by {{next_update}} ({{next_update_local}}).",
+            "Maintenance on {{components}} is under way.",
+        ),
+        Phase::MaintenanceCompleted => channels(
+            "**Maintenance completed** — Maintenance on {{components}} is complete and all services are working normally.",
+            "Maintenance on {{components}} is complete. Thanks for your patience.",
+            "[Maintenance completed] {{title}}",
+            "Hello,\n\nMaintenance on {{components}} is complete and all services are working normally. Thank you for your patience.",
+            "Maintenance on {{components}} is complete.",
+        ),
+        Phase::MaintenanceOverrunning => channels(
+            "**Maintenance overrunning** — Maintenance on {{components}} is taking longer than planned. We are sorry for the inconvenience and will post our next update by {{next_update}}.",
+            "Maintenance on {{components}} is taking longer than planned. Next update by {{next_update}}.",
+            "[Maintenance overrunning] {{title}}",
+            "Hello,\n\nMaintenance on {{components}} is taking longer than planned. We are sorry for the inconvenience and will write again by {{next_update}} ({{next_update_local}}).",
+            "Maintenance on {{components}} is taking longer than planned.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        Facts {
+            title: "Checkout errors".into(),
+            components: vec!["API".into(), "Checkout".into()],
+            started_at: utc::parse_input("2026-11-23T14:05").unwrap(),
+            status: "Investigating".into(),
+            next_update_at: Some(utc::parse_input("2026-11-23T15:00").unwrap()),
+            zone: AudienceZone {
+                name: "CET".into(),
+                offset_minutes: 60,
+            },
+        }
+    }
+
+    #[test]
+    fn every_known_placeholder_is_filled_from_the_facts() {
+        let (text, left) = fill(
+            "{{title}}: {{components}} since {{start_utc}} ({{start_local}}), {{status}}, next {{next_update}}",
+            &facts(),
+        );
+        assert_eq!(
+            text,
+            "Checkout errors: API and Checkout since 2026-11-23 14:05 UTC (2026-11-23 15:05 CET (UTC+01:00)), Investigating, next 2026-11-23 15:00 UTC"
+        );
+        assert!(left.is_empty());
+    }
+
+    #[test]
+    fn a_placeholder_without_a_value_stays_and_is_reported() {
+        let mut f = facts();
+        f.next_update_at = None;
+        f.components.clear();
+        let (text, left) = fill("{{components}} next {{next_update}} {{nonsense}}", &f);
+        assert_eq!(text, "{{components}} next {{next_update}} {{nonsense}}");
+        let names: Vec<_> = left.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["components", "next_update", "nonsense"]);
+        assert!(left[2].why.contains("not a placeholder"));
+    }
+
+    #[test]
+    fn write_in_placeholders_are_never_filled() {
+        let (_, left) = fill("Data: {{customer_data}}", &facts());
+        assert_eq!(left[0].name, "customer_data");
+        assert!(left[0].why.contains("write what happened"));
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_kept_as_text() {
+        let (text, left) = fill("odd {{title", &facts());
+        assert_eq!(text, "odd {{title");
+        assert!(left.is_empty());
+    }
+
+    #[test]
+    fn every_phase_has_a_default_for_every_channel_using_only_known_placeholders() {
+        for p in Phase::ALL {
+            let t = default_for(p);
+            for text in [
+                &t.status_page,
+                &t.social,
+                &t.email_subject,
+                &t.email_body,
+                &t.banner,
+            ] {
+                assert!(!text.trim().is_empty(), "{p:?}");
+                for name in placeholders_in(text) {
+                    assert!(
+                        PLACEHOLDERS.iter().any(|(n, _)| *n == name),
+                        "{p:?} uses {name}"
+                    );
+                }
+            }
+            assert!(!t.banner.contains('\n'), "{p:?} banner is one line");
+        }
+    }
+
+    #[test]
+    fn one_template_fans_out_to_every_channel() {
+        let (c, left) = fill_channels(&default_for(Phase::Investigating), &facts());
+        assert!(left.is_empty(), "{left:?}");
+        assert!(c.social.contains("API and Checkout"));
+        assert_eq!(c.email_subject, "[Investigating] Checkout errors");
+        assert!(c.email_body.contains("15:05 CET"));
+    }
+
+    #[test]
+    fn names_are_joined_as_a_sentence_reads() {
+        let n = |v: &[&str]| join_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&["A"]), "A");
+        assert_eq!(n(&["A", "B"]), "A and B");
+        assert_eq!(n(&["A", "B", "C"]), "A, B and C");
+    }
+}

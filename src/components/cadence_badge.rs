@@ -1,0 +1,28 @@
+//! "Next public update due" for one incident: a badge whose words say what
+//! its colour says (due in…, due soon, overdue by…).
+
+use crate::now::use_now;
+use leptos::prelude::*;
+use sitrep_core::cadence::{due, Due};
+use sitrep_core::comms_policy::CadencePolicy;
+use sitrep_core::{utc, Incident};
+
+#[component]
+pub fn CadenceBadge(
+    #[prop(into)] incident: Signal<Incident>,
+    #[prop(into)] policy: Signal<CadencePolicy>,
+) -> impl IntoView {
+    let now = use_now();
+    let state = move || incident.with(|i| due(i, &policy.get(), now.get()));
+    move || {
+        let s = state();
+        let n = now.get_untracked();
+        let title = match s {
+            Due::OnTrack { due_at } | Due::Soon { due_at } | Due::Overdue { due_at } => {
+                format!("Next public update due {}", utc::format(due_at))
+            }
+            Due::None => "No public update is due".to_string(),
+        };
+        view! { <span class=format!("badge {}", s.class()) title=title>{s.label(n)}</span> }
+    }
+}

@@ -1,0 +1,55 @@
+//! The checks a draft fails, each with its message and a field for the
+//! reason to override it; the reasons go into the log with the publish.
+
+use leptos::prelude::*;
+use sitrep_core::checks::{Finding, ALL};
+use std::collections::BTreeMap;
+
+#[component]
+pub fn ChecksList(
+    uid: String,
+    findings: Memo<Vec<Finding>>,
+    overrides: RwSignal<BTreeMap<String, String>>,
+    editable: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <section class="checks" aria-label="Checks">
+            <h4>"Checks"</h4>
+            {move || findings.with(Vec::is_empty).then(|| view! {
+                <p class="saved" role="status">{format!("All {} checks pass.", ALL.len())}</p>
+            })}
+            <ul class="findings">
+                {move || findings.get().into_iter().map(|f| {
+                    let title = ALL.iter().find(|(id, _)| *id == f.check).map(|(_, t)| *t).unwrap_or(f.check);
+                    let input_id = format!("{uid}-override-{}", f.check);
+                    let check = f.check.to_string();
+                    let check2 = check.clone();
+                    let reason = move || overrides.with(|o| o.get(&check).cloned().unwrap_or_default());
+                    let answered = {
+                        let reason = reason.clone();
+                        move || !reason().trim().is_empty()
+                    };
+                    let answered2 = answered.clone();
+                    view! {
+                        <li class="finding" class:overridden=answered2>
+                            <p>
+                                <strong>{title}</strong>" "<code>{f.check}</code>
+                                <span class="tag">{move || if answered() { " (overridden)" } else { " (fails)" }}</span>
+                            </p>
+                            <p class="finding-message">{f.message.clone()}</p>
+                            <div class="field">
+                                <label for=input_id.clone()>{format!("Reason to override: {title}")}</label>
+                                <input id=input_id type="text" maxlength="500" disabled=move || !editable.get()
+                                    prop:value=reason
+                                    on:input:target=move |ev| {
+                                        let v = ev.target().value();
+                                        overrides.update(|o| { o.insert(check2.clone(), v); });
+                                    }/>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}

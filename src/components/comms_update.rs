@@ -1,0 +1,219 @@
+//! One customer update on the desk: while in review, its editors, checks
+//! and review buttons; once published, its words, the overridden checks
+//! and where each target stands.
+
+use crate::components::comms_checks::ChecksList;
+use crate::components::comms_editor::{ChannelEditors, ShownComponents};
+use crate::components::comms_review::ReviewBar;
+use crate::components::comms_targets::use_targets;
+use crate::components::markdown::Markdown;
+use crate::room::use_room;
+use crate::session::use_session;
+use leptos::prelude::*;
+use sitrep_core::checks::{self, Draft};
+use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
+use sitrep_core::review::may_edit;
+use sitrep_core::{utc, EventBody, EventId};
+use std::collections::BTreeMap;
+
+#[component]
+pub fn UpdateCard(id: EventId) -> impl IntoView {
+    let room = use_room();
+    let found = Memo::new(move |_| room.incident.with(|i| i.update(&id).cloned()));
+    // Only a change of stage remounts the card: edits and approvals must
+    // not wipe text being typed or override reasons.
+    let published =
+        Memo::new(move |_| found.with(|u| u.as_ref().map(|u| u.review == Review::Published)));
+    move || {
+        let initial = found.get_untracked()?;
+        let update = Memo::new(move |_| found.get().unwrap_or_else(|| initial.clone()));
+        Some(match published.get()? {
+            true => view! { <PublishedUpdate update/> }.into_any(),
+            false => view! { <DraftUpdate update/> }.into_any(),
+        })
+    }
+}
+
+fn heading(u: &CustomerUpdate) -> String {
+    let stage = match u.review {
+        Review::Draft => "Draft",
+        Review::Approved => "Approved",
+        Review::Published => "Published",
+    };
+    format!("{} · {stage}", u.phase.label())
+}
+
+#[component]
+fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
+    let room = use_room();
+    let session = use_session();
+    let uid = update.with_untracked(|u| u.id.to_string());
+    let heading_id = format!("update-{uid}");
+    let labelled_by = heading_id.clone();
+    let channels = RwSignal::new(update.with_untracked(|u| u.channels.clone()));
+    let shown = RwSignal::new(update.with_untracked(|u| u.components.clone()));
+    // Someone else's saved edit replaces this text unless it has changes
+    // of its own; then the "unsaved" note tells the two apart.
+    let base =
+        StoredValue::new(update.with_untracked(|u| (u.channels.clone(), u.components.clone())));
+    Effect::new(move |_| {
+        let saved = update.with(|u| (u.channels.clone(), u.components.clone()));
+        let untouched = base.with_value(|(c, s)| {
+            channels.with_untracked(|x| x == c) && shown.with_untracked(|x| x == s)
+        });
+        if untouched {
+            channels.set(saved.0.clone());
+            shown.set(saved.1.clone());
+        }
+        base.set_value(saved);
+    });
+    let dirty = Signal::derive(move || {
+        update.with(|u| channels.with(|c| *c != u.channels) || shown.with(|s| *s != u.components))
+    });
+    let may = Signal::derive(move || update.with(|u| may_edit(u, session.role())));
+    let findings = Memo::new(move |_| {
+        room.workspace.with(|w| {
+            room.incident.with(|i| {
+                update.with(|u| {
+                    checks::run(
+                        &Draft {
+                            phase: u.phase,
+                            channels: &u.channels,
+                            components: &u.components,
+                        },
+                        i,
+                        w,
+                    )
+                })
+            })
+        })
+    });
+    let overrides = RwSignal::new(BTreeMap::<String, String>::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if may.get_untracked().is_err() {
+            return;
+        }
+        let (id, phase) = update.with_untracked(|u| (u.id.clone(), u.phase));
+        room.record(EventBody::UpdateEdited {
+            update: id,
+            phase,
+            channels: channels.get_untracked(),
+            components: shown.get_untracked(),
+        });
+    };
+    let byline = move || {
+        update.with(|u| {
+            let mut s = format!(
+                "Drafted by {} at {}",
+                u.drafted_by,
+                utc::format(u.drafted_at)
+            );
+            if u.edited_by != u.drafted_by {
+                s.push_str(&format!(", last edited by {}", u.edited_by));
+            }
+            if let Some(a) = &u.approved_by {
+                s.push_str(&format!(", approved by {a}"));
+            }
+            s
+        })
+    };
+    view! {
+        <article class="update-card" aria-labelledby=labelled_by>
+            <h3 id=heading_id>{move || update.with(heading)}</h3>
+            <p class="hint">{byline}</p>
+            <form on:submit=save aria-label="Edit the update">
+                <fieldset class="plain" disabled=move || may.get().is_err()>
+                    <ChannelEditors uid=uid.clone() channels/>
+                    <ShownComponents uid=uid.clone() shown/>
+                    <div class="row">
+                        <button type="submit" disabled=move || !dirty.get()>"Save changes"</button>
+                        {move || dirty.get().then(|| view! {
+                            <span class="note" role="status">"Unsaved changes: the checks and review below are for the saved text."</span>
+                        })}
+                    </div>
+                </fieldset>
+                {move || may.get().err().map(|why| view! { <p class="hint">{why}</p> })}
+            </form>
+            <ChecksList uid=uid.clone() findings overrides editable=Signal::derive(move || may.get().is_ok())/>
+            <ReviewBar update findings overrides dirty/>
+        </article>
+    }
+}
+
+#[component]
+fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
+    let targets = use_targets();
+    let uid = update.with_untracked(|u| u.id.to_string());
+    let heading_id = format!("update-{uid}");
+    let labelled_by = heading_id.clone();
+    let byline = move || {
+        update.with(|u| {
+            format!(
+                "Published by {} at {}; drafted by {}, approved by {}",
+                u.published_by.as_deref().unwrap_or("someone"),
+                u.published_at.map(utc::format).unwrap_or_default(),
+                u.drafted_by,
+                u.approved_by.as_deref().unwrap_or("nobody"),
+            )
+        })
+    };
+    let text = update.with_untracked(|u| u.channels.status_page.clone());
+    let overrides = move || update.with(|u| u.overrides.clone());
+    let deliveries = move || {
+        update.with(|u| {
+            u.targets
+                .iter()
+                .map(|t| (t.clone(), u.deliveries.get(t).cloned()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <article class="update-card published" aria-labelledby=labelled_by>
+            <h3 id=heading_id>{move || update.with(heading)}</h3>
+            <p class="hint">{byline}</p>
+            <div class="preview"><Markdown text/></div>
+            {move || {
+                let o = overrides();
+                (!o.is_empty()).then(|| view! {
+                    <h4>"Checks overridden"</h4>
+                    <ul aria-label="Checks overridden">
+                        {o.into_iter().map(|o| view! {
+                            <li><code>{o.check.clone()}</code>": " {o.reason.clone()}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <table class="deliveries" aria-label="Delivery">
+                <thead><tr><th scope="col">"Target"</th><th scope="col">"State"</th><th scope="col">"Detail"</th></tr></thead>
+                <tbody>
+                    {move || deliveries().into_iter().map(|(t, d)| {
+                        let (state, class, detail) = match d {
+                            Some(d) => {
+                                let (s, c) = match d.state {
+                                    DeliveryState::Queued => ("Queued", "queued"),
+                                    DeliveryState::Sent => ("Sent", "sent"),
+                                    DeliveryState::Failed => ("Failed", "failed"),
+                                };
+                                let mut detail = d.error.clone();
+                                if d.attempt > 0 {
+                                    let tries = format!("attempt {} at {}", d.attempt, utc::format(d.at));
+                                    detail = if detail.is_empty() { tries } else { format!("{detail} ({tries})") };
+                                }
+                                (s, c, detail)
+                            }
+                            None => ("Unknown", "unknown", String::new()),
+                        };
+                        view! {
+                            <tr>
+                                <td>{targets.name(&t)}</td>
+                                <td><span class=format!("badge delivery {class}")>{state}</span></td>
+                                <td class="delivery-detail">{detail}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </article>
+    }
+}

@@ -1,0 +1,116 @@
+// The comms desk through the UI of a real console against a real
+// sitrep-server: draft from a template, per-channel edits with counters,
+// checks overridden with a reason, approval by someone else, publishing to
+// the own status page, the cadence in the list, and a responder's view.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser } from './support/browser.mjs';
+import { CommsPage } from './support/comms_page.mjs';
+import { eventually } from './support/seed.mjs';
+import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+
+describe('the comms desk', () => {
+  let server, browser;
+  const incident = 'comms-e2e-1';
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    const now = Date.now();
+    await postEvents(server, [
+      makeEvent('workspace', { kind: 'component_defined', component: 'api', name: 'Public API', group: '' }, { author: 'ada' }),
+      makeEvent(incident, { kind: 'declared', title: 'Checkout errors', severity: 'sev2', summary: '', started_at: now - 5 * 60_000 }, { author: 'ana', at: now }),
+      makeEvent(incident, { kind: 'component_status_set', component: 'api', status: 'major_outage' }, { author: 'ana', at: now + 1 }),
+      // Declared two hours ago and never told customers anything: overdue.
+      makeEvent('comms-e2e-late', { kind: 'declared', title: 'Quiet outage', severity: 'sev3', summary: '', started_at: now - 7_200_000 }, { author: 'ana', at: now - 7_200_000 }),
+    ]);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function desk(account) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const c = new CommsPage(await context.newPage(), server.url, { account });
+    await c.open(`/incidents/${incident}/comms`);
+    await c.waitFor(c.desk());
+    return c;
+  }
+
+  test('a draft goes from template to published: counted, checked, overridden with a reason, approved by someone else', async () => {
+    const cody = await desk('cody');
+    await cody.draftFromTemplate('Investigating');
+    const draft = cody.update('Investigating · Draft');
+    await cody.waitFor(draft);
+    // The template was filled from the incident: the component's catalogue name.
+    await eventually(async () => assert.match(await draft.getByLabel('Status page text', { exact: true }).inputValue(), /problems with Public API/));
+    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass\.$/));
+
+    await cody.editChannel(draft, 'Social post', 'Checkout is failing for some customers. '.repeat(8));
+    await cody.waitFor(draft.getByText('320 of 280 characters as X counts them: 40 over the limit', { exact: true }));
+    await cody.save(draft);
+    const checks = cody.checks(draft);
+    await cody.waitFor(checks.getByText('The social post is 320 characters as X counts them; the limit is 280.', { exact: true }));
+
+    // The last editor may not approve under the default policy, and is told why.
+    const approve = cody.approveButton(draft);
+    await eventually(async () => assert.equal(await approve.isDisabled(), true));
+    await cody.waitFor(draft.getByText('You wrote the current text; the comms policy asks someone else to approve it.', { exact: true }));
+    assert.equal(await cody.publishButton(draft).isDisabled(), true);
+
+    const carl = await desk('carl');
+    const carlsView = carl.update('Investigating · Draft');
+    await carl.waitFor(carlsView);
+    await eventually(async () => assert.equal(await carl.approveButton(carlsView).isDisabled(), false));
+    await carl.approveButton(carlsView).click();
+
+    const approved = cody.update('Investigating · Approved');
+    await cody.waitFor(approved);
+    await cody.waitFor(approved.getByText('1 failing check needs fixing or an override with a reason.', { exact: true }));
+    await cody.overrideCheck(approved, 'The social post is over 280 characters', 'Posted as a thread of two');
+    await cody.waitFor(approved.getByText('Choose at least one place to publish to.', { exact: true }));
+    await cody.chooseTarget(approved, 'Own status page');
+    await eventually(async () => assert.equal(await cody.publishButton(approved).isDisabled(), false));
+    await cody.publishButton(approved).click();
+
+    const published = cody.update('Investigating · Published');
+    await cody.waitFor(published);
+    const overridden = published.getByRole('list', { name: 'Checks overridden' });
+    await cody.waitFor(overridden.getByText('Posted as a thread of two'));
+    assert.match(await overridden.innerText(), /social_too_long/);
+    const row = cody.deliveries(published).getByRole('row').filter({ hasText: 'Own status page' });
+    await cody.waitFor(row);
+    // Queued until the server side delivers; whatever it reports is shown.
+    assert.match(await row.getByRole('cell').nth(1).innerText(), /^(Queued|Sent|Failed)$/);
+
+    // The log has each step, by its author, with the override's reason.
+    await eventually(async () => {
+      const mine = (await allEvents(server)).filter((e) => e.incident === incident);
+      const kinds = mine.map((e) => `${e.body.kind}:${e.author}`);
+      assert.ok(kinds.includes('update_drafted:cody'), kinds.join());
+      assert.ok(kinds.includes('update_edited:cody'), kinds.join());
+      assert.ok(kinds.includes('update_approved:carl'), kinds.join());
+      const pub = mine.find((e) => e.body.kind === 'update_published');
+      assert.deepEqual(pub.body.targets, ['own']);
+      assert.deepEqual(pub.body.overrides, [{ check: 'social_too_long', reason: 'Posted as a thread of two' }]);
+    });
+
+    // The list says when the next update is due, in words.
+    await cody.open('/');
+    const listed = cody.page.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'Checkout errors' });
+    await cody.waitFor(listed.getByText(/^Update due in (29|30) min$/));
+    const late = cody.page.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'Quiet outage' });
+    await cody.waitFor(late.getByText(/^Update overdue by 1 h 3\d min$/));
+    await cody.page.context().close();
+    await carl.page.context().close();
+  });
+
+  test('a responder sees the desk read-only, with the reason', async () => {
+    const ana = await desk('ana');
+    await ana.waitFor(ana.desk().getByRole('note').filter({ hasText: 'Only communicators can draft customer updates; you are signed in as a responder.' }));
+    assert.equal(await ana.page.getByRole('button', { name: 'Draft from template' }).isDisabled(), true);
+    // What was published is there to read.
+    await ana.waitFor(ana.update('Investigating · Published'));
+    await ana.page.context().close();
+  });
+});
