@@ -10,7 +10,7 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use sitrep_core::comms::Phase;
 use sitrep_core::review::may_draft;
-use sitrep_core::template::{fill_channels, Facts};
+use sitrep_core::template::{self, fill_channels, Facts};
 use sitrep_core::EventBody;
 
 #[component]
@@ -55,7 +55,7 @@ fn NewDraft() -> impl IntoView {
     let phase = move || {
         picked
             .get()
-            .unwrap_or_else(|| room.incident.with(|i| Phase::for_status(i.status)))
+            .unwrap_or_else(|| room.incident.with(|i| template::phase_for(i, now_ms())))
     };
     let outcome = RwSignal::new(None::<String>);
     let draft = move |ev: leptos::ev::SubmitEvent| {

@@ -4,7 +4,8 @@
 
 use crate::comms::Review;
 use crate::comms_policy::CadencePolicy;
-use crate::incident::Incident;
+use crate::event::Status;
+use crate::incident::{Incident, MaintenanceState};
 use crate::utc;
 
 /// Where an incident stands against its update cadence.
@@ -64,14 +65,27 @@ pub fn last_public(incident: &Incident) -> i64 {
         .unwrap_or(incident.declared_at)
 }
 
+/// Minutes between public updates for this incident at `now`. Maintenance
+/// work under way (or overrunning) is told like an incident being
+/// monitored; a window not started yet or completed owes nothing.
+pub fn interval_minutes(incident: &Incident, policy: &CadencePolicy, now: i64) -> Option<u32> {
+    match incident.maintenance_state(now) {
+        None => policy.interval_minutes(incident.status),
+        Some(MaintenanceState::InProgress | MaintenanceState::Overrunning) => {
+            policy.interval_minutes(Status::Monitoring)
+        }
+        Some(MaintenanceState::Scheduled | MaintenanceState::Completed) => None,
+    }
+}
+
 /// When the next public update is due, if one is.
-pub fn next_due(incident: &Incident, policy: &CadencePolicy) -> Option<i64> {
-    let minutes = policy.interval_minutes(incident.status)?;
+pub fn next_due(incident: &Incident, policy: &CadencePolicy, now: i64) -> Option<i64> {
+    let minutes = interval_minutes(incident, policy, now)?;
     Some(last_public(incident) + i64::from(minutes) * 60_000)
 }
 
 pub fn due(incident: &Incident, policy: &CadencePolicy, now: i64) -> Due {
-    match next_due(incident, policy) {
+    match next_due(incident, policy, now) {
         None => Due::None,
         Some(due_at) if now > due_at => Due::Overdue { due_at },
         Some(due_at) if due_at - now <= i64::from(policy.warn_minutes) * 60_000 => {
@@ -143,7 +157,7 @@ mod tests {
     fn without_an_update_the_clock_runs_from_the_declaration() {
         let i = declared_at(0);
         let p = CadencePolicy::default();
-        assert_eq!(next_due(&i, &p), Some(30 * MIN));
+        assert_eq!(next_due(&i, &p, 0), Some(30 * MIN));
         assert_eq!(due(&i, &p, 10 * MIN), Due::OnTrack { due_at: 30 * MIN });
     }
 
@@ -173,9 +187,9 @@ mod tests {
                 components: Default::default(),
             },
         ));
-        assert_eq!(next_due(&i, &p), Some(30 * MIN));
+        assert_eq!(next_due(&i, &p, 0), Some(30 * MIN));
         publish(&mut i, "u1", 28 * MIN);
-        assert_eq!(next_due(&i, &p), Some(58 * MIN));
+        assert_eq!(next_due(&i, &p, 0), Some(58 * MIN));
     }
 
     #[test]
@@ -189,7 +203,7 @@ mod tests {
                 status: Status::Identified,
             },
         ));
-        assert_eq!(next_due(&i, &p), Some(60 * MIN));
+        assert_eq!(next_due(&i, &p, 0), Some(60 * MIN));
         i.apply(&ev(
             "r",
             2 * MIN,

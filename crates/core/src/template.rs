@@ -1,21 +1,30 @@
 //! Templates per phase and their filling: the facts of an incident put into
 //! `{{placeholders}}`, and a report of every placeholder left unfilled.
 
+use crate::cadence;
 use crate::comms::{Channels, Phase};
 use crate::comms_policy::AudienceZone;
 use crate::event::ComponentStatus;
-use crate::incident::Incident;
+use crate::incident::{Incident, MaintenanceState};
 use crate::utc;
 use crate::workspace::Workspace;
 
 /// Placeholders a template may use, with what each stands for.
-pub const PLACEHOLDERS: [(&str, &str); 9] = [
+pub const PLACEHOLDERS: [(&str, &str); 11] = [
     ("title", "the incident's title"),
     ("components", "the affected components, by catalogue name"),
-    ("start_utc", "when impact began, in UTC"),
     (
-        "start_local",
-        "when impact began, in the audience's zone (settings)",
+        "start_utc",
+        "when impact began (a maintenance: when the window starts), in UTC",
+    ),
+    ("start_local", "the same, in the audience's zone (settings)"),
+    (
+        "end_utc",
+        "when a maintenance window is planned to end, in UTC",
+    ),
+    (
+        "end_local",
+        "when a maintenance window is planned to end, in the audience's zone",
     ),
     ("status", "the incident's current status"),
     ("next_update", "when the next update is due, in UTC"),
@@ -40,6 +49,8 @@ pub struct Facts {
     /// Names of components not operational, from the catalogue.
     pub components: Vec<String>,
     pub started_at: i64,
+    /// A maintenance window's planned end.
+    pub ends_at: Option<i64>,
     pub status: String,
     /// None when no further update is due (resolved, or no cadence).
     pub next_update_at: Option<i64>,
@@ -49,23 +60,38 @@ pub struct Facts {
 impl Facts {
     /// The facts as of `now`, for an update published about now: the next
     /// one is then due one cadence interval later.
+    /// A maintenance window speaks of its planned components, its times and
+    /// its state rather than of impact.
     pub fn of(incident: &Incident, workspace: &Workspace, now: i64) -> Facts {
-        let components = incident
-            .components
-            .iter()
-            .filter(|(_, s)| **s != ComponentStatus::Operational)
-            .map(|(id, _)| workspace.component_name(id))
-            .collect();
-        let next_update_at = workspace
-            .comms
-            .cadence
-            .interval_minutes(incident.status)
+        let window = incident
+            .maintenance
+            .as_ref()
+            .filter(|_| incident.is_maintenance());
+        let components = match window {
+            Some(m) => m
+                .components
+                .iter()
+                .map(|id| workspace.component_name(id))
+                .collect(),
+            None => incident
+                .components
+                .iter()
+                .filter(|(_, s)| **s != ComponentStatus::Operational)
+                .map(|(id, _)| workspace.component_name(id))
+                .collect(),
+        };
+        let next_update_at = cadence::interval_minutes(incident, &workspace.comms.cadence, now)
             .map(|m| now + i64::from(m) * 60_000);
+        let status = match incident.maintenance_state(now) {
+            Some(state) => state.label().to_string(),
+            None => incident.status.label().to_string(),
+        };
         Facts {
             title: incident.title.clone(),
             components,
-            started_at: incident.started_at,
-            status: incident.status.label().to_string(),
+            started_at: window.map_or(incident.started_at, |m| m.starts_at),
+            ends_at: window.map(|m| m.ends_at),
+            status,
             next_update_at,
             zone: workspace.comms.audience_zone.clone(),
         }
@@ -77,11 +103,25 @@ impl Facts {
             "components" if !self.components.is_empty() => Some(join_names(&self.components)),
             "start_utc" => Some(utc::format(self.started_at)),
             "start_local" => Some(self.zone.format(self.started_at)),
+            "end_utc" => self.ends_at.map(utc::format),
+            "end_local" => self.ends_at.map(|t| self.zone.format(t)),
             "status" => Some(self.status.clone()),
             "next_update" => self.next_update_at.map(utc::format),
             "next_update_local" => self.next_update_at.map(|t| self.zone.format(t)),
             _ => None,
         }
+    }
+}
+
+/// The phase a new draft starts in: a maintenance window's state, or the
+/// incident's status.
+pub fn phase_for(incident: &Incident, now: i64) -> Phase {
+    match incident.maintenance_state(now) {
+        Some(MaintenanceState::Scheduled) => Phase::MaintenanceScheduled,
+        Some(MaintenanceState::InProgress) => Phase::MaintenanceInProgress,
+        Some(MaintenanceState::Overrunning) => Phase::MaintenanceOverrunning,
+        Some(MaintenanceState::Completed) => Phase::MaintenanceCompleted,
+        None => Phase::for_status(incident.status),
     }
 }
 
@@ -220,10 +260,10 @@ pub fn default_for(phase: Phase) -> Channels {
             "Resolved: {{components}} are working normally again.",
         ),
         Phase::MaintenanceScheduled => channels(
-            "**Scheduled maintenance** — We will carry out maintenance on {{components}} starting at {{start_utc}} ({{start_local}}). Some features may be briefly unavailable.",
+            "**Scheduled maintenance** — We will carry out maintenance on {{components}} from {{start_utc}} ({{start_local}}) until {{end_utc}} ({{end_local}}). Some features may be briefly unavailable.",
             "Scheduled maintenance on {{components}} from {{start_utc}}. Some features may be briefly unavailable.",
             "[Scheduled maintenance] {{title}}",
-            "Hello,\n\nWe will carry out maintenance on {{components}} starting at {{start_utc}} ({{start_local}}). Some features may be briefly unavailable.",
+            "Hello,\n\nWe will carry out maintenance on {{components}} from {{start_utc}} ({{start_local}}) until {{end_utc}} ({{end_local}}). Some features may be briefly unavailable.",
             "Maintenance on {{components}} from {{start_local}}.",
         ),
         Phase::MaintenanceInProgress => channels(
@@ -259,6 +299,7 @@ mod tests {
             title: "Checkout errors".into(),
             components: vec!["API".into(), "Checkout".into()],
             started_at: utc::parse_input("2026-11-23T14:05").unwrap(),
+            ends_at: None,
             status: "Investigating".into(),
             next_update_at: Some(utc::parse_input("2026-11-23T15:00").unwrap()),
             zone: AudienceZone {
@@ -337,6 +378,60 @@ mod tests {
         assert!(c.social.contains("API and Checkout"));
         assert_eq!(c.email_subject, "[Investigating] Checkout errors");
         assert!(c.email_body.contains("15:05 CET"));
+    }
+
+    #[test]
+    fn a_maintenance_window_drafts_in_its_phase_with_its_components_and_times() {
+        use crate::event::{ComponentId, Event, EventBody, EventId, IncidentId};
+        let at = |s: &str| utc::parse_input(s).unwrap();
+        let mut w = Workspace::default();
+        w.apply(&Event {
+            id: EventId("c".into()),
+            incident: IncidentId::workspace(),
+            author: "ada".into(),
+            at: 0,
+            body: EventBody::ComponentDefined {
+                component: ComponentId("db".into()),
+                name: "Database".into(),
+                group: String::new(),
+            },
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        });
+        let mut m = Incident::new(IncidentId("mnt".into()));
+        m.apply(&Event {
+            id: EventId("plan".into()),
+            incident: IncidentId("mnt".into()),
+            author: "ana".into(),
+            at: at("2026-11-20T09:00"),
+            body: EventBody::MaintenancePlanned {
+                title: "Database upgrade".into(),
+                starts_at: at("2026-11-24T02:00"),
+                ends_at: at("2026-11-24T03:00"),
+                components: vec![ComponentId("db".into())],
+                customer_notice: String::new(),
+            },
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        });
+        let now = at("2026-11-23T12:00");
+        let phase = phase_for(&m, now);
+        assert_eq!(phase, Phase::MaintenanceScheduled);
+        let facts = Facts::of(&m, &w, now);
+        let (text, left) = fill(&default_for(phase).status_page, &facts);
+        assert!(left.is_empty(), "{left:?}");
+        assert!(
+            text.contains("maintenance on Database from 2026-11-24 02:00 UTC"),
+            "{text}"
+        );
+        assert!(text.contains("until 2026-11-24 03:00 UTC"), "{text}");
+        // Nothing is owed before the window starts; once it overruns, it is.
+        assert_eq!(facts.next_update_at, None);
+        let late = at("2026-11-24T03:30");
+        assert_eq!(phase_for(&m, late), Phase::MaintenanceOverrunning);
+        assert!(Facts::of(&m, &w, late).next_update_at.is_some());
     }
 
     #[test]
