@@ -209,11 +209,17 @@ async fn retry(
     })
     .await;
     match done {
-        Ok((Some(_), _)) => (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "state": "queued" })),
-        )
-            .into_response(),
+        Ok((Some(_), _)) => {
+            let detail = format!("{} {}", body.update, body.target);
+            if let Err(e) = state.accounts.audit(&caller.name, "publish_retry", &detail) {
+                eprintln!("sitrep-server: cannot record a retry in the audit: {e}");
+            }
+            (
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({ "state": "queued" })),
+            )
+                .into_response()
+        }
         Ok((None, Some(job))) => error(
             StatusCode::CONFLICT,
             format!(
