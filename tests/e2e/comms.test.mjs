@@ -1,7 +1,7 @@
 // The comms desk through the UI of a real console against a real
 // sitrep-server: draft from a template, per-channel edits with counters,
 // checks overridden with a reason, approval by someone else, publishing to
-// the own status page, the cadence in the list, and a responder's view.
+// the own status page and reading it back from /api/v2/summary.json, the cadence in the list, and a responder's view.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from './support/browser.mjs';
@@ -80,8 +80,18 @@ describe('the comms desk', () => {
     assert.match(await overridden.innerText(), /social_too_long/);
     const row = cody.deliveries(published).getByRole('row').filter({ hasText: 'Own status page' });
     await cody.waitFor(row);
-    // Queued until the server side delivers; whatever it reports is shown.
-    assert.match(await row.getByRole('cell').nth(1).innerText(), /^(Queued|Sent|Failed)$/);
+    // sitrep-server delivers it to its own page and reports back on the stream.
+    await eventually(async () => assert.equal(await row.getByRole('cell').nth(1).innerText(), 'Sent'), 20_000);
+
+    // Customers read it back through the Statuspage v2 JSON, no sign-in needed.
+    const summary = await (await fetch(`${server.url}/api/v2/summary.json`)).json();
+    const shown = summary.incidents.find((i) => i.name === 'Checkout errors');
+    assert.ok(shown, JSON.stringify(summary.incidents));
+    assert.equal(shown.status, 'investigating');
+    assert.match(shown.incident_updates[0].body, /Public API/);
+    const api = summary.components.find((c) => c.name === 'Public API');
+    assert.equal(api?.status, 'major_outage', JSON.stringify(summary.components));
+    assert.equal(summary.status.indicator, 'major');
 
     // The log has each step, by its author, with the override's reason.
     await eventually(async () => {
