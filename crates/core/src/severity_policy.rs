@@ -16,6 +16,10 @@ pub struct SeverityPrompt {
 /// The most severe level any rule requires for this incident's impact,
 /// when that is more severe than what it has.
 pub fn prompt(incident: &Incident, rules: &[SeverityRule]) -> Option<SeverityPrompt> {
+    // A maintenance has no severity; impact nobody planned converts it instead.
+    if incident.is_maintenance() {
+        return None;
+    }
     let (required, because) = rules
         .iter()
         .filter_map(|r| applies(incident, r.when).map(|why| (r.at_least, why)))
@@ -214,6 +218,50 @@ mod tests {
         assert_eq!(
             describe(&rules()[1]),
             "at least 25% of users or traffic affected is at least SEV1"
+        );
+    }
+
+    #[test]
+    fn a_maintenance_is_not_prompted_for_a_severity_until_converted() {
+        use crate::event::{Event, EventBody, EventId};
+        let ev = |id: &str, body: EventBody| Event {
+            id: EventId(id.into()),
+            incident: IncidentId("m".into()),
+            author: "ana".into(),
+            at: 1,
+            body,
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        };
+        let mut m = Incident::new(IncidentId("m".into()));
+        m.apply(&ev(
+            "p",
+            EventBody::MaintenancePlanned {
+                title: "Upgrade".into(),
+                starts_at: 0,
+                ends_at: 10,
+                components: Vec::new(),
+                customer_notice: String::new(),
+            },
+        ));
+        m.apply(&ev(
+            "i",
+            EventBody::ImpactSet {
+                customer_impact: true,
+                share_permille: None,
+            },
+        ));
+        assert_eq!(prompt(&m, &rules()), None);
+        m.apply(&ev(
+            "x",
+            EventBody::MaintenanceConverted {
+                severity: Severity::Sev3,
+            },
+        ));
+        assert_eq!(
+            prompt(&m, &rules()).map(|p| p.required),
+            Some(Severity::Sev2)
         );
     }
 }
