@@ -83,15 +83,20 @@ impl Default for AudienceZone {
 }
 
 impl AudienceZone {
-    /// `14:05 CET (UTC+01:00)` style text for a time in this zone.
+    /// `2026-11-23 15:05 CET, UTC+01:00` for a time in this zone; a zone
+    /// that is UTC itself reads as plain UTC. No nested brackets: templates
+    /// put this in brackets after the UTC time.
     pub fn format(&self, ms: i64) -> String {
-        let local = ms + i64::from(self.offset_minutes) * 60_000;
+        let off = self.offset_minutes;
+        if off == 0 && self.name.trim().eq_ignore_ascii_case("utc") {
+            return crate::utc::format(ms);
+        }
+        let local = ms + i64::from(off) * 60_000;
         let shown = crate::utc::format(local);
         let day_time = shown.trim_end_matches(" UTC");
-        let off = self.offset_minutes;
         let sign = if off < 0 { '−' } else { '+' };
         format!(
-            "{day_time} {} (UTC{sign}{:02}:{:02})",
+            "{day_time} {}, UTC{sign}{:02}:{:02}",
             self.name,
             off.abs() / 60,
             off.abs() % 60
@@ -152,7 +157,8 @@ mod tests {
         };
         // 2026-11-23 14:05 UTC
         let t = crate::utc::parse_input("2026-11-23T14:05").unwrap();
-        assert_eq!(z.format(t), "2026-11-23 09:05 New York (UTC−05:00)");
+        assert_eq!(z.format(t), "2026-11-23 09:05 New York, UTC−05:00");
+        assert_eq!(AudienceZone::default().format(t), "2026-11-23 14:05 UTC");
     }
 
     #[test]

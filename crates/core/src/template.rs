@@ -317,7 +317,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "Checkout errors: API and Checkout since 2026-11-23 14:05 UTC (2026-11-23 15:05 CET (UTC+01:00)), Investigating, next 2026-11-23 15:00 UTC"
+            "Checkout errors: API and Checkout since 2026-11-23 14:05 UTC (2026-11-23 15:05 CET, UTC+01:00), Investigating, next 2026-11-23 15:00 UTC"
         );
         assert!(left.is_empty());
     }
