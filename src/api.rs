@@ -240,6 +240,22 @@ pub async fn put_publish_target(id: &str, form: &PublishTargetForm) -> Result<()
     }
 }
 
+/// `POST /api/v1/publish/retry` (communicators): delivers a failed update
+/// to one target again; the new state arrives on the stream.
+pub async fn retry_delivery(update: &str, target: &str) -> Result<(), String> {
+    let resp = gloo_net::http::Request::post("/api/v1/publish/retry")
+        .json(&serde_json::json!({ "update": update, "target": target }))
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(refusal(resp).await)
+    }
+}
+
 /// `DELETE /api/v1/publish/targets/{id}` (admins).
 pub async fn delete_publish_target(id: &str) -> Result<(), String> {
     let resp = gloo_net::http::Request::delete(&format!("/api/v1/publish/targets/{id}"))

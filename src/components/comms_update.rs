@@ -2,6 +2,7 @@
 //! and review buttons; once published, its words, the overridden checks
 //! and where each target stands.
 
+use crate::api;
 use crate::components::comms_checks::ChecksList;
 use crate::components::comms_editor::{ChannelEditors, ShownComponents};
 use crate::components::comms_review::ReviewBar;
@@ -10,9 +11,10 @@ use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use sitrep_core::checks::{self, Draft};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
-use sitrep_core::review::may_edit;
+use sitrep_core::review::{may_edit, may_retry};
 use sitrep_core::{utc, EventBody, EventId};
 use std::collections::BTreeMap;
 
@@ -185,7 +187,7 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                 })
             }}
             <table class="deliveries" aria-label="Delivery">
-                <thead><tr><th scope="col">"Target"</th><th scope="col">"State"</th><th scope="col">"Detail"</th></tr></thead>
+                <thead><tr><th scope="col">"Target"</th><th scope="col">"State"</th><th scope="col">"Detail"</th><th scope="col"><span class="visually-hidden">"Action"</span></th></tr></thead>
                 <tbody>
                     {move || deliveries().into_iter().map(|(t, d)| {
                         let (state, class, detail) = match d {
@@ -204,16 +206,49 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                             }
                             None => ("Unknown", "unknown", String::new()),
                         };
+                        let failed = class == "failed";
+                        let name = targets.name(&t);
                         view! {
                             <tr>
-                                <td>{targets.name(&t)}</td>
+                                <td>{name.clone()}</td>
                                 <td><span class=format!("badge delivery {class}")>{state}</span></td>
                                 <td class="delivery-detail">{detail}</td>
+                                <td>{failed.then(|| view! { <RetryButton update=uid.clone() target=t.clone() name/> })}</td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
         </article>
+    }
+}
+
+/// Asks the server to deliver a failed update to one target again. Only a
+/// failed delivery offers it: retrying one still queued could publish twice.
+#[component]
+fn RetryButton(update: String, target: String, name: String) -> impl IntoView {
+    let session = use_session();
+    let problem = RwSignal::new(None::<String>);
+    let asked = RwSignal::new(false);
+    let why_not = move || may_retry(session.role()).err();
+    let retry = move |_| {
+        let (update, target) = (update.clone(), target.clone());
+        asked.set(true);
+        spawn_local(async move {
+            match api::retry_delivery(&update, &target).await {
+                Ok(()) => problem.set(None),
+                Err(e) => {
+                    asked.set(false);
+                    problem.set(Some(format!("Retry refused: {e}")));
+                }
+            }
+        });
+    };
+    view! {
+        <button type="button" aria-label=format!("Retry delivery to {name}")
+            title=move || why_not().unwrap_or_default()
+            disabled=move || asked.get() || why_not().is_some()
+            on:click=retry>"Retry"</button>
+        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
     }
 }

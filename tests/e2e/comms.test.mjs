@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from './support/browser.mjs';
 import { CommsPage } from './support/comms_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { createServer } from 'node:http';
+import { allEvents, createToken, makeEvent, postEvents, startServer } from './support/server.mjs';
 
 describe('the comms desk', () => {
   let server, browser;
@@ -91,7 +92,7 @@ describe('the comms desk', () => {
     assert.match(shown.incident_updates[0].body, /Public API/);
     const api = summary.components.find((c) => c.name === 'Public API');
     assert.equal(api?.status, 'major_outage', JSON.stringify(summary.components));
-    assert.equal(summary.status.indicator, 'major');
+    assert.equal(summary.status.indicator, 'critical'); // a major outage, as Statuspage rates it
 
     // The log has each step, by its author, with the override's reason.
     await eventually(async () => {
@@ -113,6 +114,52 @@ describe('the comms desk', () => {
     await cody.waitFor(late.getByText(/^Update overdue by 1 h 3\d min$/));
     await cody.page.context().close();
     await carl.page.context().close();
+  });
+
+  test('a delivery a target refused shows its own words, and a communicator retries it', async () => {
+    // A Statuspage stand-in that refuses the key at first, then accepts.
+    let accept = false;
+    const seen = [];
+    const fake = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      if (!accept) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Could not authenticate you"}');
+      } else {
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"sp-1","name":"Checkout errors","status":"investigating"}');
+      }
+    });
+    await new Promise((ok) => fake.listen(0, '127.0.0.1', ok));
+    fake.unref();
+    try {
+      const admin = { authorization: `Bearer ${createToken(server.dataDir, 'ada')}`, 'content-type': 'application/json' };
+      const put = await fetch(`${server.url}/api/v1/publish/targets/vendor`, {
+        method: 'PUT', headers: admin,
+        body: JSON.stringify({ kind: 'statuspage', name: 'Vendor page', base_url: `http://127.0.0.1:${fake.address().port}`, page_id: 'abc123', key: 'wrong-key', components: {} }),
+      });
+      assert.equal(put.status, 200, await put.text());
+      const drafted = makeEvent(incident, { kind: 'update_drafted', phase: 'identified', channels: { status_page: 'We found the cause.' }, components: {} }, { author: 'cody' });
+      await postEvents(server, [drafted]);
+      await postEvents(server, [makeEvent(incident, { kind: 'update_approved', update: drafted.id }, { author: 'carl' })]);
+      await postEvents(server, [makeEvent(incident, { kind: 'update_published', update: drafted.id, targets: ['vendor'] }, { author: 'cody' })]);
+
+      const cody = await desk('cody');
+      const card = cody.update('Identified · Published');
+      await cody.waitFor(card);
+      const row = cody.deliveries(card).getByRole('row').filter({ hasText: 'Vendor page' });
+      await eventually(async () => assert.equal(await row.getByRole('cell').nth(1).innerText(), 'Failed'), 20_000);
+      await cody.waitFor(row.getByText(/Could not authenticate you/));
+      assert.equal(seen.length, 1, 'a 401 is not retried by itself');
+
+      accept = true;
+      await row.getByRole('button', { name: 'Retry delivery to Vendor page', exact: true }).click();
+      await eventually(async () => assert.equal(await row.getByRole('cell').nth(1).innerText(), 'Sent'), 20_000);
+      assert.ok(seen.length >= 2, seen.join());
+      assert.equal(await row.getByRole('button', { name: 'Retry delivery to Vendor page' }).count(), 0);
+      await cody.page.context().close();
+    } finally {
+      fake.close();
+    }
   });
 
   test('a responder sees the desk read-only, with the reason', async () => {

@@ -31,6 +31,11 @@ pub fn may_edit(update: &CustomerUpdate, role: Option<Role>) -> Result<(), Strin
     Ok(())
 }
 
+/// Asking sitrep-server to deliver a failed update again.
+pub fn may_retry(role: Option<Role>) -> Result<(), String> {
+    communicator(role, "retry")
+}
+
 pub fn may_approve(
     update: &CustomerUpdate,
     me: &str,
