@@ -28,9 +28,15 @@ pub fn active_freeze(replica: Replica) -> Memo<Option<Freeze>> {
 pub fn local_time(ms: i64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let options = js_sys::Object::new();
+    // Intl refuses `timeZoneName` beside `dateStyle`/`timeStyle`, so the
+    // parts are named one by one.
     for (k, v) in [
-        ("dateStyle", "medium"),
-        ("timeStyle", "short"),
+        ("weekday", "short"),
+        ("year", "numeric"),
+        ("month", "short"),
+        ("day", "numeric"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
         ("timeZoneName", "short"),
     ] {
         let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
