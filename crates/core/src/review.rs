@@ -36,6 +36,19 @@ pub fn may_retry(role: Option<Role>) -> Result<(), String> {
     communicator(role, "retry")
 }
 
+/// The one review rule the backend enforces as well as the console: under a
+/// policy of approval by someone else, the last editor's approval of a
+/// draft is refused, whatever client sent it.
+pub fn self_approval(update: &CustomerUpdate, me: &str, policy: &CommsPolicy) -> Option<String> {
+    (policy.approval_by_other && update.review == Review::Draft && &*update.edited_by == me).then(
+        || {
+            format!(
+                "{me} wrote the current text of this update; the comms policy asks someone else to approve it"
+            )
+        },
+    )
+}
+
 pub fn may_approve(
     update: &CustomerUpdate,
     me: &str,

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use sitrep_core::access;
 use sitrep_core::limits::{self, MAX_BATCH, MAX_BODY_BYTES};
 use sitrep_core::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
-use sitrep_core::EventId;
+use sitrep_core::review;
+use sitrep_core::{Event, EventBody, EventId, IncidentId, Log};
 use tower_http::compression::CompressionLayer;
 
 pub const DEFAULT_PAGE: usize = 500;
@@ -197,6 +198,9 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if batch.events.is_empty() {
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
+    if let Err(resp) = refuse_self_approvals(&state, &batch.events).await {
+        return resp;
+    }
     let live = state.live.clone();
     let accounts = state.accounts.clone();
     let upstreams = state.upstreams.clone();
@@ -223,6 +227,46 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         Ok(acks) => Json(PostEventsReply { acks }).into_response(),
         Err(resp) => resp,
     }
+}
+
+/// Approvals are checked against the log as the server holds it (plus the
+/// batch before them): the console disables a self-approval, but a client
+/// that skips the console must be refused too. An approval already stored
+/// is a retry and passes, so delivery stays exactly once.
+async fn refuse_self_approvals(state: &AppState, events: &[Event]) -> Result<(), Response> {
+    for (i, ev) in events.iter().enumerate() {
+        let EventBody::UpdateApproved { update } = &ev.body else {
+            continue;
+        };
+        let (incident, earlier) = (ev.incident.clone(), events[..i].to_vec());
+        let (id, update, author) = (ev.id.clone(), update.clone(), ev.author.clone());
+        let refusal = blocking(state, move |store| {
+            let stored = store.stream_events(&incident)?;
+            if stored.iter().any(|e| e.id == id) {
+                return Ok(None);
+            }
+            let mut log = Log::new();
+            let settings = store.stream_events(&IncidentId::workspace())?;
+            let before = earlier.into_iter().filter(|e| e.incident == incident);
+            for e in settings.into_iter().chain(stored).chain(before) {
+                log.insert(e);
+            }
+            let policy = log.fold_workspace().comms;
+            Ok(log
+                .fold_incident(&incident)
+                .and_then(|inc| inc.update(&update).cloned())
+                .and_then(|u| review::self_approval(&u, &author, &policy)))
+        })
+        .await?;
+        if let Some(why) = refusal {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                why,
+                Some(ev.id.clone()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -158,3 +158,46 @@ async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
         "nothing of the batch is stored"
     );
 }
+
+async fn post_as(s: &Running, role: &str, events: &[Value]) -> (u16, Value) {
+    let r = s
+        .client_as(role)
+        .post(s.url("/api/v1/events"))
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn comms_event(id: &str, body: Value) -> Value {
+    json!({"id": id, "incident": "inc-1", "author": "x", "at": 0, "body": body})
+}
+
+#[tokio::test]
+async fn the_last_editor_cannot_approve_their_own_draft_even_without_the_console() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let draft = comms_event(
+        "u-1",
+        json!({"kind": "update_drafted", "phase": "investigating",
+               "channels": {"status_page": "We are investigating."}}),
+    );
+    assert_eq!(post_as(&s, "communicator", &[draft]).await.0, 200);
+    let approve = |id: &str| comms_event(id, json!({"kind": "update_approved", "update": "u-1"}));
+
+    // The default policy asks someone other than the last editor.
+    let (status, reply) = post_as(&s, "communicator", &[approve("a-self")]).await;
+    assert_eq!(status, 422, "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("someone else"),
+        "{reply}"
+    );
+    assert_eq!(reply["id"], "a-self");
+
+    // Someone else may, and a retry of that approval is acked, not refused.
+    assert_eq!(post_as(&s, "admin", &[approve("a-other")]).await.0, 200);
+    let (status, reply) = post_as(&s, "admin", &[approve("a-other")]).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(whole_log(&s).await.len(), 2);
+}
