@@ -3,35 +3,23 @@
 
 use crate::components::comms_desk::CommsDesk;
 use crate::components::labels::StatusBadge;
-use crate::replica::use_replica;
-use crate::room::provide_room_context;
+use crate::room::{provide_room_context, use_route_incident, IncidentNotHereYet, RouteIncident};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-use sitrep_core::{Incident, IncidentId};
+use sitrep_core::Incident;
 
 #[component]
 pub fn CommsPage() -> impl IntoView {
-    let replica = use_replica();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
-    let incident = replica.incident(id);
-    let current = Memo::new(move |_| incident.get().unwrap_or_else(|| Incident::new(id.get())));
+    let RouteIncident {
+        found: incident,
+        current,
+        ..
+    } = use_route_incident();
     view! {
         <section class="page comms">
             <Show
                 when=move || incident.with(Option::is_some)
-                fallback=move || view! {
-                    <p class="empty">
-                        {move || if replica.loaded.get() {
-                            "No incident with this id here yet. It appears as soon as the backend sends it."
-                        } else {
-                            "Reading the local copy…"
-                        }}
-                        " " <A href="/">"Back to incidents"</A>
-                    </p>
-                }
+                fallback=IncidentNotHereYet
             >
                 <CommsBody incident=current/>
             </Show>

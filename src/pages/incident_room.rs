@@ -12,24 +12,23 @@ use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
 use crate::components::times_panel::TimesPanel;
 use crate::replica::use_replica;
-use crate::room::{provide_room_context, use_room};
+use crate::room::{
+    provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,
+};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use sitrep_core::severity_policy::prompt;
-use sitrep_core::{utc, EventBody, Incident, IncidentId, NoteKind, Severity, Status};
+use sitrep_core::{utc, EventBody, Incident, NoteKind, Severity, Status};
 
 #[component]
 pub fn IncidentRoom() -> impl IntoView {
     let replica = use_replica();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
-    let incident = replica.incident(id);
-    // One copy per change of the log, which every panel then borrows: a
-    // derived signal would copy a 10,000-entry incident on every read.
-    let current = Memo::new(move |_| incident.get().unwrap_or_else(|| Incident::new(id.get())));
+    let RouteIncident {
+        id,
+        found: incident,
+        current,
+    } = use_route_incident();
 
     // Tell the others who is here, and say goodbye on leaving.
     Effect::new(move |_| {
@@ -43,16 +42,7 @@ pub fn IncidentRoom() -> impl IntoView {
         <section class="page room">
             <Show
                 when=move || incident.with(Option::is_some)
-                fallback=move || view! {
-                    <p class="empty">
-                        {move || if replica.loaded.get() {
-                            "No incident with this id here yet. It appears as soon as the backend sends it."
-                        } else {
-                            "Reading the local copy…"
-                        }}
-                        " " <A href="/">"Back to incidents"</A>
-                    </p>
-                }
+                fallback=IncidentNotHereYet
             >
                 <RoomBody incident=current/>
             </Show>

@@ -5,37 +5,27 @@
 use crate::browser::{download_text, print_page};
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
 use crate::components::markdown::Markdown;
-use crate::replica::use_replica;
-use crate::room::{provide_room_context, use_room};
+use crate::room::{
+    provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,
+};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use sitrep_core::postmortem::{assemble, to_markdown, Line, Postmortem};
-use sitrep_core::{utc, EventBody, Incident, IncidentId, PostmortemSection};
+use sitrep_core::{utc, EventBody, Incident, PostmortemSection};
 
 #[component]
 pub fn PostmortemPage() -> impl IntoView {
-    let replica = use_replica();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
-    let incident = replica.incident(id);
-    let current = Memo::new(move |_| incident.get().unwrap_or_else(|| Incident::new(id.get())));
+    let RouteIncident {
+        found: incident,
+        current,
+        ..
+    } = use_route_incident();
     view! {
         <section class="page postmortem">
             <Show
                 when=move || incident.with(Option::is_some)
-                fallback=move || view! {
-                    <p class="empty">
-                        {move || if replica.loaded.get() {
-                            "No incident with this id here yet. It appears as soon as the backend sends it."
-                        } else {
-                            "Reading the local copy…"
-                        }}
-                        " " <A href="/">"Back to incidents"</A>
-                    </p>
-                }
+                fallback=IncidentNotHereYet
             >
                 <PostmortemBody incident=current/>
             </Show>
