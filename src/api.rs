@@ -170,14 +170,8 @@ pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
         .send()
         .await
         .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
-    let status = resp.status();
     if !resp.ok() {
-        let error = resp
-            .json::<ApiError>()
-            .await
-            .map(|b| b.error)
-            .unwrap_or_else(|_| format!("HTTP {status}"));
-        return Err(ApiFailure::Degraded(error));
+        return Err(ApiFailure::Degraded(refusal(resp).await));
     }
     resp.json::<UpstreamsReply>()
         .await
@@ -284,17 +278,11 @@ pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, ApiFailure> {
         .send()
         .await
         .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
-    let status = resp.status();
-    if status == 401 {
+    if resp.status() == 401 {
         return Err(ApiFailure::SignedOut);
     }
     if !resp.ok() {
-        let error = resp
-            .json::<ApiError>()
-            .await
-            .map(|b| b.error)
-            .unwrap_or_else(|_| format!("HTTP {status}"));
-        return Err(ApiFailure::Degraded(error));
+        return Err(ApiFailure::Degraded(refusal(resp).await));
     }
     resp.json::<PublishTargetsReply>()
         .await
