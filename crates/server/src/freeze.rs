@@ -2,7 +2,7 @@
 //! Folds the log (the workspace stream and every incident) on each call; the
 //! decision itself is `sitrep_core::freeze`.
 
-use crate::{api, auth, upstream, AppState};
+use crate::{api, auth, AppState};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Respo
     if let Err(resp) = auth::authenticate(&state, &headers).await {
         return resp;
     }
-    let now = upstream::now_ms();
+    let now = crate::clock::now_ms();
     let report = api::blocking(&state, move |store| {
         let mut workspace = Workspace::default();
         let mut incidents: HashMap<IncidentId, Incident> = HashMap::new();

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod console;
 pub mod freeze;
 pub mod headers;
@@ -118,7 +119,7 @@ impl Server {
             .stream_events(&sitrep_core::IncidentId::workspace())
             .map_err(StartError::Store)?;
         let upstreams =
-            upstream::Upstreams::new(&config.upstreams.providers, &workspace, upstream::now_ms());
+            upstream::Upstreams::new(&config.upstreams.providers, &workspace, crate::clock::now_ms());
         let store = Arc::new(store);
         let relay =
             publish::Relay::new(outbox, config.publish.clone(), store.clone(), live.clone());

@@ -92,6 +92,11 @@ enum Command {
         /// Tests only: attempts per delivery before it fails.
         #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(1..))]
         publish_attempts: Option<u32>,
+        /// Tests only: the server's clock starts at this instant (ms since
+        /// the epoch, UTC) and runs on from there, so date rules are tested
+        /// on a chosen day rather than today.
+        #[arg(long, hide = true)]
+        clock_start_ms: Option<i64>,
     },
     /// Accounts: create one (or reset its role and password), count them.
     Account {
@@ -253,10 +258,14 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         publish_timeout_ms,
         publish_retry_base_ms,
         publish_attempts,
+        clock_start_ms,
     } = command
     else {
         unreachable!("run_serve is only called for serve");
     };
+    if let Some(ms) = clock_start_ms {
+        sitrep_server::clock::start_at(ms);
+    }
     if !(post_rate > 0.0 && post_burst >= 1.0) {
         return Err("--post-rate must be above 0 and --post-burst at least 1".into());
     }

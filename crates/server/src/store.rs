@@ -1,13 +1,14 @@
 //! The event log on SQLite: one append-only table whose rowid is the seq.
 //! Every method blocks; async code calls them through `spawn_blocking`.
 
+use crate::clock::now_ms;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sitrep_core::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// WAL lets readers run beside the one writer, so catch-ups and page reads
 /// never wait for an append; a few readers are enough to spread the load.
@@ -212,9 +213,3 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
     .map(|h| h as u64)
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}

@@ -71,7 +71,7 @@ pub async fn handler(
     // A session's stream ends with the session; a token's does not expire.
     let ends_in = caller
         .expires_at
-        .map(|at| std::time::Duration::from_millis((at - crate::accounts::now_ms()).max(0) as u64));
+        .map(|at| std::time::Duration::from_millis((at - crate::clock::now_ms()).max(0) as u64));
     match ws {
         // Bounded: a client that stops reading cannot make its buffer grow;
         // once it is full, sends wait, and a send that waits too long ends it.

@@ -9,6 +9,7 @@
 //! Each provider has its own task, time limit and size limit, so a slow or
 //! broken one never holds up the others.
 
+use crate::clock::now_ms;
 use crate::api;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,7 +28,7 @@ use sitrep_core::statuspage::{
 };
 use sitrep_core::{Event, EventBody, Workspace};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::watch;
 
 pub use sitrep_core::statuspage::{DEFAULT_INTERVAL_MS, MAX_SUMMARY_BYTES};
@@ -559,12 +560,6 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,22 @@ use serde_json::{json, Value};
 use sitrep_core::freeze::FreezePolicy;
 use sitrep_core::time_zone::Date;
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+/// 2026-11-25T10:00:00Z, a Wednesday: the server's clock starts here, so the
+/// freeze is computed on the same weekday whatever day the tests run.
+const WEDNESDAY_10H_UTC: i64 = 1_795_600_800_000;
+
+/// A server whose clock starts at `WEDNESDAY_10H_UTC`, and the test's reading
+/// of that clock. The reading starts once the server is up, so it never runs
+/// ahead of the server's own.
+fn start_on_a_wednesday(data: &std::path::Path) -> (Running, impl Fn() -> i64) {
+    let start = WEDNESDAY_10H_UTC.to_string();
+    let s = Running::start_with_args(
+        data,
+        &data.join("no-console"),
+        &["--post-rate", "100000", "--post-burst", "100000", "--clock-start-ms", &start],
+    );
+    let anchor = std::time::Instant::now();
+    (s, move || WEDNESDAY_10H_UTC + anchor.elapsed().as_millis() as i64)
 }
 
 fn event(id: &str, stream: &str, at: i64, body: Value) -> Value {
@@ -45,14 +56,15 @@ async fn freeze_as(s: &Running, role: Option<&str>) -> (u16, Value) {
 #[tokio::test]
 async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_early() {
     let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let (s, now_ms) = start_on_a_wednesday(&data_dir(&dir));
     let (status, body) = freeze_as(&s, Some("viewer")).await;
     assert_eq!((status, &body["active"]), (200, &json!(false)), "{body}");
 
     let t0 = now_ms();
-    // Today and tomorrow (UTC dates) are holidays, so the freeze is longer
-    // than three plain business days whatever weekday the test runs on.
+    // Wednesday and Thursday are holidays, so a freeze resolved on Wednesday
+    // counts from Friday 00:00 in Berlin.
     let today = Date(t0.div_euclid(86_400_000));
+    assert_eq!(today.to_string(), "2026-11-25");
     let holidays = [today.to_string(), today.next().to_string()];
     post_as(
         &s,
@@ -113,9 +125,9 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
     };
     let until = body["until"].as_i64().unwrap();
     assert_eq!(until, policy.calendar().add_business_days(resolved, 3));
-    // Three business days after two holidays: at least five calendar days.
-    assert!(until - resolved >= 5 * 86_400_000 - 3_600_000, "{body}");
-    assert!(body["until_utc"].as_str().unwrap().ends_with('Z'));
+    // Friday, Monday, Tuesday: it ends as Wednesday 2 December begins in
+    // Berlin (23:00 UTC the evening before).
+    assert_eq!(body["until_utc"], "2026-12-01T23:00:00Z", "{body}");
 
     // A token of any role may ask; nobody signed in may not.
     let (status, _) = freeze_as(&s, Some("admin")).await;

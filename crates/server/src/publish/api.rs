@@ -126,7 +126,7 @@ async fn save(
     }
     let outbox = state.relay.outbox.clone();
     let saved = blocking_on(move || {
-        outbox.save_target(&spec, &key, crate::upstream::now_ms())?;
+        outbox.save_target(&spec, &key, crate::clock::now_ms())?;
         outbox.target(&spec.id)
     })
     .await;

@@ -101,7 +101,7 @@ async fn exchange(
         .headers()
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| publish::retry_after_ms(v, crate::upstream::now_ms()));
+        .and_then(|v| publish::retry_after_ms(v, crate::clock::now_ms()));
     if response.status().is_redirection() {
         return Err(Reply::Unreadable(format!(
             "HTTP {code}: a redirect (not followed); check the base URL"

@@ -124,7 +124,7 @@ impl Relay {
                         target,
                         &ev.incident.0,
                         ev.seq.unwrap_or(0),
-                        crate::upstream::now_ms(),
+                        crate::clock::now_ms(),
                     ) {
                         Ok(new) => queued |= new,
                         Err(e) => eprintln!("sitrep-server: cannot queue a delivery: {e}"),
@@ -170,7 +170,7 @@ impl Relay {
             ))),
             incident: IncidentId(Arc::from(job.incident.as_str())),
             author: Arc::from(AUTHOR),
-            at: crate::upstream::now_ms(),
+            at: crate::clock::now_ms(),
             body: EventBody::UpdateDelivery {
                 update: EventId(Arc::from(job.update.as_str())),
                 target: job.target.clone(),
@@ -235,13 +235,13 @@ impl Relay {
             client,
             timeout: self.settings.timeout,
         };
-        let mut rng = SplitMix(crate::upstream::now_ms() as u64);
+        let mut rng = SplitMix(crate::clock::now_ms() as u64);
         loop {
             if *stopping.borrow() {
                 return;
             }
             let outbox = self.outbox.clone();
-            let now = crate::upstream::now_ms();
+            let now = crate::clock::now_ms();
             let next = tokio::task::spawn_blocking(move || outbox.next_due(now)).await;
             let (due, later) = match next {
                 Ok(Ok(n)) => n,
@@ -361,7 +361,7 @@ impl Relay {
             Err(reply) => self.settings.policy.decide(job.tries, reply, random),
         };
         let created = outcome.ok().flatten();
-        let now = crate::upstream::now_ms();
+        let now = crate::clock::now_ms();
         let (stage, error, next_at) = match verdict {
             Verdict::Sent => (Stage::Sent, String::new(), 0),
             Verdict::Failed(why) => (Stage::Failed, why, 0),
@@ -424,7 +424,7 @@ impl Relay {
     pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, StoreError> {
         let Some(job) = self
             .outbox
-            .retry(update, target, crate::upstream::now_ms())?
+            .retry(update, target, crate::clock::now_ms())?
         else {
             return Ok(None);
         };

@@ -1,0 +1,43 @@
+//! The server's one clock: wall time, or wall time shifted to start at an
+//! instant a test chose, so nothing the server decides by the date (a freeze's
+//! end, a session's expiry) depends on the day the tests run.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds added to the wall clock; 0 unless `start_at` was called.
+static OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the epoch (UTC), as the server sees it.
+pub fn now_ms() -> i64 {
+    wall_ms().saturating_add(OFFSET_MS.load(Ordering::Relaxed))
+}
+
+/// From now on the clock reads `start_ms` and runs on at wall-clock speed.
+/// Called once at start (`serve --clock-start-ms`, hidden, for tests).
+pub fn start_at(start_ms: i64) {
+    OFFSET_MS.store(start_ms.saturating_sub(wall_ms()), Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_started_clock_reads_the_chosen_instant_and_runs_on() {
+        // 2026-11-25T10:00:00Z, a Wednesday.
+        start_at(1_795_600_800_000);
+        let a = now_ms();
+        assert!((1_795_600_800_000..1_795_600_800_000 + 5_000).contains(&a), "{a}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(now_ms() >= a + 5);
+        OFFSET_MS.store(0, Ordering::Relaxed);
+    }
+}
