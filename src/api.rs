@@ -1,8 +1,8 @@
 //! The coordination backend's HTTP API, one typed function per call.
 
 use serde::Serialize;
-use sitrep_core::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn, UpstreamsReply};
-use sitrep_core::statuspage::ProviderView;
+use sitrep_core::log::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn, UpstreamsReply};
+use sitrep_core::status_page::upstream::ProviderView;
 use sitrep_core::{Event, EventId};
 
 /// Why a call did not succeed, sorted by what the caller should do next.

@@ -2,7 +2,7 @@
 //! randomness for ids, the page's origin, downloads and printing.
 
 use leptos::prelude::set_timeout;
-use sitrep_core::event_id::uuid_v7;
+use sitrep_core::log::event_id::uuid_v7;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 

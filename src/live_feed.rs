@@ -5,8 +5,8 @@
 
 use crate::browser::websocket_origin;
 use crate::replica::Replica;
-use sitrep_core::protocol::StreamMessage;
-use sitrep_core::sync::StreamId;
+use sitrep_core::log::protocol::StreamMessage;
+use sitrep_core::log::sync::StreamId;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, WebSocket};

@@ -3,7 +3,7 @@
 //! the backend sends back.
 
 use leptos::prelude::*;
-use sitrep_core::protocol::ClientMessage;
+use sitrep_core::log::protocol::ClientMessage;
 use sitrep_core::IncidentId;
 use std::cell::RefCell;
 use std::collections::HashMap;

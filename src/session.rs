@@ -7,8 +7,8 @@ use crate::browser::{local_storage_get, local_storage_remove, local_storage_set}
 use crate::replica::{use_replica, Replica};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::access::Role;
-use sitrep_core::protocol::SessionInfo;
+use sitrep_core::log::access::Role;
+use sitrep_core::log::protocol::SessionInfo;
 
 const SESSION_KEY: &str = "sitrep.session";
 

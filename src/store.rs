@@ -6,7 +6,7 @@
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
-use sitrep_core::statuspage::ProviderView;
+use sitrep_core::status_page::upstream::ProviderView;
 use sitrep_core::{Event, EventId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

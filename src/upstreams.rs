@@ -9,8 +9,8 @@ use crate::replica::Replica;
 use crate::store::{SavedUpstreams, Store, DB_NAME};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::protocol::StreamMessage;
-use sitrep_core::statuspage::ProviderView;
+use sitrep_core::log::protocol::StreamMessage;
+use sitrep_core::status_page::upstream::ProviderView;
 use std::time::Duration;
 
 /// Ages on the panel are minutes; a tick every 15 s keeps them true.

@@ -4,9 +4,7 @@
 
 use sitrep::browser::new_id;
 use sitrep::store::{Durability, SavedUpstreams, Store, StoredEvent};
-use sitrep_core::statuspage::{
-    parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES,
-};
+use sitrep_core::status_page::upstream::{parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES};
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Severity};
 use wasm_bindgen_test::*;
 

@@ -3,9 +3,10 @@
 
 use crate::now::use_now;
 use leptos::prelude::*;
-use sitrep_core::cadence::{due, Due};
-use sitrep_core::comms_policy::CadencePolicy;
-use sitrep_core::{utc, Incident};
+use sitrep_core::comms::cadence::{due, Due};
+use sitrep_core::comms::policy::CadencePolicy;
+use sitrep_core::time::utc;
+use sitrep_core::Incident;
 
 #[component]
 pub fn CadenceBadge(

@@ -4,7 +4,8 @@
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::incident::Change;
-use sitrep_core::{utc, EventBody, Outcome};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, Outcome};
 
 #[component]
 pub fn ChangesPanel() -> impl IntoView {

@@ -5,7 +5,7 @@ use crate::replica::use_replica;
 use crate::shortcuts::use_shortcuts;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use sitrep_core::command_search;
+use sitrep_core::view::command_search;
 
 #[derive(Clone, PartialEq)]
 enum Action {

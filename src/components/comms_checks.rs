@@ -2,7 +2,7 @@
 //! reason to override it; the reasons go into the log with the publish.
 
 use leptos::prelude::*;
-use sitrep_core::checks::{Finding, ALL};
+use sitrep_core::comms::checks::{Finding, ALL};
 use std::collections::BTreeMap;
 
 #[component]

@@ -9,8 +9,9 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
 use sitrep_core::comms::Phase;
-use sitrep_core::review::may_draft;
-use sitrep_core::template::{self, fill_channels, Facts};
+use sitrep_core::comms::review::may_draft;
+use sitrep_core::comms::template;
+use sitrep_core::comms::template::{fill_channels, Facts};
 use sitrep_core::EventBody;
 
 #[component]

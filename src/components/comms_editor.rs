@@ -5,7 +5,7 @@ use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::comms::Channels;
-use sitrep_core::social_count;
+use sitrep_core::comms::social_count;
 use sitrep_core::{ComponentId, ComponentStatus};
 use std::collections::BTreeMap;
 

@@ -12,10 +12,12 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::checks::{self, Draft};
+use sitrep_core::comms::checks;
+use sitrep_core::comms::checks::Draft;
 use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
-use sitrep_core::review::{may_edit, may_retry};
-use sitrep_core::{utc, EventBody, EventId};
+use sitrep_core::comms::review::{may_edit, may_retry};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, EventId};
 use std::collections::BTreeMap;
 
 #[component]

@@ -6,8 +6,9 @@ use crate::replica::{use_replica, Replica};
 use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::freeze::{self, Freeze, FreezeSource};
-use sitrep_core::utc;
+use sitrep_core::aftermath::freeze;
+use sitrep_core::aftermath::freeze::{Freeze, FreezeSource};
+use sitrep_core::time::utc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The freeze on now, from this replica's log; re-checked on every change

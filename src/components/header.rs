@@ -8,8 +8,8 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use sitrep_core::sync::Status;
-use sitrep_core::utc;
+use sitrep_core::log::sync::Status;
+use sitrep_core::time::utc;
 
 #[component]
 pub fn Header() -> impl IntoView {

@@ -4,7 +4,7 @@
 use crate::room::use_room;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::severity_policy::{parse_share, percent};
+use sitrep_core::incident::severity_policy::{parse_share, percent};
 use sitrep_core::{ComponentId, ComponentStatus, EventBody};
 
 #[component]

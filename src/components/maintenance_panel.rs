@@ -8,7 +8,8 @@ use crate::session::use_session;
 use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use sitrep_core::incident::MaintenanceState;
-use sitrep_core::{utc, EventBody, Severity};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, Severity};
 
 /// The maintenance's state now, ticking; None once it is an incident.
 fn state_now() -> Memo<Option<MaintenanceState>> {

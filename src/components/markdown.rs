@@ -2,7 +2,7 @@
 //! Every piece of text becomes a text node; nothing is parsed as HTML.
 
 use leptos::prelude::*;
-use sitrep_core::markdown::{parse, Block, Inline};
+use sitrep_core::view::markdown::{parse, Block, Inline};
 
 #[component]
 pub fn Markdown(#[prop(into)] text: String) -> impl IntoView {

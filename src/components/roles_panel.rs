@@ -3,7 +3,8 @@
 
 use crate::room::use_room;
 use leptos::prelude::*;
-use sitrep_core::{utc, EventBody, RoleId};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, RoleId};
 
 #[component]
 pub fn RolesPanel() -> impl IntoView {

@@ -5,7 +5,8 @@ use crate::browser::now_ms;
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::incident::Task;
-use sitrep_core::{utc, EventBody};
+use sitrep_core::time::utc;
+use sitrep_core::EventBody;
 
 #[component]
 pub fn TasksPanel() -> impl IntoView {

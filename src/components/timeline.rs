@@ -8,9 +8,10 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::html;
 use leptos::prelude::*;
-use sitrep_core::entry_text;
-use sitrep_core::window::{offsets, visible};
-use sitrep_core::{utc, Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
+use sitrep_core::incident::entry_text;
+use sitrep_core::view::virtual_list::{offsets, visible};
+use sitrep_core::time::utc;
+use sitrep_core::{Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 

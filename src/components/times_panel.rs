@@ -3,7 +3,8 @@
 
 use crate::room::use_room;
 use leptos::prelude::*;
-use sitrep_core::{utc, EventBody};
+use sitrep_core::time::utc;
+use sitrep_core::EventBody;
 
 #[component]
 pub fn TimesPanel() -> impl IntoView {

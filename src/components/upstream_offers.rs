@@ -7,7 +7,7 @@ use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use sitrep_core::upstream_panel::{component_words, offers, Offer};
+use sitrep_core::status_page::upstream_panel::{component_words, offers, Offer};
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]

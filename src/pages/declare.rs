@@ -9,8 +9,9 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use sitrep_core::event::{ComponentId, ComponentStatus};
-use sitrep_core::{utc, EventBody, IncidentId, Severity};
+use sitrep_core::vocabulary::{ComponentId, ComponentStatus};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, IncidentId, Severity};
 
 #[component]
 pub fn Declare() -> impl IntoView {

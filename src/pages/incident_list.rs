@@ -13,9 +13,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
-use sitrep_core::incident_query::{Query, Sort, StatusFilter};
-use sitrep_core::upstream_panel::tally;
-use sitrep_core::{utc, ComponentId, Incident, Severity, Status, Workspace};
+use sitrep_core::incident::query::{Query, Sort, StatusFilter};
+use sitrep_core::status_page::upstream_panel::tally;
+use sitrep_core::time::utc;
+use sitrep_core::{ComponentId, Incident, Severity, Status, Workspace};
 
 #[component]
 pub fn IncidentList() -> impl IntoView {

@@ -18,8 +18,9 @@ use crate::room::{
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::severity_policy::prompt;
-use sitrep_core::{utc, EventBody, Incident, NoteKind, Severity, Status};
+use sitrep_core::incident::severity_policy::prompt;
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, Incident, NoteKind, Severity, Status};
 
 #[component]
 pub fn IncidentRoom() -> impl IntoView {

@@ -7,8 +7,8 @@ use crate::components::bar_chart::{Bar, BarChart};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::metrics::{aggregate, Metrics, Row};
-use sitrep_core::utc;
+use sitrep_core::aftermath::metrics::{aggregate, Metrics, Row};
+use sitrep_core::time::utc;
 
 #[component]
 pub fn MetricsPage() -> impl IntoView {

@@ -9,7 +9,9 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use sitrep_core::{limits, utc, ComponentId, Event, EventBody, EventId, IncidentId};
+use sitrep_core::log::limits;
+use sitrep_core::time::utc;
+use sitrep_core::{ComponentId, Event, EventBody, EventId, IncidentId};
 use std::collections::BTreeSet;
 
 #[component]

@@ -11,8 +11,9 @@ use crate::room::{
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::postmortem::{assemble, to_markdown, Line, Postmortem};
-use sitrep_core::{utc, EventBody, Incident, PostmortemSection};
+use sitrep_core::aftermath::postmortem::{assemble, to_markdown, Line, Postmortem};
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, Incident, PostmortemSection};
 
 #[component]
 pub fn PostmortemPage() -> impl IntoView {
@@ -349,7 +350,7 @@ fn RemediationSection(pm: Memo<Postmortem>) -> impl IntoView {
 }
 
 #[component]
-fn RemediationRow(r: sitrep_core::postmortem::Remediation) -> impl IntoView {
+fn RemediationRow(r: sitrep_core::aftermath::postmortem::Remediation) -> impl IntoView {
     let room = use_room();
     let done = r.done_at.is_some();
     let check_id = format!("pm-task-done-{}", r.task);

@@ -13,8 +13,9 @@ mod templates;
 
 use crate::session::use_session;
 use leptos::prelude::*;
-use sitrep_core::access::Role;
-use sitrep_core::{limits, Event, EventBody, EventId, IncidentId};
+use sitrep_core::log::access::Role;
+use sitrep_core::log::limits;
+use sitrep_core::{Event, EventBody, EventId, IncidentId};
 
 #[component]
 pub fn Settings() -> impl IntoView {

@@ -9,15 +9,10 @@ use crate::replica::use_replica;
 use crate::upstreams::{use_upstreams, Received};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::event::ComponentId;
-use sitrep_core::statuspage::{
-    unknown_label, ComponentRef, IncidentView, ProviderView, Snapshot, ViewState,
-};
-use sitrep_core::sync::Status;
-use sitrep_core::upstream_panel::{
-    as_of, check_new_provider, component_words, impact_words, incident_status_words,
-    indicator_words, is_web_link,
-};
+use sitrep_core::vocabulary::ComponentId;
+use sitrep_core::status_page::upstream::{unknown_label, ComponentRef, IncidentView, ProviderView, Snapshot, ViewState};
+use sitrep_core::log::sync::Status;
+use sitrep_core::status_page::upstream_panel::{as_of, check_new_provider, component_words, impact_words, incident_status_words, indicator_words, is_web_link};
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]

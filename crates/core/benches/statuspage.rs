@@ -2,7 +2,7 @@
 //! summary in ../shared/fixtures (issue 8's figure). Skips, saying why, when
 //! ../shared is absent.
 
-use sitrep_core::statuspage::{parse_summary, Fetched, Snapshot, MAX_SUMMARY_BYTES};
+use sitrep_core::status_page::upstream::{parse_summary, Fetched, Snapshot, MAX_SUMMARY_BYTES};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -1,46 +1,35 @@
 //! sitrep-core: the incident log and every decision that needs neither a
 //! browser nor a socket. The console and the server both depend on it.
+//!
+//! Folders by domain, each importing only from those listed before it (plus
+//! the few arrows a module's doc names):
+//! - `vocabulary`: ids and the enums every area shares;
+//! - `time`: UTC instants, time zones, business days, retry backoff;
+//! - `log`: events, the replica's log, the sync engine, the wire protocol,
+//!   limits and who may write what;
+//! - `comms`: customer updates, their templates, checks, review and cadence;
+//! - `incident`: the fold of one incident, its list queries and entry text;
+//! - `workspace`: the settings every console shares;
+//! - `status_page`: watched upstreams, our own public page, vendor mapping;
+//! - `aftermath`: post-mortem, metrics, change freeze;
+//! - `view`: decisions the console's views make (Markdown, search, virtual list).
 
-pub mod access;
-pub mod backoff;
-pub mod business_day;
-pub mod cadence;
-pub mod checks;
-pub mod clock;
-pub mod command_search;
+pub mod aftermath;
 pub mod comms;
-pub mod comms_policy;
-pub mod entry_text;
-pub mod event;
-pub mod event_id;
-pub mod freeze;
 pub mod incident;
-pub mod incident_query;
-pub mod limits;
 pub mod log;
-pub mod markdown;
-pub mod metrics;
-pub mod postmortem;
-pub mod protocol;
-pub mod public_page;
-pub mod publish;
-pub mod review;
-pub mod severity_policy;
 pub mod slug;
-pub mod social_count;
-pub mod statuspage;
-pub mod sync;
-pub mod template;
-pub mod time_zone;
-pub mod upstream_panel;
-pub mod utc;
-pub mod window;
+pub mod status_page;
+pub mod time;
+pub mod view;
+pub mod vocabulary;
 pub mod workspace;
 
-pub use event::{
-    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome,
-    PostmortemSection, RoleId, Severity, Status,
-};
 pub use incident::{Entry, EntryKind, EntryWhat, Incident};
+pub use log::event::{Event, EventBody};
 pub use log::{Inserted, Log};
+pub use vocabulary::{
+    ComponentId, ComponentStatus, EventId, IncidentId, NoteKind, Outcome, PostmortemSection,
+    RoleId, Severity, Status,
+};
 pub use workspace::Workspace;

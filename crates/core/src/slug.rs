@@ -1,7 +1,7 @@
 //! Readable ids for things people name (components, custom roles): a slug
 //! of the name, made unique among the ids already taken.
 
-use crate::limits::MAX_ID_BYTES;
+use crate::log::limits::MAX_ID_BYTES;
 
 /// Lowercase ASCII letters and digits, runs of anything else as one `-`.
 /// Empty when the name has no ASCII letter or digit.

@@ -3,12 +3,11 @@
 //! the change-freeze settings (see `freeze`), and the comms desk's
 //! templates and policy.
 
+use crate::aftermath::freeze::FreezeSettings;
+use crate::comms::policy::CommsPolicy;
 use crate::comms::{Channels, Phase};
-use crate::comms_policy::CommsPolicy;
-use crate::event::{
-    ComponentId, Event, EventBody, ImpactCondition, RoleId, Severity, SeverityRule,
-};
-use crate::freeze::FreezeSettings;
+use crate::log::event::{Event, EventBody};
+use crate::vocabulary::{ComponentId, ImpactCondition, RoleId, Severity, SeverityRule};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +22,7 @@ pub struct Workspace {
     pub upstream_links: Vec<UpstreamLink>,
     /// The change-freeze policy, manual freezes and early ends.
     pub freeze: FreezeSettings,
-    /// Templates an admin changed; the others are `template::default_for`.
+    /// Templates an admin changed; the others are `default_templates::default_for`.
     pub templates: BTreeMap<Phase, Channels>,
     pub comms: CommsPolicy,
 }
@@ -192,7 +191,7 @@ impl Workspace {
         self.templates
             .get(&phase)
             .cloned()
-            .unwrap_or_else(|| crate::template::default_for(phase))
+            .unwrap_or_else(|| crate::comms::default_templates::default_for(phase))
     }
 
     /// A component's name for display. An id this replica does not know
@@ -245,7 +244,7 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventId, IncidentId};
+    use crate::vocabulary::{EventId, IncidentId};
 
     fn ev(body: EventBody) -> Event {
         Event {
@@ -283,7 +282,7 @@ mod tests {
         assert_eq!(w.template(Phase::Identified), mine);
         assert_eq!(
             w.template(Phase::Investigating),
-            crate::template::default_for(Phase::Investigating)
+            crate::comms::default_templates::default_for(Phase::Investigating)
         );
     }
 

@@ -3,7 +3,7 @@
 //! "compatible" summary, and incidents and maintenance lists from GitHub,
 //! Cloudflare and Claude. Skipped, saying so, when ../shared is absent.
 
-use sitrep_core::statuspage::{
+use sitrep_core::status_page::upstream::{
     parse_incidents, parse_summary, ComponentStatus, Fetched, Impact, Incident, IncidentStatus,
     Indicator, ParseError, ProviderState, ProviderView, Snapshot, ViewState, MAX_SUMMARY_BYTES,
 };

@@ -23,12 +23,13 @@
 //! memory but its store, which holds exactly what the host was asked to
 //! write, and each event made (written before it reaches the engine).
 
-use sitrep_core::backoff::SplitMix;
-use sitrep_core::limits;
-use sitrep_core::protocol::{Ack, StreamMessage};
-use sitrep_core::sync::{
-    self, RequestId, Saved, SendFailure, Status, StreamId, SyncEngine, Transport, Write,
+use sitrep_core::log::limits;
+use sitrep_core::log::protocol::{Ack, StreamMessage};
+use sitrep_core::log::sync;
+use sitrep_core::log::sync::{
+    RequestId, Saved, SendFailure, Status, StreamId, SyncEngine, Transport, Write,
 };
+use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Log, Severity};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};

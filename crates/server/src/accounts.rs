@@ -8,7 +8,7 @@ use argon2::Argon2;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sitrep_core::access::Role;
+use sitrep_core::log::access::Role;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use crate::store::StoreError;
 /// Shorter passwords are refused when an account is made.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
-pub const MAX_NAME_BYTES: usize = sitrep_core::limits::MAX_AUTHOR_BYTES;
+pub const MAX_NAME_BYTES: usize = sitrep_core::log::limits::MAX_AUTHOR_BYTES;
 
 pub struct Accounts {
     conn: Mutex<Connection>,

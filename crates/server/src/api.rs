@@ -11,10 +11,11 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
-use sitrep_core::access;
-use sitrep_core::limits::{self, MAX_BATCH, MAX_BODY_BYTES};
-use sitrep_core::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
-use sitrep_core::review;
+use sitrep_core::log::access;
+use sitrep_core::log::limits;
+use sitrep_core::log::limits::{MAX_BATCH, MAX_BODY_BYTES};
+use sitrep_core::log::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
+use sitrep_core::comms::review;
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Log};
 use tower_http::compression::CompressionLayer;
 

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use http_body_util::{BodyExt, Limited};
-use sitrep_core::access::Role;
-use sitrep_core::protocol::{SessionInfo, SignIn};
+use sitrep_core::log::access::Role;
+use sitrep_core::log::protocol::{SessionInfo, SignIn};
 
 pub const COOKIE: &str = "sitrep_session";
 /// A sign-in body is a name and a password; anything bigger is not one.

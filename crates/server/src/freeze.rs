@@ -1,13 +1,14 @@
 //! `GET /api/v1/freeze`: whether a change freeze is on, for deploy tools.
 //! Folds the log (the workspace stream and every incident) on each call; the
-//! decision itself is `sitrep_core::freeze`.
+//! decision itself is `sitrep_core::aftermath::freeze`.
 
 use crate::{api, auth, AppState};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use sitrep_core::freeze::{self, FreezeReport};
+use sitrep_core::aftermath::freeze;
+use sitrep_core::aftermath::freeze::FreezeReport;
 use sitrep_core::{Incident, IncidentId, Workspace};
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! address and runs the server until SIGINT or SIGTERM.
 
 use clap::{Parser, Subcommand};
-use sitrep_core::access::Role;
+use sitrep_core::log::access::Role;
 use sitrep_server::accounts::{self, Accounts};
 use sitrep_server::publish;
 use sitrep_server::rate::Rate;

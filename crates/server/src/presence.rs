@@ -3,7 +3,7 @@
 //! new list for that incident. Held in memory only; it is not part of the log.
 
 use axum::extract::ws::Utf8Bytes;
-use sitrep_core::protocol::StreamMessage;
+use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::IncidentId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,7 +3,7 @@
 
 use crate::clock::now_ms;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use sitrep_core::protocol::Ack;
+use sitrep_core::log::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sitrep_core::protocol::{ClientMessage, StreamMessage};
+use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
 use sitrep_core::Event;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;

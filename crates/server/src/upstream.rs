@@ -21,17 +21,15 @@ use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sitrep_core::backoff::SplitMix;
-pub use sitrep_core::protocol::UpstreamsReply;
-use sitrep_core::statuspage::{
-    parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
-};
+use sitrep_core::time::backoff::SplitMix;
+pub use sitrep_core::log::protocol::UpstreamsReply;
+use sitrep_core::status_page::upstream::{parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary};
 use sitrep_core::{Event, EventBody, Workspace};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub use sitrep_core::statuspage::{DEFAULT_INTERVAL_MS, MAX_SUMMARY_BYTES};
+pub use sitrep_core::status_page::upstream::{DEFAULT_INTERVAL_MS, MAX_SUMMARY_BYTES};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest reason kept: reasons quote parts of untrusted documents.

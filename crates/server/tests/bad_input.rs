@@ -61,9 +61,9 @@ async fn a_missing_field_is_a_400_and_stores_nothing() {
 #[tokio::test]
 async fn a_body_over_one_mebibyte_is_a_413_and_stores_nothing() {
     let (_d, s, log) = server_with_one_event().await;
-    let big = "x".repeat(sitrep_core::limits::MAX_BODY_BYTES);
+    let big = "x".repeat(sitrep_core::log::limits::MAX_BODY_BYTES);
     let body = json!({"events": [note("huge", &big)]}).to_string();
-    assert!(body.len() > sitrep_core::limits::MAX_BODY_BYTES);
+    assert!(body.len() > sitrep_core::log::limits::MAX_BODY_BYTES);
     assert_refused(post_raw(&s, "application/json", body).await, 413);
     assert_eq!(whole_log(&s).await, log);
 }
@@ -71,7 +71,7 @@ async fn a_body_over_one_mebibyte_is_a_413_and_stores_nothing() {
 #[tokio::test]
 async fn more_events_than_a_batch_allows_is_a_413_and_stores_nothing() {
     let (_d, s, log) = server_with_one_event().await;
-    let batch = notes("many", sitrep_core::limits::MAX_BATCH + 1);
+    let batch = notes("many", sitrep_core::log::limits::MAX_BATCH + 1);
     assert_refused(post(&s, &batch).await, 413);
     assert_eq!(whole_log(&s).await, log);
 }

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use sitrep_core::freeze::FreezePolicy;
-use sitrep_core::time_zone::Date;
+use sitrep_core::aftermath::freeze::FreezePolicy;
+use sitrep_core::time::zone::Date;
 
 /// 2026-11-25T10:00:00Z, a Wednesday: the server's clock starts here, so the
 /// freeze is computed on the same weekday whatever day the tests run.

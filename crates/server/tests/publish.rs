@@ -312,7 +312,7 @@ async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_
     );
     let bytes = resp.bytes().await.unwrap();
     // The upstream poller's own parser reads it back.
-    let summary = sitrep_core::statuspage::parse_summary(&bytes, 1 << 20).unwrap();
+    let summary = sitrep_core::status_page::upstream::parse_summary(&bytes, 1 << 20).unwrap();
     assert_eq!(summary.page.name, "Example <Status>");
     assert_eq!(summary.incidents.len(), 1);
     let shown = &summary.incidents[0];

@@ -5,7 +5,7 @@ use super::{problem_with, Outcome};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::comms_policy::{AudienceZone, CadencePolicy, CommsPolicy};
+use sitrep_core::comms::policy::{AudienceZone, CadencePolicy, CommsPolicy};
 use sitrep_core::{EventBody, IncidentId};
 
 /// `+01:00`, `-05:30`, `0` → minutes east of UTC.

@@ -1,5 +1,5 @@
 //! The change-freeze policy, manual freezes and ending a freeze early. Each
-//! is an event on the workspace stream; the arithmetic is `sitrep_core::freeze`.
+//! is an event on the workspace stream; the arithmetic is `sitrep_core::aftermath::freeze`.
 
 use super::{problem_with, Outcome};
 use crate::browser::now_ms;
@@ -7,9 +7,10 @@ use crate::components::freeze_banner::{active_freeze, local_time};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::freeze::{parse_holidays, MAX_BUSINESS_DAYS};
-use sitrep_core::time_zone::TimeZone;
-use sitrep_core::{utc, EventBody, IncidentId};
+use sitrep_core::aftermath::freeze::{parse_holidays, MAX_BUSINESS_DAYS};
+use sitrep_core::time::zone::TimeZone;
+use sitrep_core::time::utc;
+use sitrep_core::{EventBody, IncidentId};
 
 #[component]
 pub fn FreezeSettings() -> impl IntoView {

@@ -6,7 +6,8 @@ use super::Outcome;
 use crate::api::{self, PublishTarget, PublishTargetForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::publish::{self, TargetKind, TargetSpec};
+use sitrep_core::status_page::publishing;
+use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
 
 #[component]
 pub fn PublishingTargets() -> impl IntoView {
@@ -39,7 +40,7 @@ pub fn PublishingTargets() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(None);
-        let components = match publish::parse_component_map(&map.get_untracked()) {
+        let components = match publishing::parse_component_map(&map.get_untracked()) {
             Ok(m) => m,
             Err(e) => {
                 problem.set(Some(format!("Component map, {e}.")));
@@ -61,7 +62,7 @@ pub fn PublishingTargets() -> impl IntoView {
             components: components.clone(),
         };
         let secret = key.get_untracked().trim().to_string();
-        if let Err(e) = publish::check_target(&spec, &secret, had_key) {
+        if let Err(e) = publishing::check_target(&spec, &secret, had_key) {
             problem.set(Some(format!("{e}.")));
             return;
         }
@@ -97,7 +98,7 @@ pub fn PublishingTargets() -> impl IntoView {
         base_url.set(t.base_url);
         page_id.set(t.page_id);
         key.set(String::new());
-        map.set(publish::format_component_map(&t.components));
+        map.set(publishing::format_component_map(&t.components));
         problem.set(None);
         saved.set(None);
     };

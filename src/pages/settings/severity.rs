@@ -5,8 +5,8 @@ use super::{problem_with, Outcome};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::event::{ImpactCondition, SeverityRule};
-use sitrep_core::severity_policy::{describe, parse_percent};
+use sitrep_core::vocabulary::{ImpactCondition, SeverityRule};
+use sitrep_core::incident::severity_policy::{describe, parse_percent};
 use sitrep_core::{EventBody, IncidentId, Severity};
 
 #[component]

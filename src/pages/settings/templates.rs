@@ -7,7 +7,8 @@ use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::comms::{Channels, Phase};
-use sitrep_core::template::{default_for, PLACEHOLDERS};
+use sitrep_core::comms::default_templates::default_for;
+use sitrep_core::comms::template::PLACEHOLDERS;
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]

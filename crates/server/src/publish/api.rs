@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use sitrep_core::access::Role;
-use sitrep_core::publish::{check_target, TargetKind, TargetSpec, OWN};
+use sitrep_core::log::access::Role;
+use sitrep_core::status_page::publishing::{check_target, TargetKind, TargetSpec, OWN};
 use std::collections::BTreeMap;
 
 pub fn router(state: AppState) -> Router {

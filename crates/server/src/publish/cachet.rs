@@ -7,7 +7,8 @@ use super::client::{self, Call, HttpsClient};
 use super::{BoxFuture, Delivery, Outcome, Publisher};
 use axum::http::Method;
 use serde_json::{json, Value};
-use sitrep_core::publish::{self, Reply};
+use sitrep_core::status_page::publishing;
+use sitrep_core::status_page::publishing::Reply;
 use std::time::Duration;
 
 pub struct Cachet {
@@ -28,7 +29,7 @@ impl Publisher for Cachet {
                 let Ok(id) = theirs.parse::<u32>() else {
                     continue;
                 };
-                let code = publish::cachet_component_status(*status);
+                let code = publishing::cachet_component_status(*status);
                 first.get_or_insert((id, code));
                 let call = Call {
                     method: Method::PUT,
@@ -38,7 +39,7 @@ impl Publisher for Cachet {
                 };
                 client::send(&self.client, call, self.timeout).await?;
             }
-            let status = publish::cachet_incident_status(d.update.phase);
+            let status = publishing::cachet_incident_status(d.update.phase);
             let message = d.update.channels.status_page.clone();
             match &d.link {
                 Some(theirs) => {

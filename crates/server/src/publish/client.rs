@@ -9,7 +9,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sitrep_core::publish::{self, Reply};
+use sitrep_core::status_page::publishing;
+use sitrep_core::status_page::publishing::Reply;
 use std::time::Duration;
 
 /// Largest answer read from a target; real answers are a few kB.
@@ -101,7 +102,7 @@ async fn exchange(
         .headers()
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| publish::retry_after_ms(v, crate::clock::now_ms()));
+        .and_then(|v| publishing::retry_after_ms(v, crate::clock::now_ms()));
     if response.status().is_redirection() {
         return Err(Reply::Unreadable(format!(
             "HTTP {code}: a redirect (not followed); check the base URL"
@@ -128,21 +129,21 @@ async fn exchange(
         return Err(Reply::Http {
             code,
             retry_after_ms: retry_after,
-            text: publish::error_text(&content_type, &body),
+            text: publishing::error_text(&content_type, &body),
         });
     }
     let text = String::from_utf8_lossy(&body);
-    if publish::looks_like_html(&content_type, &text) {
+    if publishing::looks_like_html(&content_type, &text) {
         return Err(Reply::Unreadable(format!(
             "HTTP {code}, but {}",
-            publish::error_text(&content_type, &body)
+            publishing::error_text(&content_type, &body)
         )));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Null);
     }
     serde_json::from_slice(&body).map_err(|e| {
-        Reply::Unreadable(publish::clip(&format!(
+        Reply::Unreadable(publishing::clip(&format!(
             "HTTP {code}, but the answer is not JSON ({e})"
         )))
     })

@@ -5,7 +5,7 @@
 
 use crate::store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
-use sitrep_core::publish::{TargetKind, TargetSpec};
+use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;

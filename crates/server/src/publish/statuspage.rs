@@ -7,7 +7,8 @@ use super::client::{self, Call, HttpsClient};
 use super::{BoxFuture, Delivery, Outcome, Publisher};
 use axum::http::Method;
 use serde_json::{json, Map, Value};
-use sitrep_core::publish::{self, Reply};
+use sitrep_core::status_page::publishing;
+use sitrep_core::status_page::publishing::Reply;
 use std::time::Duration;
 
 pub struct Statuspage {
@@ -24,7 +25,7 @@ pub fn incident_body(d: &Delivery<'_>, create: bool) -> Value {
         if let Some(theirs) = d.target.spec.components.get(&*ours.0) {
             components.insert(
                 theirs.clone(),
-                Value::from(publish::statuspage_component(*status)),
+                Value::from(publishing::statuspage_component(*status)),
             );
             ids.push(Value::from(theirs.clone()));
         }
@@ -35,7 +36,7 @@ pub fn incident_body(d: &Delivery<'_>, create: bool) -> Value {
     }
     incident.insert(
         "status".into(),
-        Value::from(publish::statuspage_status(d.update.phase)),
+        Value::from(publishing::statuspage_status(d.update.phase)),
     );
     incident.insert(
         "body".into(),

@@ -1,11 +1,11 @@
 //! Checks a customer update must pass (or have overridden, with a reason)
 //! before it is published. Each has a stable id the override names.
 
+use crate::comms::social_count;
+use crate::comms::template::{join_names, placeholders_in};
 use crate::comms::{Channels, Phase};
-use crate::event::{ComponentId, ComponentStatus};
 use crate::incident::Incident;
-use crate::social_count;
-use crate::template::{join_names, placeholders_in};
+use crate::vocabulary::{ComponentId, ComponentStatus};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -464,7 +464,8 @@ fn fix_time_promises(texts: &[(&str, &str)]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, EventBody, EventId, IncidentId, Severity};
+    use crate::log::event::{Event, EventBody};
+    use crate::vocabulary::{EventId, IncidentId, Severity};
 
     fn incident(components: &[(&str, ComponentStatus)]) -> Incident {
         let mut i = Incident::new(IncidentId("i".into()));

@@ -2,7 +2,7 @@
 //! from us, which zone the public reads times in, and which words must not
 //! reach them. Set by an admin with one `comms_policy_set` event.
 
-use crate::event::Status;
+use crate::vocabulary::Status;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,10 +89,10 @@ impl AudienceZone {
     pub fn format(&self, ms: i64) -> String {
         let off = self.offset_minutes;
         if off == 0 && self.name.trim().eq_ignore_ascii_case("utc") {
-            return crate::utc::format(ms);
+            return crate::time::utc::format(ms);
         }
         let local = ms + i64::from(off) * 60_000;
-        let shown = crate::utc::format(local);
+        let shown = crate::time::utc::format(local);
         let day_time = shown.trim_end_matches(" UTC");
         let sign = if off < 0 { '−' } else { '+' };
         format!(
@@ -156,7 +156,7 @@ mod tests {
             offset_minutes: -300,
         };
         // 2026-11-23 14:05 UTC
-        let t = crate::utc::parse_input("2026-11-23T14:05").unwrap();
+        let t = crate::time::utc::parse_input("2026-11-23T14:05").unwrap();
         assert_eq!(z.format(t), "2026-11-23 09:05 New York, UTC−05:00");
         assert_eq!(AudienceZone::default().format(t), "2026-11-23 14:05 UTC");
     }

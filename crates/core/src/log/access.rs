@@ -2,7 +2,7 @@
 //! of which role may post which event. The server enforces it; the console
 //! uses it to disable controls a role cannot use.
 
-use crate::event::{Event, EventBody};
+use crate::log::event::{Event, EventBody};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -92,7 +92,7 @@ pub fn may_post(role: Role, event: &Event) -> bool {
 mod tests {
     use super::*;
     use crate::comms::{Channels, DeliveryState, Phase};
-    use crate::event::{EventId, IncidentId, Severity};
+    use crate::vocabulary::{EventId, IncidentId, Severity};
 
     fn event(incident: IncidentId, body: EventBody) -> Event {
         Event {

@@ -10,7 +10,7 @@
 //! read becomes a reason a person can act on, never a default that looks
 //! like "all operational".
 
-use crate::backoff::Backoff;
+use crate::time::backoff::Backoff;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -502,7 +502,7 @@ pub fn unknown_label(since: i64, reason: &str) -> String {
 
 /// When to poll a provider next: every `interval` with ±10% jitter while it
 /// answers, so providers configured together do not all fire in the same
-/// second; after failures, `crate::backoff::Backoff` (equal jitter) starting
+/// second; after failures, `crate::time::backoff::Backoff` (equal jitter) starting
 /// from the interval and capped at ten intervals (at most 15 minutes, at
 /// least the interval), so a broken page is not hammered but is back on the
 /// console within minutes of recovering.
@@ -731,7 +731,7 @@ impl ProviderView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backoff::SplitMix;
+    use crate::time::backoff::SplitMix;
 
     const MINIMAL: &str = r#"{"page":{"name":"Acme"},"status":{"indicator":"none"}}"#;
 

@@ -2,8 +2,17 @@
 //! pending events in the order they were made. Inserting is idempotent by
 //! event id, which is what makes retries and re-deliveries harmless.
 
-use crate::event::{Event, EventId, IncidentId};
+pub mod access;
+pub mod clock;
+pub mod event;
+pub mod event_id;
+pub mod limits;
+pub mod protocol;
+pub mod sync;
+
 use crate::incident::Incident;
+use crate::log::event::Event;
+use crate::vocabulary::{EventId, IncidentId};
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -162,7 +171,8 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventBody, Severity, Status};
+    use crate::log::event::EventBody;
+    use crate::vocabulary::{Severity, Status};
     use proptest::prelude::*;
 
     fn event(n: usize, incident: usize, seq: Option<u64>) -> Event {

@@ -2,11 +2,11 @@
 //! the incident's status, counted from the last published update (or the
 //! declaration), and whether that time is near or past.
 
+use crate::comms::policy::CadencePolicy;
 use crate::comms::Review;
-use crate::comms_policy::CadencePolicy;
-use crate::event::Status;
 use crate::incident::{Incident, MaintenanceState};
-use crate::utc;
+use crate::time::utc;
+use crate::vocabulary::Status;
 
 /// Where an incident stands against its update cadence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +99,8 @@ pub fn due(incident: &Incident, policy: &CadencePolicy, now: i64) -> Due {
 mod tests {
     use super::*;
     use crate::comms::{Channels, Phase};
-    use crate::event::{Event, EventBody, EventId, IncidentId, Severity, Status};
+    use crate::log::event::{Event, EventBody};
+    use crate::vocabulary::{EventId, IncidentId, Severity, Status};
 
     const MIN: i64 = 60_000;
 

@@ -1,8 +1,9 @@
 //! The wire format between a console and a coordination backend
 //! (docs/protocol.md describes it for backend authors).
 
-use crate::event::{Event, EventId, IncidentId};
-use crate::statuspage::ProviderView;
+use crate::log::event::Event;
+use crate::status_page::upstream::ProviderView;
+use crate::vocabulary::{EventId, IncidentId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/events`.
@@ -105,7 +106,7 @@ mod tests {
 
     #[test]
     fn upstreams_round_trip_with_their_type_tag() {
-        use crate::statuspage::{ProviderState, ProviderView};
+        use crate::status_page::upstream::{ProviderState, ProviderView};
         let msg = StreamMessage::Upstreams {
             providers: vec![ProviderView::of(
                 "github",
@@ -145,7 +146,7 @@ pub struct SignIn {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub name: String,
-    pub role: crate::access::Role,
+    pub role: crate::log::access::Role,
     /// When the session ends, ms since the epoch; absent for API tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,

@@ -3,11 +3,12 @@
 //! one-line tally the incident list shows, and what to offer when a
 //! provider's component linked to one of ours is not operational.
 
-use crate::event::{self, ComponentId, IncidentId};
 use crate::incident::Incident;
-use crate::statuspage::{
+use crate::status_page::upstream::{
     ComponentStatus, Impact, IncidentStatus, Indicator, ProviderView, ViewState,
 };
+use crate::vocabulary;
+use crate::vocabulary::{ComponentId, IncidentId};
 use crate::workspace::Workspace;
 
 /// A page's overall verdict in words.
@@ -211,14 +212,14 @@ impl Offer {
     /// Our status for the component in a declaration: the provider's word
     /// where we share it; one we cannot read counts as degraded, never as
     /// operational.
-    pub fn our_status(&self) -> event::ComponentStatus {
+    pub fn our_status(&self) -> vocabulary::ComponentStatus {
         match self.status {
-            ComponentStatus::PartialOutage => event::ComponentStatus::PartialOutage,
-            ComponentStatus::MajorOutage => event::ComponentStatus::MajorOutage,
-            ComponentStatus::UnderMaintenance => event::ComponentStatus::UnderMaintenance,
+            ComponentStatus::PartialOutage => vocabulary::ComponentStatus::PartialOutage,
+            ComponentStatus::MajorOutage => vocabulary::ComponentStatus::MajorOutage,
+            ComponentStatus::UnderMaintenance => vocabulary::ComponentStatus::UnderMaintenance,
             ComponentStatus::DegradedPerformance
             | ComponentStatus::Operational
-            | ComponentStatus::Unknown => event::ComponentStatus::DegradedPerformance,
+            | ComponentStatus::Unknown => vocabulary::ComponentStatus::DegradedPerformance,
         }
     }
 }
@@ -273,7 +274,7 @@ pub fn offers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statuspage::{parse_summary, Fetched, ProviderState, MAX_SUMMARY_BYTES};
+    use crate::status_page::upstream::{parse_summary, Fetched, ProviderState, MAX_SUMMARY_BYTES};
 
     fn view(name: &str, indicator: Option<&str>) -> ProviderView {
         let state = match indicator {
@@ -412,7 +413,7 @@ mod tests {
                     &i,
                     EventBody::ComponentStatusSet {
                         component: checkout.clone(),
-                        status: crate::event::ComponentStatus::DegradedPerformance,
+                        status: crate::vocabulary::ComponentStatus::DegradedPerformance,
                     },
                 );
             }
@@ -438,7 +439,7 @@ mod tests {
         assert_eq!(offer.title(), "github Packages: Partial outage");
         assert_eq!(
             offer.our_status(),
-            crate::event::ComponentStatus::PartialOutage
+            crate::vocabulary::ComponentStatus::PartialOutage
         );
         assert!(offer.note().contains("linked to our Checkout"));
     }

@@ -2,9 +2,9 @@
 //! and by month, incidents per component, time since the last SEV1, and the
 //! remediation tasks still open. Pure aggregation over folded incidents.
 
-use crate::event::{ComponentId, EventId, IncidentId, Severity};
 use crate::incident::Incident;
-use crate::utc;
+use crate::time::utc;
+use crate::vocabulary::{ComponentId, EventId, IncidentId, Severity};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 
@@ -168,7 +168,8 @@ pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ComponentStatus, Event, EventBody, Status};
+    use crate::log::event::{Event, EventBody};
+    use crate::vocabulary::{ComponentStatus, Status};
 
     const MIN: i64 = 60_000;
     // 2025-11-18 11:20 UTC and 2025-12-02 09:00 UTC.

@@ -6,10 +6,11 @@
 //! at the same local wall-clock time `business_days` business days later in
 //! the policy's zone (see `Calendar::add_business_days`).
 
-use crate::business_day::Calendar;
-use crate::event::{Event, EventBody, EventId, IncidentId};
 use crate::incident::Incident;
-use crate::time_zone::{Date, TimeZone};
+use crate::log::event::{Event, EventBody};
+use crate::time::business_day::Calendar;
+use crate::time::zone::{Date, TimeZone};
+use crate::vocabulary::{EventId, IncidentId};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -225,7 +226,7 @@ impl FreezeReport {
             Some(f) => FreezeReport {
                 active: true,
                 until: Some(f.ends_at()),
-                until_utc: Some(crate::utc::rfc3339(f.ends_at())),
+                until_utc: Some(crate::time::utc::rfc3339(f.ends_at())),
                 started_at: Some(f.starts_at),
                 reason: Some(f.reason.clone()),
                 source: Some(match f.source {
@@ -256,8 +257,8 @@ pub fn parse_holidays(text: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Severity, Status};
-    use crate::utc::parse_input;
+    use crate::time::utc::parse_input;
+    use crate::vocabulary::{Severity, Status};
 
     fn ev(id: &str, stream: IncidentId, at: i64, body: EventBody) -> Event {
         Event {

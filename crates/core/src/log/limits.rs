@@ -1,10 +1,10 @@
 //! What a backend accepts: the size of each text field and batch. The server
 //! enforces these; the console shows the server's verdict beside the entry.
 
+use crate::aftermath::freeze;
 use crate::comms::Channels;
-use crate::event::{Event, EventBody};
-use crate::freeze;
-use crate::time_zone::{Date, TimeZone};
+use crate::log::event::{Event, EventBody};
+use crate::time::zone::{Date, TimeZone};
 
 /// Largest request body `POST /api/v1/events` accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -342,7 +342,7 @@ fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventId, IncidentId};
+    use crate::vocabulary::{EventId, IncidentId};
 
     fn note(text: String) -> Event {
         Event {
@@ -372,7 +372,7 @@ mod tests {
     fn a_settings_event_on_an_incident_is_refused() {
         let mut ev = note("x".into());
         ev.body = EventBody::RoleRemoved {
-            role: crate::event::RoleId("r".into()),
+            role: crate::vocabulary::RoleId("r".into()),
         };
         let err = check(&ev).unwrap_err();
         assert!(err.contains("belongs to the workspace"), "{err}");
@@ -402,7 +402,7 @@ mod tests {
     fn a_comms_policy_with_an_impossible_zone_offset_is_refused() {
         let mut ev = note("x".into());
         ev.incident = IncidentId::workspace();
-        let mut policy = crate::comms_policy::CommsPolicy::default();
+        let mut policy = crate::comms::policy::CommsPolicy::default();
         policy.audience_zone.offset_minutes = 900;
         ev.body = EventBody::CommsPolicySet {
             policy: policy.clone(),

@@ -2,8 +2,8 @@
 //! SEV1", and the prompt when an incident's recorded impact and severity
 //! disagree.
 
-use crate::event::{ImpactCondition, Severity, SeverityRule};
 use crate::incident::Incident;
+use crate::vocabulary::{ImpactCondition, Severity, SeverityRule};
 
 /// The console's prompt: the policy asks for at least `required`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,7 +139,7 @@ mod tests {
             );
         }
     }
-    use crate::event::IncidentId;
+    use crate::vocabulary::IncidentId;
 
     fn incident(severity: Severity, customer_impact: bool, share: Option<u16>) -> Incident {
         let mut i = Incident::new(IncidentId("i".into()));
@@ -223,7 +223,8 @@ mod tests {
 
     #[test]
     fn a_maintenance_is_not_prompted_for_a_severity_until_converted() {
-        use crate::event::{Event, EventBody, EventId};
+        use crate::log::event::{Event, EventBody};
+        use crate::vocabulary::EventId;
         let ev = |id: &str, body: EventBody| Event {
             id: EventId(id.into()),
             incident: IncidentId("m".into()),

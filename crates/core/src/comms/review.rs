@@ -1,10 +1,10 @@
 //! Who may move a customer update through review (draft → approved →
 //! published), and why not: the console disables a button with this reason.
 
-use crate::access::Role;
-use crate::checks::Finding;
+use crate::comms::checks::Finding;
+use crate::comms::policy::CommsPolicy;
 use crate::comms::{CheckOverride, CustomerUpdate, Review};
-use crate::comms_policy::CommsPolicy;
+use crate::log::access::Role;
 
 fn communicator(role: Option<Role>, verb: &str) -> Result<(), String> {
     match role {
@@ -129,7 +129,7 @@ pub fn overrides_to_record(
 mod tests {
     use super::*;
     use crate::comms::{Channels, Phase};
-    use crate::event::EventId;
+    use crate::vocabulary::EventId;
     use std::collections::BTreeMap;
     use std::sync::Arc;
 

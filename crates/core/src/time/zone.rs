@@ -8,7 +8,7 @@
 //! its rules needs its line here updated; a name not in the table is refused
 //! with a clear message (see `limits`).
 
-use crate::utc::{civil_from_days, days_from_civil, days_in_month};
+use crate::time::utc::{civil_from_days, days_from_civil, days_in_month};
 use std::fmt;
 
 const DAY_MS: i64 = 86_400_000;

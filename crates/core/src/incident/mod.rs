@@ -1,10 +1,15 @@
 //! The state of one incident, folded from its events. Every rule for how an
 //! event changes an incident lives in `Incident::apply`.
 
+pub mod entry_text;
+pub mod query;
+pub mod severity_policy;
+
 use crate::comms::{CustomerUpdate, Delivery, Phase, Review};
-use crate::event::{
-    ComponentId, ComponentStatus, Event, EventBody, EventId, IncidentId, NoteKind, Outcome,
-    PostmortemSection, RoleId, Severity, Status,
+use crate::log::event::{Event, EventBody};
+use crate::vocabulary::{
+    ComponentId, ComponentStatus, EventId, IncidentId, NoteKind, Outcome, PostmortemSection,
+    RoleId, Severity, Status,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};

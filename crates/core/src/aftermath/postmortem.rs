@@ -2,13 +2,13 @@
 //! timeline with key entries first, written sections, remediation tasks),
 //! and its Markdown export.
 
-use crate::entry_text;
-use crate::event::{
+use crate::incident::entry_text;
+use crate::incident::severity_policy::percent;
+use crate::incident::{EntryWhat, Incident};
+use crate::time::utc;
+use crate::vocabulary::{
     ComponentId, ComponentStatus, EventId, IncidentId, PostmortemSection, Severity, Status,
 };
-use crate::incident::{EntryWhat, Incident};
-use crate::severity_policy::percent;
-use crate::utc;
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -380,8 +380,9 @@ pub fn to_markdown(p: &Postmortem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, EventBody, NoteKind};
+    use crate::log::event::{Event, EventBody};
     use crate::log::Log;
+    use crate::vocabulary::NoteKind;
 
     const MIN: i64 = 60_000;
     const T0: i64 = 1_763_464_800_000; // 2025-11-18 11:20 UTC

@@ -4,8 +4,8 @@
 //! later, or failed with the backend's own words).
 
 use crate::comms::Phase;
-use crate::event::ComponentStatus;
-use crate::utc;
+use crate::time::utc;
+use crate::vocabulary::ComponentStatus;
 use std::collections::BTreeMap;
 
 /// The id of sitrep-server's own public status page, always present.
@@ -340,7 +340,7 @@ impl RetryPolicy {
                 )));
             }
         }
-        let mut backoff = crate::backoff::Backoff::new(self.base_ms, self.max_ms);
+        let mut backoff = crate::time::backoff::Backoff::new(self.base_ms, self.max_ms);
         backoff.attempt = attempt.saturating_sub(1);
         let ours = backoff.next_delay(random);
         // The target's own wait wins when it is longer: asking sooner only

@@ -2,7 +2,15 @@
 //! one incident, and what each publishing target made of it. The events are
 //! in `event.rs`; this module holds their types and the fold of one update.
 
-use crate::event::{ComponentId, ComponentStatus, EventId, Status};
+pub mod cadence;
+pub mod checks;
+pub mod default_templates;
+pub mod policy;
+pub mod review;
+pub mod social_count;
+pub mod template;
+
+use crate::vocabulary::{ComponentId, ComponentStatus, EventId, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! names: what the room's one-line labels and the post-mortem both read.
 
 use crate::comms::Review;
+use crate::incident::severity_policy::percent;
 use crate::incident::EntryWhat;
-use crate::severity_policy::percent;
-use crate::utc;
+use crate::time::utc;
 use crate::workspace::Workspace;
 
 /// An entry as text: the fact itself, or a note's whole text after its kind.
@@ -118,7 +118,7 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ComponentId, ComponentStatus, NoteKind, Status};
+    use crate::vocabulary::{ComponentId, ComponentStatus, NoteKind, Status};
 
     #[test]
     fn facts_read_as_sentences_and_notes_keep_their_whole_text() {

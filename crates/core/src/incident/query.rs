@@ -1,8 +1,8 @@
 //! What the incident list shows: filters by status, severity and component,
 //! a text search over titles and notes, and the sort order.
 
-use crate::event::{ComponentId, Severity, Status};
 use crate::incident::{list_order, Incident};
+use crate::vocabulary::{ComponentId, Severity, Status};
 use crate::workspace::Workspace;
 use std::cmp::Ordering;
 
@@ -183,7 +183,8 @@ impl Query {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ComponentStatus, Event, EventBody, EventId, IncidentId};
+    use crate::log::event::{Event, EventBody};
+    use crate::vocabulary::{ComponentStatus, EventId, IncidentId};
 
     fn incident(id: &str, title: &str, sev: Severity, status: Status, at: i64) -> Incident {
         let mut i = Incident::new(IncidentId(id.into()));

@@ -1,7 +1,7 @@
 //! Business days in one time zone: Monday to Friday, less the holidays, and
 //! "N business days after" an instant, the arithmetic behind a change freeze.
 
-use crate::time_zone::{Date, LocalTime, TimeZone};
+use crate::time::zone::{Date, LocalTime, TimeZone};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,11 +4,12 @@
 //! shapes of Statuspage's public API v2 so any Statuspage client reads it.
 
 use crate::comms::{CustomerUpdate, Phase, Review};
-use crate::event::{ComponentId, ComponentStatus};
 use crate::incident::Incident;
-use crate::publish::{self, OWN};
-use crate::statuspage as sp;
-use crate::utc;
+use crate::status_page::publishing;
+use crate::status_page::publishing::OWN;
+use crate::status_page::upstream as sp;
+use crate::time::utc;
+use crate::vocabulary::{ComponentId, ComponentStatus};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 
@@ -78,11 +79,11 @@ fn published_to_own(inc: &Incident) -> Vec<&CustomerUpdate> {
 }
 
 fn incident_status(phase: Phase) -> sp::IncidentStatus {
-    sp::IncidentStatus::from_wire(publish::statuspage_status(phase))
+    sp::IncidentStatus::from_wire(publishing::statuspage_status(phase))
 }
 
 fn component_status(s: ComponentStatus) -> sp::ComponentStatus {
-    sp::ComponentStatus::from_wire(publish::statuspage_component(s))
+    sp::ComponentStatus::from_wire(publishing::statuspage_component(s))
 }
 
 /// Builds the page from folded incidents and the workspace catalogue.
@@ -142,7 +143,7 @@ pub fn build<'a>(
         let first_at = ups.first().and_then(|u| u.published_at).unwrap_or(0);
         let last_at = last.published_at.unwrap_or(0);
         let status = incident_status(last.phase);
-        let impact = sp::Impact::from_wire(publish::impact(last.components.values()));
+        let impact = sp::Impact::from_wire(publishing::impact(last.components.values()));
         let components = named
             .iter()
             .map(|(id, s)| sp::Component {
@@ -225,7 +226,7 @@ pub fn build<'a>(
         .map(|_| sp::Impact::Maintenance);
     let indicator = page_indicator(
         open.iter().map(|i| i.impact).chain(working),
-        publish::impact(&worst_component),
+        publishing::impact(&worst_component),
     );
     PublicState {
         page: sp::Page {
@@ -287,7 +288,8 @@ pub fn description(i: sp::Indicator) -> &'static str {
 mod tests {
     use super::*;
     use crate::comms::Channels;
-    use crate::event::{Event, EventBody, EventId, IncidentId, Severity};
+    use crate::log::event::{Event, EventBody};
+    use crate::vocabulary::{EventId, IncidentId, Severity};
     use std::sync::Arc;
 
     fn ev(id: &str, incident: &str, at: i64, body: EventBody) -> Event {

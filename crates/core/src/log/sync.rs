@@ -12,11 +12,12 @@
 //!   `drive`: it performs the due commands through a `Transport`, which the
 //!   host implements (fetch, a WebSocket, IndexedDB).
 
-use crate::backoff::{Backoff, SplitMix};
-use crate::event::{Event, EventId};
-use crate::limits::MAX_BATCH;
+use crate::log::event::Event;
+use crate::log::limits::MAX_BATCH;
+use crate::log::protocol::{Ack, StreamMessage};
 use crate::log::{Inserted, Log};
-use crate::protocol::{Ack, StreamMessage};
+use crate::time::backoff::{Backoff, SplitMix};
+use crate::vocabulary::EventId;
 use std::collections::BTreeMap;
 
 /// Names one POST, so a late answer to an earlier one is not taken for it.
@@ -571,7 +572,8 @@ impl SyncEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventBody, IncidentId};
+    use crate::log::event::EventBody;
+    use crate::vocabulary::IncidentId;
 
     fn ev(n: u32) -> Event {
         Event {

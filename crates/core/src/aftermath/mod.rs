@@ -1,0 +1,7 @@
+//! After an incident: the post-mortem assembled from the log, figures across
+//! incidents (time to detect and resolve), and the change freeze that a
+//! customer-impacting incident starts.
+
+pub mod freeze;
+pub mod metrics;
+pub mod postmortem;

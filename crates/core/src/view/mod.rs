@@ -1,0 +1,7 @@
+//! Decisions the console's views make, kept here so they are tested on the
+//! host: notes' Markdown as a safe tree, the command palette's search, and
+//! which rows of a long timeline are in view.
+
+pub mod command_search;
+pub mod markdown;
+pub mod virtual_list;
