@@ -1,0 +1,94 @@
+//! Customer updates as the incident holds them; their rules are in `comms`.
+
+use super::*;
+
+impl Incident {
+    /// Customer updates drafted, edited, approved, published and delivered.
+    pub(super) fn fold_updates(&mut self, ev: &Event, at: i64) -> Option<EntryWhat> {
+        match &ev.body {
+            EventBody::UpdateDrafted {
+                phase,
+                channels,
+                components,
+            } => {
+                self.updates.push(CustomerUpdate::drafted(
+                    ev.id.clone(),
+                    *phase,
+                    channels.clone(),
+                    components.clone(),
+                    ev.author.clone(),
+                    at,
+                ));
+                Some(EntryWhat::Update {
+                    update: ev.id.clone(),
+                    phase: *phase,
+                    step: Review::Draft,
+                })
+            }
+            EventBody::UpdateEdited {
+                update,
+                phase,
+                channels,
+                components,
+            } => {
+                if let Some(u) = self.update_mut(update) {
+                    u.edit(
+                        *phase,
+                        channels.clone(),
+                        components.clone(),
+                        ev.author.clone(),
+                    );
+                }
+                None
+            }
+            EventBody::UpdateApproved { update } => self.update_mut(update).and_then(|u| {
+                u.approve(ev.author.clone()).then(|| EntryWhat::Update {
+                    update: update.clone(),
+                    phase: u.phase,
+                    step: Review::Approved,
+                })
+            }),
+            EventBody::UpdatePublished {
+                update,
+                targets,
+                overrides,
+            } => self.update_mut(update).and_then(|u| {
+                u.publish(targets.clone(), overrides.clone(), ev.author.clone(), at)
+                    .then(|| EntryWhat::Update {
+                        update: update.clone(),
+                        phase: u.phase,
+                        step: Review::Published,
+                    })
+            }),
+            EventBody::UpdateDelivery {
+                update,
+                target,
+                state,
+                error,
+                attempt,
+            } => {
+                if let Some(u) = self.update_mut(update) {
+                    u.delivered(
+                        target,
+                        Delivery {
+                            state: *state,
+                            error: error.clone(),
+                            attempt: *attempt,
+                            at,
+                        },
+                    );
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub fn update(&self, id: &EventId) -> Option<&CustomerUpdate> {
+        self.updates.iter().find(|u| &u.id == id)
+    }
+
+    fn update_mut(&mut self, id: &EventId) -> Option<&mut CustomerUpdate> {
+        self.updates.iter_mut().find(|u| &u.id == id)
+    }
+}
