@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::store::StoreError;
+use crate::sqlite::DbError;
 
 /// Shorter passwords are refused when an account is made.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -48,7 +48,7 @@ pub struct AuditEntry {
 }
 
 impl Accounts {
-    pub fn open(path: &Path) -> Result<Accounts, StoreError> {
+    pub fn open(path: &Path) -> Result<Accounts, DbError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -79,7 +79,7 @@ impl Accounts {
             );",
         )?;
         let dummy_hash = hash_password("not a real password, only for timing")
-            .map_err(|e| StoreError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
+            .map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
         Ok(Accounts {
             conn: Mutex::new(conn),
             dummy_hash,
@@ -90,7 +90,7 @@ impl Accounts {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn count(&self) -> Result<u64, StoreError> {
+    pub fn count(&self) -> Result<u64, DbError> {
         Ok(self
             .conn()
             .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))?
@@ -105,7 +105,7 @@ impl Accounts {
         name: &str,
         role: Role,
         password: &str,
-    ) -> Result<Result<(), String>, StoreError> {
+    ) -> Result<Result<(), String>, DbError> {
         if let Err(why) = check_name(name).and_then(|()| check_password(password)) {
             return Ok(Err(why));
         }
@@ -142,7 +142,7 @@ impl Accounts {
     }
 
     /// Checks a password; records the sign-in or the failure either way.
-    pub fn verify(&self, name: &str, password: &str) -> Result<Option<Role>, StoreError> {
+    pub fn verify(&self, name: &str, password: &str) -> Result<Option<Role>, DbError> {
         let found: Option<(String, String)> = self
             .conn()
             .query_row(
@@ -174,7 +174,7 @@ impl Accounts {
 
     /// A new browser session for `name`; returns the token (for the cookie)
     /// and when it expires.
-    pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), StoreError> {
+    pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), DbError> {
         let token = new_token();
         let expires_at = now_ms() + ttl.as_millis() as i64;
         let conn = self.conn();
@@ -187,7 +187,7 @@ impl Accounts {
         Ok((token, expires_at))
     }
 
-    pub fn session(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+    pub fn session(&self, token: &str) -> Result<Option<Caller>, DbError> {
         let row: Option<(String, String, i64)> = self
             .conn()
             .query_row(
@@ -207,7 +207,7 @@ impl Accounts {
         }))
     }
 
-    pub fn end_session(&self, token: &str) -> Result<(), StoreError> {
+    pub fn end_session(&self, token: &str) -> Result<(), DbError> {
         self.conn().execute(
             "DELETE FROM sessions WHERE token_hash = ?1",
             [token_hash(token)],
@@ -217,7 +217,7 @@ impl Accounts {
 
     /// A new API token for an existing account, or None when there is no
     /// such account. The token itself is returned once and never stored.
-    pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, StoreError> {
+    pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, DbError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let exists = tx
@@ -237,7 +237,7 @@ impl Accounts {
         Ok(Some(token))
     }
 
-    pub fn token(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+    pub fn token(&self, token: &str) -> Result<Option<Caller>, DbError> {
         let row: Option<(String, String)> = self
             .conn()
             .query_row(
@@ -258,13 +258,13 @@ impl Accounts {
 
     /// Records something an admin should be able to see later: settings
     /// and publishing-target changes call this too.
-    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), DbError> {
         audit_in(&self.conn(), actor, action, detail)?;
         Ok(())
     }
 
     /// The newest `limit` entries, newest first.
-    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?1",

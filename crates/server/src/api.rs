@@ -81,7 +81,7 @@ pub fn too_many(wait: std::time::Duration) -> Response {
 
 /// Runs blocking work (SQLite) on the blocking pool, mapping failures to a 500.
 pub async fn blocking_on<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+    f: impl FnOnce() -> Result<T, crate::sqlite::DbError> + Send + 'static,
 ) -> Result<T, Response> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
@@ -90,14 +90,14 @@ pub async fn blocking_on<T: Send + 'static>(
     }
 }
 
-/// Runs store work on the blocking pool: SQLite calls (and fsync) must not
+/// Runs log work on the blocking pool: SQLite calls (and fsync) must not
 /// stall the async workers that drive every other connection.
 pub async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    f: impl FnOnce(&crate::sqlite::EventLog) -> Result<T, crate::sqlite::DbError> + Send + 'static,
 ) -> Result<T, Response> {
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || f(&store)).await {
+    let log = state.log.clone();
+    match tokio::task::spawn_blocking(move || f(&log)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(internal(e)),
         Err(e) => Err(internal(e)),
@@ -206,8 +206,8 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let accounts = state.accounts.clone();
     let upstreams = state.upstreams.clone();
     let relay = state.relay.clone();
-    let acks = blocking(&state, move |store| {
-        store.append(batch.events, |stored| {
+    let acks = blocking(&state, move |log| {
+        log.append(batch.events, |stored| {
             stream::publish(&live, stored);
             // Under the write lock, so providers change in seq order.
             upstreams.workspace_events(stored);
@@ -241,13 +241,13 @@ async fn refuse_self_approvals(state: &AppState, events: &[Event]) -> Result<(),
         };
         let (incident, earlier) = (ev.incident.clone(), events[..i].to_vec());
         let (id, update, author) = (ev.id.clone(), update.clone(), ev.author.clone());
-        let refusal = blocking(state, move |store| {
-            let stored = store.stream_events(&incident)?;
+        let refusal = blocking(state, move |db| {
+            let stored = db.stream_events(&incident)?;
             if stored.iter().any(|e| e.id == id) {
                 return Ok(None);
             }
+            let settings = db.stream_events(&IncidentId::workspace())?;
             let mut log = Log::new();
-            let settings = store.stream_events(&IncidentId::workspace())?;
             let before = earlier.into_iter().filter(|e| e.incident == incident);
             for e in settings.into_iter().chain(stored).chain(before) {
                 log.insert(e);
@@ -291,7 +291,7 @@ async fn list_events(
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    match blocking(&state, move |store| store.page(q.after, limit)).await {
+    match blocking(&state, move |log| log.page(q.after, limit)).await {
         Ok(page) => Json(EventsPage {
             events: page.events,
             head: page.head,
@@ -302,7 +302,7 @@ async fn list_events(
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match blocking(&state, |store| store.head()).await {
+    match blocking(&state, |log| log.head()).await {
         Ok(head) => Json(serde_json::json!({ "ok": true, "head": head })).into_response(),
         Err(resp) => resp,
     }

@@ -176,7 +176,7 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
             return Ok(None);
         };
         let (token, expires_at) = accounts.create_session(&name, ttl)?;
-        Ok::<_, crate::store::StoreError>(Some((
+        Ok::<_, crate::sqlite::DbError>(Some((
             Caller {
                 name,
                 role,

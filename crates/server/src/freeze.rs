@@ -20,12 +20,12 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Respo
         return resp;
     }
     let now = crate::clock::now_ms();
-    let report = api::blocking(&state, move |store| {
+    let report = api::blocking(&state, move |log| {
         let mut workspace = Workspace::default();
         let mut incidents: HashMap<IncidentId, Incident> = HashMap::new();
         let mut after = 0;
         loop {
-            let page = store.page(after, PAGE)?;
+            let page = log.page(after, PAGE)?;
             let Some(last) = page.events.last().and_then(|e| e.seq) else {
                 break;
             };

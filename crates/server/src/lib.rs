@@ -11,7 +11,7 @@ pub mod headers;
 pub mod presence;
 pub mod publish;
 pub mod rate;
-pub mod store;
+pub mod sqlite;
 pub mod stream;
 pub mod upstream;
 
@@ -19,7 +19,7 @@ use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use store::{Store, StoreError};
+use sqlite::{DbError, EventLog};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
@@ -71,7 +71,7 @@ impl Default for Limits {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
+    pub log: Arc<EventLog>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
     pub sign_in_limiter: Arc<rate::Limiter>,
@@ -84,7 +84,7 @@ pub struct AppState {
     pub presence: presence::Board,
     /// What watched providers last said; streams push it on change.
     pub upstreams: upstream::Upstreams,
-    /// Publishing targets, the delivery outbox and the own status page.
+    /// Publishing targets, the delivery queue and the own status page.
     pub relay: publish::Relay,
 }
 
@@ -108,23 +108,23 @@ impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
         let db = config.data_dir.join(DB_FILE);
-        let store = Store::open(&db).map_err(StartError::Store)?;
-        let accounts = accounts::Accounts::open(&db).map_err(StartError::Store)?;
-        let outbox = publish::outbox::Outbox::open(&db).map_err(StartError::Store)?;
+        let log = EventLog::open(&db).map_err(StartError::Database)?;
+        let accounts = accounts::Accounts::open(&db).map_err(StartError::Database)?;
+        let queue = publish::queue::PublishQueue::open(&db).map_err(StartError::Database)?;
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
         // Providers added from consoles are events on the workspace stream.
-        let workspace = store
+        let workspace = log
             .stream_events(&sitrep_core::IncidentId::workspace())
-            .map_err(StartError::Store)?;
+            .map_err(StartError::Database)?;
         let upstreams =
             upstream::Upstreams::new(&config.upstreams.providers, &workspace, crate::clock::now_ms());
-        let store = Arc::new(store);
+        let log = Arc::new(log);
         let relay =
-            publish::Relay::new(outbox, config.publish.clone(), store.clone(), live.clone());
+            publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
         let state = AppState {
-            store: store.clone(),
+            log: log.clone(),
             accounts: Arc::new(accounts),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
             sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
@@ -141,7 +141,7 @@ impl Server {
             .merge(auth::router(state.clone()))
             .merge(publish::api::router(state.clone()))
             // Public: the status page is for customers, who have no account.
-            .merge(publish::own::router(relay.clone(), store.clone()))
+            .merge(publish::own::router(relay.clone(), log.clone()))
             .merge(upstream::router(upstreams.clone()).route_layer(
                 axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
             ))
@@ -200,7 +200,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3
 #[derive(Debug)]
 pub enum StartError {
     DataDir(std::io::Error),
-    Store(StoreError),
+    Database(DbError),
     Upstreams(String),
 }
 
@@ -208,7 +208,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::DataDir(e) => write!(f, "cannot create the data directory: {e}"),
-            StartError::Store(e) => write!(f, "cannot open the event log: {e}"),
+            StartError::Database(e) => write!(f, "cannot open the database: {e}"),
             StartError::Upstreams(e) => write!(f, "bad --upstream: {e}"),
         }
     }

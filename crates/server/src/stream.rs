@@ -84,7 +84,7 @@ pub async fn handler(
     }
 }
 
-/// The socket is gone, stalled, or the store failed; this client is done.
+/// The socket is gone, stalled, or the log failed; this client is done.
 struct Gone;
 
 /// Larger than the largest event, so one message always fits.
@@ -237,7 +237,7 @@ async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), 
 async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Result<u64, Gone> {
     loop {
         let after = *last;
-        let page = blocking(state, move |store| store.page(after, MAX_PAGE))
+        let page = blocking(state, move |log| log.page(after, MAX_PAGE))
             .await
             .map_err(|_| Gone)?;
         let full = page.events.len() == MAX_PAGE;

@@ -40,7 +40,7 @@ pub struct TargetView {
     pub key_set: bool,
 }
 
-fn view(t: &super::outbox::Target) -> TargetView {
+fn view(t: &super::queue::Target) -> TargetView {
     TargetView {
         id: t.spec.id.clone(),
         name: t.spec.name.clone(),
@@ -57,8 +57,8 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(resp) = auth::authenticate(&state, &headers).await {
         return resp;
     }
-    let outbox = state.relay.outbox.clone();
-    match blocking_on(move || outbox.targets()).await {
+    let queue = state.relay.queue.clone();
+    match blocking_on(move || queue.targets()).await {
         Ok(targets) => {
             let mut views = vec![view(&super::own_target())];
             views[0].key_set = false;
@@ -115,19 +115,19 @@ async fn save(
         components: body.components,
     };
     let key = body.key.trim().to_string();
-    let outbox = state.relay.outbox.clone();
+    let queue = state.relay.queue.clone();
     let id2 = id.clone();
-    let had = match blocking_on(move || outbox.has_target(&id2)).await {
+    let had = match blocking_on(move || queue.has_target(&id2)).await {
         Ok(h) => h,
         Err(resp) => return resp,
     };
     if let Err(why) = check_target(&spec, &key, had) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
     }
-    let outbox = state.relay.outbox.clone();
+    let queue = state.relay.queue.clone();
     let saved = blocking_on(move || {
-        outbox.save_target(&spec, &key, crate::clock::now_ms())?;
-        outbox.target(&spec.id)
+        queue.save_target(&spec, &key, crate::clock::now_ms())?;
+        queue.target(&spec.id)
     })
     .await;
     match saved {
@@ -159,9 +159,9 @@ async fn remove(
             None,
         );
     }
-    let outbox = state.relay.outbox.clone();
+    let queue = state.relay.queue.clone();
     let id2 = id.clone();
-    match blocking_on(move || outbox.delete_target(&id2)).await {
+    match blocking_on(move || queue.delete_target(&id2)).await {
         Ok(true) => {
             let _ = state
                 .accounts
@@ -203,7 +203,7 @@ async fn retry(
         let job = r.retry(&update, &target, &by)?;
         let now = match &job {
             Some(_) => None,
-            None => r.outbox.job(&update, &target)?,
+            None => r.queue.job(&update, &target)?,
         };
         Ok((job, now))
     })
@@ -225,10 +225,10 @@ async fn retry(
             format!(
                 "only a failed delivery can be retried; this one is {}",
                 match job.stage {
-                    super::outbox::Stage::Queued => "queued",
-                    super::outbox::Stage::Sending => "being sent",
-                    super::outbox::Stage::Sent => "sent",
-                    super::outbox::Stage::Failed => "failed",
+                    super::queue::Stage::Queued => "queued",
+                    super::queue::Stage::Sending => "being sent",
+                    super::queue::Stage::Sent => "sent",
+                    super::queue::Stage::Failed => "failed",
                 }
             ),
             None,

@@ -13,13 +13,13 @@
 pub mod api;
 pub mod cachet;
 pub mod client;
-pub mod outbox;
+pub mod queue;
 pub mod own;
 pub mod statuspage;
 
-use crate::store::{Store, StoreError};
+use crate::sqlite::{EventLog, DbError};
 use crate::stream;
-use outbox::{Job, Outbox, Stage, Target};
+use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
 use sitrep_core::status_page::public_page::PageInfo;
@@ -79,36 +79,36 @@ impl Default for Settings {
     }
 }
 
-/// The handle every handler shares: the outbox, the wake-up for the worker
+/// The handle every handler shares: the queue, the wake-up for the worker
 /// and the own page's cache.
 #[derive(Clone)]
 pub struct Relay {
-    pub outbox: Arc<Outbox>,
+    pub queue: Arc<PublishQueue>,
     pub settings: Settings,
     pub public: Arc<own::PublicCache>,
     wake: Arc<Notify>,
-    store: Arc<Store>,
+    log: Arc<EventLog>,
     live: broadcast::Sender<stream::Committed>,
 }
 
 impl Relay {
     pub fn new(
-        outbox: Outbox,
+        queue: PublishQueue,
         settings: Settings,
-        store: Arc<Store>,
+        log: Arc<EventLog>,
         live: broadcast::Sender<stream::Committed>,
     ) -> Relay {
         Relay {
-            outbox: Arc::new(outbox),
+            queue: Arc::new(queue),
             settings,
             public: Arc::new(own::PublicCache::default()),
             wake: Arc::new(Notify::new()),
-            store,
+            log,
             live,
         }
     }
 
-    /// Called with newly stored events (under the store's write lock, after
+    /// Called with newly stored events (under the log's write lock, after
     /// the commit): queues a delivery per target of each `update_published`.
     /// A failure here is repaired at the next start, which scans the log.
     pub fn stored(&self, events: &[Event]) {
@@ -119,7 +119,7 @@ impl Relay {
             } = &ev.body
             {
                 for target in targets {
-                    match self.outbox.enqueue(
+                    match self.queue.enqueue(
                         &update.0,
                         target,
                         &ev.incident.0,
@@ -144,7 +144,7 @@ impl Relay {
     /// Appends the delivery report for the job's current stage, then marks
     /// it reported. The event id is derived from the job, so a report made
     /// twice (a crash between the two steps) is stored once.
-    fn report(&self, job: &Job, note: &str) -> Result<(), StoreError> {
+    fn report(&self, job: &Job, note: &str) -> Result<(), DbError> {
         let state = match job.stage {
             Stage::Sent => DeliveryState::Sent,
             Stage::Failed => DeliveryState::Failed,
@@ -183,9 +183,9 @@ impl Relay {
             clock_offset: None,
         };
         let live = self.live.clone();
-        self.store
+        self.log
             .append(vec![ev], |stored| stream::publish(&live, stored))?;
-        self.outbox.mark_reported(job)
+        self.queue.mark_reported(job)
     }
 
     /// Repairs what a stop left behind, then delivers until `stopping`.
@@ -203,23 +203,23 @@ impl Relay {
         });
     }
 
-    fn recover(&self) -> Result<(), StoreError> {
-        for job in self.outbox.interrupted()? {
+    fn recover(&self) -> Result<(), DbError> {
+        for job in self.queue.interrupted()? {
             let why = "the server stopped while sending; it may have reached the target: check the page, then retry";
-            self.outbox.finish(&job, Stage::Failed, why, 0, None)?;
+            self.queue.finish(&job, Stage::Failed, why, 0, None)?;
         }
         // Published events whose deliveries were never queued (a crash right
         // after the commit) are queued now; known ones are left alone.
         let mut after = 0;
         loop {
-            let page = self.store.page(after, 1000)?;
+            let page = self.log.page(after, 1000)?;
             let Some(last) = page.events.last() else {
                 break;
             };
             after = last.seq.unwrap_or(after + 1);
             self.stored(&page.events);
         }
-        for job in self.outbox.unreported()? {
+        for job in self.queue.unreported()? {
             self.report(&job, "")?;
         }
         Ok(())
@@ -240,13 +240,13 @@ impl Relay {
             if *stopping.borrow() {
                 return;
             }
-            let outbox = self.outbox.clone();
+            let queue = self.queue.clone();
             let now = crate::clock::now_ms();
-            let next = tokio::task::spawn_blocking(move || outbox.next_due(now)).await;
+            let next = tokio::task::spawn_blocking(move || queue.next_due(now)).await;
             let (due, later) = match next {
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) => {
-                    eprintln!("sitrep-server: cannot read the publishing outbox: {e}");
+                    eprintln!("sitrep-server: cannot read the publishing queue: {e}");
                     (None, Some(now + 5_000))
                 }
                 Err(_) => (None, Some(now + 5_000)),
@@ -288,20 +288,20 @@ impl Relay {
         job: Job,
         publishers: &[(&TargetKind, &dyn Publisher)],
         random: f64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), DbError> {
         let this = self.clone();
         let j = job.clone();
         let prepared = tokio::task::spawn_blocking(move || this.prepare(&j))
             .await
             .map_err(|e| {
-                StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+                DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
             })??;
         let (target, incident, link) = match prepared {
             Ok(p) => p,
             Err(why) => {
                 let this = self.clone();
                 return tokio::task::spawn_blocking(move || {
-                    this.outbox.finish(&job, Stage::Failed, &why, 0, None)?;
+                    this.queue.finish(&job, Stage::Failed, &why, 0, None)?;
                     let done = Job {
                         stage: Stage::Failed,
                         error: why,
@@ -321,9 +321,9 @@ impl Relay {
             // its targets get nothing (and no report that would confuse it).
             let this = self.clone();
             return tokio::task::spawn_blocking(move || {
-                this.outbox
+                this.queue
                     .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?;
-                this.outbox.mark_reported(&Job {
+                this.queue.mark_reported(&Job {
                     stage: Stage::Failed,
                     ..job
                 })
@@ -331,12 +331,12 @@ impl Relay {
             .await
             .unwrap_or(Ok(()));
         }
-        let outbox = self.outbox.clone();
+        let queue = self.queue.clone();
         let j = job.clone();
-        let job = tokio::task::spawn_blocking(move || outbox.start_attempt(&j))
+        let job = tokio::task::spawn_blocking(move || queue.start_attempt(&j))
             .await
             .unwrap_or_else(|e| {
-                Err(StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
                     Box::new(e),
                 )))
             })?;
@@ -373,7 +373,7 @@ impl Relay {
         };
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            this.outbox
+            this.queue
                 .finish(&job, stage, &error, next_at, created.as_deref())?;
             let done = Job {
                 stage,
@@ -393,11 +393,11 @@ impl Relay {
     fn prepare(
         &self,
         job: &Job,
-    ) -> Result<Result<(Target, Incident, Option<String>), String>, StoreError> {
+    ) -> Result<Result<(Target, Incident, Option<String>), String>, DbError> {
         let target = if job.target == OWN {
             Some(own_target())
         } else {
-            self.outbox.target(&job.target)?
+            self.queue.target(&job.target)?
         };
         let Some(target) = target else {
             return Ok(Err(format!(
@@ -407,7 +407,7 @@ impl Relay {
         };
         let id = IncidentId(Arc::from(job.incident.as_str()));
         let mut incident = Incident::new(id.clone());
-        for ev in self.store.stream_events(&id)? {
+        for ev in self.log.stream_events(&id)? {
             incident.apply(&ev);
         }
         if incident
@@ -416,14 +416,14 @@ impl Relay {
         {
             return Ok(Err("the update is not in the log".into()));
         }
-        let link = self.outbox.link(&job.target, &job.incident)?;
+        let link = self.queue.link(&job.target, &job.incident)?;
         Ok(Ok((target, incident, link)))
     }
 
     /// A person asked to try a failed delivery again.
-    pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, StoreError> {
+    pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, DbError> {
         let Some(job) = self
-            .outbox
+            .queue
             .retry(update, target, crate::clock::now_ms())?
         else {
             return Ok(None);

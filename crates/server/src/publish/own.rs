@@ -5,7 +5,7 @@
 
 use super::Relay;
 use crate::api;
-use crate::store::Store;
+use crate::sqlite::EventLog;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 /// The own page as a publisher (see `Publisher for OwnPage` in the parent).
 pub struct OwnPage;
 
-/// The log folded so far, caught up from the store on each request: the
+/// The log folded so far, caught up from the log on each request: the
 /// page is public, so a request must not cost a full read of the log.
 #[derive(Default)]
 pub struct PublicCache {
@@ -40,12 +40,12 @@ struct Folded {
 impl PublicCache {
     pub fn state(
         &self,
-        store: &Store,
+        log: &EventLog,
         info: &PageInfo,
-    ) -> Result<PublicState, crate::store::StoreError> {
+    ) -> Result<PublicState, crate::sqlite::DbError> {
         let mut f = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            let page = store.page(f.head, 1000)?;
+            let page = log.page(f.head, 1000)?;
             let Some(last) = page.events.last().and_then(|e| e.seq) else {
                 break;
             };
@@ -65,8 +65,8 @@ impl PublicCache {
     }
 }
 
-pub fn router(relay: Relay, store: Arc<Store>) -> Router {
-    let state = Public { relay, store };
+pub fn router(relay: Relay, log: Arc<EventLog>) -> Router {
+    let state = Public { relay, log };
     Router::new()
         .route("/status", get(html))
         .route("/status/", get(html))
@@ -83,14 +83,14 @@ pub fn router(relay: Relay, store: Arc<Store>) -> Router {
 #[derive(Clone)]
 struct Public {
     relay: Relay,
-    store: Arc<Store>,
+    log: Arc<EventLog>,
 }
 
 async fn load(p: &Public) -> Result<PublicState, Response> {
     let cache = p.relay.public.clone();
-    let store = p.store.clone();
+    let log = p.log.clone();
     let info = p.relay.settings.page.clone();
-    api::blocking_on(move || cache.state(&store, &info)).await
+    api::blocking_on(move || cache.state(&log, &info)).await
 }
 
 /// Public JSON any status client may read from anywhere, briefly cached.

@@ -14,14 +14,14 @@ use std::time::Duration;
 /// never wait for an append; a few readers are enough to spread the load.
 const READERS: usize = 4;
 
-pub struct Store {
+pub struct EventLog {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
 
 #[derive(Debug)]
-pub enum StoreError {
+pub enum DbError {
     Sqlite(rusqlite::Error),
     /// A stored row no longer parses as an event (written by another version).
     Corrupt {
@@ -30,22 +30,22 @@ pub enum StoreError {
     },
 }
 
-impl std::fmt::Display for StoreError {
+impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
-            StoreError::Corrupt { seq, error } => {
+            DbError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            DbError::Corrupt { seq, error } => {
                 write!(f, "stored event {seq} does not parse: {error}")
             }
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for DbError {}
 
-impl From<rusqlite::Error> for StoreError {
+impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
+        DbError::Sqlite(e)
     }
 }
 
@@ -54,12 +54,12 @@ pub struct Page {
     pub head: u64,
 }
 
-impl Store {
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+impl EventLog {
+    pub fn open(path: &Path) -> Result<EventLog, DbError> {
         let writer = Connection::open(path)?;
         writer.busy_timeout(Duration::from_secs(5))?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
-        // An ack tells the client it may drop the event from its outbox, so a
+        // An ack tells the client it may drop the event from its queue, so a
         // commit must survive a power cut, not just a crash of this process.
         writer.pragma_update(None, "synchronous", "FULL")?;
         writer.execute_batch(
@@ -82,7 +82,7 @@ impl Store {
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()?;
-        Ok(Store {
+        Ok(EventLog {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -98,11 +98,11 @@ impl Store {
         &self,
         events: Vec<Event>,
         committed: impl FnOnce(&[Event]),
-    ) -> Result<Vec<Ack>, StoreError> {
+    ) -> Result<Vec<Ack>, DbError> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
         // IMMEDIATE: other connections write to this file too (accounts, the
-        // publishing outbox). A deferred transaction that read first and
+        // publishing queue). A deferred transaction that read first and
         // then found another commit would fail at once with SQLITE_BUSY,
         // which the busy timeout does not cover; taking the write lock up
         // front makes it wait instead.
@@ -152,7 +152,7 @@ impl Store {
 
     /// Events with seq > `after`, ascending, at most `limit`, and the head,
     /// read in one snapshot so the head is never behind the page.
-    pub fn page(&self, after: u64, limit: usize) -> Result<Page, StoreError> {
+    pub fn page(&self, after: u64, limit: usize) -> Result<Page, DbError> {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let mut conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction()?;
@@ -168,7 +168,7 @@ impl Store {
                 let seq = row.get::<_, i64>(0)? as u64;
                 let json: String = row.get(1)?;
                 let mut ev: Event = serde_json::from_str(&json)
-                    .map_err(|error| StoreError::Corrupt { seq, error })?;
+                    .map_err(|error| DbError::Corrupt { seq, error })?;
                 ev.seq = Some(seq);
                 ev.received_at = Some(row.get(2)?);
                 events.push(ev);
@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// Every event of one stream (an incident, or the workspace), in seq order.
-    pub fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, StoreError> {
+    pub fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, DbError> {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         let mut stmt = conn.prepare_cached(
@@ -191,7 +191,7 @@ impl Store {
             let seq = row.get::<_, i64>(0)? as u64;
             let json: String = row.get(1)?;
             let mut ev: Event =
-                serde_json::from_str(&json).map_err(|error| StoreError::Corrupt { seq, error })?;
+                serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
             ev.seq = Some(seq);
             ev.received_at = Some(row.get(2)?);
             events.push(ev);
@@ -199,7 +199,7 @@ impl Store {
         Ok(events)
     }
 
-    pub fn head(&self) -> Result<u64, StoreError> {
+    pub fn head(&self) -> Result<u64, DbError> {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         Ok(head(&conn)?)

@@ -3,7 +3,7 @@
 //! module except towards the target itself), each delivery's state, and which
 //! incident on each target stands for ours. Every method blocks.
 
-use crate::store::StoreError;
+use crate::sqlite::DbError;
 use rusqlite::{params, Connection, OptionalExtension};
 use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
 use std::collections::BTreeMap;
@@ -78,12 +78,12 @@ pub struct Job {
     pub reported: bool,
 }
 
-pub struct Outbox {
+pub struct PublishQueue {
     conn: Mutex<Connection>,
 }
 
-impl Outbox {
-    pub fn open(path: &Path) -> Result<Outbox, StoreError> {
+impl PublishQueue {
+    pub fn open(path: &Path) -> Result<PublishQueue, DbError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         // A delivery's state must survive a power cut as the log does, or a
@@ -120,7 +120,7 @@ impl Outbox {
                 PRIMARY KEY (target, incident)
             );",
         )?;
-        Ok(Outbox {
+        Ok(PublishQueue {
             conn: Mutex::new(conn),
         })
     }
@@ -132,7 +132,7 @@ impl Outbox {
     // --- targets ---
 
     /// Saves a target; an empty `secret` keeps the stored one.
-    pub fn save_target(&self, spec: &TargetSpec, secret: &str, now: i64) -> Result<(), StoreError> {
+    pub fn save_target(&self, spec: &TargetSpec, secret: &str, now: i64) -> Result<(), DbError> {
         let components = serde_json::to_string(&spec.components).unwrap_or_else(|_| "{}".into());
         let conn = self.conn();
         if secret.is_empty() {
@@ -170,7 +170,7 @@ impl Outbox {
         Ok(())
     }
 
-    pub fn has_target(&self, id: &str) -> Result<bool, StoreError> {
+    pub fn has_target(&self, id: &str) -> Result<bool, DbError> {
         Ok(self
             .conn()
             .query_row("SELECT 1 FROM publish_targets WHERE id = ?1", [id], |_| {
@@ -180,14 +180,14 @@ impl Outbox {
             .is_some())
     }
 
-    pub fn delete_target(&self, id: &str) -> Result<bool, StoreError> {
+    pub fn delete_target(&self, id: &str) -> Result<bool, DbError> {
         let conn = self.conn();
         let n = conn.execute("DELETE FROM publish_targets WHERE id = ?1", [id])?;
         conn.execute("DELETE FROM publish_links WHERE target = ?1", [id])?;
         Ok(n > 0)
     }
 
-    pub fn targets(&self) -> Result<Vec<Target>, StoreError> {
+    pub fn targets(&self) -> Result<Vec<Target>, DbError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT id, kind, name, base_url, page_id, secret, components FROM publish_targets ORDER BY id",
@@ -227,7 +227,7 @@ impl Outbox {
         Ok(out)
     }
 
-    pub fn target(&self, id: &str) -> Result<Option<Target>, StoreError> {
+    pub fn target(&self, id: &str) -> Result<Option<Target>, DbError> {
         Ok(self.targets()?.into_iter().find(|t| t.spec.id == id))
     }
 
@@ -243,7 +243,7 @@ impl Outbox {
         incident: &str,
         seq: u64,
         now: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, DbError> {
         let n = self.conn().execute(
             "INSERT OR IGNORE INTO publish_deliveries (update_id, target, incident, seq, stage, next_at, reported)
              VALUES (?1, ?2, ?3, ?4, 'queued', ?5, 1)",
@@ -270,7 +270,7 @@ impl Outbox {
     const COLUMNS: &'static str =
         "update_id, target, incident, seq, stage, attempt, tries, next_at, error, reported";
 
-    pub fn job(&self, update: &str, target: &str) -> Result<Option<Job>, StoreError> {
+    pub fn job(&self, update: &str, target: &str) -> Result<Option<Job>, DbError> {
         let sql = format!(
             "SELECT {} FROM publish_deliveries WHERE update_id = ?1 AND target = ?2",
             Self::COLUMNS
@@ -282,7 +282,7 @@ impl Outbox {
     }
 
     /// Every job whose stage has not been written to the log yet.
-    pub fn unreported(&self) -> Result<Vec<Job>, StoreError> {
+    pub fn unreported(&self) -> Result<Vec<Job>, DbError> {
         let sql = format!(
             "SELECT {} FROM publish_deliveries WHERE reported = 0 ORDER BY seq",
             Self::COLUMNS
@@ -296,7 +296,7 @@ impl Outbox {
     }
 
     /// Jobs found `sending` at start: the server stopped mid-request.
-    pub fn interrupted(&self) -> Result<Vec<Job>, StoreError> {
+    pub fn interrupted(&self) -> Result<Vec<Job>, DbError> {
         let sql = format!(
             "SELECT {} FROM publish_deliveries WHERE stage = 'sending' ORDER BY seq",
             Self::COLUMNS
@@ -312,7 +312,7 @@ impl Outbox {
     /// The next queued job that is due and has no earlier job for the same
     /// incident and target still queued (updates go out in order), and
     /// when the next one after it falls due.
-    pub fn next_due(&self, now: i64) -> Result<(Option<Job>, Option<i64>), StoreError> {
+    pub fn next_due(&self, now: i64) -> Result<(Option<Job>, Option<i64>), DbError> {
         let sql = format!(
             "SELECT {} FROM publish_deliveries d WHERE stage = 'queued'
              AND NOT EXISTS (SELECT 1 FROM publish_deliveries e WHERE e.stage IN ('queued', 'sending')
@@ -336,7 +336,7 @@ impl Outbox {
 
     /// Records that an attempt is about to go out; committed before the
     /// request, so a crash during it is seen at the next start.
-    pub fn start_attempt(&self, job: &Job) -> Result<Job, StoreError> {
+    pub fn start_attempt(&self, job: &Job) -> Result<Job, DbError> {
         self.conn().execute(
             "UPDATE publish_deliveries SET stage = 'sending', attempt = attempt + 1,
              tries = tries + 1, reported = 1 WHERE update_id = ?1 AND target = ?2",
@@ -360,7 +360,7 @@ impl Outbox {
         error: &str,
         next_at: i64,
         link: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), DbError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
@@ -379,7 +379,7 @@ impl Outbox {
         Ok(())
     }
 
-    pub fn mark_reported(&self, job: &Job) -> Result<(), StoreError> {
+    pub fn mark_reported(&self, job: &Job) -> Result<(), DbError> {
         self.conn().execute(
             "UPDATE publish_deliveries SET reported = 1 WHERE update_id = ?1 AND target = ?2 AND stage = ?3",
             params![job.update, job.target, job.stage.wire()],
@@ -389,7 +389,7 @@ impl Outbox {
 
     /// A person asked to try a failed delivery again: queued now, with a
     /// fresh count of tries. Only a failed delivery can be retried.
-    pub fn retry(&self, update: &str, target: &str, now: i64) -> Result<Option<Job>, StoreError> {
+    pub fn retry(&self, update: &str, target: &str, now: i64) -> Result<Option<Job>, DbError> {
         let n = self.conn().execute(
             "UPDATE publish_deliveries SET stage = 'queued', tries = 0, next_at = ?3, error = '',
              reported = 0 WHERE update_id = ?1 AND target = ?2 AND stage = 'failed'",
@@ -402,7 +402,7 @@ impl Outbox {
     }
 
     /// The target's incident standing for ours, once created there.
-    pub fn link(&self, target: &str, incident: &str) -> Result<Option<String>, StoreError> {
+    pub fn link(&self, target: &str, incident: &str) -> Result<Option<String>, DbError> {
         Ok(self
             .conn()
             .query_row(
