@@ -34,6 +34,23 @@ impl IncidentId {
     }
 }
 
+// Ids from text, so a test or a form writes `"inc-1".into()`.
+macro_rules! id_from_text {
+    ($($id:ident),*) => {$(
+        impl From<&str> for $id {
+            fn from(s: &str) -> Self {
+                $id(Arc::from(s))
+            }
+        }
+        impl From<String> for $id {
+            fn from(s: String) -> Self {
+                $id(Arc::from(s))
+            }
+        }
+    )*};
+}
+id_from_text!(EventId, IncidentId);
+
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -244,19 +244,10 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocabulary::{EventId, IncidentId};
+    use crate::vocabulary::IncidentId;
 
     fn ev(body: EventBody) -> Event {
-        Event {
-            id: EventId("w".into()),
-            incident: IncidentId::workspace(),
-            author: "admin".into(),
-            at: 0,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new("w", IncidentId::workspace(), "admin", 0, body)
     }
 
     fn define(id: &str, name: &str, group: &str) -> Event {

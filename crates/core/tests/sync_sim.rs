@@ -752,16 +752,13 @@ impl Sim {
         self.next_event += 1;
         let incident = IncidentId(format!("inc{}", self.rng.range(0, 2)).into());
         let body = body.unwrap_or_else(|| self.random_body());
-        let event = Event {
-            id: EventId(format!("ev{:05}", self.next_event).into()),
+        let event = Event::new(
+            format!("ev{:05}", self.next_event),
             incident,
-            author: format!("c{client}").into(),
-            at: self.now as i64,
+            &format!("c{client}"),
+            self.now as i64,
             body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        };
+        );
         let valid = limits::check(&event).is_ok();
         self.made.push(Made {
             id: event.id.clone(),

@@ -261,16 +261,7 @@ mod tests {
     use crate::vocabulary::{Severity, Status};
 
     fn ev(id: &str, stream: IncidentId, at: i64, body: EventBody) -> Event {
-        Event {
-            id: EventId(id.into()),
-            incident: stream,
-            author: "ada".into(),
-            at,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new(id, stream, "ada", at, body)
     }
 
     fn t(s: &str) -> i64 {

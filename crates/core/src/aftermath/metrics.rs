@@ -187,16 +187,7 @@ mod tests {
         let mut n = 0;
         let mut apply = |inc: &mut Incident, at: i64, body: EventBody| {
             n += 1;
-            inc.apply(&Event {
-                id: EventId(format!("{id}-{n}").into()),
-                incident: IncidentId(id.into()),
-                author: "ana".into(),
-                at,
-                body,
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            });
+            inc.apply(&Event::new(format!("{id}-{n}"), id, "ana", at, body));
         };
         apply(
             &mut inc,
@@ -301,37 +292,31 @@ mod tests {
     fn a_maintenance_window_counts_only_once_it_converts_into_an_incident() {
         let planned = |id: &str| {
             let mut m = Incident::new(IncidentId(id.into()));
-            m.apply(&Event {
-                id: EventId(format!("{id}-plan").into()),
-                incident: IncidentId(id.into()),
-                author: "ana".into(),
-                at: NOV,
-                body: EventBody::MaintenancePlanned {
+            m.apply(&Event::new(
+                format!("{id}-plan"),
+                id,
+                "ana",
+                NOV,
+                EventBody::MaintenancePlanned {
                     title: "Database upgrade".into(),
                     starts_at: NOV,
                     ends_at: NOV + 60 * MIN,
                     components: Vec::new(),
                     customer_notice: String::new(),
                 },
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            });
+            ));
             m
         };
         let mut converted = planned("converted");
-        converted.apply(&Event {
-            id: EventId("converted-conv".into()),
-            incident: IncidentId("converted".into()),
-            author: "ana".into(),
-            at: NOV + 30 * MIN,
-            body: EventBody::MaintenanceConverted {
+        converted.apply(&Event::new(
+            "converted-conv",
+            "converted",
+            "ana",
+            NOV + 30 * MIN,
+            EventBody::MaintenanceConverted {
                 severity: Severity::Sev2,
             },
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        });
+        ));
         let m = aggregate(
             &[planned("quiet"), converted],
             &Workspace::default(),
@@ -349,35 +334,29 @@ mod tests {
             ("t2", "Page DBA", false),
             ("t3", "Fix pool", true),
         ] {
-            inc.apply(&Event {
-                id: EventId(id.into()),
-                incident: IncidentId("a".into()),
-                author: "ana".into(),
-                at: NOV,
-                body: EventBody::TaskAdded {
+            inc.apply(&Event::new(
+                id,
+                "a",
+                "ana",
+                NOV,
+                EventBody::TaskAdded {
                     title: title.into(),
                     assignee: None,
                     due_at: None,
                     remediation,
                 },
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            });
+            ));
         }
-        inc.apply(&Event {
-            id: EventId("done".into()),
-            incident: IncidentId("a".into()),
-            author: "ana".into(),
-            at: NOV,
-            body: EventBody::TaskDone {
+        inc.apply(&Event::new(
+            "done",
+            "a",
+            "ana",
+            NOV,
+            EventBody::TaskDone {
                 task: EventId("t3".into()),
                 done: true,
             },
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        });
+        ));
         let m = aggregate(&[inc], &Workspace::default(), NOV);
         let titles: Vec<&str> = m
             .open_remediation

@@ -388,16 +388,7 @@ mod tests {
     const T0: i64 = 1_763_464_800_000; // 2025-11-18 11:20 UTC
 
     fn ev(id: &str, at: i64, author: &str, body: EventBody) -> Event {
-        Event {
-            id: EventId(id.into()),
-            incident: IncidentId("pay".into()),
-            author: author.into(),
-            at,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new(id, "pay", author, at, body)
     }
 
     /// A customer-impacting outage: impact at T0, detected 6 min later,

@@ -105,16 +105,7 @@ mod tests {
     const MIN: i64 = 60_000;
 
     fn ev(id: &str, at: i64, body: EventBody) -> Event {
-        Event {
-            id: EventId(id.into()),
-            incident: IncidentId("i".into()),
-            author: "cody".into(),
-            at,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new(id, "i", "cody", at, body)
     }
 
     fn declared_at(t: i64) -> Incident {

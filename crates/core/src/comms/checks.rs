@@ -465,23 +465,14 @@ fn fix_time_promises(texts: &[(&str, &str)]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::log::event::{Event, EventBody};
-    use crate::vocabulary::{EventId, IncidentId, Severity};
+    use crate::vocabulary::{IncidentId, Severity};
 
     fn incident(components: &[(&str, ComponentStatus)]) -> Incident {
         let mut i = Incident::new(IncidentId("i".into()));
         let mut n = 0;
         let mut apply = |body| {
             n += 1;
-            i.apply(&Event {
-                id: EventId(format!("e{n}").into()),
-                incident: IncidentId("i".into()),
-                author: "ana".into(),
-                at: n,
-                body,
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            })
+            i.apply(&Event::new(format!("e{n}"), "i", "ana", n, body))
         };
         apply(EventBody::Declared {
             title: "Checkout errors".into(),

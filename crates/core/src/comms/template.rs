@@ -311,40 +311,34 @@ mod tests {
     #[test]
     fn a_maintenance_window_drafts_in_its_phase_with_its_components_and_times() {
         use crate::log::event::{Event, EventBody};
-        use crate::vocabulary::{ComponentId, EventId, IncidentId};
+        use crate::vocabulary::{ComponentId, IncidentId};
         let at = |s: &str| utc::parse_input(s).unwrap();
         let mut w = Workspace::default();
-        w.apply(&Event {
-            id: EventId("c".into()),
-            incident: IncidentId::workspace(),
-            author: "ada".into(),
-            at: 0,
-            body: EventBody::ComponentDefined {
+        w.apply(&Event::new(
+            "c",
+            IncidentId::workspace(),
+            "ada",
+            0,
+            EventBody::ComponentDefined {
                 component: ComponentId("db".into()),
                 name: "Database".into(),
                 group: String::new(),
             },
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        });
+        ));
         let mut m = Incident::new(IncidentId("mnt".into()));
-        m.apply(&Event {
-            id: EventId("plan".into()),
-            incident: IncidentId("mnt".into()),
-            author: "ana".into(),
-            at: at("2026-11-20T09:00"),
-            body: EventBody::MaintenancePlanned {
+        m.apply(&Event::new(
+            "plan",
+            "mnt",
+            "ana",
+            at("2026-11-20T09:00"),
+            EventBody::MaintenancePlanned {
                 title: "Database upgrade".into(),
                 starts_at: at("2026-11-24T02:00"),
                 ends_at: at("2026-11-24T03:00"),
                 components: vec![ComponentId("db".into())],
                 customer_notice: String::new(),
             },
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        });
+        ));
         let now = at("2026-11-23T12:00");
         let phase = phase_for(&m, now);
         assert_eq!(phase, Phase::MaintenanceScheduled);

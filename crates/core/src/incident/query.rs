@@ -184,22 +184,12 @@ impl Query {
 mod tests {
     use super::*;
     use crate::log::event::{Event, EventBody};
-    use crate::vocabulary::{ComponentStatus, EventId, IncidentId};
+    use crate::vocabulary::{ComponentStatus, IncidentId};
 
     fn incident(id: &str, title: &str, sev: Severity, status: Status, at: i64) -> Incident {
         let mut i = Incident::new(IncidentId(id.into()));
-        let mut apply = |n: &str, at, body| {
-            i.apply(&Event {
-                id: EventId(format!("{id}-{n}").into()),
-                incident: IncidentId(id.into()),
-                author: "ana".into(),
-                at,
-                body,
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            })
-        };
+        let mut apply =
+            |n: &str, at, body| i.apply(&Event::new(format!("{id}-{n}"), id, "ana", at, body));
         apply(
             "d",
             at,
@@ -223,16 +213,13 @@ mod tests {
             Status::Resolved,
             10,
         );
-        db.apply(&Event {
-            id: EventId("a-n".into()),
-            incident: IncidentId("a".into()),
-            author: "bo".into(),
-            at: 50,
-            body: EventBody::note("Replica lag hit **40s** on eu-west"),
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        });
+        db.apply(&Event::new(
+            "a-n",
+            "a",
+            "bo",
+            50,
+            EventBody::note("Replica lag hit **40s** on eu-west"),
+        ));
         let mut cdn = incident("b", "CDN errors", Severity::Sev1, Status::Investigating, 20);
         cdn.components
             .insert(ComponentId("cdn".into()), ComponentStatus::MajorOutage);

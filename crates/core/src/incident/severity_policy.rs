@@ -224,17 +224,8 @@ mod tests {
     #[test]
     fn a_maintenance_is_not_prompted_for_a_severity_until_converted() {
         use crate::log::event::{Event, EventBody};
-        use crate::vocabulary::EventId;
-        let ev = |id: &str, body: EventBody| Event {
-            id: EventId(id.into()),
-            incident: IncidentId("m".into()),
-            author: "ana".into(),
-            at: 1,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        };
+
+        let ev = |id: &str, body: EventBody| Event::new(id, "m", "ana", 1, body);
         let mut m = Incident::new(IncidentId("m".into()));
         m.apply(&ev(
             "p",

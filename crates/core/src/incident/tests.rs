@@ -4,16 +4,7 @@
 use super::*;
 
 fn ev(id: &str, at: i64, body: EventBody) -> Event {
-    Event {
-        id: EventId(id.into()),
-        incident: IncidentId("i".into()),
-        author: "ana".into(),
-        at,
-        body,
-        seq: None,
-        received_at: None,
-        clock_offset: None,
-    }
+    Event::new(id, "i", "ana", at, body)
 }
 
 fn declared(sev: Severity) -> EventBody {

@@ -95,16 +95,7 @@ mod tests {
     use crate::vocabulary::{EventId, IncidentId, Severity};
 
     fn event(incident: IncidentId, body: EventBody) -> Event {
-        Event {
-            id: EventId("e".into()),
-            incident,
-            author: "ana".into(),
-            at: 0,
-            body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new("e", incident, "ana", 0, body)
     }
 
     fn note(incident: IncidentId) -> Event {

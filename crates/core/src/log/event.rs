@@ -33,6 +33,45 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event as its author makes it: pending (no seq), not yet received,
+    /// clock offset unknown. `stored` and `with_clock_offset` add the rest, so
+    /// a test states only what it is about.
+    pub fn new(
+        id: impl Into<EventId>,
+        incident: impl Into<IncidentId>,
+        author: &str,
+        at: i64,
+        body: EventBody,
+    ) -> Event {
+        Event {
+            id: id.into(),
+            incident: incident.into(),
+            author: Arc::from(author),
+            at,
+            body,
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        }
+    }
+
+    /// The same event as the server stored it: at `seq`, received at `received_at`.
+    pub fn stored(self, seq: u64, received_at: i64) -> Event {
+        Event {
+            seq: Some(seq),
+            received_at: Some(received_at),
+            ..self
+        }
+    }
+
+    /// The author's known offset from the backend's clock (see `clock`).
+    pub fn with_clock_offset(self, offset_ms: i64) -> Event {
+        Event {
+            clock_offset: Some(offset_ms),
+            ..self
+        }
+    }
+
     pub fn is_confirmed(&self) -> bool {
         self.seq.is_some()
     }

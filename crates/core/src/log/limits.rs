@@ -342,19 +342,10 @@ fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocabulary::{EventId, IncidentId};
+    use crate::vocabulary::IncidentId;
 
     fn note(text: String) -> Event {
-        Event {
-            id: EventId("e".into()),
-            incident: IncidentId("i".into()),
-            author: "ana".into(),
-            at: 0,
-            body: EventBody::note(text),
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new("e", "i", "ana", 0, EventBody::note(text))
     }
 
     #[test]

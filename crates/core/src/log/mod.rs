@@ -193,14 +193,14 @@ mod tests {
             _ => EventBody::note(format!("note {n}")),
         };
         Event {
-            id: EventId(format!("e{n:05}").into()),
-            incident: IncidentId(format!("i{incident}").into()),
-            author: "ana".into(),
-            at: 1_000 + n as i64,
-            body,
             seq,
-            received_at: None,
-            clock_offset: None,
+            ..Event::new(
+                format!("e{n:05}"),
+                format!("i{incident}"),
+                "ana",
+                1_000 + n as i64,
+                body,
+            )
         }
     }
 

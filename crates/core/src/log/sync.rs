@@ -573,27 +573,19 @@ impl SyncEngine {
 mod tests {
     use super::*;
     use crate::log::event::EventBody;
-    use crate::vocabulary::IncidentId;
 
     fn ev(n: u32) -> Event {
-        Event {
-            id: EventId(format!("e{n:03}").into()),
-            incident: IncidentId("i".into()),
-            author: "ana".into(),
-            at: n as i64,
-            body: EventBody::note(format!("note {n}")),
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        Event::new(
+            format!("e{n:03}"),
+            "i",
+            "ana",
+            n as i64,
+            EventBody::note(format!("note {n}")),
+        )
     }
 
     fn stored(n: u32, seq: u64) -> Event {
-        Event {
-            seq: Some(seq),
-            received_at: Some(7),
-            ..ev(n)
-        }
+        ev(n).stored(seq, 7)
     }
 
     fn ack(n: u32, seq: u64) -> Ack {

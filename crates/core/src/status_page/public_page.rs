@@ -293,16 +293,13 @@ mod tests {
     use std::sync::Arc;
 
     fn ev(id: &str, incident: &str, at: i64, body: EventBody) -> Event {
-        Event {
-            id: EventId(Arc::from(id)),
-            incident: IncidentId(Arc::from(incident)),
-            author: Arc::from("cody"),
+        Event::new(
+            EventId(Arc::from(id)),
+            IncidentId(Arc::from(incident)),
+            &Arc::from("cody"),
             at,
             body,
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        }
+        )
     }
 
     fn info() -> PageInfo {

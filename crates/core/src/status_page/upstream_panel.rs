@@ -338,16 +338,7 @@ mod tests {
     }
 
     fn event(n: u64, incident: IncidentId, body: crate::EventBody) -> crate::Event {
-        crate::Event {
-            id: crate::EventId(format!("e{n}").into()),
-            incident,
-            author: "ana".into(),
-            at: n as i64,
-            body,
-            seq: Some(n),
-            received_at: Some(n as i64),
-            clock_offset: None,
-        }
+        crate::Event::new(format!("e{n}"), incident, "ana", n as i64, body).stored(n, n as i64)
     }
 
     #[test]
