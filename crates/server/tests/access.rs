@@ -159,17 +159,6 @@ async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
     );
 }
 
-async fn post_as(s: &Running, role: &str, events: &[Value]) -> (u16, Value) {
-    let r = s
-        .client_as(role)
-        .post(s.url("/api/v1/events"))
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 fn comms_event(id: &str, body: Value) -> Value {
     json!({"id": id, "incident": "inc-1", "author": "x", "at": 0, "body": body})
 }

@@ -31,19 +31,6 @@ fn event(id: &str, stream: &str, at: i64, body: Value) -> Value {
     json!({"id": id, "incident": stream, "author": "x", "at": at, "body": body})
 }
 
-async fn post_as(s: &Running, role: &str, events: &[Value]) {
-    let resp = s
-        .client_as(role)
-        .post(s.url("/api/v1/events"))
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-}
-
 async fn freeze_as(s: &Running, role: Option<&str>) -> (u16, Value) {
     let c = match role {
         Some(r) => s.client_as(r),
@@ -66,7 +53,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
     let today = Date(t0.div_euclid(86_400_000));
     assert_eq!(today.to_string(), "2026-11-25");
     let holidays = [today.to_string(), today.next().to_string()];
-    post_as(
+    post_ok_as(
         &s,
         "admin",
         &[event(
@@ -79,7 +66,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
     )
     .await;
     let resolved = t0 - 10_000;
-    post_as(
+    post_ok_as(
         &s,
         "responder",
         &[
@@ -136,7 +123,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
     assert_eq!(status, 401, "{body}");
 
     // An admin ends it early, with a reason.
-    post_as(
+    post_ok_as(
         &s,
         "admin",
         &[event(
@@ -153,7 +140,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
 
     // A manual freeze after that is on, and says so.
     let later = now_ms() + 5;
-    post_as(
+    post_ok_as(
         &s,
         "admin",
         &[event(

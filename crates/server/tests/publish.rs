@@ -43,19 +43,6 @@ fn event(incident: &str, body: Value) -> (String, Value) {
     (id, ev)
 }
 
-async fn post(s: &Running, role: &str, events: Vec<Value>) {
-    let resp = s
-        .client_as(role)
-        .post(s.url("/api/v1/events"))
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-}
-
 /// Defines the catalogue (admin) and declares an incident (responder).
 async fn incident(s: &Running, title: &str) -> String {
     let inc = id("inc");
@@ -67,12 +54,12 @@ async fn incident(s: &Running, title: &str) -> String {
         "workspace",
         json!({"kind": "component_defined", "component": "web", "name": "Website"}),
     );
-    post(s, "admin", vec![api, web]).await;
+    common::post_ok_as(s, "admin", &[api, web]).await;
     let (_, declared) = event(
         &inc,
         json!({"kind": "declared", "title": title, "severity": "sev2", "started_at": 1_763_464_000_000i64}),
     );
-    post(s, "responder", vec![declared]).await;
+    common::post_ok_as(s, "responder", &[declared]).await;
     inc
 }
 
@@ -97,9 +84,9 @@ async fn publish(
         json!({"kind": "update_published", "update": update, "targets": targets}),
     );
     // Someone other than the author approves, as the default policy asks.
-    post(s, "communicator", vec![drafted]).await;
-    post(s, "admin", vec![approved]).await;
-    post(s, "communicator", vec![published]).await;
+    common::post_ok_as(s, "communicator", &[drafted]).await;
+    common::post_ok_as(s, "admin", &[approved]).await;
+    common::post_ok_as(s, "communicator", &[published]).await;
     update
 }
 

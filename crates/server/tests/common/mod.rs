@@ -254,6 +254,26 @@ pub async fn post(s: &Running, events: &[Value]) -> (u16, Value) {
     (status, resp.json().await.expect("a JSON body"))
 }
 
+/// Posts a batch as an account with `role` (see `client_as`); returns
+/// (status, body).
+pub async fn post_as(s: &Running, role: &str, events: &[Value]) -> (u16, Value) {
+    let resp = s
+        .client_as(role)
+        .post(s.url("/api/v1/events"))
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .expect("POST reaches the server");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Posts a batch as `role` that the test expects to be stored.
+pub async fn post_ok_as(s: &Running, role: &str, events: &[Value]) {
+    let (status, body) = post_as(s, role, events).await;
+    assert_eq!(status, 200, "the batch is accepted: {body}");
+}
+
 pub async fn post_raw(
     s: &Running,
     content_type: &str,
