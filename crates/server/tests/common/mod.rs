@@ -243,22 +243,17 @@ fn create_token_if_exists(data: &Path, name: &str) -> Option<String> {
 
 /// Posts a batch and returns (status, body).
 pub async fn post(s: &Running, events: &[Value]) -> (u16, Value) {
-    let resp = s
-        .client()
-        .post(s.url("/api/v1/events"))
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .expect("POST reaches the server");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.expect("a JSON body"))
+    post_with(s, s.client(), events).await
 }
 
 /// Posts a batch as an account with `role` (see `client_as`); returns
 /// (status, body).
 pub async fn post_as(s: &Running, role: &str, events: &[Value]) -> (u16, Value) {
-    let resp = s
-        .client_as(role)
+    post_with(s, s.client_as(role), events).await
+}
+
+async fn post_with(s: &Running, client: reqwest::Client, events: &[Value]) -> (u16, Value) {
+    let resp = client
         .post(s.url("/api/v1/events"))
         .json(&json!({ "events": events }))
         .send()
