@@ -2,15 +2,22 @@
 //! policy's prompt, a maintenance's steps and overrun prompt, the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
+mod changes;
+mod impact;
+mod maintenance;
+mod roles;
+mod tasks;
+mod times;
+
+use changes::ChangesPanel;
+use impact::ImpactPanel;
+use maintenance::{MaintenancePanel, OverrunPrompt};
+use roles::RolesPanel;
+use tasks::TasksPanel;
+use times::TimesPanel;
 use crate::components::cadence_badge::CadenceBadge;
-use crate::components::changes_panel::ChangesPanel;
-use crate::components::impact_panel::ImpactPanel;
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
-use crate::components::maintenance_panel::{MaintenancePanel, OverrunPrompt};
-use crate::components::roles_panel::RolesPanel;
-use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
-use crate::components::times_panel::TimesPanel;
 use crate::replica::use_replica;
 use crate::room::{
     provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,

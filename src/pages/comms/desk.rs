@@ -3,8 +3,8 @@
 
 use crate::browser::now_ms;
 use crate::components::cadence_badge::CadenceBadge;
-use crate::components::comms_targets::provide_targets;
-use crate::components::comms_update::UpdateCard;
+use super::targets::provide_targets;
+use super::update::UpdateCard;
 use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;

@@ -3,10 +3,10 @@
 //! and where each target stands.
 
 use crate::api;
-use crate::components::comms_checks::ChecksList;
-use crate::components::comms_editor::{ChannelEditors, ShownComponents};
-use crate::components::comms_review::ReviewBar;
-use crate::components::comms_targets::use_targets;
+use super::checks::ChecksList;
+use super::editor::{ChannelEditors, ShownComponents};
+use super::review::ReviewBar;
+use super::targets::use_targets;
 use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use crate::session::use_session;
