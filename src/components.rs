@@ -4,6 +4,7 @@ pub mod freeze_banner;
 pub mod header;
 pub mod labels;
 pub mod markdown;
+pub mod shortcut_layer;
 pub mod sign_in;
 pub mod timeline;
 pub mod upstream_offers;

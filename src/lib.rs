@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                     </Routes>
                 </main>
-                <shortcuts::ShortcutLayer/>
+                <components::shortcut_layer::ShortcutLayer/>
             </Show>
         </Router>
     }
