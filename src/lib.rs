@@ -13,7 +13,7 @@ pub mod replica;
 pub mod room;
 pub mod session;
 pub mod shortcuts;
-pub mod store;
+pub mod idb;
 pub mod tabs;
 pub mod upstreams;
 
