@@ -1,5 +1,6 @@
 pub mod cadence_badge;
 pub mod command_palette;
+pub mod form;
 pub mod freeze_banner;
 pub mod header;
 pub mod labels;
