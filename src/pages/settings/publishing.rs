@@ -2,10 +2,11 @@
 //! to. Unlike other settings they live on the server, not in the log: the
 //! key is sent once and never shown again, so its field is never filled.
 
-use crate::api::{self, PublishTarget, PublishTargetForm};
+use crate::api;
 use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sitrep_core::log::protocol::{PublishTarget, SavePublishTarget};
 use sitrep_core::status_page::publishing;
 use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
 
@@ -66,7 +67,7 @@ pub fn PublishingTargets() -> impl IntoView {
             problem.set(Some(format!("{e}.")));
             return;
         }
-        let form = PublishTargetForm {
+        let form = SavePublishTarget {
             kind: k.wire().to_string(),
             name: spec.name.clone(),
             base_url: spec.base_url.clone(),
