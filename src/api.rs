@@ -1,7 +1,15 @@
-//! The coordination backend's HTTP API, one typed function per call.
+//! The coordination backend's HTTP API: one typed function per call, all
+//! going out through `send` and read back through `accept`, so every call
+//! fails the same way (`ApiFailure`). The wire types are core's
+//! (`sitrep_core::log::protocol`), the same the server uses.
 
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sitrep_core::log::protocol::{Ack, ApiError, PostEventsReply, SessionInfo, SignIn, UpstreamsReply};
+use sitrep_core::log::protocol::{
+    Ack, ApiError, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
+    SavePublishTarget, SessionInfo, SignIn, UpstreamsReply,
+};
 use sitrep_core::status_page::upstream::ProviderView;
 use sitrep_core::{Event, EventId};
 
@@ -29,68 +37,55 @@ impl std::fmt::Display for ApiFailure {
     }
 }
 
-/// The acks for a batch, and the backend's clock when it answered.
-pub struct Posted {
-    pub acks: Vec<Ack>,
-    /// From the `Date` header (second precision), for the clock estimate.
-    pub server_time: Option<i64>,
-}
+/// For a call without a body.
+const NO_BODY: Option<&()> = None;
 
-#[derive(Serialize)]
-struct Batch<'a> {
-    events: &'a [Event],
-}
-
-/// A backend that has not answered by then is treated as degraded: a
-/// request left hanging would otherwise hold the outbox forever.
-const POST_TIMEOUT_MS: i32 = 20_000;
-
-pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
-    let abort = web_sys::AbortController::new().ok();
+/// Sends one request, with `body` as JSON, and waits for any answer. No
+/// answer (or none within `timeout_ms`) is the only failure here; what the
+/// answer means is `accept`'s business.
+async fn send<B: Serialize + ?Sized>(
+    request: RequestBuilder,
+    body: Option<&B>,
+    timeout_ms: Option<i32>,
+) -> Result<Response, ApiFailure> {
+    let abort = timeout_ms.and_then(|_| web_sys::AbortController::new().ok());
     let signal = abort.as_ref().map(|a| a.signal());
-    let req = gloo_net::http::Request::post("/api/v1/events")
-        .abort_signal(signal.as_ref())
-        .json(&Batch { events })
-        .map_err(|e| ApiFailure::Refused {
-            error: e.to_string(),
-            id: None,
-        })?;
-    let timer = abort.clone().and_then(|a| {
+    let request = request.abort_signal(signal.as_ref());
+    let request = match body {
+        Some(body) => request.json(body),
+        None => request.build(),
+    }
+    .map_err(|e| ApiFailure::Refused {
+        error: e.to_string(),
+        id: None,
+    })?;
+    let timer = abort.zip(timeout_ms).and_then(|(a, ms)| {
         let fire = wasm_bindgen::closure::Closure::once_into_js(move || a.abort());
         web_sys::window()?
             .set_timeout_with_callback_and_timeout_and_arguments_0(
                 wasm_bindgen::JsCast::unchecked_ref(&fire),
-                POST_TIMEOUT_MS,
+                ms,
             )
             .ok()
     });
-    let sent = req.send().await;
+    let sent = request.send().await;
     if let (Some(timer), Some(window)) = (timer, web_sys::window()) {
         window.clear_timeout_with_handle(timer);
     }
     let timed_out = signal.as_ref().is_some_and(|s| s.aborted());
-    let resp = sent.map_err(|e| {
-        if timed_out {
-            ApiFailure::Degraded(format!("no answer within {} s", POST_TIMEOUT_MS / 1000))
-        } else {
-            ApiFailure::Unreachable(e.to_string())
-        }
-    })?;
-    let status = resp.status();
+    sent.map_err(|e| match timeout_ms.filter(|_| timed_out) {
+        Some(ms) => ApiFailure::Degraded(format!("no answer within {} s", ms / 1000)),
+        None => ApiFailure::Unreachable(e.to_string()),
+    })
+}
+
+/// A success as it came; any other answer as the failure its status and
+/// `ApiError` body stand for.
+async fn accept(resp: Response) -> Result<Response, ApiFailure> {
     if resp.ok() {
-        let server_time = resp.headers().get("date").and_then(|d| {
-            let ms = js_sys::Date::parse(&d);
-            ms.is_finite().then_some(ms as i64)
-        });
-        let reply: PostEventsReply = resp
-            .json()
-            .await
-            .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))?;
-        return Ok(Posted {
-            acks: reply.acks,
-            server_time,
-        });
+        return Ok(resp);
     }
+    let status = resp.status();
     let body: Option<ApiError> = resp.json().await.ok();
     let error = body
         .as_ref()
@@ -111,6 +106,49 @@ pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
     }
 }
 
+/// A success's body; one that does not parse is not ours.
+async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiFailure> {
+    resp.json::<T>()
+        .await
+        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
+}
+
+/// The acks for a batch, and the backend's clock when it answered.
+pub struct Posted {
+    pub acks: Vec<Ack>,
+    /// From the `Date` header (second precision), for the clock estimate.
+    pub server_time: Option<i64>,
+}
+
+/// A backend that has not answered by then is treated as degraded: a
+/// request left hanging would otherwise hold the outbox forever.
+const POST_TIMEOUT_MS: i32 = 20_000;
+
+/// `POST /api/v1/events`: one batch from the outbox.
+pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
+    /// Core's `PostEvents`, borrowing the batch rather than copying it.
+    #[derive(Serialize)]
+    struct Batch<'a> {
+        events: &'a [Event],
+    }
+    let resp = send(
+        Request::post("/api/v1/events"),
+        Some(&Batch { events }),
+        Some(POST_TIMEOUT_MS),
+    )
+    .await?;
+    let resp = accept(resp).await?;
+    let server_time = resp.headers().get("date").and_then(|d| {
+        let ms = js_sys::Date::parse(&d);
+        ms.is_finite().then_some(ms as i64)
+    });
+    let reply: PostEventsReply = read(resp).await?;
+    Ok(Posted {
+        acks: reply.acks,
+        server_time,
+    })
+}
+
 /// What `GET /api/v1/session` said.
 pub enum WhoAmI {
     SignedIn(SessionInfo),
@@ -120,172 +158,78 @@ pub enum WhoAmI {
 }
 
 pub async fn who_am_i() -> WhoAmI {
-    match gloo_net::http::Request::get("/api/v1/session").send().await {
-        Ok(resp) if resp.ok() => match resp.json::<SessionInfo>().await {
+    let answer = match send(Request::get("/api/v1/session"), NO_BODY, None).await {
+        Ok(resp) => accept(resp).await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(resp) => match read::<SessionInfo>(resp).await {
             Ok(me) => WhoAmI::SignedIn(me),
             Err(_) => WhoAmI::Unknown,
         },
-        Ok(resp) if resp.status() == 401 => WhoAmI::SignedOut,
-        _ => WhoAmI::Unknown,
+        Err(ApiFailure::SignedOut) => WhoAmI::SignedOut,
+        Err(_) => WhoAmI::Unknown,
     }
 }
 
-/// Signs in; the session itself travels in an HttpOnly cookie the page
-/// never sees. The error is for a person.
-pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, String> {
-    let resp = gloo_net::http::Request::post("/api/v1/session")
-        .json(&SignIn { name, password })
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|_| {
-            "The backend cannot be reached; sign in when you are back online.".to_string()
-        })?;
-    if resp.ok() {
-        return resp
-            .json::<SessionInfo>()
-            .await
-            .map_err(|e| format!("unreadable answer: {e}"));
+/// `POST /api/v1/session`: signs in; the session itself travels in an
+/// HttpOnly cookie the page never sees. Wrong credentials and too many
+/// attempts are refusals worded for a person.
+pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, ApiFailure> {
+    let body = SignIn { name, password };
+    let resp = send(Request::post("/api/v1/session"), Some(&body), None).await?;
+    match resp.status() {
+        401 => Err(ApiFailure::Refused {
+            error: "Wrong name or password.".into(),
+            id: None,
+        }),
+        429 => Err(ApiFailure::Degraded(
+            "Too many attempts; wait a minute and try again.".into(),
+        )),
+        _ => read(accept(resp).await?).await,
     }
-    let status = resp.status();
-    let body: Option<ApiError> = resp.json().await.ok();
-    Err(match status {
-        401 => "Wrong name or password.".to_string(),
-        429 => "Too many attempts; wait a minute and try again.".to_string(),
-        _ => body
-            .map(|b| b.error)
-            .unwrap_or_else(|| format!("HTTP {status}")),
-    })
 }
 
+/// `DELETE /api/v1/session`. Signing out here happens whatever it answers.
 pub async fn sign_out() {
-    let _ = gloo_net::http::Request::delete("/api/v1/session")
-        .send()
-        .await;
+    let _ = send(Request::delete("/api/v1/session"), NO_BODY, None).await;
 }
 
 /// `GET /api/v1/upstreams`: every watched provider as the backend last saw it.
 pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
-    let resp = gloo_net::http::Request::get("/api/v1/upstreams")
-        .send()
-        .await
-        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
-    if !resp.ok() {
-        return Err(ApiFailure::Degraded(refusal(resp).await));
-    }
-    resp.json::<UpstreamsReply>()
-        .await
-        .map(|r| r.providers)
-        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
-}
-
-/// One place sitrep-server can publish customer updates to, as
-/// `GET /api/v1/publish/targets` lists it: never the key, only whether one
-/// is stored.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-pub struct PublishTarget {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    pub base_url: String,
-    #[serde(default)]
-    pub page_id: String,
-    #[serde(default)]
-    pub components: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    pub key_set: bool,
-    /// False for a target listed but not usable yet (no key stored).
-    #[serde(default = "configured_by_default")]
-    pub configured: bool,
-}
-
-/// What an admin saves; an empty `key` keeps the stored one.
-#[derive(Clone, Debug, Serialize)]
-pub struct PublishTargetForm {
-    pub kind: String,
-    pub name: String,
-    pub base_url: String,
-    pub page_id: String,
-    pub key: String,
-    pub components: std::collections::BTreeMap<String, String>,
-}
-
-async fn refusal(resp: gloo_net::http::Response) -> String {
-    let status = resp.status();
-    resp.json::<ApiError>()
-        .await
-        .map(|b| b.error)
-        .unwrap_or_else(|_| format!("HTTP {status}"))
-}
-
-/// `PUT /api/v1/publish/targets/{id}` (admins).
-pub async fn put_publish_target(id: &str, form: &PublishTargetForm) -> Result<(), String> {
-    let resp = gloo_net::http::Request::put(&format!("/api/v1/publish/targets/{id}"))
-        .json(form)
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the server: {e}"))?;
-    if resp.ok() {
-        Ok(())
-    } else {
-        Err(refusal(resp).await)
-    }
-}
-
-/// `POST /api/v1/publish/retry` (communicators): delivers a failed update
-/// to one target again; the new state arrives on the stream.
-pub async fn retry_delivery(update: &str, target: &str) -> Result<(), String> {
-    let resp = gloo_net::http::Request::post("/api/v1/publish/retry")
-        .json(&serde_json::json!({ "update": update, "target": target }))
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the server: {e}"))?;
-    if resp.ok() {
-        Ok(())
-    } else {
-        Err(refusal(resp).await)
-    }
-}
-
-/// `DELETE /api/v1/publish/targets/{id}` (admins).
-pub async fn delete_publish_target(id: &str) -> Result<(), String> {
-    let resp = gloo_net::http::Request::delete(&format!("/api/v1/publish/targets/{id}"))
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the server: {e}"))?;
-    if resp.ok() {
-        Ok(())
-    } else {
-        Err(refusal(resp).await)
-    }
-}
-
-fn configured_by_default() -> bool {
-    true
-}
-
-#[derive(serde::Deserialize)]
-struct PublishTargetsReply {
-    targets: Vec<PublishTarget>,
+    let resp = send(Request::get("/api/v1/upstreams"), NO_BODY, None).await?;
+    let reply: UpstreamsReply = read(accept(resp).await?).await?;
+    Ok(reply.providers)
 }
 
 /// `GET /api/v1/publish/targets`: where an admin allowed publishing to.
 pub async fn get_publish_targets() -> Result<Vec<PublishTarget>, ApiFailure> {
-    let resp = gloo_net::http::Request::get("/api/v1/publish/targets")
-        .send()
-        .await
-        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
-    if resp.status() == 401 {
-        return Err(ApiFailure::SignedOut);
-    }
-    if !resp.ok() {
-        return Err(ApiFailure::Degraded(refusal(resp).await));
-    }
-    resp.json::<PublishTargetsReply>()
-        .await
-        .map(|r| r.targets)
-        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
+    let resp = send(Request::get("/api/v1/publish/targets"), NO_BODY, None).await?;
+    let reply: PublishTargetsReply = read(accept(resp).await?).await?;
+    Ok(reply.targets)
+}
+
+/// `PUT /api/v1/publish/targets/{id}` (admins).
+pub async fn put_publish_target(id: &str, form: &SavePublishTarget) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/publish/targets/{id}");
+    accept(send(Request::put(&url), Some(form), None).await?).await?;
+    Ok(())
+}
+
+/// `DELETE /api/v1/publish/targets/{id}` (admins).
+pub async fn delete_publish_target(id: &str) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/publish/targets/{id}");
+    accept(send(Request::delete(&url), NO_BODY, None).await?).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/publish/retry` (communicators): delivers a failed update
+/// to one target again; the new state arrives on the stream.
+pub async fn retry_delivery(update: &str, target: &str) -> Result<(), ApiFailure> {
+    let body = RetryDelivery {
+        update: update.into(),
+        target: target.into(),
+    };
+    accept(send(Request::post("/api/v1/publish/retry"), Some(&body), None).await?).await?;
+    Ok(())
 }

@@ -13,7 +13,7 @@ pub mod replica;
 pub mod room;
 pub mod session;
 pub mod shortcuts;
-pub mod store;
+pub mod idb;
 pub mod tabs;
 pub mod upstreams;
 
@@ -49,7 +49,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
                     </Routes>
                 </main>
-                <shortcuts::ShortcutLayer/>
+                <components::shortcut_layer::ShortcutLayer/>
             </Show>
         </Router>
     }

@@ -1,11 +1,12 @@
-//! Sends the batch the sync engine asks for, holding a Web Lock so that of
-//! all this browser's tabs only one delivers at a time, and checking
-//! IndexedDB first so an event another tab has delivered is never re-sent.
+//! The delivery queue of responder edits: sends the batch the sync engine
+//! asks for, holding a Web Lock so that of all this browser's tabs only one
+//! delivers at a time, and checking IndexedDB first so an event another tab
+//! has delivered is never re-sent.
 
 use crate::api::{self, ApiFailure};
 use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
+use crate::idb::{Durability, StoredEvent};
 use crate::replica::Replica;
-use crate::store::{Durability, StoredEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::protocol::Ack;
@@ -33,13 +34,13 @@ pub fn send(replica: Replica, request: RequestId, events: Vec<Event>) {
 /// Runs under the lock: skips what IndexedDB says is already delivered,
 /// posts the rest, and stores the acks before the lock is released.
 async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendFailure> {
-    let store = replica.store();
+    let idb = replica.idb();
     let mut acks = Vec::new();
     let mut todo = Vec::new();
     // Reading back every event costs a round trip per batch; it is needed
     // only when another tab has delivered since this one last did.
-    let stored = match store.as_ref().filter(|_| another_tab_delivered()) {
-        Some(store) => store
+    let stored = match idb.as_ref().filter(|_| another_tab_delivered()) {
+        Some(idb) => idb
             .get_many(events.iter().map(|e| &e.id))
             .await
             .unwrap_or_default(),

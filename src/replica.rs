@@ -4,13 +4,13 @@
 //! engine may send it.
 
 use crate::browser::{new_id, now_ms};
+use crate::idb::{Durability, Idb, StoredEvent, DB_NAME};
 use crate::presence::{provide_presence_context, Presence};
-use crate::store::{Durability, Store, StoredEvent, DB_NAME};
 use crate::{live_feed, outbox, tabs};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::incident::list_order;
+use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
 use sitrep_core::log::sync::{Command, Saved, SyncEngine};
@@ -45,7 +45,7 @@ pub struct Replica {
     /// The backend said the session is gone (401): delivery waits for a
     /// sign-in, and the outbox keeps every edit until then.
     pub signed_out: RwSignal<bool>,
-    store: StoredValue<Option<Store>, LocalStorage>,
+    idb: StoredValue<Option<Idb>, LocalStorage>,
     /// Where each pending event stands in the order made (IndexedDB keeps it).
     made: StoredValue<HashMap<EventId, f64>>,
     last_made: StoredValue<f64>,
@@ -81,7 +81,7 @@ pub fn provide_replica_context() -> Replica {
         author: RwSignal::new(String::new()),
         presence: provide_presence_context(),
         signed_out: RwSignal::new(false),
-        store: StoredValue::new_local(None),
+        idb: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
         scheduled: StoredValue::new(false),
@@ -105,9 +105,9 @@ pub fn provide_replica_context() -> Replica {
 impl Replica {
     async fn load(self, db_name: &str) {
         let mut saved = Saved::default();
-        match Store::open(db_name).await {
-            Ok(store) => {
-                match store.load().await {
+        match Idb::open(db_name).await {
+            Ok(idb) => {
+                match idb.load().await {
                     Ok(loaded) => {
                         if !loaded.skipped.is_empty() {
                             self.storage_problem.set(Some(format!(
@@ -122,7 +122,7 @@ impl Replica {
                         .storage_problem
                         .set(Some(format!("Could not read the local copy: {e}"))),
                 }
-                self.store.set_value(Some(store));
+                self.idb.set_value(Some(idb));
             }
             Err(e) => self.storage_problem.set(Some(format!(
                 "Local storage is unavailable ({e}); edits live only in this tab"
@@ -341,10 +341,10 @@ impl Replica {
         cursor: Option<u64>,
         durability: Durability,
     ) {
-        let Some(store) = self.store.get_value() else {
+        let Some(idb) = self.idb.get_value() else {
             return;
         };
-        match store.write(&records, cursor, durability).await {
+        match idb.write(&records, cursor, durability).await {
             Ok(()) => {
                 if self
                     .storage_problem
@@ -365,8 +365,8 @@ impl Replica {
         self.stored_acks.update_value(|s| s.extend(ids));
     }
 
-    pub fn store(self) -> Option<Store> {
-        self.store.get_value()
+    pub fn idb(self) -> Option<Idb> {
+        self.idb.get_value()
     }
 
     /// Where a pending event stands in the order made (0 once confirmed).

@@ -2,7 +2,7 @@
 //! localStorage so the console works offline on the last session, and the
 //! sign-in and sign-out that change it. The cookie itself is HttpOnly.
 
-use crate::api::{self, WhoAmI};
+use crate::api::{self, ApiFailure, WhoAmI};
 use crate::browser::{local_storage_get, local_storage_remove, local_storage_set};
 use crate::replica::{use_replica, Replica};
 use leptos::prelude::*;
@@ -60,7 +60,12 @@ impl Session {
         name: String,
         password: String,
     ) -> Result<(), String> {
-        let me = api::sign_in(name, password).await?;
+        let me = api::sign_in(name, password).await.map_err(|e| match e {
+            ApiFailure::Unreachable(_) => {
+                "The backend cannot be reached; sign in when you are back online.".to_string()
+            }
+            refused => refused.to_string(),
+        })?;
         self.adopt(replica, me);
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! the others at once, even offline, through a BroadcastChannel. Every tab
 //! stores it already (IndexedDB is shared), so the message only informs.
 
+use crate::idb::StoredEvent;
 use crate::replica::Replica;
-use crate::store::StoredEvent;
 use serde::{Deserialize, Serialize};
 use sitrep_core::Event;
 use std::cell::RefCell;

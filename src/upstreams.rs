@@ -5,8 +5,8 @@
 
 use crate::api;
 use crate::browser::now_ms;
+use crate::idb::{Idb, SavedUpstreams, DB_NAME};
 use crate::replica::Replica;
-use crate::store::{SavedUpstreams, Store, DB_NAME};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::protocol::StreamMessage;
@@ -25,8 +25,8 @@ pub struct Upstreams {
     pub problem: RwSignal<Option<String>>,
     /// Now, ticking, for ages.
     pub now: RwSignal<i64>,
-    store: StoredValue<Option<Store>, LocalStorage>,
-    /// A list that arrived before the store was open, saved once it is.
+    idb: StoredValue<Option<Idb>, LocalStorage>,
+    /// A list that arrived before IndexedDB was open, saved once it is.
     unsaved: StoredValue<Option<SavedUpstreams>>,
 }
 
@@ -50,7 +50,7 @@ pub fn provide_upstreams_context(replica: Replica) {
         latest: RwSignal::new(None),
         problem: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
-        store: StoredValue::new_local(None),
+        idb: StoredValue::new_local(None),
         unsaved: StoredValue::new(None),
     };
     provide_context(upstreams);
@@ -71,15 +71,15 @@ pub fn provide_upstreams_context(replica: Replica) {
 
 impl Upstreams {
     async fn load_saved(self) {
-        let store = match Store::open(DB_NAME).await {
-            Ok(store) => store,
+        let idb = match Idb::open(DB_NAME).await {
+            Ok(idb) => idb,
             Err(e) => {
                 self.problem
                     .set(Some(format!("The saved upstream list is unavailable: {e}")));
                 return;
             }
         };
-        match store.load_upstreams().await {
+        match idb.load_upstreams().await {
             // The backend may have answered first; its list is newer.
             Ok(Some(saved)) if self.latest.with_untracked(Option::is_none) => {
                 self.latest.set(Some(Received {
@@ -91,9 +91,9 @@ impl Upstreams {
             Ok(_) => {}
             Err(e) => self.problem.set(Some(e)),
         }
-        self.store.set_value(Some(store.clone()));
+        self.idb.set_value(Some(idb.clone()));
         if let Some(saved) = self.unsaved.try_update_value(Option::take).flatten() {
-            self.save(store, saved).await;
+            self.save(idb, saved).await;
         }
     }
 
@@ -110,14 +110,14 @@ impl Upstreams {
             providers,
             received_at,
         };
-        match self.store.get_value() {
-            Some(store) => spawn_local(self.save(store, saved)),
+        match self.idb.get_value() {
+            Some(idb) => spawn_local(self.save(idb, saved)),
             None => self.unsaved.set_value(Some(saved)),
         }
     }
 
-    async fn save(self, store: Store, saved: SavedUpstreams) {
-        match store.save_upstreams(&saved).await {
+    async fn save(self, idb: Idb, saved: SavedUpstreams) {
+        match idb.save_upstreams(&saved).await {
             Ok(()) => self.problem.set(None),
             Err(e) => self.problem.set(Some(format!(
                 "Could not save the upstream list locally ({e}); it will not be shown offline"

@@ -1,6 +1,7 @@
 //! The sign-in form: on its own page before anyone has signed in, and in
 //! the banner when a session expired with edits waiting.
 
+use crate::components::form::{Outcome, TextField};
 use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -45,21 +46,11 @@ pub fn SignInForm() -> impl IntoView {
     };
     view! {
         <form class="sign-in stack" on:submit=submit aria-label="Sign in">
-            <div class="field">
-                <label for="sign-in-name">"Name"</label>
-                <input id="sign-in-name" type="text" name="username" autocomplete="username"
-                    maxlength="100" required
-                    prop:value=move || name.get()
-                    on:input:target=move |ev| name.set(ev.target().value())/>
-            </div>
-            <div class="field">
-                <label for="sign-in-password">"Password"</label>
-                <input id="sign-in-password" type="password" name="password"
-                    autocomplete="current-password" required
-                    prop:value=move || password.get()
-                    on:input:target=move |ev| password.set(ev.target().value())/>
-            </div>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <TextField id="sign-in-name" label="Name" value=name name="username"
+                autocomplete="username" maxlength=100 required=true/>
+            <TextField id="sign-in-password" label="Password" value=password kind="password"
+                name="password" autocomplete="current-password" required=true/>
+            <Outcome problem/>
             <button type="submit" class="primary" disabled=move || busy.get()>"Sign in"</button>
         </form>
     }

@@ -2,6 +2,7 @@
 //! jump to a time and a key-entry mark. Only the rows in view are rendered
 //! (core's `window` picks them), so 10,000 entries scroll like 10.
 
+use crate::components::form::{Outcome, SelectField, TextField};
 use crate::components::markdown::Markdown;
 use crate::replica::use_replica;
 use crate::room::use_room;
@@ -9,8 +10,8 @@ use crate::session::use_session;
 use leptos::html;
 use leptos::prelude::*;
 use sitrep_core::incident::entry_text;
-use sitrep_core::view::virtual_list::{offsets, visible};
 use sitrep_core::time::utc;
+use sitrep_core::view::virtual_list::{offsets, visible};
 use sitrep_core::{Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
@@ -167,33 +168,26 @@ pub fn Timeline() -> impl IntoView {
 
     view! {
         <div class="timeline-tools">
-            <div class="field">
-                <label for="timeline-show">"Show"</label>
-                <select id="timeline-show" on:change:target=move |ev| {
-                    let v = ev.target().value();
+            <SelectField id="timeline-show" label="Show"
+                on_change=move |v: String| {
                     show.set(match v.as_str() {
                         "key" => Show::Key,
                         _ => EntryKind::ALL.into_iter().find(|k| k.label() == v).map_or(Show::All, Show::Kind),
                     });
                     at_bottom.set_value(true);
                 }>
-                    <option value="all">"All entries"</option>
-                    <option value="key">"Key entries"</option>
-                    {EntryKind::ALL.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
-                </select>
-            </div>
+                <option value="all">"All entries"</option>
+                <option value="key">"Key entries"</option>
+                {EntryKind::ALL.into_iter().map(|k| view! { <option value=k.label()>{k.label()}</option> }).collect_view()}
+            </SelectField>
             <form class="jump" on:submit=jump>
-                <div class="field">
-                    <label for="timeline-jump">"Jump to time (UTC)"</label>
-                    <input id="timeline-jump" type="datetime-local"
-                        prop:value=move || jump_text.get()
-                        on:input:target=move |ev| jump_text.set(ev.target().value())/>
-                </div>
+                <TextField id="timeline-jump" label="Jump to time (UTC)" value=jump_text
+                    kind="datetime-local"/>
                 <button type="submit">"Jump"</button>
             </form>
             <span class="count">{move || entries.with(|e| format!("{} entries", e.len()))}</span>
         </div>
-        {move || jump_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        <Outcome problem=jump_problem/>
         <div class="timeline-scroll" node_ref=scroller on:scroll=on_scroll
             on:wheel=move |ev: leptos::ev::WheelEvent| if ev.delta_y() < 0.0 { at_bottom.set_value(false) } tabindex="0" role="region" aria-label="Timeline entries">
             <ol class="timeline" aria-label="Timeline"

@@ -1,7 +1,14 @@
 //! The comms desk page of one incident (`/incidents/:id/comms`): what
 //! customers are told, beside a link back to the room.
 
-use crate::components::comms_desk::CommsDesk;
+mod checks;
+mod desk;
+mod editor;
+mod review;
+mod targets;
+mod update;
+
+use desk::CommsDesk;
 use crate::components::labels::StatusBadge;
 use crate::room::{provide_room_context, use_route_incident, IncidentNotHereYet, RouteIncident};
 use leptos::prelude::*;

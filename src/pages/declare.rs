@@ -3,14 +3,15 @@
 //! the incident then starts touching that component of ours.
 
 use crate::browser::{new_id, now_ms};
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use sitrep_core::vocabulary::{ComponentId, ComponentStatus};
 use sitrep_core::time::utc;
+use sitrep_core::vocabulary::{ComponentId, ComponentStatus};
 use sitrep_core::{EventBody, IncidentId, Severity};
 
 #[component]
@@ -78,43 +79,26 @@ pub fn Declare() -> impl IntoView {
             <ReadOnlyNote/>
             <form class="stack" on:submit=submit>
                 <fieldset class="stack plain" disabled=move || !session.can_write()>
-                <div class="field">
-                    <label for="declare-title">"Title"</label>
-                    <input id="declare-title" type="text" name="title" maxlength="200" required
-                        placeholder="Checkout fails for EU customers"
-                        prop:value=move || title.get()
-                        on:input:target=move |ev| title.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="declare-severity">"Severity"</label>
-                    <select id="declare-severity" name="severity"
-                        on:change:target=move |ev| {
-                            if let Some(s) = Severity::from_wire(&ev.target().value()) { severity.set(s) }
-                        }>
-                        {Severity::ALL.into_iter().map(|s| view! {
-                            <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="declare-summary">"Summary"</label>
-                    <textarea id="declare-summary" name="summary" rows="3"
-                        placeholder="What customers see, what we know so far"
-                        prop:value=move || summary.get()
-                        on:input:target=move |ev| summary.set(ev.target().value())></textarea>
-                </div>
-                <div class="field">
-                    <label for="declare-started">"Impact started (UTC)"</label>
-                    <input id="declare-started" type="datetime-local" name="started"
-                        prop:value=move || started.get()
-                        on:input:target=move |ev| started.set(ev.target().value())/>
-                </div>
+                <TextField id="declare-title" label="Title" value=title name="title" maxlength=200
+                    required=true placeholder="Checkout fails for EU customers"/>
+                <SelectField id="declare-severity" label="Severity" name="severity"
+                    on_change=move |v: String| {
+                        if let Some(s) = Severity::from_wire(&v) { severity.set(s) }
+                    }>
+                    {Severity::ALL.into_iter().map(|s| view! {
+                        <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
+                    }).collect_view()}
+                </SelectField>
+                <TextArea id="declare-summary" label="Summary" value=summary name="summary" rows=3
+                    placeholder="What customers see, what we know so far"/>
+                <TextField id="declare-started" label="Impact started (UTC)" value=started
+                    kind="datetime-local" name="started"/>
                 {prefilled.map(|(component, status)| view! {
                     <p class="hint">
                         {move || format!("Touches our component {} ({}).", workspace.with(|w| w.component_name(&component)), status.label())}
                     </p>
                 })}
-                {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                <Outcome problem/>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Declare incident"</button>
                 </fieldset>
             </form>

@@ -3,6 +3,7 @@
 //! By default open incidents come first, the most severe at the top.
 
 use crate::components::cadence_badge::CadenceBadge;
+use crate::components::form::{Binding, SelectField, TextField};
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
@@ -84,57 +85,47 @@ pub fn IncidentList() -> impl IntoView {
             </div>
             <form class="filters" role="search" aria-label="Filter incidents"
                 on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
-                <div class="field grow">
-                    <label for="list-search">"Search titles and notes"</label>
-                    <input id="list-search" type="search" autocomplete="off" node_ref=search
-                        placeholder="Press / to search"
-                        prop:value=move || query.with(|q| q.text.clone())
-                        on:input:target=move |ev| {
-                            let text = ev.target().value();
-                            update(&|q| q.text = text.clone());
-                        }/>
-                </div>
-                <div class="field">
-                    <label for="list-status">"Status"</label>
-                    <select id="list-status" on:change:target=move |ev| {
-                        let status = StatusFilter::from_wire(&ev.target().value());
+                <TextField id="list-search" label="Search titles and notes" kind="search"
+                    autocomplete="off" node_ref=search placeholder="Press / to search" grow=true
+                    value=Binding::new(
+                        move || query.with(|q| q.text.clone()),
+                        move |text| update(&|q| q.text = text.clone()),
+                    )/>
+                <SelectField id="list-status" label="Status"
+                    on_change=move |v: String| {
+                        let status = StatusFilter::from_wire(&v);
                         update(&|q| q.status = status);
                     }>
-                        {[(StatusFilter::Any, "Any status"), (StatusFilter::Open, "Open (not resolved)")]
-                            .into_iter()
-                            .chain(Status::ALL.into_iter().map(|s| (StatusFilter::Is(s), s.label())))
-                            .map(|(f, label)| view! {
-                                <option value=f.wire() selected=move || query.with(|q| q.status == f)>{label}</option>
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="list-severity">"Severity"</label>
-                    <select id="list-severity" on:change:target=move |ev| {
-                        let severity = Severity::from_wire(&ev.target().value());
+                    {[(StatusFilter::Any, "Any status"), (StatusFilter::Open, "Open (not resolved)")]
+                        .into_iter()
+                        .chain(Status::ALL.into_iter().map(|s| (StatusFilter::Is(s), s.label())))
+                        .map(|(f, label)| view! {
+                            <option value=f.wire() selected=move || query.with(|q| q.status == f)>{label}</option>
+                        })
+                        .collect_view()}
+                </SelectField>
+                <SelectField id="list-severity" label="Severity"
+                    on_change=move |v: String| {
+                        let severity = Severity::from_wire(&v);
                         update(&|q| q.severity = severity);
                     }>
-                        <option value="" selected=move || query.with(|q| q.severity.is_none())>"Any severity"</option>
-                        {Severity::ALL.into_iter().map(|s| view! {
-                            <option value=s.wire() selected=move || query.with(|q| q.severity == Some(s))>
-                                {move || workspace.with(|w| w.severity_name(s))}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                    <option value="" selected=move || query.with(|q| q.severity.is_none())>"Any severity"</option>
+                    {Severity::ALL.into_iter().map(|s| view! {
+                        <option value=s.wire() selected=move || query.with(|q| q.severity == Some(s))>
+                            {move || workspace.with(|w| w.severity_name(s))}
+                        </option>
+                    }).collect_view()}
+                </SelectField>
                 <ComponentFilter query workspace on_pick=move |c| update(&|q| q.component = c.clone())/>
-                <div class="field">
-                    <label for="list-sort">"Sort"</label>
-                    <select id="list-sort" on:change:target=move |ev| {
-                        let sort = Sort::from_wire(&ev.target().value());
+                <SelectField id="list-sort" label="Sort"
+                    on_change=move |v: String| {
+                        let sort = Sort::from_wire(&v);
                         update(&|q| q.sort = sort);
                     }>
-                        {Sort::ALL.into_iter().map(|s| view! {
-                            <option value=s.wire() selected=move || query.with(|q| q.sort == s)>{s.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                    {Sort::ALL.into_iter().map(|s| view! {
+                        <option value=s.wire() selected=move || query.with(|q| q.sort == s)>{s.label()}</option>
+                    }).collect_view()}
+                </SelectField>
             </form>
             {move || upstream_tally().map(|t| view! {
                 <p class="upstream-tally"><A href="/upstreams">{t}</A></p>
@@ -201,7 +192,7 @@ pub fn IncidentList() -> impl IntoView {
 fn ComponentFilter(
     query: Memo<Query>,
     workspace: Memo<Workspace>,
-    on_pick: impl Fn(Option<ComponentId>) + 'static,
+    on_pick: impl Fn(Option<ComponentId>) + Send + Sync + 'static,
 ) -> impl IntoView {
     let options = move || {
         let chosen = query.with(|q| q.component.clone());
@@ -238,15 +229,12 @@ fn ComponentFilter(
         })
     };
     view! {
-        <div class="field">
-            <label for="list-component">"Component"</label>
-            <select id="list-component" on:change:target=move |ev| {
-                let v = ev.target().value();
+        <SelectField id="list-component" label="Component"
+            on_change=move |v: String| {
                 on_pick((!v.is_empty()).then(|| ComponentId(v.into())));
             }>
-                {options}
-            </select>
-        </div>
+            {options}
+        </SelectField>
     }
 }
 

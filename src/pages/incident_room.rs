@@ -2,25 +2,33 @@
 //! policy's prompt, a maintenance's steps and overrun prompt, the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
+mod changes;
+mod impact;
+mod maintenance;
+mod roles;
+mod tasks;
+mod times;
+
 use crate::components::cadence_badge::CadenceBadge;
-use crate::components::changes_panel::ChangesPanel;
-use crate::components::impact_panel::ImpactPanel;
+use crate::components::form::{Outcome, SelectField, TextArea};
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
-use crate::components::maintenance_panel::{MaintenancePanel, OverrunPrompt};
-use crate::components::roles_panel::RolesPanel;
-use crate::components::tasks_panel::TasksPanel;
 use crate::components::timeline::Timeline;
-use crate::components::times_panel::TimesPanel;
 use crate::replica::use_replica;
 use crate::room::{
     provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,
 };
 use crate::session::use_session;
+use changes::ChangesPanel;
+use impact::ImpactPanel;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use maintenance::{MaintenancePanel, OverrunPrompt};
+use roles::RolesPanel;
 use sitrep_core::incident::severity_policy::prompt;
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Incident, NoteKind, Severity, Status};
+use tasks::TasksPanel;
+use times::TimesPanel;
 
 #[component]
 pub fn IncidentRoom() -> impl IntoView {
@@ -207,19 +215,16 @@ fn ChoiceField(
     #[prop(into)] on_pick: Callback<String>,
 ) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id on:change:target=move |ev| {
-                let v = ev.target().value();
+        <SelectField id=id label={label}
+            on_change=move |v: String| {
                 if v != current.get_untracked() {
                     on_pick.run(v);
                 }
             }>
-                {options.into_iter().map(|(value, text)| view! {
-                    <option value=value selected=move || current.get() == value>{text}</option>
-                }).collect_view()}
-            </select>
-        </div>
+            {options.into_iter().map(|(value, text)| view! {
+                <option value=value selected=move || current.get() == value>{text}</option>
+            }).collect_view()}
+        </SelectField>
     }
 }
 
@@ -247,24 +252,18 @@ fn NoteForm() -> impl IntoView {
     };
     view! {
         <form class="note-form" on:submit=submit>
-            <div class="field">
-                <label for="room-note">"Note"</label>
-                <textarea id="room-note" name="note" rows="3" placeholder="What you saw, did or decided (Markdown)"
-                    prop:value=move || text.get()
-                    on:input:target=move |ev| text.set(ev.target().value())></textarea>
-            </div>
+            <TextArea id="room-note" label="Note" value=text name="note" rows=3
+                placeholder="What you saw, did or decided (Markdown)"/>
             <div class="row">
-                <div class="field">
-                    <label for="room-note-kind">"Kind"</label>
-                    <select id="room-note-kind" on:change:target=move |ev| {
-                        if let Some(k) = NoteKind::from_wire(&ev.target().value()) { kind.set(k) }
+                <SelectField id="room-note-kind" label="Kind"
+                    on_change=move |v: String| {
+                        if let Some(k) = NoteKind::from_wire(&v) { kind.set(k) }
                     }>
-                        {NoteKind::ALL.into_iter().map(|k| view! { <option value=k.wire()>{k.label()}</option> }).collect_view()}
-                    </select>
-                </div>
+                    {NoteKind::ALL.into_iter().map(|k| view! { <option value=k.wire()>{k.label()}</option> }).collect_view()}
+                </SelectField>
                 <button type="submit">"Add note"</button>
             </div>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
         </form>
     }
 }

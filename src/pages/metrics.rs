@@ -2,8 +2,10 @@
 //! month, incidents per component, time since the last SEV1, and open
 //! remediation tasks. Each chart has its figures in a table beside it.
 
+mod bar_chart;
+
+use bar_chart::{Bar, BarChart};
 use crate::browser::now_ms;
-use crate::components::bar_chart::{Bar, BarChart};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos_router::components::A;

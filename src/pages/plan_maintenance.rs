@@ -3,6 +3,7 @@
 //! listed with the incidents and marked as maintenance.
 
 use crate::browser::{new_id, now_ms};
+use crate::components::form::{Outcome, TextArea, TextField};
 use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
 use crate::session::use_session;
@@ -83,26 +84,12 @@ pub fn PlanMaintenance() -> impl IntoView {
             <ReadOnlyNote/>
             <form class="stack" on:submit=submit>
                 <fieldset class="stack plain" disabled=move || !session.can_write()>
-                <div class="field">
-                    <label for="maint-title">"Title"</label>
-                    <input id="maint-title" type="text" maxlength="200" required
-                        placeholder="Database upgrade"
-                        prop:value=move || title.get()
-                        on:input:target=move |ev| title.set(ev.target().value())/>
-                </div>
+                <TextField id="maint-title" label="Title" value=title maxlength=200 required=true
+                    placeholder="Database upgrade"/>
                 <div class="row">
-                    <div class="field">
-                        <label for="maint-start">"Starts (UTC)"</label>
-                        <input id="maint-start" type="datetime-local"
-                            prop:value=move || starts.get()
-                            on:input:target=move |ev| starts.set(ev.target().value())/>
-                    </div>
-                    <div class="field">
-                        <label for="maint-end">"Ends (UTC)"</label>
-                        <input id="maint-end" type="datetime-local"
-                            prop:value=move || ends.get()
-                            on:input:target=move |ev| ends.set(ev.target().value())/>
-                    </div>
+                    <TextField id="maint-start" label="Starts (UTC)" value=starts
+                        kind="datetime-local"/>
+                    <TextField id="maint-end" label="Ends (UTC)" value=ends kind="datetime-local"/>
                 </div>
                 <fieldset class="stack">
                     <legend>"Affected components"</legend>
@@ -130,14 +117,9 @@ pub fn PlanMaintenance() -> impl IntoView {
                         }
                     }}
                 </fieldset>
-                <div class="field">
-                    <label for="maint-notice">"What customers will notice"</label>
-                    <textarea id="maint-notice" rows="3"
-                        placeholder="Checkout may be slow for up to ten minutes"
-                        prop:value=move || notice.get()
-                        on:input:target=move |ev| notice.set(ev.target().value())></textarea>
-                </div>
-                {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                <TextArea id="maint-notice" label="What customers will notice" value=notice rows=3
+                    placeholder="Checkout may be slow for up to ten minutes"/>
+                <Outcome problem/>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Plan maintenance"</button>
                 </fieldset>
             </form>

@@ -3,6 +3,7 @@
 //! each section edited in place as an event; export to Markdown and print.
 
 use crate::browser::{download_text, print_page};
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
 use crate::components::markdown::Markdown;
 use crate::room::{
@@ -66,7 +67,7 @@ fn PostmortemBody(incident: Memo<Incident>) -> impl IntoView {
                 <button type="button" on:click=export>"Export Markdown"</button>
                 <button type="button" on:click=move |_| print_page()>"Print"</button>
             </div>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
         </div>
         <ReadOnlyNote/>
         <fieldset class="plain pm-sections" disabled=read_only>
@@ -132,12 +133,8 @@ fn SectionEditor(section: PostmortemSection, pm: Memo<Postmortem>) -> impl IntoV
                 <button type="button" class="small no-print" on:click=start>"Edit"</button>
             }>
                 <form class="stack-form no-print" on:submit=save>
-                    <div class="field">
-                        <label for=field_id.clone()>{format!("{} (Markdown)", section.label())}</label>
-                        <textarea id=field_id.clone() rows="6"
-                            prop:value=move || draft.get()
-                            on:input:target=move |ev| draft.set(ev.target().value())></textarea>
-                    </div>
+                    <TextArea id=field_id.clone() label={format!("{} (Markdown)", section.label())}
+                        value=draft rows=6/>
                     <div class="row">
                         <button type="submit" class="primary">"Save"</button>
                         <button type="button" on:click=move |_| editing.set(false)>"Cancel"</button>
@@ -206,22 +203,16 @@ fn ImpactSection(pm: Memo<Postmortem>) -> impl IntoView {
                 {fact("Data lost", Signal::derive(move || pm.with(|p| p.impact.data_lost_text().to_string())))}
             </dl>
             <form class="row no-print" on:submit=save aria-label="Impact facts">
-                <div class="field">
-                    <label for="pm-customers">"Customers affected"</label>
-                    <input id="pm-customers" type="text" inputmode="numeric" placeholder="not counted"
-                        prop:value=move || customers.get() on:input:target=move |ev| customers.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="pm-data-lost">"Data lost"</label>
-                    <select id="pm-data-lost" on:change:target=move |ev| data_lost.set(ev.target().value())>
-                        {[("unknown", "Not established"), ("yes", "Yes"), ("no", "No")].into_iter().map(|(value, text)| view! {
-                            <option value=value selected=move || data_lost.get() == value>{text}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <TextField id="pm-customers" label="Customers affected" value=customers
+                    inputmode="numeric" placeholder="not counted"/>
+                <SelectField id="pm-data-lost" label="Data lost" on_change=move |v: String| data_lost.set(v)>
+                    {[("unknown", "Not established"), ("yes", "Yes"), ("no", "No")].into_iter().map(|(value, text)| view! {
+                        <option value=value selected=move || data_lost.get() == value>{text}</option>
+                    }).collect_view()}
+                </SelectField>
                 <button type="submit">"Save impact"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
         </section>
     }
 }
@@ -262,12 +253,12 @@ fn RemediationSection(pm: Memo<Postmortem>) -> impl IntoView {
     let room = use_room();
     let title = RwSignal::new(String::new());
     let assignee = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = title.get_untracked().trim().to_string();
         if t.is_empty() {
-            return problem.set(Some("Give the remediation task a title."));
+            return problem.set(Some("Give the remediation task a title.".into()));
         }
         problem.set(None);
         let a = assignee.get_untracked().trim().to_string();
@@ -318,30 +309,19 @@ fn RemediationSection(pm: Memo<Postmortem>) -> impl IntoView {
             {move || pm.with(|p| p.remediation.is_empty()).then(|| view! { <p class="empty">"No remediation tasks yet."</p> })}
             <form class="stack-form no-print" on:submit=add aria-label="Add a remediation task">
                 <div class="row">
-                    <div class="field">
-                        <label for="pm-task-title">"Remediation task"</label>
-                        <input id="pm-task-title" type="text" maxlength="200"
-                            prop:value=move || title.get() on:input:target=move |ev| title.set(ev.target().value())/>
-                    </div>
-                    <div class="field">
-                        <label for="pm-task-assignee">"Owner"</label>
-                        <input id="pm-task-assignee" type="text" maxlength="100"
-                            prop:value=move || assignee.get() on:input:target=move |ev| assignee.set(ev.target().value())/>
-                    </div>
+                    <TextField id="pm-task-title" label="Remediation task" value=title maxlength=200/>
+                    <TextField id="pm-task-assignee" label="Owner" value=assignee maxlength=100/>
                 </div>
                 <button type="submit">"Add remediation task"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
             {move || (!others.with(Vec::is_empty)).then(|| view! {
                 <form class="row no-print" on:submit=flag aria-label="Flag a task as remediation">
-                    <div class="field">
-                        <label for="pm-flag-task">"Existing task"</label>
-                        <select id="pm-flag-task" prop:value=move || pick.get()
-                            on:change:target=move |ev| pick.set(ev.target().value())>
-                            <option value="">"Choose a task…"</option>
-                            {others.get().into_iter().map(|(id, t)| view! { <option value=id.0.to_string()>{t}</option> }).collect_view()}
-                        </select>
-                    </div>
+                    <SelectField id="pm-flag-task" label="Existing task" value=pick
+                        on_change=move |v: String| pick.set(v)>
+                        <option value="">"Choose a task…"</option>
+                        {others.get().into_iter().map(|(id, t)| view! { <option value=id.0.to_string()>{t}</option> }).collect_view()}
+                    </SelectField>
                     <button type="submit">"Flag as remediation"</button>
                 </form>
             })}

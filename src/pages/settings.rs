@@ -56,12 +56,3 @@ fn problem_with(body: &EventBody) -> Option<String> {
         format!("{}{}.", first.unwrap_or_default(), chars.as_str())
     })
 }
-
-/// A form's outcome line: a problem (an alert) or what was just saved.
-#[component]
-fn Outcome(problem: RwSignal<Option<String>>, saved: RwSignal<Option<String>>) -> impl IntoView {
-    view! {
-        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
-        {move || saved.get().map(|s| view! { <p class="saved" role="status">{s}</p> })}
-    }
-}

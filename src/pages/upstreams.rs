@@ -4,15 +4,21 @@
 //! Admins add and remove providers here and link their components to ours;
 //! a linked component that breaks brings offers (components/upstream_offers).
 
+use crate::components::form::{Outcome, TextField};
 use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
 use crate::upstreams::{use_upstreams, Received};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::vocabulary::ComponentId;
-use sitrep_core::status_page::upstream::{unknown_label, ComponentRef, IncidentView, ProviderView, Snapshot, ViewState};
 use sitrep_core::log::sync::Status;
-use sitrep_core::status_page::upstream_panel::{as_of, check_new_provider, component_words, impact_words, incident_status_words, indicator_words, is_web_link};
+use sitrep_core::status_page::upstream::{
+    unknown_label, ComponentRef, IncidentView, ProviderView, Snapshot, ViewState,
+};
+use sitrep_core::status_page::upstream_panel::{
+    as_of, check_new_provider, component_words, impact_words, incident_status_words,
+    indicator_words, is_web_link,
+};
+use sitrep_core::vocabulary::ComponentId;
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]
@@ -86,19 +92,11 @@ fn AddProvider() -> impl IntoView {
         <form class="stack add-provider" aria-label="Watch a provider" on:submit=submit>
             <h2>"Watch a provider"</h2>
             <p class="hint">"The server polls the page's Statuspage summary (URL/api/v2/summary.json)."</p>
-            <div class="field">
-                <label for="upstream-name">"Provider name"</label>
-                <input id="upstream-name" type="text" maxlength="64" placeholder="github"
-                    prop:value=move || name.get()
-                    on:input:target=move |ev| name.set(ev.target().value())/>
-            </div>
-            <div class="field">
-                <label for="upstream-url">"Status page URL"</label>
-                <input id="upstream-url" type="text" inputmode="url" placeholder="https://www.githubstatus.com"
-                    prop:value=move || url.get()
-                    on:input:target=move |ev| url.set(ev.target().value())/>
-            </div>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <TextField id="upstream-name" label="Provider name" value=name maxlength=64
+                placeholder="github"/>
+            <TextField id="upstream-url" label="Status page URL" value=url inputmode="url"
+                placeholder="https://www.githubstatus.com"/>
+            <Outcome problem/>
             <button type="submit" class="primary">"Add provider"</button>
         </form>
     }

@@ -1,7 +1,8 @@
 //! The component catalogue: the parts of our service an incident can
 //! affect, grouped, added, renamed, regrouped and removed.
 
-use super::{problem_with, Outcome};
+use super::problem_with;
+use crate::components::form::{Outcome, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -88,19 +89,9 @@ pub fn Catalogue() -> impl IntoView {
             <h2 id="settings-components">"Components"</h2>
             <p class="hint">"The parts of our service an incident can affect. Groups are free text; components show grouped."</p>
             <form class="inline-form" aria-label="Add a component" on:submit=add>
-                <div class="field">
-                    <label for="component-name">"Component name"</label>
-                    <input id="component-name" type="text" maxlength="100"
-                        prop:value=move || name.get()
-                        on:input:target=move |ev| name.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="component-group">"Component group"</label>
-                    <input id="component-group" type="text" maxlength="100" list="component-groups"
-                        placeholder="e.g. Payments"
-                        prop:value=move || group.get()
-                        on:input:target=move |ev| group.set(ev.target().value())/>
-                </div>
+                <TextField id="component-name" label="Component name" value=name maxlength=100/>
+                <TextField id="component-group" label="Component group" value=group maxlength=100
+                    list="component-groups" placeholder="e.g. Payments"/>
                 <button type="submit" class="primary">"Add component"</button>
             </form>
             <datalist id="component-groups">
@@ -212,18 +203,9 @@ fn EditComponent(component: Component, editing: RwSignal<Option<ComponentId>>) -
     };
     view! {
         <form class="inline-form" aria-label=format!("Edit {}", component.name) on:submit=save>
-            <div class="field">
-                <label for=format!("edit-name-{key}")>"Name"</label>
-                <input id=format!("edit-name-{key}") type="text" maxlength="100"
-                    prop:value=move || name.get()
-                    on:input:target=move |ev| name.set(ev.target().value())/>
-            </div>
-            <div class="field">
-                <label for=format!("edit-group-{key}")>"Group"</label>
-                <input id=format!("edit-group-{key}") type="text" maxlength="100" list="component-groups"
-                    prop:value=move || group.get()
-                    on:input:target=move |ev| group.set(ev.target().value())/>
-            </div>
+            <TextField id=format!("edit-name-{key}") label="Name" value=name maxlength=100/>
+            <TextField id=format!("edit-group-{key}") label="Group" value=group maxlength=100
+                list="component-groups"/>
             <button type="submit" class="primary">"Save"</button>
             <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
             <Outcome problem saved/>

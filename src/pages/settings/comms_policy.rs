@@ -1,7 +1,8 @@
 //! The comms policy: who approves, the update cadence, the audience's time
 //! zone and the word lists the checks use. One `comms_policy_set` event.
 
-use super::{problem_with, Outcome};
+use super::problem_with;
+use crate::components::form::{Outcome, TextArea, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -120,11 +121,7 @@ pub fn CommsPolicyForm() -> impl IntoView {
     };
     let number = |id: &'static str, label: &'static str, value: RwSignal<String>| {
         view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id type="number" min="0" max="1440" prop:value=move || value.get()
-                    on:input:target=move |ev| value.set(ev.target().value())/>
-            </div>
+            <TextField id=id label={label} value=value kind="number" min="0" max="1440"/>
         }
     };
     view! {
@@ -142,28 +139,16 @@ pub fn CommsPolicyForm() -> impl IntoView {
             </div>
             <p class="hint">"0 means no cadence for that status. Resolved incidents never have one."</p>
             <div class="row">
-                <div class="field">
-                    <label for="audience-zone">"Audience time zone name"</label>
-                    <input id="audience-zone" type="text" maxlength="100" prop:value=move || zone.get()
-                        on:input:target=move |ev| zone.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="audience-offset">"Offset from UTC"</label>
-                    <input id="audience-offset" type="text" maxlength="6" placeholder="+01:00" prop:value=move || offset.get()
-                        on:input:target=move |ev| offset.set(ev.target().value())/>
-                </div>
+                <TextField id="audience-zone" label="Audience time zone name" value=zone
+                    maxlength=100/>
+                <TextField id="audience-offset" label="Offset from UTC" value=offset maxlength=6
+                    placeholder="+01:00"/>
             </div>
             <p class="hint">"A status page has many readers; {{start_local}} shows times in this zone. Daylight saving is not applied: change the offset when your audience's clocks change."</p>
-            <div class="field">
-                <label for="internal-terms">"Internal names customers must not see (one per line)"</label>
-                <textarea id="internal-terms" rows="4" prop:value=move || terms.get()
-                    on:input:target=move |ev| terms.set(ev.target().value())></textarea>
-            </div>
-            <div class="field">
-                <label for="blame-words">"Blame words and provider names (one per line)"</label>
-                <textarea id="blame-words" rows="6" prop:value=move || blame.get()
-                    on:input:target=move |ev| blame.set(ev.target().value())></textarea>
-            </div>
+            <TextArea id="internal-terms"
+                label="Internal names customers must not see (one per line)" value=terms rows=4/>
+            <TextArea id="blame-words" label="Blame words and provider names (one per line)"
+                value=blame rows=6/>
             <button type="submit" class="primary">"Save comms policy"</button>
             <Outcome problem saved/>
         </form>

@@ -1,15 +1,16 @@
 //! The change-freeze policy, manual freezes and ending a freeze early. Each
 //! is an event on the workspace stream; the arithmetic is `sitrep_core::aftermath::freeze`.
 
-use super::{problem_with, Outcome};
+use super::problem_with;
 use crate::browser::now_ms;
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::components::freeze_banner::{active_freeze, local_time};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::aftermath::freeze::{parse_holidays, MAX_BUSINESS_DAYS};
-use sitrep_core::time::zone::TimeZone;
 use sitrep_core::time::utc;
+use sitrep_core::time::zone::TimeZone;
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]
@@ -96,27 +97,16 @@ fn Policy() -> impl IntoView {
         </p>
         <form class="stack" aria-label="Freeze policy" on:submit=save>
             <div class="row">
-                <div class="field">
-                    <label for="freeze-days">"Freeze length (business days)"</label>
-                    <input id="freeze-days" type="number" min="0" max=MAX_BUSINESS_DAYS.to_string()
-                        prop:value=move || days.get()
-                        on:input:target=move |ev| days.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="freeze-zone">"Time zone"</label>
-                    <select id="freeze-zone" on:change:target=move |ev| zone.set(ev.target().value())>
-                        {TimeZone::names().map(|n| view! {
-                            <option value=n selected=move || zone.get() == n>{n}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <TextField id="freeze-days" label="Freeze length (business days)" value=days
+                    kind="number" min="0" max=MAX_BUSINESS_DAYS.to_string()/>
+                <SelectField id="freeze-zone" label="Time zone" on_change=move |v: String| zone.set(v)>
+                    {TimeZone::names().map(|n| view! {
+                        <option value=n selected=move || zone.get() == n>{n}</option>
+                    }).collect_view()}
+                </SelectField>
             </div>
-            <div class="field">
-                <label for="freeze-holidays">"Holidays (YYYY-MM-DD, one per line)"</label>
-                <textarea id="freeze-holidays" rows="3"
-                    prop:value=move || holidays.get()
-                    on:input:target=move |ev| holidays.set(ev.target().value())></textarea>
-            </div>
+            <TextArea id="freeze-holidays" label="Holidays (YYYY-MM-DD, one per line)"
+                value=holidays rows=3/>
             <button type="submit" class="primary">"Save freeze policy"</button>
         </form>
         <Outcome problem saved/>
@@ -159,12 +149,8 @@ fn CurrentFreeze() -> impl IntoView {
         </p>
         <Show when=move || active.with(Option::is_some)>
             <form class="inline-form" aria-label="End the freeze early" on:submit=end>
-                <div class="field grow">
-                    <label for="freeze-end-reason">"Reason for ending early"</label>
-                    <input id="freeze-end-reason" type="text" maxlength="2048"
-                        prop:value=move || reason.get()
-                        on:input:target=move |ev| reason.set(ev.target().value())/>
-                </div>
+                <TextField id="freeze-end-reason" label="Reason for ending early" value=reason
+                    maxlength=2048 grow=true/>
                 <button type="submit">"End freeze early"</button>
             </form>
         </Show>
@@ -209,18 +195,10 @@ fn ManualFreeze() -> impl IntoView {
         <h3>"Start a freeze now"</h3>
         <form class="stack" aria-label="Start a freeze" on:submit=start>
             <div class="row">
-                <div class="field">
-                    <label for="freeze-until">"Frozen until (UTC)"</label>
-                    <input id="freeze-until" type="datetime-local"
-                        prop:value=move || until.get()
-                        on:input:target=move |ev| until.set(ev.target().value())/>
-                </div>
-                <div class="field grow">
-                    <label for="freeze-reason">"Reason"</label>
-                    <input id="freeze-reason" type="text" maxlength="2048" placeholder="e.g. Quarter-end close"
-                        prop:value=move || reason.get()
-                        on:input:target=move |ev| reason.set(ev.target().value())/>
-                </div>
+                <TextField id="freeze-until" label="Frozen until (UTC)" value=until
+                    kind="datetime-local"/>
+                <TextField id="freeze-reason" label="Reason" value=reason maxlength=2048
+                    placeholder="e.g. Quarter-end close" grow=true/>
             </div>
             <button type="submit" class="primary">"Start freeze"</button>
         </form>

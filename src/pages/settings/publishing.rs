@@ -2,10 +2,11 @@
 //! to. Unlike other settings they live on the server, not in the log: the
 //! key is sent once and never shown again, so its field is never filled.
 
-use super::Outcome;
-use crate::api::{self, PublishTarget, PublishTargetForm};
+use crate::api;
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sitrep_core::log::protocol::{PublishTarget, SavePublishTarget};
 use sitrep_core::status_page::publishing;
 use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
 
@@ -66,7 +67,7 @@ pub fn PublishingTargets() -> impl IntoView {
             problem.set(Some(format!("{e}.")));
             return;
         }
-        let form = PublishTargetForm {
+        let form = SavePublishTarget {
             kind: k.wire().to_string(),
             name: spec.name.clone(),
             base_url: spec.base_url.clone(),
@@ -118,7 +119,7 @@ pub fn PublishingTargets() -> impl IntoView {
         <section class="settings-section" aria-labelledby="settings-publishing">
             <h2 id="settings-publishing">"Publishing targets"</h2>
             <p class="hint">"Status pages customer updates are published to, through the server. The own status page is always there, at /status. Keys are never shown again once saved."</p>
-            {move || load_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem=load_problem/>
             <ul class="setting-list" aria-label="Publishing targets">
                 {move || targets.get().into_iter().map(|t| {
                     let built_in = t.kind == "own";
@@ -141,56 +142,27 @@ pub fn PublishingTargets() -> impl IntoView {
                 }).collect_view()}
             </ul>
             <form class="stacked-form" aria-label="Add or change a publishing target" on:submit=save>
-                <div class="field">
-                    <label for="target-id">"Target id"</label>
-                    <input id="target-id" type="text" maxlength="40" autocomplete="off"
-                        prop:value=move || id.get()
-                        on:input:target=move |ev| id.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="target-kind">"Kind"</label>
-                    <select id="target-kind" prop:value=move || kind.get()
-                        on:change:target=move |ev| kind.set(ev.target().value())>
-                        <option value="statuspage">"Atlassian Statuspage"</option>
-                        <option value="cachet">"Cachet"</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="target-name">"Target name"</label>
-                    <input id="target-name" type="text" maxlength="80"
-                        prop:value=move || name.get()
-                        on:input:target=move |ev| name.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="target-url">"Base URL"</label>
-                    <input id="target-url" type="url" placeholder="https://api.statuspage.io/v1"
-                        prop:value=move || base_url.get()
-                        on:input:target=move |ev| base_url.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="target-page">"Page id (Statuspage)"</label>
-                    <input id="target-page" type="text" maxlength="64"
-                        prop:value=move || page_id.get()
-                        on:input:target=move |ev| page_id.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="target-key">"API key or token"</label>
-                    // Write-only: never filled from the server.
-                    <input id="target-key" type="password" autocomplete="new-password"
-                        placeholder=move || if targets.with(|t| t.iter().any(|t| t.id == id.get() && t.key_set)) {
-                            "stored; leave empty to keep it"
+                <TextField id="target-id" label="Target id" value=id maxlength=40 autocomplete="off"/>
+                <SelectField id="target-kind" label="Kind" value=kind on_change=move |v: String| kind.set(v)>
+                    <option value="statuspage">"Atlassian Statuspage"</option>
+                    <option value="cachet">"Cachet"</option>
+                </SelectField>
+                <TextField id="target-name" label="Target name" value=name maxlength=80/>
+                <TextField id="target-url" label="Base URL" value=base_url kind="url"
+                    placeholder="https://api.statuspage.io/v1"/>
+                <TextField id="target-page" label="Page id (Statuspage)" value=page_id maxlength=64/>
+                // Write-only: never filled from the server.
+                <TextField id="target-key" label="API key or token" value=key kind="password"
+                    autocomplete="new-password"
+                    placeholder=Signal::derive(move || {
+                        if targets.with(|t| t.iter().any(|t| t.id == id.get() && t.key_set)) {
+                            "stored; leave empty to keep it".to_string()
                         } else {
-                            ""
+                            String::new()
                         }
-                        prop:value=move || key.get()
-                        on:input:target=move |ev| key.set(ev.target().value())/>
-                </div>
-                <div class="field">
-                    <label for="target-map">"Component map (our id = their id, one per line)"</label>
-                    <textarea id="target-map" rows="3"
-                        prop:value=move || map.get()
-                        on:input:target=move |ev| map.set(ev.target().value())></textarea>
-                </div>
+                    })/>
+                <TextArea id="target-map" label="Component map (our id = their id, one per line)"
+                    value=map rows=3/>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Save target"</button>
             </form>
             <Outcome problem saved/>

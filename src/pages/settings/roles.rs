@@ -1,6 +1,7 @@
 //! Roles an incident can assign: the four built in and our own.
 
-use super::{problem_with, Outcome};
+use super::problem_with;
+use crate::components::form::{Outcome, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -67,12 +68,8 @@ pub fn Roles() -> impl IntoView {
                 </For>
             </ul>
             <form class="inline-form" aria-label="Add a role" on:submit=add>
-                <div class="field">
-                    <label for="role-name">"Role name"</label>
-                    <input id="role-name" type="text" maxlength="100" placeholder="e.g. Database liaison"
-                        prop:value=move || name.get()
-                        on:input:target=move |ev| name.set(ev.target().value())/>
-                </div>
+                <TextField id="role-name" label="Role name" value=name maxlength=100
+                    placeholder="e.g. Database liaison"/>
                 <button type="submit" class="primary">"Add role"</button>
             </form>
             <Outcome problem saved/>

@@ -1,12 +1,13 @@
 //! The severity policy: what each level is called and means, and the rules
 //! that say how severe an incident with a given impact must at least be.
 
-use super::{problem_with, Outcome};
+use super::problem_with;
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::vocabulary::{ImpactCondition, SeverityRule};
 use sitrep_core::incident::severity_policy::{describe, parse_percent};
+use sitrep_core::vocabulary::{ImpactCondition, SeverityRule};
 use sitrep_core::{EventBody, IncidentId, Severity};
 
 #[component]
@@ -67,18 +68,10 @@ fn SeverityLevel(severity: Severity) -> impl IntoView {
     };
     view! {
         <form class=format!("severity-level {wire}") aria-label=label on:submit=save>
-            <div class="field">
-                <label for=format!("{wire}-name")>{format!("{label} name")}</label>
-                <input id=format!("{wire}-name") type="text" maxlength="100"
-                    prop:value=move || name.get()
-                    on:input:target=move |ev| name.set(ev.target().value())/>
-            </div>
-            <div class="field">
-                <label for=format!("{wire}-definition")>{format!("{label} definition")}</label>
-                <textarea id=format!("{wire}-definition") rows="2"
-                    prop:value=move || definition.get()
-                    on:input:target=move |ev| definition.set(ev.target().value())></textarea>
-            </div>
+            <TextField id=format!("{wire}-name") label={format!("{label} name")} value=name
+                maxlength=100/>
+            <TextArea id=format!("{wire}-definition") label={format!("{label} definition")}
+                value=definition rows=2/>
             <button type="submit">{format!("Save {label}")}</button>
             <Outcome problem saved/>
         </form>
@@ -165,31 +158,22 @@ fn SeverityRules() -> impl IntoView {
             </ul>
         </Show>
         <form class="inline-form" aria-label="Add a rule" on:submit=add>
-            <div class="field">
-                <label for="rule-condition">"When"</label>
-                <select id="rule-condition" on:change:target=move |ev| condition.set(ev.target().value())>
-                    <option value="customer" selected=move || condition.get() == "customer">"Any customer impact"</option>
-                    <option value="share" selected=move || condition.get() == "share">"At least a share of users or traffic"</option>
-                </select>
-            </div>
+            <SelectField id="rule-condition" label="When" on_change=move |v: String| condition.set(v)>
+                <option value="customer" selected=move || condition.get() == "customer">"Any customer impact"</option>
+                <option value="share" selected=move || condition.get() == "share">"At least a share of users or traffic"</option>
+            </SelectField>
             <Show when=move || condition.get() == "share">
-                <div class="field">
-                    <label for="rule-share">"Share affected (%)"</label>
-                    <input id="rule-share" type="text" inputmode="decimal" size="6" placeholder="25"
-                        prop:value=move || share.get()
-                        on:input:target=move |ev| share.set(ev.target().value())/>
-                </div>
+                <TextField id="rule-share" label="Share affected (%)" value=share
+                    inputmode="decimal" size=6 placeholder="25"/>
             </Show>
-            <div class="field">
-                <label for="rule-severity">"Is at least"</label>
-                <select id="rule-severity" on:change:target=move |ev| {
-                    if let Some(s) = Severity::from_wire(&ev.target().value()) { at_least.set(s) }
+            <SelectField id="rule-severity" label="Is at least"
+                on_change=move |v: String| {
+                    if let Some(s) = Severity::from_wire(&v) { at_least.set(s) }
                 }>
-                    {Severity::ALL.into_iter().map(|s| view! {
-                        <option value=s.wire() selected=move || at_least.get() == s>{s.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+                {Severity::ALL.into_iter().map(|s| view! {
+                    <option value=s.wire() selected=move || at_least.get() == s>{s.label()}</option>
+                }).collect_view()}
+            </SelectField>
             <button type="submit" class="primary">"Add rule"</button>
         </form>
         <Outcome problem saved/>

@@ -2,13 +2,14 @@
 //! desk fills from the incident. Saving records a `template_set` event.
 
 use super::comms_policy::CommsPolicyForm;
-use super::{problem_with, Outcome};
+use super::problem_with;
+use crate::components::form::{Binding, Outcome, SelectField, TextArea};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::comms::{Channels, Phase};
 use sitrep_core::comms::default_templates::default_for;
 use sitrep_core::comms::template::PLACEHOLDERS;
+use sitrep_core::comms::{Channels, Phase};
 use sitrep_core::{EventBody, IncidentId};
 
 #[component]
@@ -71,23 +72,18 @@ fn TemplateForm() -> impl IntoView {
                  read: fn(&Channels) -> String,
                  write: fn(&mut Channels, String)| {
         view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <textarea id=id rows=rows prop:value=move || text.with(read)
-                    on:input:target=move |ev| text.update(|c| write(c, ev.target().value()))></textarea>
-            </div>
+            <TextArea id label rows
+                value=Binding::new(move || text.with(read), move |v| text.update(|c| write(c, v)))/>
         }
     };
     view! {
         <form class="stack-form" aria-label="Template" on:submit=save>
-            <div class="field">
-                <label for="template-phase">"Template for"</label>
-                <select id="template-phase" on:change:target=move |ev| {
-                    if let Some(p) = Phase::from_wire(&ev.target().value()) { phase.set(p) }
+            <SelectField id="template-phase" label="Template for"
+                on_change=move |v: String| {
+                    if let Some(p) = Phase::from_wire(&v) { phase.set(p) }
                 }>
-                    {Phase::ALL.into_iter().map(|p| view! { <option value=p.wire()>{p.label()}</option> }).collect_view()}
-                </select>
-            </div>
+                {Phase::ALL.into_iter().map(|p| view! { <option value=p.wire()>{p.label()}</option> }).collect_view()}
+            </SelectField>
             {field("template-status", "Template: status page text", 5, |c| c.status_page.clone(), |c, v| c.status_page = v)}
             {field("template-social", "Template: social post", 3, |c| c.social.clone(), |c, v| c.social = v)}
             {field("template-subject", "Template: email subject", 1, |c| c.email_subject.clone(), |c, v| c.email_subject = v)}

@@ -5,6 +5,7 @@ use crate::log::event::Event;
 use crate::status_page::upstream::ProviderView;
 use crate::vocabulary::{EventId, IncidentId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// `POST /api/v1/events`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +94,74 @@ pub struct ApiError {
     pub id: Option<EventId>,
 }
 
+// Publishing targets: where sitrep-server publishes customer updates. They
+// live on the server, not in the log; a target's key goes in and never
+// comes back out.
+
+/// One target as `GET /api/v1/publish/targets` lists it (and `PUT` answers):
+/// never the key, only whether one is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishTarget {
+    pub id: String,
+    pub name: String,
+    /// `own`, `statuspage` or `cachet` (`status_page::publishing::TargetKind`).
+    pub kind: String,
+    /// False for a target listed but not usable yet.
+    #[serde(default = "listed_means_configured")]
+    pub configured: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub base_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page_id: String,
+    /// Our component id to theirs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub components: BTreeMap<String, String>,
+    #[serde(default)]
+    pub key_set: bool,
+}
+
+fn listed_means_configured() -> bool {
+    true
+}
+
+/// `GET /api/v1/publish/targets`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishTargetsReply {
+    pub targets: Vec<PublishTarget>,
+}
+
+/// `PUT /api/v1/publish/targets/{id}` (admins). An empty or absent `key`
+/// keeps the stored one. No `Debug`: it carries a secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavePublishTarget {
+    pub kind: String,
+    pub name: String,
+    pub base_url: String,
+    #[serde(default)]
+    pub page_id: String,
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub components: BTreeMap<String, String>,
+}
+
+/// `POST /api/v1/publish/retry` (communicators): deliver a failed update to
+/// one target again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryDelivery {
+    pub update: String,
+    pub target: String,
+}
+
+/// The answer to a retry (202): the delivery is queued again; its outcome
+/// arrives on the stream as an `update_delivery` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryReply {
+    pub state: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +190,42 @@ mod tests {
         );
         let back: StreamMessage = serde_json::from_str(&text).unwrap();
         assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn a_publish_target_leaves_out_what_it_does_not_have() {
+        let own = PublishTarget {
+            id: "own".into(),
+            name: "Own status page".into(),
+            kind: "own".into(),
+            configured: true,
+            base_url: String::new(),
+            page_id: String::new(),
+            components: BTreeMap::new(),
+            key_set: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&own).unwrap(),
+            r#"{"id":"own","name":"Own status page","kind":"own","configured":true,"key_set":false}"#
+        );
+    }
+
+    #[test]
+    fn a_listed_target_that_does_not_say_is_configured_and_keyless() {
+        let t: PublishTarget =
+            serde_json::from_str(r#"{"id":"main","name":"Main","kind":"statuspage"}"#).unwrap();
+        assert!(t.configured);
+        assert!(!t.key_set);
+        assert!(t.components.is_empty());
+    }
+
+    #[test]
+    fn saving_a_target_refuses_fields_it_does_not_know() {
+        let body = r#"{"kind":"cachet","name":"C","base_url":"https://c.example","secret":"x"}"#;
+        assert!(serde_json::from_str::<SavePublishTarget>(body).is_err());
+        let body = r#"{"kind":"cachet","name":"C","base_url":"https://c.example"}"#;
+        let saved: SavePublishTarget = serde_json::from_str(body).unwrap();
+        assert_eq!(saved.key, "", "an absent key keeps the stored one");
     }
 
     #[test]

@@ -10,10 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use sitrep_core::log::access::Role;
+use sitrep_core::log::protocol::{
+    PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget,
+};
 use sitrep_core::status_page::publishing::{check_target, TargetKind, TargetSpec, OWN};
-use std::collections::BTreeMap;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -25,26 +26,11 @@ pub fn router(state: AppState) -> Router {
 
 /// A target as anyone signed in may see it: never the key, only whether
 /// one is stored.
-#[derive(Serialize)]
-pub struct TargetView {
-    pub id: String,
-    pub name: String,
-    pub kind: &'static str,
-    pub configured: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub base_url: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub page_id: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub components: BTreeMap<String, String>,
-    pub key_set: bool,
-}
-
-fn view(t: &super::queue::Target) -> TargetView {
-    TargetView {
+fn view(t: &super::queue::Target) -> PublishTarget {
+    PublishTarget {
         id: t.spec.id.clone(),
         name: t.spec.name.clone(),
-        kind: t.spec.kind.wire(),
+        kind: t.spec.kind.wire().to_string(),
         configured: true,
         base_url: t.spec.base_url.clone(),
         page_id: t.spec.page_id.clone(),
@@ -63,32 +49,17 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
             let mut views = vec![view(&super::own_target())];
             views[0].key_set = false;
             views.extend(targets.iter().map(view));
-            Json(serde_json::json!({ "targets": views })).into_response()
+            Json(PublishTargetsReply { targets: views }).into_response()
         }
         Err(resp) => resp,
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SaveBody {
-    kind: String,
-    name: String,
-    base_url: String,
-    #[serde(default)]
-    page_id: String,
-    /// Empty or absent keeps the stored key.
-    #[serde(default)]
-    key: String,
-    #[serde(default)]
-    components: BTreeMap<String, String>,
 }
 
 async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Result<Json<SaveBody>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<SavePublishTarget>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let caller = match auth::require(&state, &headers, Role::Admin).await {
         Ok(c) => c,
@@ -173,19 +144,12 @@ async fn remove(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetryBody {
-    update: String,
-    target: String,
-}
-
 /// Queues a failed delivery again. Only a failed one: retrying a queued or
 /// sent delivery could publish twice.
 async fn retry(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<RetryBody>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<RetryDelivery>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let caller = match auth::require(&state, &headers, Role::Communicator).await {
         Ok(c) => c,
@@ -216,7 +180,9 @@ async fn retry(
             }
             (
                 StatusCode::ACCEPTED,
-                Json(serde_json::json!({ "state": "queued" })),
+                Json(RetryReply {
+                    state: "queued".into(),
+                }),
             )
                 .into_response()
         }

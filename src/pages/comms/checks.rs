@@ -1,6 +1,7 @@
 //! The checks a draft fails, each with its message and a field for the
 //! reason to override it; the reasons go into the log with the publish.
 
+use crate::components::form::{Binding, TextField};
 use leptos::prelude::*;
 use sitrep_core::comms::checks::{Finding, ALL};
 use std::collections::BTreeMap;
@@ -37,15 +38,11 @@ pub fn ChecksList(
                                 <span class="tag">{move || if answered() { " (overridden)" } else { " (fails)" }}</span>
                             </p>
                             <p class="finding-message">{f.message.clone()}</p>
-                            <div class="field">
-                                <label for=input_id.clone()>{format!("Reason to override: {title}")}</label>
-                                <input id=input_id type="text" maxlength="500" disabled=move || !editable.get()
-                                    prop:value=reason
-                                    on:input:target=move |ev| {
-                                        let v = ev.target().value();
-                                        overrides.update(|o| { o.insert(check2.clone(), v); });
-                                    }/>
-                            </div>
+                            <TextField id=input_id label=format!("Reason to override: {title}")
+                                maxlength=500 disabled=Signal::derive(move || !editable.get())
+                                value=Binding::new(reason, move |v| {
+                                    overrides.update(|o| { o.insert(check2.clone(), v); });
+                                })/>
                         </li>
                     }
                 }).collect_view()}

@@ -2,12 +2,11 @@
 //! (`GET /api/v1/publish/targets`), or only its own status page when that
 //! list cannot be had, which the desk then says.
 
-use crate::api::{self, ApiFailure, PublishTarget};
+use crate::api::{self, ApiFailure};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// The id sitrep-server's own status page always has.
-pub const OWN: &str = "own";
+use sitrep_core::log::protocol::PublishTarget;
+use sitrep_core::status_page::publishing::{TargetKind, OWN};
 
 #[derive(Clone, Copy)]
 pub struct Targets {
@@ -20,7 +19,7 @@ fn own() -> PublishTarget {
     PublishTarget {
         id: OWN.into(),
         name: "Own status page".into(),
-        kind: "own".into(),
+        kind: TargetKind::Own.wire().into(),
         base_url: String::new(),
         page_id: String::new(),
         components: Default::default(),

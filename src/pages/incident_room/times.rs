@@ -1,6 +1,7 @@
 //! Impact start, detection and declaration: three times, often far apart,
 //! each correctable afterwards with the correction logged.
 
+use crate::components::form::{Outcome, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::time::utc;
@@ -79,10 +80,7 @@ pub fn TimesPanel() -> impl IntoView {
     };
     let field = |id: &'static str, label: &'static str, value: RwSignal<String>| {
         view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id type="datetime-local" prop:value=move || value.get() on:input:target=move |ev| value.set(ev.target().value())/>
-            </div>
+            <TextField id=id label={label} value=value kind="datetime-local"/>
         }
     };
     view! {
@@ -94,7 +92,7 @@ pub fn TimesPanel() -> impl IntoView {
                 {field("time-declared", "Declared", declared)}
                 <button type="submit">"Save times"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
             {move || room.incident.with(|i| i.time_to_detect_ms()).map(|ms| view! {
                 <p class="fact">"Time to detect: " {utc::duration(ms)}</p>
             })}

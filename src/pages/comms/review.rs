@@ -2,7 +2,7 @@
 //! disabled, with the reason beside it (role, the approval policy, failing
 //! checks without a reason, no target).
 
-use crate::components::comms_targets::use_targets;
+use super::targets::use_targets;
 use crate::replica::use_replica;
 use crate::room::use_room;
 use crate::session::use_session;

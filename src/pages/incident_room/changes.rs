@@ -1,6 +1,7 @@
 //! Mitigation changes, one at a time: start a change, record its outcome,
 //! and a warning before a second change starts while one has no outcome.
 
+use crate::components::form::{Outcome as OutcomeLine, SelectField, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::incident::Change;
@@ -15,12 +16,12 @@ pub fn ChangesPanel() -> impl IntoView {
             .with(|i| i.changes_in_flight().cloned().collect::<Vec<_>>())
     });
     let what = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let w = what.get_untracked().trim().to_string();
         if w.is_empty() {
-            problem.set(Some("Say what you are changing."));
+            problem.set(Some("Say what you are changing.".into()));
             return;
         }
         problem.set(None);
@@ -42,12 +43,8 @@ pub fn ChangesPanel() -> impl IntoView {
                 </For>
             </ul>
             <form class="stack-form" on:submit=start>
-                <div class="field">
-                    <label for="change-what">"Change"</label>
-                    <input id="change-what" type="text" maxlength="4000" placeholder="Roll back deploy 41 on eu-west"
-                        prop:value=move || what.get()
-                        on:input:target=move |ev| what.set(ev.target().value())/>
-                </div>
+                <TextField id="change-what" label="Change" value=what maxlength=4000
+                    placeholder="Roll back deploy 41 on eu-west"/>
                 {move || in_flight.with(|c| c.first().map(|c| view! {
                     <p class="warning" role="alert">
                         {format!("“{}” has no outcome yet. Starting another change now makes it hard to tell which one helped.", c.what)}
@@ -55,7 +52,7 @@ pub fn ChangesPanel() -> impl IntoView {
                 }))}
                 <button type="submit">{move || if in_flight.with(Vec::is_empty) { "Start change" } else { "Start change anyway" }}</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <OutcomeLine problem/>
         </section>
     }
 }
@@ -84,19 +81,13 @@ fn ChangeInFlight(change: Change) -> impl IntoView {
                 {change.overlapped.then_some(" (started while another change had no outcome)")}
             </p>
             <form class="inline-form" on:submit=record>
-                <div class="field">
-                    <label for=select_id.clone()>{format!("Outcome of {}", change.what)}</label>
-                    <select id=select_id on:change:target=move |ev| {
-                        if let Some(o) = Outcome::from_wire(&ev.target().value()) { outcome.set(o) }
+                <SelectField id=select_id label=format!("Outcome of {}", change.what)
+                    on_change=move |v: String| {
+                        if let Some(o) = Outcome::from_wire(&v) { outcome.set(o) }
                     }>
-                        {Outcome::ALL.into_iter().map(|o| view! { <option value=o.wire()>{o.label()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for=note_id.clone()>"What you saw"</label>
-                    <input id=note_id type="text" maxlength="4000"
-                        on:input:target=move |ev| note.set(ev.target().value())/>
-                </div>
+                    {Outcome::ALL.into_iter().map(|o| view! { <option value=o.wire()>{o.label()}</option> }).collect_view()}
+                </SelectField>
+                <TextField id=note_id label="What you saw" value=note maxlength=4000/>
                 <button type="submit">"Record outcome"</button>
             </form>
         </li>

@@ -2,6 +2,7 @@
 //! mark done. Open tasks stay in view; overdue ones say so.
 
 use crate::browser::now_ms;
+use crate::components::form::{Outcome, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::incident::Task;
@@ -15,12 +16,12 @@ pub fn TasksPanel() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let assignee = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = title.get_untracked().trim().to_string();
         if t.is_empty() {
-            problem.set(Some("Give the task a title."));
+            problem.set(Some("Give the task a title.".into()));
             return;
         }
         let due_text = due.get_untracked();
@@ -29,7 +30,7 @@ pub fn TasksPanel() -> impl IntoView {
             s => match utc::parse_input(s) {
                 Some(t) => Some(t),
                 None => {
-                    problem.set(Some("The due time must be a date and time (UTC)."));
+                    problem.set(Some("The due time must be a date and time (UTC).".into()));
                     return;
                 }
             },
@@ -70,26 +71,14 @@ pub fn TasksPanel() -> impl IntoView {
             </ul>
             {move || open().is_empty().then(|| view! { <p class="empty">"No open tasks."</p> })}
             <form class="stack-form" on:submit=add>
-                <div class="field">
-                    <label for="task-title">"Task"</label>
-                    <input id="task-title" type="text" maxlength="200"
-                        prop:value=move || title.get() on:input:target=move |ev| title.set(ev.target().value())/>
-                </div>
+                <TextField id="task-title" label="Task" value=title maxlength=200/>
                 <div class="row">
-                    <div class="field">
-                        <label for="task-assignee">"Assignee"</label>
-                        <input id="task-assignee" type="text" maxlength="100"
-                            prop:value=move || assignee.get() on:input:target=move |ev| assignee.set(ev.target().value())/>
-                    </div>
-                    <div class="field">
-                        <label for="task-due">"Due (UTC)"</label>
-                        <input id="task-due" type="datetime-local"
-                            prop:value=move || due.get() on:input:target=move |ev| due.set(ev.target().value())/>
-                    </div>
+                    <TextField id="task-assignee" label="Assignee" value=assignee maxlength=100/>
+                    <TextField id="task-due" label="Due (UTC)" value=due kind="datetime-local"/>
                 </div>
                 <button type="submit">"Add task"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
             {move || {
                 let d = done();
                 (!d.is_empty()).then(|| view! {

@@ -1,6 +1,7 @@
 //! Who holds each role (built in and custom), since when; assign, hand
 //! over, release. The log keeps every handover.
 
+use crate::components::form::{Outcome, SelectField, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::time::utc;
@@ -12,12 +13,12 @@ pub fn RolesPanel() -> impl IntoView {
     let roles = Memo::new(move |_| room.workspace.with(|w| w.roles()));
     let role = RwSignal::new(String::from("incident_commander"));
     let person = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let assign = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let who = person.get_untracked().trim().to_string();
         if who.is_empty() {
-            problem.set(Some("Name the person who takes the role."));
+            problem.set(Some("Name the person who takes the role.".into()));
             return;
         }
         problem.set(None);
@@ -64,25 +65,17 @@ pub fn RolesPanel() -> impl IntoView {
             <h2 id="roles-heading">"Roles"</h2>
             <ul class="roles" aria-label="Role holders">{rows}</ul>
             <form class="inline-form" on:submit=assign>
-                <div class="field">
-                    <label for="role-pick">"Role"</label>
-                    <select id="role-pick" on:change:target=move |ev| role.set(ev.target().value())>
-                        {move || roles.get().into_iter().map(|(id, name)| {
-                            let value = id.0.to_string();
-                            let selected = role.get_untracked() == value;
-                            view! { <option value=value selected=selected>{name}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="role-person">"Person"</label>
-                    <input id="role-person" type="text" maxlength="100"
-                        prop:value=move || person.get()
-                        on:input:target=move |ev| person.set(ev.target().value())/>
-                </div>
+                <SelectField id="role-pick" label="Role" on_change=move |v: String| role.set(v)>
+                    {move || roles.get().into_iter().map(|(id, name)| {
+                        let value = id.0.to_string();
+                        let selected = role.get_untracked() == value;
+                        view! { <option value=value selected=selected>{name}</option> }
+                    }).collect_view()}
+                </SelectField>
+                <TextField id="role-person" label="Person" value=person maxlength=100/>
                 <button type="submit">"Assign"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
         </section>
     }
 }

@@ -62,18 +62,18 @@ pub struct SavedUpstreams {
 }
 
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct Idb {
     db: IdbDatabase,
 }
 
-impl Store {
-    pub async fn open(name: &str) -> Result<Store, String> {
+impl Idb {
+    pub async fn open(name: &str) -> Result<Idb, String> {
         Self::open_version(name, DB_VERSION).await
     }
 
     /// Opens at a given schema version, migrating forward from whatever is
     /// there. Public so tests can build an old database and upgrade it.
-    pub async fn open_version(name: &str, version: u32) -> Result<Store, String> {
+    pub async fn open_version(name: &str, version: u32) -> Result<Idb, String> {
         let factory = web_sys::window()
             .ok_or("no window")?
             .indexed_db()
@@ -110,7 +110,7 @@ impl Store {
         let db: IdbDatabase = result?
             .dyn_into()
             .map_err(|_| "open did not give a database")?;
-        Ok(Store { db })
+        Ok(Idb { db })
     }
 
     /// Writes records in one transaction and resolves once it has committed.

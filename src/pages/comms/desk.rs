@@ -1,17 +1,18 @@
 //! The comms desk of one incident: the cadence reminder, a new draft from
 //! the phase's template, then every customer update, newest first.
 
+use super::targets::provide_targets;
+use super::update::UpdateCard;
 use crate::browser::now_ms;
 use crate::components::cadence_badge::CadenceBadge;
-use crate::components::comms_targets::provide_targets;
-use crate::components::comms_update::UpdateCard;
+use crate::components::form::SelectField;
 use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
-use sitrep_core::comms::Phase;
 use sitrep_core::comms::review::may_draft;
 use sitrep_core::comms::template;
 use sitrep_core::comms::template::{fill_channels, Facts};
+use sitrep_core::comms::Phase;
 use sitrep_core::EventBody;
 
 #[component]
@@ -94,14 +95,12 @@ fn NewDraft() -> impl IntoView {
     view! {
         <form class="inline-form" aria-label="New customer update" on:submit=draft>
             <fieldset class="plain row" disabled=move || may_draft(session.role()).is_err()>
-                <div class="field">
-                    <label for="comms-phase">"Phase"</label>
-                    <select id="comms-phase" on:change:target=move |ev| picked.set(Phase::from_wire(&ev.target().value()))>
-                        {Phase::ALL.into_iter().map(|p| view! {
-                            <option value=p.wire() selected=move || phase() == p>{p.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <SelectField id="comms-phase" label="Phase"
+                    on_change=move |v: String| picked.set(Phase::from_wire(&v))>
+                    {Phase::ALL.into_iter().map(|p| view! {
+                        <option value=p.wire() selected=move || phase() == p>{p.label()}</option>
+                    }).collect_view()}
+                </SelectField>
                 <button type="submit" class="primary">"Draft from template"</button>
             </fieldset>
         </form>

@@ -1,10 +1,12 @@
-//! The IndexedDB store, in a real browser: what is written is there after
+//! The IndexedDB copy (`idb`), in a real browser: what is written is there after
 //! the database is closed and opened again.
 #![cfg(target_arch = "wasm32")]
 
 use sitrep::browser::new_id;
-use sitrep::store::{Durability, SavedUpstreams, Store, StoredEvent};
-use sitrep_core::status_page::upstream::{parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES};
+use sitrep::idb::{Durability, Idb, SavedUpstreams, StoredEvent};
+use sitrep_core::status_page::upstream::{
+    parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES,
+};
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Severity};
 use wasm_bindgen_test::*;
 
@@ -37,24 +39,24 @@ fn record(id: &str, seq: Option<u64>, made: f64, error: Option<&str>) -> StoredE
     }
 }
 
-async fn fresh_store() -> (String, Store) {
+async fn fresh_idb() -> (String, Idb) {
     let name = format!("sitrep-test-{}", new_id());
-    let store = Store::open(&name).await.expect("open");
-    (name, store)
+    let idb = Idb::open(&name).await.expect("open");
+    (name, idb)
 }
 
 #[wasm_bindgen_test]
 async fn events_written_are_read_back_after_the_database_is_reopened() {
-    let (name, store) = fresh_store().await;
+    let (name, idb) = fresh_idb().await;
     let written = vec![
         record("a", Some(7), 0.0, None),
         record("b", None, 2.0, None),
         record("c", None, 3.0, Some("note is too long")),
     ];
-    store.put(&written).await.expect("put");
-    store.close();
+    idb.put(&written).await.expect("put");
+    idb.close();
 
-    let reopened = Store::open(&name).await.expect("reopen");
+    let reopened = Idb::open(&name).await.expect("reopen");
     let mut loaded = reopened.load().await.expect("load");
     loaded.events.sort_by(|x, y| x.event.id.cmp(&y.event.id));
     assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
@@ -63,18 +65,16 @@ async fn events_written_are_read_back_after_the_database_is_reopened() {
 
 #[wasm_bindgen_test]
 async fn writing_an_event_again_replaces_the_earlier_copy() {
-    let (name, store) = fresh_store().await;
-    store
-        .put(&[record("b", None, 2.0, None)])
+    let (name, idb) = fresh_idb().await;
+    idb.put(&[record("b", None, 2.0, None)])
         .await
         .expect("put pending");
-    store
-        .put(&[record("b", Some(9), 0.0, None)])
+    idb.put(&[record("b", Some(9), 0.0, None)])
         .await
         .expect("put confirmed");
-    store.close();
+    idb.close();
 
-    let loaded = Store::open(&name)
+    let loaded = Idb::open(&name)
         .await
         .expect("reopen")
         .load()
@@ -86,24 +86,23 @@ async fn writing_an_event_again_replaces_the_earlier_copy() {
 
 #[wasm_bindgen_test]
 async fn an_empty_database_loads_as_empty() {
-    let (_, store) = fresh_store().await;
-    let loaded = store.load().await.expect("load");
+    let (_, idb) = fresh_idb().await;
+    let loaded = idb.load().await.expect("load");
     assert!(loaded.events.is_empty() && loaded.skipped.is_empty());
 }
 
 #[wasm_bindgen_test]
 async fn the_cursor_is_written_with_its_events_and_read_back() {
-    let (name, store) = fresh_store().await;
-    store
-        .write(
-            &[record("a", Some(7), 0.0, None)],
-            Some(7),
-            Durability::Relaxed,
-        )
-        .await
-        .expect("write");
-    store.close();
-    let loaded = Store::open(&name)
+    let (name, idb) = fresh_idb().await;
+    idb.write(
+        &[record("a", Some(7), 0.0, None)],
+        Some(7),
+        Durability::Relaxed,
+    )
+    .await
+    .expect("write");
+    idb.close();
+    let loaded = Idb::open(&name)
         .await
         .expect("reopen")
         .load()
@@ -116,13 +115,13 @@ async fn the_cursor_is_written_with_its_events_and_read_back() {
 #[wasm_bindgen_test]
 async fn a_version_1_database_is_upgraded_with_its_events_kept() {
     let name = format!("sitrep-test-{}", new_id());
-    let v1 = Store::open_version(&name, 1).await.expect("open v1");
+    let v1 = Idb::open_version(&name, 1).await.expect("open v1");
     v1.put(&[record("b", None, 2.0, None)])
         .await
         .expect("put in v1");
     v1.close();
 
-    let v2 = Store::open(&name).await.expect("upgrade to current");
+    let v2 = Idb::open(&name).await.expect("upgrade to current");
     let loaded = v2.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("b", None, 2.0, None)]);
     assert_eq!(loaded.cursor, 0, "v1 kept no cursor: resume from the start");
@@ -131,7 +130,7 @@ async fn a_version_1_database_is_upgraded_with_its_events_kept() {
 #[wasm_bindgen_test]
 async fn a_version_2_database_is_upgraded_with_its_events_and_cursor_kept_and_no_upstreams() {
     let name = format!("sitrep-test-{}", new_id());
-    let v2 = Store::open_version(&name, 2).await.expect("open v2");
+    let v2 = Idb::open_version(&name, 2).await.expect("open v2");
     v2.write(
         &[record("a", Some(7), 0.0, None)],
         Some(7),
@@ -141,7 +140,7 @@ async fn a_version_2_database_is_upgraded_with_its_events_and_cursor_kept_and_no
     .expect("write in v2");
     v2.close();
 
-    let v3 = Store::open(&name).await.expect("upgrade to current");
+    let v3 = Idb::open(&name).await.expect("upgrade to current");
     let loaded = v3.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("a", Some(7), 0.0, None)]);
     assert_eq!(loaded.cursor, 7);
@@ -172,11 +171,11 @@ fn upstreams() -> SavedUpstreams {
 
 #[wasm_bindgen_test]
 async fn the_upstream_list_is_read_back_after_reopening_and_a_newer_one_replaces_it() {
-    let (name, store) = fresh_store().await;
-    store.save_upstreams(&upstreams()).await.expect("save");
-    store.close();
+    let (name, idb) = fresh_idb().await;
+    idb.save_upstreams(&upstreams()).await.expect("save");
+    idb.close();
 
-    let reopened = Store::open(&name).await.expect("reopen");
+    let reopened = Idb::open(&name).await.expect("reopen");
     assert_eq!(
         reopened.load_upstreams().await.expect("load"),
         Some(upstreams())
@@ -191,20 +190,19 @@ async fn the_upstream_list_is_read_back_after_reopening_and_a_newer_one_replaces
 
 #[wasm_bindgen_test]
 async fn a_corrupt_record_is_reported_and_skipped_and_the_rest_load() {
-    let (_, store) = fresh_store().await;
-    store
-        .put(&[record("a", Some(1), 0.0, None)])
+    let (_, idb) = fresh_idb().await;
+    idb.put(&[record("a", Some(1), 0.0, None)])
         .await
         .expect("put");
     let bad = js_sys::Object::new();
     js_sys::Reflect::set(&bad, &"id".into(), &"broken".into()).unwrap();
     js_sys::Reflect::set(&bad, &"json".into(), &"{\"id\":\"broken\",\"body\":".into()).unwrap();
-    store.put_raw(&bad.into()).await.expect("put raw");
+    idb.put_raw(&bad.into()).await.expect("put raw");
     let foreign = js_sys::Object::new();
     js_sys::Reflect::set(&foreign, &"id".into(), &"no-json".into()).unwrap();
-    store.put_raw(&foreign.into()).await.expect("put raw");
+    idb.put_raw(&foreign.into()).await.expect("put raw");
 
-    let loaded = store.load().await.expect("load");
+    let loaded = idb.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("a", Some(1), 0.0, None)]);
     assert_eq!(loaded.skipped.len(), 2, "{:?}", loaded.skipped);
     assert!(loaded

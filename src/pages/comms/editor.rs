@@ -1,11 +1,12 @@
 //! Each channel of a draft with its own editor, preview and counter, and
 //! what the status page should show for each component.
 
+use crate::components::form::{Field, SelectField};
 use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use leptos::prelude::*;
-use sitrep_core::comms::Channels;
 use sitrep_core::comms::social_count;
+use sitrep_core::comms::Channels;
 use sitrep_core::{ComponentId, ComponentStatus};
 use std::collections::BTreeMap;
 
@@ -97,11 +98,10 @@ fn ChannelField(
     };
     view! {
         <div class="channel">
-            <div class="field">
-                <label for=id>{label}</label>
+            <Field id label>
                 {control}
                 <span id=counter_id class="counter" class:over=move || counter().1>{move || counter().0}</span>
-            </div>
+            </Field>
             <div class="preview" role="group" aria-label=format!("{label} preview")>{preview}</div>
         </div>
     }
@@ -139,22 +139,18 @@ pub fn ShownComponents(
                     let current = move || shown.with(|s| s.get(&c2).copied());
                     let c3 = cid.clone();
                     view! {
-                        <div class="field">
-                            <label for=select_id.clone()>{name}</label>
-                            <select id=select_id on:change:target=move |ev| {
-                                let v = ev.target().value();
-                                shown.update(|s| match ComponentStatus::from_wire(&v) {
-                                    Some(st) => { s.insert(c3.clone(), st); }
-                                    None => { s.remove(&c3); }
-                                });
-                            }>
-                                <option value="" selected={let current = current.clone(); move || current().is_none()}>"Not shown"</option>
-                                {ComponentStatus::ALL.into_iter().map(|st| {
-                                    let current = current.clone();
-                                    view! { <option value=st.wire() selected=move || current() == Some(st)>{st.label()}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
+                        <SelectField id=select_id label=name on_change=move |v: String| {
+                            shown.update(|s| match ComponentStatus::from_wire(&v) {
+                                Some(st) => { s.insert(c3.clone(), st); }
+                                None => { s.remove(&c3); }
+                            });
+                        }>
+                            <option value="" selected={let current = current.clone(); move || current().is_none()}>"Not shown"</option>
+                            {ComponentStatus::ALL.into_iter().map(|st| {
+                                let current = current.clone();
+                                view! { <option value=st.wire() selected=move || current() == Some(st)>{st.label()}</option> }
+                            }).collect_view()}
+                        </SelectField>
                     }
                 }
             </For>

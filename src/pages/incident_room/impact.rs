@@ -1,6 +1,7 @@
 //! What the incident touches: our affected components with their status,
 //! whether customers are affected and what share of users or traffic.
 
+use crate::components::form::{Outcome, SelectField, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -21,7 +22,7 @@ pub fn ImpactPanel() -> impl IntoView {
     });
     let pick = RwSignal::new(String::new());
     let pick_status = RwSignal::new(ComponentStatus::MajorOutage);
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = match pick.get_untracked() {
@@ -29,7 +30,7 @@ pub fn ImpactPanel() -> impl IntoView {
             s => Some(ComponentId(s.into())),
         };
         let Some(component) = chosen else {
-            problem.set(Some("Define components in Settings first."));
+            problem.set(Some("Define components in Settings first.".into()));
             return;
         };
         problem.set(None);
@@ -70,26 +71,21 @@ pub fn ImpactPanel() -> impl IntoView {
             <Show when=move || !catalogue.with(Vec::is_empty)
                 fallback=|| view! { <p class="empty">"No components defined yet. " <A href="/settings">"Define them in Settings"</A></p> }>
                 <form class="inline-form" on:submit=add>
-                    <div class="field">
-                        <label for="component-pick">"Component"</label>
-                        <select id="component-pick" on:change:target=move |ev| pick.set(ev.target().value())>
-                            {move || catalogue.get().into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="component-pick-status">"Its status"</label>
-                        <select id="component-pick-status" on:change:target=move |ev| {
-                            if let Some(s) = ComponentStatus::from_wire(&ev.target().value()) { pick_status.set(s) }
+                    <SelectField id="component-pick" label="Component" on_change=move |v: String| pick.set(v)>
+                        {move || catalogue.get().into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
+                    </SelectField>
+                    <SelectField id="component-pick-status" label="Its status"
+                        on_change=move |v: String| {
+                            if let Some(s) = ComponentStatus::from_wire(&v) { pick_status.set(s) }
                         }>
-                            {ComponentStatus::ALL.into_iter().map(|s| view! {
-                                <option value=s.wire() selected=s == ComponentStatus::MajorOutage>{s.label()}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
+                        {ComponentStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.wire() selected=s == ComponentStatus::MajorOutage>{s.label()}</option>
+                        }).collect_view()}
+                    </SelectField>
                     <button type="submit">"Add component"</button>
                 </form>
             </Show>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <Outcome problem/>
             <CustomerImpact/>
         </section>
     }
@@ -133,14 +129,11 @@ fn CustomerImpact() -> impl IntoView {
                     on:change:target=move |ev| customers.set(ev.target().checked())/>
                 <label for="impact-customers">"Customers affected"</label>
             </div>
-            <div class="field">
-                <label for="impact-share">"Share of users or traffic affected (%)"</label>
-                <input id="impact-share" type="text" inputmode="decimal" size="6"
-                    prop:value=move || share.get() on:input:target=move |ev| share.set(ev.target().value())/>
-            </div>
+            <TextField id="impact-share" label="Share of users or traffic affected (%)" value=share
+                inputmode="decimal" size=6/>
             <button type="submit">"Record impact"</button>
         </form>
-        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        <Outcome problem/>
         {move || room.incident.with(|i| i.share_permille.map(|p| view! { <p class="fact">{format!("Recorded share affected: {}", percent(p))}</p> }))}
     }
 }

@@ -2,11 +2,12 @@
 //! and review buttons; once published, its words, the overridden checks
 //! and where each target stands.
 
+use super::checks::ChecksList;
+use super::editor::{ChannelEditors, ShownComponents};
+use super::review::ReviewBar;
+use super::targets::use_targets;
 use crate::api;
-use crate::components::comms_checks::ChecksList;
-use crate::components::comms_editor::{ChannelEditors, ShownComponents};
-use crate::components::comms_review::ReviewBar;
-use crate::components::comms_targets::use_targets;
+use crate::components::form::Outcome;
 use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use crate::session::use_session;
@@ -14,8 +15,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::comms::checks;
 use sitrep_core::comms::checks::Draft;
-use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
 use sitrep_core::comms::review::{may_edit, may_retry};
+use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, EventId};
 use std::collections::BTreeMap;
@@ -251,6 +252,6 @@ fn RetryButton(update: String, target: String, name: String) -> impl IntoView {
             title=move || why_not().unwrap_or_default()
             disabled=move || asked.get() || why_not().is_some()
             on:click=retry>"Retry"</button>
-        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        <Outcome problem/>
     }
 }

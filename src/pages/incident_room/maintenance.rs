@@ -3,6 +3,7 @@
 //! end, the prompt for an overrun update.
 
 use crate::browser::now_ms;
+use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::room::use_room;
 use crate::session::use_session;
 use crate::upstreams::use_upstreams;
@@ -71,24 +72,15 @@ pub fn OverrunPrompt() -> impl IntoView {
                     </p>
                     <form class="stack" on:submit=submit>
                         <fieldset class="stack plain" disabled=move || !session.can_write()>
-                            <div class="field">
-                                <label for="overrun-note">"Overrun update"</label>
-                                <textarea id="overrun-note" rows="2"
-                                    prop:value=move || note.get()
-                                    on:input:target=move |ev| note.set(ev.target().value())></textarea>
-                            </div>
+                            <TextArea id="overrun-note" label="Overrun update" value=note rows=2/>
                             <div class="row">
-                                <div class="field">
-                                    <label for="overrun-end">"New expected end (UTC)"</label>
-                                    <input id="overrun-end" type="datetime-local"
-                                        prop:value=move || new_end.get()
-                                        on:input:target=move |ev| new_end.set(ev.target().value())/>
-                                </div>
+                                <TextField id="overrun-end" label="New expected end (UTC)"
+                                    value=new_end kind="datetime-local"/>
                                 <button type="submit" class="primary">"Log overrun update"</button>
                             </div>
                         </fieldset>
                     </form>
-                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                    <Outcome problem/>
                 </section>
             }
         })
@@ -153,16 +145,14 @@ pub fn MaintenancePanel() -> impl IntoView {
                         ev.prevent_default();
                         room.record(EventBody::MaintenanceConverted { severity: severity.get_untracked() });
                     }>
-                        <div class="field">
-                            <label for="convert-severity">"Severity"</label>
-                            <select id="convert-severity" on:change:target=move |ev| {
-                                if let Some(s) = Severity::from_wire(&ev.target().value()) { severity.set(s) }
+                        <SelectField id="convert-severity" label="Severity"
+                            on_change=move |v: String| {
+                                if let Some(s) = Severity::from_wire(&v) { severity.set(s) }
                             }>
-                                {Severity::ALL.into_iter().map(|s| view! {
-                                    <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
-                                }).collect_view()}
-                            </select>
-                        </div>
+                            {Severity::ALL.into_iter().map(|s| view! {
+                                <option value=s.wire() selected=move || severity.get() == s>{s.label()}</option>
+                            }).collect_view()}
+                        </SelectField>
                         <button type="submit" class="danger">"Convert into an incident"</button>
                     </form>
                     <p class="hint">"Convert when the work causes impact nobody planned: the log stays, and it becomes an incident."</p>
