@@ -199,7 +199,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if batch.events.is_empty() {
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
-    if let Err(resp) = refuse_self_approvals(&state, &batch.events).await {
+    if let Err(resp) = refuse_unreviewed(&state, caller.role, &batch.events).await {
         return resp;
     }
     let live = state.live.clone();
@@ -230,40 +230,68 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     }
 }
 
-/// Approvals are checked against the log as the server holds it (plus the
-/// batch before them): the console disables a self-approval, but a client
-/// that skips the console must be refused too. An approval already stored
-/// is a retry and passes, so delivery stays exactly once.
-async fn refuse_self_approvals(state: &AppState, events: &[Event]) -> Result<(), Response> {
+/// Review is checked against the log as the server holds it (settings and
+/// the incident, plus the batch before the event): the console disables a
+/// self-approval and a publish that skips review or leaves a failing check
+/// unanswered, but a client that skips the console must be refused too,
+/// even when draft and publish come in one batch. An approval or publish
+/// already stored is a retry and passes, so delivery stays exactly once.
+async fn refuse_unreviewed(
+    state: &AppState,
+    role: access::Role,
+    events: &[Event],
+) -> Result<(), Response> {
     for (i, ev) in events.iter().enumerate() {
-        let EventBody::UpdateApproved { update } = &ev.body else {
+        if !matches!(
+            ev.body,
+            EventBody::UpdateApproved { .. } | EventBody::UpdatePublished { .. }
+        ) {
             continue;
-        };
-        let (incident, earlier) = (ev.incident.clone(), events[..i].to_vec());
-        let (id, update, author) = (ev.id.clone(), update.clone(), ev.author.clone());
+        }
+        let (ev, earlier) = (ev.clone(), events[..i].to_vec());
         let refusal = blocking(state, move |db| {
-            let stored = db.stream_events(&incident)?;
-            if stored.iter().any(|e| e.id == id) {
+            let stored = db.stream_events(&ev.incident)?;
+            if stored.iter().any(|e| e.id == ev.id) {
                 return Ok(None);
             }
             let settings = db.stream_events(&IncidentId::workspace())?;
             let mut log = Log::new();
-            let before = earlier.into_iter().filter(|e| e.incident == incident);
+            let before = earlier
+                .into_iter()
+                .filter(|e| e.incident == ev.incident || e.incident.is_workspace());
             for e in settings.into_iter().chain(stored).chain(before) {
                 log.insert(e);
             }
-            let policy = log.fold_workspace().comms;
-            Ok(log
-                .fold_incident(&incident)
-                .and_then(|inc| inc.update(&update).cloned())
-                .and_then(|u| review::self_approval(&u, &author, &policy)))
+            let workspace = log.fold_workspace();
+            let incident = log.fold_incident(&ev.incident);
+            Ok(match &ev.body {
+                EventBody::UpdateApproved { update } => incident
+                    .and_then(|inc| inc.update(update).cloned())
+                    .and_then(|u| review::self_approval(&u, &ev.author, &workspace.comms)),
+                EventBody::UpdatePublished {
+                    update,
+                    targets,
+                    overrides,
+                } => match incident {
+                    Some(inc) => review::publish_refusal(
+                        &inc,
+                        &workspace,
+                        update,
+                        Some(role),
+                        targets,
+                        overrides,
+                    ),
+                    None => Some(format!("there is no incident {}", ev.incident)),
+                },
+                _ => None,
+            })
         })
         .await?;
         if let Some(why) = refusal {
             return Err(error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 why,
-                Some(ev.id.clone()),
+                Some(events[i].id.clone()),
             ));
         }
     }
