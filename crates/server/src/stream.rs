@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
+use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
@@ -87,8 +88,14 @@ pub async fn handler(
 /// The socket is gone, stalled, or the log failed; this client is done.
 struct Gone;
 
-/// Larger than the largest event, so one message always fits.
-const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// Larger than the largest message: an event is at most a POST body (its
+/// seq and the envelope add a few bytes), the upstream list is bounded by
+/// `upstream_budget` and checked against `MAX_UPSTREAMS_BYTES`, presence is
+/// a few hundred bytes. A message over it would end the socket.
+const MAX_WRITE_BUFFER: usize = sitrep_core::log::limits::MAX_BODY_BYTES + 64 * 1024;
+
+/// The upstream list's own ceiling, well under the buffer.
+const MAX_UPSTREAMS_BYTES: usize = 512 * 1024;
 
 /// Sends one message, giving up on a client that has not taken it within
 /// the server's send timeout: its own task waits, nobody else does.
@@ -220,16 +227,28 @@ async fn run(
     .await;
 }
 
-/// The whole list, not a diff: it is small, and a console that missed a
-/// push is whole again with the next one.
+/// The whole list, not a diff: it is bounded, and a console that missed a
+/// push is whole again with the next one. A list still too big (hundreds of
+/// providers) goes brief; one too big even so is not sent, and the console
+/// keeps the last it had, rather than the socket breaking.
 async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
-    let msg = StreamMessage::Upstreams {
-        providers: state.upstreams.views(),
-    };
-    socket
-        .send(Message::Text(encode(&msg)))
-        .await
-        .map_err(|_| Gone)
+    let providers = state.upstreams.views();
+    let mut text = encode(&StreamMessage::Upstreams {
+        providers: providers.clone(),
+    });
+    if text.len() > MAX_UPSTREAMS_BYTES {
+        text = encode(&StreamMessage::Upstreams {
+            providers: upstream_budget::all_brief(providers),
+        });
+    }
+    if text.len() > MAX_UPSTREAMS_BYTES {
+        eprintln!(
+            "sitrep-server: the upstream list is {} bytes even brief; not sent over the stream",
+            text.len()
+        );
+        return Ok(());
+    }
+    send(socket, state, Message::Text(text)).await
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;

@@ -24,6 +24,7 @@ use hyper_util::rt::TokioExecutor;
 use sitrep_core::time::backoff::SplitMix;
 pub use sitrep_core::log::protocol::UpstreamsReply;
 use sitrep_core::status_page::upstream::{parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary};
+use sitrep_core::status_page::upstream_budget;
 use sitrep_core::{Event, EventBody, Workspace};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -209,17 +210,23 @@ impl Upstreams {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// What consoles are sent: bounded per provider and in total (see
+    /// `upstream_budget`), whatever a provider's page holds.
     pub fn views(&self) -> Vec<ProviderView> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        inner
-            .entries
-            .iter()
-            .map(|e| ProviderView::of(&e.name, &e.url, &e.state))
-            .collect()
+        upstream_budget::for_consoles(
+            inner
+                .entries
+                .iter()
+                .map(|e| (e.name.as_str(), e.url.as_str(), &e.state)),
+            &inner.workspace.upstream_links,
+            &upstream_budget::CONSOLE,
+        )
     }
 
     /// Takes newly stored events (in seq order); those about upstreams on
-    /// the workspace stream change what is polled.
+    /// the workspace stream change what is polled, and links change which
+    /// components consoles are sent first.
     pub fn workspace_events(&self, stored: &[Event]) {
         let relevant: Vec<&Event> = stored
             .iter()
@@ -227,13 +234,22 @@ impl Upstreams {
                 e.incident.is_workspace()
                     && matches!(
                         e.body,
-                        EventBody::UpstreamAdded { .. } | EventBody::UpstreamRemoved { .. }
+                        EventBody::UpstreamAdded { .. }
+                            | EventBody::UpstreamRemoved { .. }
+                            | EventBody::UpstreamLinked { .. }
+                            | EventBody::UpstreamUnlinked { .. }
                     )
             })
             .collect();
         if relevant.is_empty() {
             return;
         }
+        let links = relevant.iter().any(|e| {
+            matches!(
+                e.body,
+                EventBody::UpstreamLinked { .. } | EventBody::UpstreamUnlinked { .. }
+            )
+        });
         {
             let mut inner = self.write();
             for ev in relevant {
@@ -241,6 +257,9 @@ impl Upstreams {
             }
         }
         self.reconcile(now_ms());
+        if links {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     /// Makes the entries match the command line plus the workspace: new
