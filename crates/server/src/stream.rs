@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sitrep_core::log::limits;
 use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
 use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
@@ -79,6 +80,10 @@ pub async fn handler(
         Ok(ws) => ws
             .write_buffer_size(64 * 1024)
             .max_write_buffer_size(MAX_WRITE_BUFFER)
+            // Consoles send only presence: a few KB is plenty, and a
+            // bigger message ends this socket before it is buffered whole.
+            .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+            .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
             .on_upgrade(move |socket| run(socket, state, after, ends_in, caller.name))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
@@ -93,6 +98,8 @@ struct Gone;
 /// `upstream_budget` and checked against `MAX_UPSTREAMS_BYTES`, presence is
 /// a few hundred bytes. A message over it would end the socket.
 const MAX_WRITE_BUFFER: usize = sitrep_core::log::limits::MAX_BODY_BYTES + 64 * 1024;
+
+const CLIENT_MESSAGE_TOO_BIG: &str = "a message to the server is at most 4096 bytes";
 
 /// The upstream list's own ceiling, well under the buffer.
 const MAX_UPSTREAMS_BYTES: usize = 512 * 1024;
@@ -186,14 +193,25 @@ async fn run(
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Err(_)) => {
+                    // Over the size limit (or broken): this client only.
+                    let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                        code: 1009,
+                        reason: CLIENT_MESSAGE_TOO_BIG.into(),
+                    }))).await;
+                    return;
+                }
                 Some(Ok(Message::Text(text))) => {
                     // A message this server does not understand is ignored:
                     // the stream is for reading, and a newer console may say
                     // more. Presence goes by the signed-in account, whatever
-                    // name the client sends.
+                    // name the client sends, and an incident id that is not
+                    // one is not relayed to anyone.
                     if let Ok(ClientMessage::Presence { incident, .. }) = serde_json::from_str(text.as_str()) {
-                        seat.view(incident, &account);
+                        if limits::presence(incident.as_ref()).is_ok() {
+                            seat.view(incident, &account);
+                        }
                     }
                 }
                 Some(Ok(_)) => {}

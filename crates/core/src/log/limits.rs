@@ -46,6 +46,21 @@ fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
 }
 /// Components one maintenance window may list.
 pub const MAX_COMPONENTS: usize = 100;
+/// Largest message a console sends up the stream (presence is a few dozen
+/// bytes); a bigger one ends that console's socket, and only that one.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 4 * 1024;
+
+/// A presence message is relayed to every console, so its incident id is
+/// held to an id's limits; the name is the account's, never the client's.
+pub fn presence(incident: Option<&crate::vocabulary::IncidentId>) -> Result<(), String> {
+    match incident {
+        None => Ok(()),
+        Some(i) if i.0.chars().any(char::is_control) => {
+            Err("the incident id has control characters".into())
+        }
+        Some(i) => field("incident", &i.0, 1, MAX_ID_BYTES),
+    }
+}
 
 /// Checks one event against the limits and against its stream (settings
 /// on the workspace stream, everything else on an incident); the message is
@@ -342,6 +357,17 @@ fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presence_names_an_incident_by_a_short_printable_id_or_none() {
+        use crate::vocabulary::IncidentId;
+        assert!(presence(None).is_ok());
+        assert!(presence(Some(&IncidentId("inc-1".into()))).is_ok());
+        assert!(presence(Some(&IncidentId("".into()))).is_err());
+        let long = IncidentId("x".repeat(MAX_ID_BYTES + 1).into());
+        assert!(presence(Some(&long)).unwrap_err().contains("limit"));
+        assert!(presence(Some(&IncidentId("a\u{7}b".into()))).is_err());
+    }
     use crate::vocabulary::{EventId, IncidentId};
 
     fn note(text: String) -> Event {
