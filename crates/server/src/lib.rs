@@ -82,6 +82,10 @@ pub struct AppState {
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
     pub presence: presence::Board,
+    /// Names of accounts whose sessions, tokens, password or role changed
+    /// (from this server or the CLI): their streams check their credential
+    /// again and close if it no longer holds.
+    pub account_changes: broadcast::Sender<Arc<str>>,
     /// What watched providers last said; streams push it on change.
     pub upstreams: upstream::Upstreams,
     /// Publishing targets, the delivery queue and the own status page.
@@ -90,6 +94,8 @@ pub struct AppState {
 
 pub struct Server {
     router: Router,
+    accounts: Arc<accounts::Accounts>,
+    account_changes: broadcast::Sender<Arc<str>>,
     stop: watch::Sender<bool>,
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
@@ -123,9 +129,12 @@ impl Server {
         let log = Arc::new(log);
         let relay =
             publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
+        let accounts = Arc::new(accounts);
+        let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
             log: log.clone(),
-            accounts: Arc::new(accounts),
+            accounts: accounts.clone(),
+            account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
             sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
             session_ttl: config.limits.session_ttl,
@@ -149,6 +158,8 @@ impl Server {
             .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {
             router,
+            accounts,
+            account_changes,
             stop,
             upstreams,
             upstream_settings: config.upstreams.clone(),
@@ -174,6 +185,11 @@ impl Server {
         upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
         // So does the relay, which first repairs what the last stop left.
         self.relay.spawn(stop.subscribe());
+        tokio::spawn(accounts::watch(
+            self.accounts.clone(),
+            self.account_changes.clone(),
+            stop.subscribe(),
+        ));
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
             signal.await;

@@ -2,6 +2,7 @@
 //! client's seq from SQLite, then forwards each newly committed event.
 
 use crate::api::{self, blocking, MAX_PAGE};
+use crate::accounts::Caller;
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -70,6 +71,9 @@ pub async fn handler(
         Ok(c) => c,
         Err(resp) => return resp,
     };
+    let Some(credential) = auth::credential(&headers) else {
+        return api::error(StatusCode::UNAUTHORIZED, "sign in first", None);
+    };
     // A session's stream ends with the session; a token's does not expire.
     let ends_in = caller
         .expires_at
@@ -84,7 +88,7 @@ pub async fn handler(
             // bigger message ends this socket before it is buffered whole.
             .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
             .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
-            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller.name))
+            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller, credential))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
@@ -118,8 +122,10 @@ async fn run(
     state: AppState,
     after: u64,
     ends_in: Option<std::time::Duration>,
-    account: String,
+    caller: Caller,
+    credential: auth::Credential,
 ) {
+    let account = caller.name.clone();
     let session_over = async move {
         match ends_in {
             Some(d) => tokio::time::sleep(d).await,
@@ -134,6 +140,7 @@ async fn run(
     let seat = state.presence.seat();
     let mut stopping = state.stopping.clone();
     let mut upstreams = state.upstreams.subscribe();
+    let mut account_changes = state.account_changes.subscribe();
     let mut last = after;
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
@@ -222,6 +229,25 @@ async fn run(
                     return;
                 }
             }
+            changed = account_changes.recv() => {
+                let ours = match changed {
+                    Ok(name) => *name == *account,
+                    // Missed some: ask, it is one query.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => false,
+                };
+                if ours {
+                    if let Some(reason) = revoked(&state, &caller, &credential).await {
+                        // 1008 (policy): the client reconnects and is told
+                        // to sign in, or comes back with its new role.
+                        let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                            code: 1008,
+                            reason: reason.into(),
+                        }))).await;
+                        return;
+                    }
+                }
+            }
             _ = stopped(&mut stopping) => break,
             () = &mut session_over => {
                 // 1008 (policy): the client reconnects, is refused with 401,
@@ -243,6 +269,19 @@ async fn run(
         })),
     )
     .await;
+}
+
+/// Why a stream's credential no longer holds as it did when it opened
+/// (signed out, password reset, account removed or disabled, token
+/// revoked, role changed), or None while it does.
+async fn revoked(state: &AppState, opened: &Caller, credential: &auth::Credential) -> Option<&'static str> {
+    match auth::check(state, credential.clone()).await {
+        Ok(Some(now)) if now.role == opened.role => None,
+        Ok(Some(_)) => Some("role changed"),
+        Ok(None) => Some("signed out"),
+        // The database is in trouble: keep serving what is already live.
+        Err(_) => None,
+    }
 }
 
 /// The whole list, not a diff: it is bounded, and a console that missed a
