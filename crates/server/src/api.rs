@@ -104,6 +104,15 @@ pub async fn blocking<T: Send + 'static>(
     }
 }
 
+/// True when the body is declared JSON (parameters such as charset allowed).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     // Who first: a stranger's body is not worth reading.
     let caller = match auth::authenticate(&state, &headers).await {
@@ -113,12 +122,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if let Err(wait) = state.post_limiter.take(&caller.name) {
         return too_many(wait);
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
+    if !is_json(&headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json",

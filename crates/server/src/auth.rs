@@ -152,6 +152,18 @@ async fn who_am_i(State(state): State<AppState>, headers: HeaderMap) -> Response
 }
 
 async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // Login CSRF: a page elsewhere must not sign this browser in, not even
+    // with a form or text/plain body, which browsers send without asking.
+    if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
+        return error(StatusCode::FORBIDDEN, why, None);
+    }
+    if !api::is_json(&headers) {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json",
+            None,
+        );
+    }
     let bytes = match Limited::new(body, MAX_SIGN_IN_BYTES).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {

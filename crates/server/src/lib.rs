@@ -8,6 +8,7 @@ pub mod clock;
 pub mod console;
 pub mod freeze;
 pub mod headers;
+pub mod origin;
 pub mod presence;
 pub mod publish;
 pub mod rate;
@@ -48,6 +49,9 @@ pub struct Limits {
     /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
     /// cookie's Secure flag). Off by default: anyone can send that header.
     pub tls_proxy: bool,
+    /// Browser origins besides the server's own that may open the stream
+    /// and sign in (`--allowed-origin`), as `origin::parse_allowed` gives them.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Limits {
@@ -64,6 +68,7 @@ impl Default for Limits {
             },
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -78,6 +83,7 @@ pub struct AppState {
     pub session_ttl: std::time::Duration,
     pub ws_send_timeout: std::time::Duration,
     pub tls_proxy: bool,
+    pub allowed_origins: Arc<Vec<String>>,
     pub live: broadcast::Sender<stream::Committed>,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
@@ -140,6 +146,7 @@ impl Server {
             session_ttl: config.limits.session_ttl,
             ws_send_timeout: config.limits.ws_send_timeout,
             tls_proxy: config.limits.tls_proxy,
+            allowed_origins: Arc::new(config.limits.allowed_origins.clone()),
             live,
             stopping,
             presence: presence::Board::default(),

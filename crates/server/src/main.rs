@@ -77,6 +77,12 @@ enum Command {
         /// and mark the session cookie Secure.
         #[arg(long)]
         tls_proxy: bool,
+        /// A browser origin besides the server's own (scheme://host[:port])
+        /// whose pages may sign in and open the stream, e.g. the address a
+        /// reverse proxy serves Sitrep under when it rewrites Host; repeatable.
+        #[arg(long = "allowed-origin", value_name = "ORIGIN",
+              value_parser = sitrep_server::origin::parse_allowed)]
+        allowed_origins: Vec<String>,
         /// The name the own public status page (/status) shows.
         #[arg(long, value_name = "NAME", default_value = "Status")]
         status_page_name: String,
@@ -253,6 +259,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         post_burst,
         ws_send_timeout_ms,
         tls_proxy,
+        allowed_origins,
         status_page_name,
         status_page_url,
         publish_timeout_ms,
@@ -279,6 +286,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         },
         ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
         tls_proxy,
+        allowed_origins,
         ..Limits::default()
     };
     let upstreams = upstream::Settings {

@@ -66,6 +66,10 @@ pub async fn handler(
         Ok(Query(q)) => q.after,
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
+    // A page elsewhere must not read the log with this browser's cookie.
+    if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
+        return api::error(StatusCode::FORBIDDEN, why, None);
+    }
     // The same credentials as every other read, checked before the upgrade.
     let caller = match auth::authenticate(&state, &headers).await {
         Ok(c) => c,
