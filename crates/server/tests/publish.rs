@@ -566,6 +566,52 @@ async fn delivery_reports_are_written_by_the_server_only() {
 }
 
 #[tokio::test]
+async fn client_events_with_ids_in_the_servers_delivery_namespace_are_refused_with_422() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let inc = incident(&s, "Squatted").await;
+    let (update, drafted) = event(
+        &inc,
+        json!({"kind": "update_drafted", "phase": "investigating",
+               "channels": {"status_page": "We are looking into it."}, "components": {}}),
+    );
+    post(&s, "communicator", vec![drafted]).await;
+    // A responder takes the ids the server will give its delivery reports.
+    for suffix in ["0/queued", "1/queued", "1/sent", "0/sent"] {
+        let id = format!("delivery/{update}/own/{suffix}");
+        let squat = json!({"id": id, "incident": inc, "author": "x", "at": 1_763_464_800_000i64,
+                           "body": {"kind": "note_added", "text": "mine now"}});
+        let resp = s
+            .client_as("responder")
+            .post(s.url("/api/v1/events"))
+            .json(&json!({ "events": [squat] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["id"], id.as_str());
+        assert!(body["error"].as_str().unwrap().contains("sitrep-server's own"), "{body}");
+    }
+    assert!(!all_events(&s)
+        .await
+        .iter()
+        .any(|e| e["id"].as_str().unwrap().starts_with("delivery/")));
+
+    // So the update's own reports are stored, and it reads "sent".
+    let (_, approved) = event(&inc, json!({"kind": "update_approved", "update": update}));
+    post(&s, "admin", vec![approved]).await;
+    let (_, published) = event(
+        &inc,
+        json!({"kind": "update_published", "update": update, "targets": ["own"],
+               "overrides": [{"check": "channel_empty", "reason": "Status page only"}]}),
+    );
+    post(&s, "communicator", vec![published]).await;
+    let r = settled(&s, &update, "own", Duration::from_secs(10)).await;
+    assert_eq!(last_state(&r).0, "sent");
+}
+
+#[tokio::test]
 async fn cachet_gets_an_incident_then_updates_with_its_integer_codes() {
     let fixture = |name: &str, fallback: Value| -> Value {
         match shared() {

@@ -46,6 +46,16 @@ fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
 }
 /// Components one maintenance window may list.
 pub const MAX_COMPONENTS: usize = 100;
+/// Event ids the server makes itself (delivery reports are named after the
+/// update, target, attempt and state, so a report made twice is stored
+/// once): a client that took one first would make that report a "repeat",
+/// and the update would read "queued" forever.
+pub const SERVER_ID_PREFIXES: [&str; 1] = ["delivery/"];
+
+fn reserved_prefix(id: &str) -> Option<&'static str> {
+    SERVER_ID_PREFIXES.into_iter().find(|p| id.starts_with(p))
+}
+
 /// Largest message a console sends up the stream (presence is a few dozen
 /// bytes); a bigger one ends that console's socket, and only that one.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 4 * 1024;
@@ -67,6 +77,11 @@ pub fn presence(incident: Option<&crate::vocabulary::IncidentId>) -> Result<(), 
 /// for a person.
 pub fn check(ev: &Event) -> Result<(), String> {
     field("id", &ev.id.0, 1, MAX_ID_BYTES)?;
+    if let Some(prefix) = reserved_prefix(&ev.id.0) {
+        return Err(format!(
+            "event ids starting with {prefix} are sitrep-server's own; make ids with a UUID"
+        ));
+    }
     field("incident", &ev.incident.0, 1, MAX_ID_BYTES)?;
     field("author", &ev.author, 1, MAX_AUTHOR_BYTES)?;
     match (ev.incident.is_workspace(), ev.body.is_workspace_kind()) {
@@ -357,6 +372,23 @@ fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_in_the_servers_namespace_are_refused() {
+        let mut ev = Event {
+            id: crate::vocabulary::EventId("delivery/u1/own/1/sent".into()),
+            incident: crate::vocabulary::IncidentId("inc-1".into()),
+            author: "ana".into(),
+            at: 0,
+            body: EventBody::note("x"),
+            seq: None,
+            received_at: None,
+            clock_offset: None,
+        };
+        assert!(check(&ev).unwrap_err().contains("sitrep-server's own"));
+        ev.id = crate::vocabulary::EventId("my-delivery/1".into());
+        assert!(check(&ev).is_ok());
+    }
 
     #[test]
     fn presence_names_an_incident_by_a_short_printable_id_or_none() {
