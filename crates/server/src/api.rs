@@ -172,6 +172,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     // All or nothing: one bad or forbidden event refuses the batch before
     // anything is written.
     let author: std::sync::Arc<str> = caller.name.as_str().into();
+    let now = crate::clock::now_ms();
     for ev in &mut batch.events {
         if access::server_only(ev) {
             return error(
@@ -196,7 +197,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         }
         // The author is whoever signed in, whatever the client wrote.
         ev.author = author.clone();
-        if let Err(why) = limits::check(ev) {
+        if let Err(why) = limits::check(ev).and_then(|()| limits::times(ev, now)) {
             return error(StatusCode::UNPROCESSABLE_ENTITY, why, Some(ev.id.clone()));
         }
     }

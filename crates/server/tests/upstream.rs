@@ -187,6 +187,9 @@ impl Server {
             .arg(&data)
             .arg("--static")
             .arg(data.join("no-console"))
+            // Where the events these tests post are stamped (2025-11-18):
+            // events must be within a year of the server's clock.
+            .args(["--clock-start-ms", "1763464800000"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
