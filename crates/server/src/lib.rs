@@ -112,14 +112,41 @@ pub struct Server {
 /// publishing targets and deliveries.
 pub const DB_FILE: &str = "sitrep.sqlite3";
 
+/// Creates the data directory and the database file for this user alone
+/// (0700 and 0600 on Unix; SQLite gives its -wal and -shm files the
+/// database's mode): the file holds publishing keys and password hashes.
+/// An install made before is tightened the same way. Returns the database
+/// path. The CLI and the server both come through here.
+pub fn prepare_data_dir(dir: &std::path::Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let db = dir.join(DB_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        // An empty file is a new database to SQLite; made 0600 from the start.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&db)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let f = dir.join(format!("{DB_FILE}{suffix}"));
+            if f.exists() {
+                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(db)
+}
+
 /// A subscriber that falls this far behind is resynced from SQLite rather
 /// than holding everyone else back.
 const LIVE_CAPACITY: usize = 4096;
 
 impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
-        let db = config.data_dir.join(DB_FILE);
+        let db = prepare_data_dir(&config.data_dir).map_err(StartError::DataDir)?;
         let log = EventLog::open(&db).map_err(StartError::Database)?;
         let accounts = accounts::Accounts::open(&db).map_err(StartError::Database)?;
         let queue = publish::queue::PublishQueue::open(&db).map_err(StartError::Database)?;

@@ -179,8 +179,9 @@ fn main() -> ExitCode {
 type Failure = Box<dyn std::error::Error>;
 
 fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    Ok(Accounts::open(&data.join(sitrep_server::DB_FILE))?)
+    let db = sitrep_server::prepare_data_dir(data)
+        .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    Ok(Accounts::open(&db)?)
 }
 
 fn create_account(data: &std::path::Path, name: &str, role: Role) -> Result<(), Failure> {

@@ -475,6 +475,35 @@ async fn an_update_published_elsewhere_is_not_on_the_own_page() {
 }
 
 #[tokio::test]
+async fn changing_a_targets_address_without_its_key_is_refused_with_422() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let body = statuspage_target("http://127.0.0.1:9", "main");
+    assert_eq!(put_target(&s, "admin", "main", body.clone()).await.status(), 200);
+    // The stored key goes only to the host it was given for.
+    let mut moved = body.clone();
+    moved["key"] = json!("");
+    moved["base_url"] = json!("http://evil.example");
+    let resp = put_target(&s, "admin", "main", moved.clone()).await;
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    assert!(v["error"].as_str().unwrap().contains("enter the API key again"), "{v}");
+    let list: Value = s
+        .client_as("admin")
+        .get(s.url("/api/v1/publish/targets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["targets"][1]["base_url"], "http://127.0.0.1:9/main", "unchanged: {list}");
+    // With the key, the move is taken.
+    moved["key"] = json!("another-key");
+    assert_eq!(put_target(&s, "admin", "main", moved).await.status(), 200);
+}
+
+#[tokio::test]
 async fn targets_are_listed_without_their_keys_and_only_admins_change_them() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
