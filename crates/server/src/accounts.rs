@@ -247,9 +247,8 @@ impl Accounts {
     /// Accounts changed after `seq`, with the newest seq read.
     pub fn changes_after(&self, seq: i64) -> Result<(i64, Vec<String>), DbError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq",
-        )?;
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq")?;
         let rows = stmt.query_map([seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         let mut last = seq;
         let mut names = Vec::new();
@@ -448,7 +447,6 @@ pub fn token_hash(token: &str) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -31,7 +31,7 @@ pub fn refusal(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
         return Some("the Origin header is not text".into());
     };
     let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    if allowed.iter().any(|a| *a == origin) {
+    if allowed.contains(&origin) {
         return None;
     }
     let host = headers
@@ -67,9 +67,22 @@ mod tests {
     fn the_own_origin_and_no_origin_pass_and_others_do_not() {
         let none: [String; 0] = [];
         assert!(refusal(&headers(None, "127.0.0.1:8080"), &none).is_none());
-        assert!(refusal(&headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"), &none).is_none());
-        assert!(refusal(&headers(Some("https://Sitrep.Example"), "sitrep.example"), &none).is_none());
-        for bad in ["http://evil.example", "null", "http://127.0.0.1:8081", "http://127.0.0.1"] {
+        assert!(refusal(
+            &headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"),
+            &none
+        )
+        .is_none());
+        assert!(refusal(
+            &headers(Some("https://Sitrep.Example"), "sitrep.example"),
+            &none
+        )
+        .is_none());
+        for bad in [
+            "http://evil.example",
+            "null",
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1",
+        ] {
             let why = refusal(&headers(Some(bad), "127.0.0.1:8080"), &none);
             assert!(why.is_some_and(|w| w.contains("--allowed-origin")), "{bad}");
         }

@@ -1,8 +1,8 @@
 //! `/api/v1/stream`: a websocket that first replays the log after the
 //! client's seq from SQLite, then forwards each newly committed event.
 
-use crate::api::{self, blocking, MAX_PAGE};
 use crate::accounts::Caller;
+use crate::api::{self, blocking, MAX_PAGE};
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -278,7 +278,11 @@ async fn run(
 /// Why a stream's credential no longer holds as it did when it opened
 /// (signed out, password reset, account removed or disabled, token
 /// revoked, role changed), or None while it does.
-async fn revoked(state: &AppState, opened: &Caller, credential: &auth::Credential) -> Option<&'static str> {
+async fn revoked(
+    state: &AppState,
+    opened: &Caller,
+    credential: &auth::Credential,
+) -> Option<&'static str> {
     match auth::check(state, credential.clone()).await {
         Ok(Some(now)) if now.role == opened.role => None,
         Ok(Some(_)) => Some("role changed"),

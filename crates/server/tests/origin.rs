@@ -59,7 +59,10 @@ async fn a_page_from_another_origin_can_neither_open_the_stream_nor_sign_in() {
     assert_eq!(resp.status(), 403);
     assert!(resp.headers().get("set-cookie").is_none());
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("--allowed-origin"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("--allowed-origin"),
+        "{body}"
+    );
 
     // Bodies a cross-site form can send without asking are not sign-ins.
     for (ct, body) in [
@@ -109,7 +112,14 @@ async fn an_origin_allowed_on_the_command_line_may_sign_in_and_open_the_stream()
 
     // A malformed flag stops the server with a reason.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--allowed-origin", "sitrep.example.com", "--data"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--allowed-origin",
+            "sitrep.example.com",
+            "--data",
+        ])
         .arg(&data)
         .output()
         .unwrap();

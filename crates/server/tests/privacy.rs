@@ -20,7 +20,12 @@ async fn the_data_directory_and_its_database_files_are_private_to_the_server_use
     let mut seen = 0;
     for entry in std::fs::read_dir(&data).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("sitrep.sqlite3") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("sitrep.sqlite3")
+        {
             assert_eq!(mode(&path), 0o600, "{}", path.display());
             seen += 1;
         }

@@ -479,7 +479,10 @@ async fn changing_a_targets_address_without_its_key_is_refused_with_422() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
     let body = statuspage_target("http://127.0.0.1:9", "main");
-    assert_eq!(put_target(&s, "admin", "main", body.clone()).await.status(), 200);
+    assert_eq!(
+        put_target(&s, "admin", "main", body.clone()).await.status(),
+        200
+    );
     // The stored key goes only to the host it was given for.
     let mut moved = body.clone();
     moved["key"] = json!("");
@@ -487,7 +490,13 @@ async fn changing_a_targets_address_without_its_key_is_refused_with_422() {
     let resp = put_target(&s, "admin", "main", moved.clone()).await;
     assert_eq!(resp.status(), 422);
     let v: Value = resp.json().await.unwrap();
-    assert!(v["error"].as_str().unwrap().contains("enter the API key again"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("enter the API key again"),
+        "{v}"
+    );
     let list: Value = s
         .client_as("admin")
         .get(s.url("/api/v1/publish/targets"))
@@ -497,7 +506,10 @@ async fn changing_a_targets_address_without_its_key_is_refused_with_422() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["targets"][1]["base_url"], "http://127.0.0.1:9/main", "unchanged: {list}");
+    assert_eq!(
+        list["targets"][1]["base_url"], "http://127.0.0.1:9/main",
+        "unchanged: {list}"
+    );
     // With the key, the move is taken.
     moved["key"] = json!("another-key");
     assert_eq!(put_target(&s, "admin", "main", moved).await.status(), 200);
@@ -620,7 +632,13 @@ async fn client_events_with_ids_in_the_servers_delivery_namespace_are_refused_wi
         assert_eq!(resp.status(), 422);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["id"], id.as_str());
-        assert!(body["error"].as_str().unwrap().contains("sitrep-server's own"), "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("sitrep-server's own"),
+            "{body}"
+        );
     }
     assert!(!all_events(&s)
         .await

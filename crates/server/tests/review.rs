@@ -95,7 +95,9 @@ async fn publish_without_approval_is_refused_with_422() {
     let (status, _) = post_as(&s, "responder", &[declared()]).await;
     assert_eq!(status, 200);
     assert_eq!(
-        post_as(&s, "communicator", &[drafted("u-1", CLEAN)]).await.0,
+        post_as(&s, "communicator", &[drafted("u-1", CLEAN)])
+            .await
+            .0,
         200
     );
 
@@ -145,7 +147,9 @@ async fn publish_with_a_failing_check_and_no_override_reason_is_refused_with_422
     let s = Running::start(&data_dir(&dir));
     assert_eq!(post_as(&s, "responder", &[declared()]).await.0, 200);
     assert_eq!(
-        post_as(&s, "communicator", &[drafted("u-1", LEAKY)]).await.0,
+        post_as(&s, "communicator", &[drafted("u-1", LEAKY)])
+            .await
+            .0,
         200
     );
     assert_eq!(post_as(&s, "admin", &[approved("a-1", "u-1")]).await.0, 200);
@@ -165,7 +169,10 @@ async fn publish_with_a_failing_check_and_no_override_reason_is_refused_with_422
     ]);
     let (status, reply) = post_as(&s, "communicator", &[published("p-2", "u-1", blank)]).await;
     assert_eq!(status, 422, "{reply}");
-    assert!(reply["error"].as_str().unwrap().contains("reason"), "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("reason"),
+        "{reply}"
+    );
 
     // Two answered checks of three are not all.
     let partial = json!([
@@ -190,7 +197,9 @@ async fn an_approved_publish_with_reasons_for_its_failing_checks_is_taken_once_a
     let s = Running::start(&data_dir(&dir));
     assert_eq!(post_as(&s, "responder", &[declared()]).await.0, 200);
     assert_eq!(
-        post_as(&s, "communicator", &[drafted("u-1", LEAKY)]).await.0,
+        post_as(&s, "communicator", &[drafted("u-1", LEAKY)])
+            .await
+            .0,
         200
     );
     assert_eq!(post_as(&s, "admin", &[approved("a-1", "u-1")]).await.0, 200);
@@ -200,21 +209,19 @@ async fn an_approved_publish_with_reasons_for_its_failing_checks_is_taken_once_a
         {"check": "ticket_id", "reason": "Customers know this ticket"},
     ]);
     let publish = published("p-1", "u-1", reasons);
-    let (status, reply) = post_as(&s, "communicator", &[publish.clone()]).await;
+    let (status, reply) = post_as(&s, "communicator", std::slice::from_ref(&publish)).await;
     assert_eq!(status, 200, "{reply}");
     // A retry of the stored publish is acked, not refused as "already published".
     let (status, reply) = post_as(&s, "communicator", &[publish]).await;
     assert_eq!(status, 200, "{reply}");
     // Another publish of the same update is.
-    let (status, reply) = post_as(
-        &s,
-        "communicator",
-        &[published("p-2", "u-1", json!([]))],
-    )
-    .await;
+    let (status, reply) = post_as(&s, "communicator", &[published("p-2", "u-1", json!([]))]).await;
     assert_eq!(status, 422, "{reply}");
     assert!(
-        reply["error"].as_str().unwrap().contains("Already published"),
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("Already published"),
         "{reply}"
     );
 

@@ -224,7 +224,10 @@ async fn stream_with(s: &Running, header: &str, value: &str) -> Ws {
         reqwest::header::HeaderName::from_bytes(header.as_bytes()).unwrap(),
         value.parse().unwrap(),
     );
-    tokio_tungstenite::connect_async(req).await.expect("opens").0
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("opens")
+        .0
 }
 
 /// Waits for the server to close this stream; returns the close reason
@@ -303,7 +306,11 @@ async fn signing_out_resetting_a_password_or_changing_a_role_closes_that_account
 
     // A password reset from the CLI ends every session, and their streams.
     let out = create_account(&data, "responder", "responder", "a brand new password");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (reason, took) = closed_within(&mut on_b, Duration::from_secs(1)).await;
     assert_eq!(reason, "signed out");
     println!("password reset: closed in {took:?}");

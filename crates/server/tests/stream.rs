@@ -234,7 +234,8 @@ async fn an_oversized_client_message_closes_only_its_sender_and_reaches_nobody()
     }
 
     // A viewer's presence naming a 1.1 MB "incident".
-    let huge = serde_json::json!({"type": "presence", "incident": "x".repeat(1_100_000), "name": "v"});
+    let huge =
+        serde_json::json!({"type": "presence", "incident": "x".repeat(1_100_000), "name": "v"});
     let _ = vera.send(Message::Text(huge.to_string().into())).await;
     let closed = loop {
         match tokio::time::timeout(Duration::from_secs(10), vera.next()).await {
@@ -251,7 +252,9 @@ async fn an_oversized_client_message_closes_only_its_sender_and_reaches_nobody()
     // A presence whose incident id is longer than an id, but within the
     // message limit, is not relayed; the sender stays.
     let long = serde_json::json!({"type": "presence", "incident": "y".repeat(3_000), "name": "c"});
-    cy.send(Message::Text(long.to_string().into())).await.unwrap();
+    cy.send(Message::Text(long.to_string().into()))
+        .await
+        .unwrap();
     no_presence_within(&mut ana, Duration::from_millis(500)).await;
 
     // The others are still live: a note reaches both, and presence works.

@@ -707,7 +707,9 @@ async fn open_stream(s: &Server) -> Ws {
         .expect("a websocket request");
     request.headers_mut().insert(
         "authorization",
-        format!("Bearer {}", s.token).parse().expect("a header value"),
+        format!("Bearer {}", s.token)
+            .parse()
+            .expect("a header value"),
     );
     tokio_tungstenite::connect_async(request)
         .await
@@ -776,7 +778,11 @@ async fn a_provider_with_nine_thousand_broken_components_keeps_every_stream_open
         let known = &msg["providers"][0]["known"];
         assert_eq!(known["indicator"], "critical");
         assert_eq!(known["components"].as_array().unwrap().len(), 50);
-        assert_eq!(known["omitted"]["components"], 8_950, "{}", known["omitted"]);
+        assert_eq!(
+            known["omitted"]["components"], 8_950,
+            "{}",
+            known["omitted"]
+        );
         assert_eq!(known["catalogue"].as_array().unwrap().len(), 500);
         assert_eq!(known["omitted"]["catalogue"], 8_500);
     }
@@ -811,7 +817,13 @@ async fn a_provider_with_nine_thousand_broken_components_keeps_every_stream_open
         while !linked_sent(&msg) {
             (msg, _) = next_upstreams_sized(ws).await;
         }
-        assert_eq!(msg["providers"][0]["known"]["components"].as_array().unwrap().len(), 51);
+        assert_eq!(
+            msg["providers"][0]["known"]["components"]
+                .as_array()
+                .unwrap()
+                .len(),
+            51
+        );
     }
 
     // Every stream is still open: a note reaches all of them.

@@ -292,7 +292,11 @@ mod tests {
         let mut inc = Incident::new(crate::vocabulary::IncidentId("i".into()));
         for (n, body) in events.into_iter().enumerate() {
             inc.apply(&crate::Event {
-                id: EventId(if n == 1 { "u".into() } else { format!("e{n}").into() }),
+                id: EventId(if n == 1 {
+                    "u".into()
+                } else {
+                    format!("e{n}").into()
+                }),
                 incident: crate::vocabulary::IncidentId("i".into()),
                 author: Arc::from(if n == 2 { "carl" } else { "cody" }),
                 at: 1_000 + n as i64,

@@ -76,7 +76,10 @@ pub fn times(ev: &Event, now: i64) -> Result<(), String> {
             shown(now)
         ));
     }
-    if ev.clock_offset.is_some_and(|o| o.unsigned_abs() > YEAR_MS as u64) {
+    if ev
+        .clock_offset
+        .is_some_and(|o| o.unsigned_abs() > YEAR_MS as u64)
+    {
         return Err("the clock offset is over a year".into());
     }
     let latest = now.saturating_add(AHEAD_MS);
@@ -483,7 +486,9 @@ mod tests {
             until: i64::MAX,
             reason: "x".into(),
         };
-        assert!(times(&at(now, resolve_far), now).unwrap_err().contains("until"));
+        assert!(times(&at(now, resolve_far), now)
+            .unwrap_err()
+            .contains("until"));
         let old_start = EventBody::Declared {
             title: "t".into(),
             severity: crate::Severity::Sev2,
@@ -491,7 +496,9 @@ mod tests {
             started_at: EARLIEST_MS - 1,
             detected_at: None,
         };
-        assert!(times(&at(now, old_start), now).unwrap_err().contains("started_at"));
+        assert!(times(&at(now, old_start), now)
+            .unwrap_err()
+            .contains("started_at"));
         let mut skewed = at(now, EventBody::note("x"));
         skewed.clock_offset = Some(-YEAR_MS - 1);
         assert!(times(&skewed, now).is_err());

@@ -88,7 +88,10 @@ fn incident(i: &Incident, b: &Budget) -> IncidentView {
         latest_update: i.latest_update().map(|u| UpdateView {
             status: u.status,
             body: clip(&u.body, b.body_chars),
-            at: u.at().filter(|a| a.len() <= MAX_STAMP_BYTES).map(str::to_owned),
+            at: u
+                .at()
+                .filter(|a| a.len() <= MAX_STAMP_BYTES)
+                .map(str::to_owned),
         }),
     }
 }
@@ -330,7 +333,10 @@ mod tests {
         let s = snapshot(&f, &["c8999"], &CONSOLE);
         assert_eq!(s.components.len(), 51);
         assert_eq!(s.components[0].id, "c0");
-        assert!(s.components.iter().any(|c| c.id == "c8999"), "the linked one is kept");
+        assert!(
+            s.components.iter().any(|c| c.id == "c8999"),
+            "the linked one is kept"
+        );
         assert_eq!(s.omitted.components, 9_000 - 51);
         assert_eq!(s.catalogue.len(), 500);
         assert_eq!(s.catalogue[0].id, "c8999", "linked ones come first");
@@ -390,13 +396,20 @@ mod tests {
             &CONSOLE,
         );
         assert_eq!(list.len(), 40, "every provider is named");
-        assert!(encoded_len(&list) <= CONSOLE.total_bytes, "{}", encoded_len(&list));
+        assert!(
+            encoded_len(&list) <= CONSOLE.total_bytes,
+            "{}",
+            encoded_len(&list)
+        );
         let first = list[0].known.as_ref().unwrap();
         assert_eq!(first.components.len(), 50);
         let last = list[39].known.as_ref().unwrap();
         assert!(last.components.is_empty());
         assert_eq!(last.omitted.components, 9_000);
-        assert_eq!(last.indicator, first.indicator, "a brief provider keeps its verdict");
+        assert_eq!(
+            last.indicator, first.indicator,
+            "a brief provider keeps its verdict"
+        );
     }
 
     #[test]
@@ -406,14 +419,17 @@ mod tests {
         let v = provider("p", "https://p.example", &state, &[], &CONSOLE);
         let last = v.unknown.unwrap().last_known.unwrap();
         assert_eq!(last.components.len(), 50);
-        assert_eq!(all_brief(vec![provider("p", "u", &state, &[], &CONSOLE)])[0]
-            .unknown
-            .as_ref()
-            .unwrap()
-            .last_known
-            .as_ref()
-            .unwrap()
-            .omitted
-            .components, 9_000);
+        assert_eq!(
+            all_brief(vec![provider("p", "u", &state, &[], &CONSOLE)])[0]
+                .unknown
+                .as_ref()
+                .unwrap()
+                .last_known
+                .as_ref()
+                .unwrap()
+                .omitted
+                .components,
+            9_000
+        );
     }
 }
