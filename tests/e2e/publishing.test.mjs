@@ -34,7 +34,8 @@ describe('publishing', () => {
     }, { author: 'cody' });
     await postEvents(server, [drafted]);
     await postEvents(server, [makeEvent(inc, { kind: 'update_approved', update: drafted.id }, { author: 'carl' })]);
-    await postEvents(server, [makeEvent(inc, { kind: 'update_published', update: drafted.id, targets: ['own'] }, { author: 'cody' })]);
+    // Only the status page is written: the server asks a reason for the empty channels.
+    await postEvents(server, [makeEvent(inc, { kind: 'update_published', update: drafted.id, targets: ['own'], overrides: [{ check: 'channel_empty', reason: 'Status page only' }] }, { author: 'cody' })]);
 
     let summary;
     await eventually(async () => {

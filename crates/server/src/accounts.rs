@@ -70,6 +70,14 @@ impl Accounts {
                 name TEXT NOT NULL REFERENCES accounts(name),
                 created_at INTEGER NOT NULL
             );
+            -- Every change that may end an account's streams (a session
+            -- ended, a password or role set, an account removed): a
+            -- running server reads these, whichever process wrote them.
+            CREATE TABLE IF NOT EXISTS account_changes (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL,
+                at INTEGER NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS audit (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 at INTEGER NOT NULL,
@@ -131,6 +139,7 @@ impl Accounts {
             Some(old) => {
                 // A new password ends every session made with the old one.
                 tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+                changed_in(&tx, name)?;
                 if old != role.as_str() {
                     audit_in(&tx, by, "role_changed", &format!("{name}: {old} to {role}"))?;
                 }
@@ -208,11 +217,49 @@ impl Accounts {
     }
 
     pub fn end_session(&self, token: &str) -> Result<(), DbError> {
-        self.conn().execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            [token_hash(token)],
-        )?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let hash = token_hash(token);
+        let name: Option<String> = tx
+            .query_row(
+                "SELECT name FROM sessions WHERE token_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&hash])?;
+        if let Some(name) = name {
+            changed_in(&tx, &name)?;
+        }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The newest account change's seq (0 when there is none).
+    pub fn last_change(&self) -> Result<i64, DbError> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM account_changes",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Accounts changed after `seq`, with the newest seq read.
+    pub fn changes_after(&self, seq: i64) -> Result<(i64, Vec<String>), DbError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut last = seq;
+        let mut names = Vec::new();
+        for row in rows {
+            let (s, name) = row?;
+            last = s;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok((last, names))
     }
 
     /// A new API token for an existing account, or None when there is no
@@ -280,6 +327,55 @@ impl Accounts {
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+}
+
+/// How often a running server reads the account changes: streams of a
+/// signed-out or changed account close within this (plus a query).
+pub const WATCH_EVERY: Duration = Duration::from_millis(200);
+
+/// Reads account changes, whichever process made them (the CLI writes the
+/// same file), and names the accounts on `changed` until `stopping`.
+pub async fn watch(
+    accounts: std::sync::Arc<Accounts>,
+    changed: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let a = accounts.clone();
+    let mut last = match tokio::task::spawn_blocking(move || a.last_change()).await {
+        Ok(Ok(seq)) => seq,
+        _ => 0,
+    };
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(WATCH_EVERY) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        let a = accounts.clone();
+        match tokio::task::spawn_blocking(move || a.changes_after(last)).await {
+            Ok(Ok((seq, names))) => {
+                last = seq;
+                for name in names {
+                    let _ = changed.send(name.into());
+                }
+            }
+            Ok(Err(e)) => eprintln!("sitrep-server: cannot read account changes: {e}"),
+            Err(e) => eprintln!("sitrep-server: cannot read account changes: {e}"),
+        }
+    }
+}
+
+/// Notes that `name`'s credentials may have changed. Only the newest
+/// thousand are kept: a running server reads them within a second.
+fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO account_changes (name, at) VALUES (?1, ?2)",
+        params![name, now_ms()],
+    )?;
+    conn.execute(
+        "DELETE FROM account_changes WHERE seq <= (SELECT MAX(seq) FROM account_changes) - 1000",
+        [],
+    )?;
+    Ok(())
 }
 
 fn audit_in(conn: &Connection, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
@@ -351,7 +447,6 @@ pub fn token_hash(token: &str) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -11,11 +11,11 @@ use axum::routing::{any, get};
 use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
+use sitrep_core::comms::review;
 use sitrep_core::log::access;
 use sitrep_core::log::limits;
 use sitrep_core::log::limits::{MAX_BATCH, MAX_BODY_BYTES};
 use sitrep_core::log::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
-use sitrep_core::comms::review;
 use sitrep_core::{Event, EventBody, EventId, IncidentId, Log};
 use tower_http::compression::CompressionLayer;
 
@@ -104,6 +104,15 @@ pub async fn blocking<T: Send + 'static>(
     }
 }
 
+/// True when the body is declared JSON (parameters such as charset allowed).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     // Who first: a stranger's body is not worth reading.
     let caller = match auth::authenticate(&state, &headers).await {
@@ -113,12 +122,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if let Err(wait) = state.post_limiter.take(&caller.name) {
         return too_many(wait);
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
+    if !is_json(&headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json",
@@ -168,6 +172,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     // All or nothing: one bad or forbidden event refuses the batch before
     // anything is written.
     let author: std::sync::Arc<str> = caller.name.as_str().into();
+    let now = crate::clock::now_ms();
     for ev in &mut batch.events {
         if access::server_only(ev) {
             return error(
@@ -192,14 +197,14 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
         }
         // The author is whoever signed in, whatever the client wrote.
         ev.author = author.clone();
-        if let Err(why) = limits::check(ev) {
+        if let Err(why) = limits::check(ev).and_then(|()| limits::times(ev, now)) {
             return error(StatusCode::UNPROCESSABLE_ENTITY, why, Some(ev.id.clone()));
         }
     }
     if batch.events.is_empty() {
         return Json(PostEventsReply { acks: Vec::new() }).into_response();
     }
-    if let Err(resp) = refuse_self_approvals(&state, &batch.events).await {
+    if let Err(resp) = refuse_unreviewed(&state, caller.role, &batch.events).await {
         return resp;
     }
     let live = state.live.clone();
@@ -230,40 +235,68 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     }
 }
 
-/// Approvals are checked against the log as the server holds it (plus the
-/// batch before them): the console disables a self-approval, but a client
-/// that skips the console must be refused too. An approval already stored
-/// is a retry and passes, so delivery stays exactly once.
-async fn refuse_self_approvals(state: &AppState, events: &[Event]) -> Result<(), Response> {
+/// Review is checked against the log as the server holds it (settings and
+/// the incident, plus the batch before the event): the console disables a
+/// self-approval and a publish that skips review or leaves a failing check
+/// unanswered, but a client that skips the console must be refused too,
+/// even when draft and publish come in one batch. An approval or publish
+/// already stored is a retry and passes, so delivery stays exactly once.
+async fn refuse_unreviewed(
+    state: &AppState,
+    role: access::Role,
+    events: &[Event],
+) -> Result<(), Response> {
     for (i, ev) in events.iter().enumerate() {
-        let EventBody::UpdateApproved { update } = &ev.body else {
+        if !matches!(
+            ev.body,
+            EventBody::UpdateApproved { .. } | EventBody::UpdatePublished { .. }
+        ) {
             continue;
-        };
-        let (incident, earlier) = (ev.incident.clone(), events[..i].to_vec());
-        let (id, update, author) = (ev.id.clone(), update.clone(), ev.author.clone());
+        }
+        let (ev, earlier) = (ev.clone(), events[..i].to_vec());
         let refusal = blocking(state, move |db| {
-            let stored = db.stream_events(&incident)?;
-            if stored.iter().any(|e| e.id == id) {
+            let stored = db.stream_events(&ev.incident)?;
+            if stored.iter().any(|e| e.id == ev.id) {
                 return Ok(None);
             }
             let settings = db.stream_events(&IncidentId::workspace())?;
             let mut log = Log::new();
-            let before = earlier.into_iter().filter(|e| e.incident == incident);
+            let before = earlier
+                .into_iter()
+                .filter(|e| e.incident == ev.incident || e.incident.is_workspace());
             for e in settings.into_iter().chain(stored).chain(before) {
                 log.insert(e);
             }
-            let policy = log.fold_workspace().comms;
-            Ok(log
-                .fold_incident(&incident)
-                .and_then(|inc| inc.update(&update).cloned())
-                .and_then(|u| review::self_approval(&u, &author, &policy)))
+            let workspace = log.fold_workspace();
+            let incident = log.fold_incident(&ev.incident);
+            Ok(match &ev.body {
+                EventBody::UpdateApproved { update } => incident
+                    .and_then(|inc| inc.update(update).cloned())
+                    .and_then(|u| review::self_approval(&u, &ev.author, &workspace.comms)),
+                EventBody::UpdatePublished {
+                    update,
+                    targets,
+                    overrides,
+                } => match incident {
+                    Some(inc) => review::publish_refusal(
+                        &inc,
+                        &workspace,
+                        update,
+                        Some(role),
+                        targets,
+                        overrides,
+                    ),
+                    None => Some(format!("there is no incident {}", ev.incident)),
+                },
+                _ => None,
+            })
         })
         .await?;
         if let Some(why) = refusal {
             return Err(error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 why,
-                Some(ev.id.clone()),
+                Some(events[i].id.clone()),
             ));
         }
     }

@@ -30,12 +30,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The credentials in a request: a bearer token wins over a cookie.
-enum Credential {
+#[derive(Clone)]
+pub enum Credential {
     Token(String),
     Session(String),
 }
 
-fn credential(headers: &HeaderMap) -> Option<Credential> {
+pub fn credential(headers: &HeaderMap) -> Option<Credential> {
     if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -71,12 +72,22 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let Some(cred) = credential(headers) else {
         return Err(unauthorized());
     };
+    match check(state, cred).await {
+        Ok(Some(caller)) => Ok(caller),
+        Ok(None) => Err(unauthorized()),
+        Err(resp) => Err(resp),
+    }
+}
+
+/// Who a credential signs in now, if anyone: streams ask again when the
+/// account changes, so a revoked credential stops there too.
+pub async fn check(state: &AppState, cred: Credential) -> Result<Option<Caller>, Response> {
     // A token is 64 hex digits; anything longer is not worth hashing.
     let too_long = match &cred {
         Credential::Token(t) | Credential::Session(t) => t.len() > 128,
     };
     if too_long {
-        return Err(unauthorized());
+        return Ok(None);
     }
     let accounts = state.accounts.clone();
     let found = tokio::task::spawn_blocking(move || match cred {
@@ -85,8 +96,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     })
     .await;
     match found {
-        Ok(Ok(Some(caller))) => Ok(caller),
-        Ok(Ok(None)) => Err(unauthorized()),
+        Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(api::internal(e)),
         Err(e) => Err(api::internal(e)),
     }
@@ -142,6 +152,18 @@ async fn who_am_i(State(state): State<AppState>, headers: HeaderMap) -> Response
 }
 
 async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // Login CSRF: a page elsewhere must not sign this browser in, not even
+    // with a form or text/plain body, which browsers send without asking.
+    if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
+        return error(StatusCode::FORBIDDEN, why, None);
+    }
+    if !api::is_json(&headers) {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json",
+            None,
+        );
+    }
     let bytes = match Limited::new(body, MAX_SIGN_IN_BYTES).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {

@@ -35,7 +35,10 @@ mod tests {
         // 2026-11-25T10:00:00Z, a Wednesday.
         start_at(1_795_600_800_000);
         let a = now_ms();
-        assert!((1_795_600_800_000..1_795_600_800_000 + 5_000).contains(&a), "{a}");
+        assert!(
+            (1_795_600_800_000..1_795_600_800_000 + 5_000).contains(&a),
+            "{a}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert!(now_ms() >= a + 5);
         OFFSET_MS.store(0, Ordering::Relaxed);

@@ -54,8 +54,14 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 pub async fn layer(req: Request, next: Next) -> Response {
+    // Everything under /api/v1 but health is for a signed-in account: a
+    // shared browser's cache or a proxy must not keep it.
+    let private = req.uri().path().starts_with("/api/v1/") && req.uri().path() != "/api/v1/health";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if private && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,

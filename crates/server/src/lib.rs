@@ -8,6 +8,7 @@ pub mod clock;
 pub mod console;
 pub mod freeze;
 pub mod headers;
+pub mod origin;
 pub mod presence;
 pub mod publish;
 pub mod rate;
@@ -16,10 +17,10 @@ pub mod stream;
 pub mod upstream;
 
 use axum::Router;
+use sqlite::{DbError, EventLog};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use sqlite::{DbError, EventLog};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
@@ -48,6 +49,9 @@ pub struct Limits {
     /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
     /// cookie's Secure flag). Off by default: anyone can send that header.
     pub tls_proxy: bool,
+    /// Browser origins besides the server's own that may open the stream
+    /// and sign in (`--allowed-origin`), as `origin::parse_allowed` gives them.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Limits {
@@ -64,6 +68,7 @@ impl Default for Limits {
             },
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -78,10 +83,15 @@ pub struct AppState {
     pub session_ttl: std::time::Duration,
     pub ws_send_timeout: std::time::Duration,
     pub tls_proxy: bool,
+    pub allowed_origins: Arc<Vec<String>>,
     pub live: broadcast::Sender<stream::Committed>,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
     pub presence: presence::Board,
+    /// Names of accounts whose sessions, tokens, password or role changed
+    /// (from this server or the CLI): their streams check their credential
+    /// again and close if it no longer holds.
+    pub account_changes: broadcast::Sender<Arc<str>>,
     /// What watched providers last said; streams push it on change.
     pub upstreams: upstream::Upstreams,
     /// Publishing targets, the delivery queue and the own status page.
@@ -90,6 +100,8 @@ pub struct AppState {
 
 pub struct Server {
     router: Router,
+    accounts: Arc<accounts::Accounts>,
+    account_changes: broadcast::Sender<Arc<str>>,
     stop: watch::Sender<bool>,
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
@@ -100,14 +112,41 @@ pub struct Server {
 /// publishing targets and deliveries.
 pub const DB_FILE: &str = "sitrep.sqlite3";
 
+/// Creates the data directory and the database file for this user alone
+/// (0700 and 0600 on Unix; SQLite gives its -wal and -shm files the
+/// database's mode): the file holds publishing keys and password hashes.
+/// An install made before is tightened the same way. Returns the database
+/// path. The CLI and the server both come through here.
+pub fn prepare_data_dir(dir: &std::path::Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let db = dir.join(DB_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        // An empty file is a new database to SQLite; made 0600 from the start.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&db)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let f = dir.join(format!("{DB_FILE}{suffix}"));
+            if f.exists() {
+                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(db)
+}
+
 /// A subscriber that falls this far behind is resynced from SQLite rather
 /// than holding everyone else back.
 const LIVE_CAPACITY: usize = 4096;
 
 impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
-        let db = config.data_dir.join(DB_FILE);
+        let db = prepare_data_dir(&config.data_dir).map_err(StartError::DataDir)?;
         let log = EventLog::open(&db).map_err(StartError::Database)?;
         let accounts = accounts::Accounts::open(&db).map_err(StartError::Database)?;
         let queue = publish::queue::PublishQueue::open(&db).map_err(StartError::Database)?;
@@ -118,19 +157,25 @@ impl Server {
         let workspace = log
             .stream_events(&sitrep_core::IncidentId::workspace())
             .map_err(StartError::Database)?;
-        let upstreams =
-            upstream::Upstreams::new(&config.upstreams.providers, &workspace, crate::clock::now_ms());
+        let upstreams = upstream::Upstreams::new(
+            &config.upstreams.providers,
+            &workspace,
+            crate::clock::now_ms(),
+        );
         let log = Arc::new(log);
-        let relay =
-            publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
+        let relay = publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
+        let accounts = Arc::new(accounts);
+        let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
             log: log.clone(),
-            accounts: Arc::new(accounts),
+            accounts: accounts.clone(),
+            account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
             sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
             session_ttl: config.limits.session_ttl,
             ws_send_timeout: config.limits.ws_send_timeout,
             tls_proxy: config.limits.tls_proxy,
+            allowed_origins: Arc::new(config.limits.allowed_origins.clone()),
             live,
             stopping,
             presence: presence::Board::default(),
@@ -149,6 +194,8 @@ impl Server {
             .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {
             router,
+            accounts,
+            account_changes,
             stop,
             upstreams,
             upstream_settings: config.upstreams.clone(),
@@ -174,6 +221,11 @@ impl Server {
         upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
         // So does the relay, which first repairs what the last stop left.
         self.relay.spawn(stop.subscribe());
+        tokio::spawn(accounts::watch(
+            self.accounts.clone(),
+            self.account_changes.clone(),
+            stop.subscribe(),
+        ));
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
             signal.await;

@@ -77,6 +77,12 @@ enum Command {
         /// and mark the session cookie Secure.
         #[arg(long)]
         tls_proxy: bool,
+        /// A browser origin besides the server's own (scheme://host[:port])
+        /// whose pages may sign in and open the stream, e.g. the address a
+        /// reverse proxy serves Sitrep under when it rewrites Host; repeatable.
+        #[arg(long = "allowed-origin", value_name = "ORIGIN",
+              value_parser = sitrep_server::origin::parse_allowed)]
+        allowed_origins: Vec<String>,
         /// The name the own public status page (/status) shows.
         #[arg(long, value_name = "NAME", default_value = "Status")]
         status_page_name: String,
@@ -173,8 +179,9 @@ fn main() -> ExitCode {
 type Failure = Box<dyn std::error::Error>;
 
 fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    Ok(Accounts::open(&data.join(sitrep_server::DB_FILE))?)
+    let db = sitrep_server::prepare_data_dir(data)
+        .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    Ok(Accounts::open(&db)?)
 }
 
 fn create_account(data: &std::path::Path, name: &str, role: Role) -> Result<(), Failure> {
@@ -253,6 +260,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         post_burst,
         ws_send_timeout_ms,
         tls_proxy,
+        allowed_origins,
         status_page_name,
         status_page_url,
         publish_timeout_ms,
@@ -279,6 +287,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         },
         ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
         tls_proxy,
+        allowed_origins,
         ..Limits::default()
     };
     let upstreams = upstream::Settings {

@@ -167,8 +167,8 @@ impl EventLog {
             while let Some(row) = rows.next()? {
                 let seq = row.get::<_, i64>(0)? as u64;
                 let json: String = row.get(1)?;
-                let mut ev: Event = serde_json::from_str(&json)
-                    .map_err(|error| DbError::Corrupt { seq, error })?;
+                let mut ev: Event =
+                    serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
                 ev.seq = Some(seq);
                 ev.received_at = Some(row.get(2)?);
                 events.push(ev);
@@ -212,4 +212,3 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
     })
     .map(|h| h as u64)
 }
-

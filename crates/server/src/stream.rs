@@ -1,6 +1,7 @@
 //! `/api/v1/stream`: a websocket that first replays the log after the
 //! client's seq from SQLite, then forwards each newly committed event.
 
+use crate::accounts::Caller;
 use crate::api::{self, blocking, MAX_PAGE};
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
@@ -10,7 +11,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sitrep_core::log::limits;
 use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
+use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
@@ -63,10 +66,17 @@ pub async fn handler(
         Ok(Query(q)) => q.after,
         Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
+    // A page elsewhere must not read the log with this browser's cookie.
+    if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
+        return api::error(StatusCode::FORBIDDEN, why, None);
+    }
     // The same credentials as every other read, checked before the upgrade.
     let caller = match auth::authenticate(&state, &headers).await {
         Ok(c) => c,
         Err(resp) => return resp,
+    };
+    let Some(credential) = auth::credential(&headers) else {
+        return api::error(StatusCode::UNAUTHORIZED, "sign in first", None);
     };
     // A session's stream ends with the session; a token's does not expire.
     let ends_in = caller
@@ -78,7 +88,11 @@ pub async fn handler(
         Ok(ws) => ws
             .write_buffer_size(64 * 1024)
             .max_write_buffer_size(MAX_WRITE_BUFFER)
-            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller.name))
+            // Consoles send only presence: a few KB is plenty, and a
+            // bigger message ends this socket before it is buffered whole.
+            .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+            .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller, credential))
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }
@@ -87,8 +101,16 @@ pub async fn handler(
 /// The socket is gone, stalled, or the log failed; this client is done.
 struct Gone;
 
-/// Larger than the largest event, so one message always fits.
-const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// Larger than the largest message: an event is at most a POST body (its
+/// seq and the envelope add a few bytes), the upstream list is bounded by
+/// `upstream_budget` and checked against `MAX_UPSTREAMS_BYTES`, presence is
+/// a few hundred bytes. A message over it would end the socket.
+const MAX_WRITE_BUFFER: usize = sitrep_core::log::limits::MAX_BODY_BYTES + 64 * 1024;
+
+const CLIENT_MESSAGE_TOO_BIG: &str = "a message to the server is at most 4096 bytes";
+
+/// The upstream list's own ceiling, well under the buffer.
+const MAX_UPSTREAMS_BYTES: usize = 512 * 1024;
 
 /// Sends one message, giving up on a client that has not taken it within
 /// the server's send timeout: its own task waits, nobody else does.
@@ -104,8 +126,10 @@ async fn run(
     state: AppState,
     after: u64,
     ends_in: Option<std::time::Duration>,
-    account: String,
+    caller: Caller,
+    credential: auth::Credential,
 ) {
+    let account = caller.name.clone();
     let session_over = async move {
         match ends_in {
             Some(d) => tokio::time::sleep(d).await,
@@ -120,6 +144,7 @@ async fn run(
     let seat = state.presence.seat();
     let mut stopping = state.stopping.clone();
     let mut upstreams = state.upstreams.subscribe();
+    let mut account_changes = state.account_changes.subscribe();
     let mut last = after;
     let Ok(head) = replay(&mut socket, &state, &mut last).await else {
         return;
@@ -179,14 +204,25 @@ async fn run(
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Err(_)) => {
+                    // Over the size limit (or broken): this client only.
+                    let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                        code: 1009,
+                        reason: CLIENT_MESSAGE_TOO_BIG.into(),
+                    }))).await;
+                    return;
+                }
                 Some(Ok(Message::Text(text))) => {
                     // A message this server does not understand is ignored:
                     // the stream is for reading, and a newer console may say
                     // more. Presence goes by the signed-in account, whatever
-                    // name the client sends.
+                    // name the client sends, and an incident id that is not
+                    // one is not relayed to anyone.
                     if let Ok(ClientMessage::Presence { incident, .. }) = serde_json::from_str(text.as_str()) {
-                        seat.view(incident, &account);
+                        if limits::presence(incident.as_ref()).is_ok() {
+                            seat.view(incident, &account);
+                        }
                     }
                 }
                 Some(Ok(_)) => {}
@@ -195,6 +231,25 @@ async fn run(
                 // The sender lives as long as the server; gone means stopping.
                 if changed.is_err() || send_upstreams(&mut socket, &state).await.is_err() {
                     return;
+                }
+            }
+            changed = account_changes.recv() => {
+                let ours = match changed {
+                    Ok(name) => *name == *account,
+                    // Missed some: ask, it is one query.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => false,
+                };
+                if ours {
+                    if let Some(reason) = revoked(&state, &caller, &credential).await {
+                        // 1008 (policy): the client reconnects and is told
+                        // to sign in, or comes back with its new role.
+                        let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
+                            code: 1008,
+                            reason: reason.into(),
+                        }))).await;
+                        return;
+                    }
                 }
             }
             _ = stopped(&mut stopping) => break,
@@ -220,16 +275,45 @@ async fn run(
     .await;
 }
 
-/// The whole list, not a diff: it is small, and a console that missed a
-/// push is whole again with the next one.
+/// Why a stream's credential no longer holds as it did when it opened
+/// (signed out, password reset, account removed or disabled, token
+/// revoked, role changed), or None while it does.
+async fn revoked(
+    state: &AppState,
+    opened: &Caller,
+    credential: &auth::Credential,
+) -> Option<&'static str> {
+    match auth::check(state, credential.clone()).await {
+        Ok(Some(now)) if now.role == opened.role => None,
+        Ok(Some(_)) => Some("role changed"),
+        Ok(None) => Some("signed out"),
+        // The database is in trouble: keep serving what is already live.
+        Err(_) => None,
+    }
+}
+
+/// The whole list, not a diff: it is bounded, and a console that missed a
+/// push is whole again with the next one. A list still too big (hundreds of
+/// providers) goes brief; one too big even so is not sent, and the console
+/// keeps the last it had, rather than the socket breaking.
 async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
-    let msg = StreamMessage::Upstreams {
-        providers: state.upstreams.views(),
-    };
-    socket
-        .send(Message::Text(encode(&msg)))
-        .await
-        .map_err(|_| Gone)
+    let providers = state.upstreams.views();
+    let mut text = encode(&StreamMessage::Upstreams {
+        providers: providers.clone(),
+    });
+    if text.len() > MAX_UPSTREAMS_BYTES {
+        text = encode(&StreamMessage::Upstreams {
+            providers: upstream_budget::all_brief(providers),
+        });
+    }
+    if text.len() > MAX_UPSTREAMS_BYTES {
+        eprintln!(
+            "sitrep-server: the upstream list is {} bytes even brief; not sent over the stream",
+            text.len()
+        );
+        return Ok(());
+    }
+    send(socket, state, Message::Text(text)).await
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;

@@ -9,8 +9,8 @@
 //! Each provider has its own task, time limit and size limit, so a slow or
 //! broken one never holds up the others.
 
-use crate::clock::now_ms;
 use crate::api;
+use crate::clock::now_ms;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, Request, StatusCode, Uri};
@@ -21,9 +21,12 @@ use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sitrep_core::time::backoff::SplitMix;
 pub use sitrep_core::log::protocol::UpstreamsReply;
-use sitrep_core::status_page::upstream::{parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary};
+use sitrep_core::status_page::upstream::{
+    parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
+};
+use sitrep_core::status_page::upstream_budget;
+use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, Workspace};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -209,17 +212,23 @@ impl Upstreams {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// What consoles are sent: bounded per provider and in total (see
+    /// `upstream_budget`), whatever a provider's page holds.
     pub fn views(&self) -> Vec<ProviderView> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        inner
-            .entries
-            .iter()
-            .map(|e| ProviderView::of(&e.name, &e.url, &e.state))
-            .collect()
+        upstream_budget::for_consoles(
+            inner
+                .entries
+                .iter()
+                .map(|e| (e.name.as_str(), e.url.as_str(), &e.state)),
+            &inner.workspace.upstream_links,
+            &upstream_budget::CONSOLE,
+        )
     }
 
     /// Takes newly stored events (in seq order); those about upstreams on
-    /// the workspace stream change what is polled.
+    /// the workspace stream change what is polled, and links change which
+    /// components consoles are sent first.
     pub fn workspace_events(&self, stored: &[Event]) {
         let relevant: Vec<&Event> = stored
             .iter()
@@ -227,13 +236,22 @@ impl Upstreams {
                 e.incident.is_workspace()
                     && matches!(
                         e.body,
-                        EventBody::UpstreamAdded { .. } | EventBody::UpstreamRemoved { .. }
+                        EventBody::UpstreamAdded { .. }
+                            | EventBody::UpstreamRemoved { .. }
+                            | EventBody::UpstreamLinked { .. }
+                            | EventBody::UpstreamUnlinked { .. }
                     )
             })
             .collect();
         if relevant.is_empty() {
             return;
         }
+        let links = relevant.iter().any(|e| {
+            matches!(
+                e.body,
+                EventBody::UpstreamLinked { .. } | EventBody::UpstreamUnlinked { .. }
+            )
+        });
         {
             let mut inner = self.write();
             for ev in relevant {
@@ -241,6 +259,9 @@ impl Upstreams {
             }
         }
         self.reconcile(now_ms());
+        if links {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     /// Makes the entries match the command line plus the workspace: new
@@ -557,7 +578,6 @@ fn seconds(d: Duration) -> String {
         format!("{:.1} s", d.as_secs_f64())
     }
 }
-
 
 #[cfg(test)]
 mod tests {

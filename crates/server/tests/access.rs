@@ -53,7 +53,7 @@ fn event_for(target: &str, id: &str) -> Value {
         ("inc-1", json!({"kind": "note_added", "text": "hello"}))
     };
     json!({"events": [{
-        "id": id, "incident": incident, "author": "mallory", "at": 0, "body": body
+        "id": id, "incident": incident, "author": "mallory", "at": 1_763_464_800_000_i64, "body": body
     }]})
 }
 
@@ -160,7 +160,7 @@ async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
 }
 
 fn comms_event(id: &str, body: Value) -> Value {
-    json!({"id": id, "incident": "inc-1", "author": "x", "at": 0, "body": body})
+    json!({"id": id, "incident": "inc-1", "author": "x", "at": 1_763_464_800_000_i64, "body": body})
 }
 
 #[tokio::test]

@@ -109,3 +109,70 @@ async fn an_unknown_api_path_is_a_404_with_a_json_error() {
     assert_eq!(resp.status().as_u16(), 405);
     assert!(resp.json::<Value>().await.unwrap()["error"].is_string());
 }
+
+#[tokio::test]
+async fn event_times_outside_a_year_of_the_servers_clock_or_before_2000_are_refused_with_422() {
+    let (_d, s, log) = server_with_one_event().await;
+    let ev = |id: &str, at: i64, body: Value| json!({"id": id, "incident": "inc-1", "author": "x", "at": at, "body": body});
+    let year = 366 * 86_400_000_i64;
+    let resolved = json!({"kind": "status_changed", "status": "resolved"});
+    for (id, at) in [
+        ("max", i64::MAX),
+        ("min", i64::MIN),
+        ("epoch", 0),
+        ("next-year", CLOCK_START_MS + year + 60_000),
+        ("last-year", CLOCK_START_MS - year - 60_000),
+    ] {
+        let reply = assert_refused(post(&s, &[ev(id, at, resolved.clone())]).await, 422);
+        assert_eq!(reply["id"], id);
+        assert!(
+            reply["error"].as_str().unwrap().contains("within a year"),
+            "{reply}"
+        );
+    }
+    let declared = |started_at: i64| json!({"kind": "declared", "title": "t", "severity": "sev2", "started_at": started_at});
+    let reply = assert_refused(
+        post(
+            &s,
+            &[ev("before-2000", CLOCK_START_MS, declared(946_684_799_999))],
+        )
+        .await,
+        422,
+    );
+    assert!(
+        reply["error"].as_str().unwrap().contains("started_at"),
+        "{reply}"
+    );
+    let reply = assert_refused(
+        post(
+            &s,
+            &[
+                json!({"id": "forever", "incident": "mnt-1", "author": "x", "at": CLOCK_START_MS,
+                     "body": {"kind": "maintenance_planned", "title": "m",
+                              "starts_at": CLOCK_START_MS, "ends_at": i64::MAX}}),
+            ],
+        )
+        .await,
+        422,
+    );
+    assert!(
+        reply["error"].as_str().unwrap().contains("ends_at"),
+        "{reply}"
+    );
+    assert_eq!(whole_log(&s).await, log);
+
+    // The freeze and the public page still answer, with times in the window.
+    let (status, _) = get_json(&s, "/api/v1/freeze").await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &s,
+        &[
+            ev("ok-1", CLOCK_START_MS, declared(CLOCK_START_MS - 60_000)),
+            ev("ok-2", CLOCK_START_MS + 1, resolved),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = get_json(&s, "/api/v1/freeze").await;
+    assert_eq!(status, 200);
+}

@@ -21,10 +21,19 @@ fn start_on_a_wednesday(data: &std::path::Path) -> (Running, impl Fn() -> i64) {
     let s = Running::start_with_args(
         data,
         &data.join("no-console"),
-        &["--post-rate", "100000", "--post-burst", "100000", "--clock-start-ms", &start],
+        &[
+            "--post-rate",
+            "100000",
+            "--post-burst",
+            "100000",
+            "--clock-start-ms",
+            &start,
+        ],
     );
     let anchor = std::time::Instant::now();
-    (s, move || WEDNESDAY_10H_UTC + anchor.elapsed().as_millis() as i64)
+    (s, move || {
+        WEDNESDAY_10H_UTC + anchor.elapsed().as_millis() as i64
+    })
 }
 
 fn event(id: &str, stream: &str, at: i64, body: Value) -> Value {

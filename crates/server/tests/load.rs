@@ -161,7 +161,7 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
                 let sent = start.elapsed().as_micros();
                 let ev = json!({
                     "id": format!("load-{p:02}-{i:03}"), "incident": "inc-load", "author": "x",
-                    "at": 0, "body": {"kind": "note_added", "text": format!("{sent} from poster {p}")}
+                    "at": CLOCK_START_MS, "body": {"kind": "note_added", "text": format!("{sent} from poster {p}")}
                 });
                 let r = client.post(&url).json(&json!({"events": [ev]})).send().await.unwrap();
                 assert_eq!(r.status().as_u16(), 200);
@@ -233,7 +233,7 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
     for i in 0..big_total {
         let sent = start.elapsed().as_micros();
         let ev = json!({
-            "id": format!("big-{i:03}"), "incident": "inc-load", "author": "x", "at": 0,
+            "id": format!("big-{i:03}"), "incident": "inc-load", "author": "x", "at": CLOCK_START_MS,
             "body": {"kind": "note_added", "text": format!("{sent} {pad}")}
         });
         let r = client

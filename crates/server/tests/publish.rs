@@ -79,9 +79,17 @@ async fn publish(
                "channels": {"status_page": text}, "components": components}),
     );
     let (_, approved) = event(inc, json!({"kind": "update_approved", "update": update}));
+    // Only the status page text is written, so the empty-channel check is
+    // answered with a reason, as the server asks; so is the resolution's
+    // question about customer data, which these short texts leave open.
+    let mut overrides = vec![json!({"check": "channel_empty", "reason": "Status page only"})];
+    if phase == "resolved" {
+        overrides.push(json!({"check": "resolution_without_data", "reason": "No data involved"}));
+    }
     let (_, published) = event(
         inc,
-        json!({"kind": "update_published", "update": update, "targets": targets}),
+        json!({"kind": "update_published", "update": update, "targets": targets,
+               "overrides": overrides}),
     );
     // Someone other than the author approves, as the default policy asks.
     common::post_ok_as(s, "communicator", &[drafted]).await;
@@ -459,6 +467,47 @@ async fn an_update_published_elsewhere_is_not_on_the_own_page() {
 }
 
 #[tokio::test]
+async fn changing_a_targets_address_without_its_key_is_refused_with_422() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let body = statuspage_target("http://127.0.0.1:9", "main");
+    assert_eq!(
+        put_target(&s, "admin", "main", body.clone()).await.status(),
+        200
+    );
+    // The stored key goes only to the host it was given for.
+    let mut moved = body.clone();
+    moved["key"] = json!("");
+    moved["base_url"] = json!("http://evil.example");
+    let resp = put_target(&s, "admin", "main", moved.clone()).await;
+    assert_eq!(resp.status(), 422);
+    let v: Value = resp.json().await.unwrap();
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("enter the API key again"),
+        "{v}"
+    );
+    let list: Value = s
+        .client_as("admin")
+        .get(s.url("/api/v1/publish/targets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["targets"][1]["base_url"], "http://127.0.0.1:9/main",
+        "unchanged: {list}"
+    );
+    // With the key, the move is taken.
+    moved["key"] = json!("another-key");
+    assert_eq!(put_target(&s, "admin", "main", moved).await.status(), 200);
+}
+
+#[tokio::test]
 async fn targets_are_listed_without_their_keys_and_only_admins_change_them() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
@@ -547,6 +596,58 @@ async fn delivery_reports_are_written_by_the_server_only() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
+async fn client_events_with_ids_in_the_servers_delivery_namespace_are_refused_with_422() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let inc = incident(&s, "Squatted").await;
+    let (update, drafted) = event(
+        &inc,
+        json!({"kind": "update_drafted", "phase": "investigating",
+               "channels": {"status_page": "We are looking into it."}, "components": {}}),
+    );
+    common::post_ok_as(&s, "communicator", &[drafted]).await;
+    // A responder takes the ids the server will give its delivery reports.
+    for suffix in ["0/queued", "1/queued", "1/sent", "0/sent"] {
+        let id = format!("delivery/{update}/own/{suffix}");
+        let squat = json!({"id": id, "incident": inc, "author": "x", "at": 1_763_464_800_000i64,
+                           "body": {"kind": "note_added", "text": "mine now"}});
+        let resp = s
+            .client_as("responder")
+            .post(s.url("/api/v1/events"))
+            .json(&json!({ "events": [squat] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["id"], id.as_str());
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("sitrep-server's own"),
+            "{body}"
+        );
+    }
+    assert!(!all_events(&s)
+        .await
+        .iter()
+        .any(|e| e["id"].as_str().unwrap().starts_with("delivery/")));
+
+    // So the update's own reports are stored, and it reads "sent".
+    let (_, approved) = event(&inc, json!({"kind": "update_approved", "update": update}));
+    common::post_ok_as(&s, "admin", &[approved]).await;
+    let (_, published) = event(
+        &inc,
+        json!({"kind": "update_published", "update": update, "targets": ["own"],
+               "overrides": [{"check": "channel_empty", "reason": "Status page only"}]}),
+    );
+    common::post_ok_as(&s, "communicator", &[published]).await;
+    let r = settled(&s, &update, "own", Duration::from_secs(10)).await;
+    assert_eq!(last_state(&r).0, "sent");
 }
 
 #[tokio::test]

@@ -211,3 +211,117 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn stream_with(s: &Running, header: &str, value: &str) -> Ws {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/api/v1/stream", s.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        reqwest::header::HeaderName::from_bytes(header.as_bytes()).unwrap(),
+        value.parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("opens")
+        .0
+}
+
+/// Waits for the server to close this stream; returns the close reason
+/// and how long it took.
+async fn closed_within(ws: &mut Ws, limit: Duration) -> (String, Duration) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let began = std::time::Instant::now();
+    loop {
+        match tokio::time::timeout(limit.saturating_sub(began.elapsed()), ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                assert_eq!(u16::from(frame.code), 1008, "{frame:?}");
+                return (frame.reason.to_string(), began.elapsed());
+            }
+            Ok(Some(Ok(Message::Close(None)))) | Ok(None) | Ok(Some(Err(_))) => {
+                return (String::new(), began.elapsed())
+            }
+            Ok(Some(Ok(_))) => {}
+            Err(_) => panic!("the stream was still open after {limit:?}"),
+        }
+    }
+}
+
+/// The stream is open and live: a note posted now arrives on it.
+async fn still_live(s: &Running, ws: &mut Ws, id: &str) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let (status, _) = post(s, &[note(id, "still here?")]).await;
+    assert_eq!(status, 200);
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the stream is open")
+            .expect("a frame");
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "event" && v["event"]["id"] == id {
+                return;
+            }
+        }
+    }
+}
+
+fn session_pair(resp: &reqwest::Response) -> String {
+    cookie_of(resp).split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn signing_out_resetting_a_password_or_changing_a_role_closes_that_accounts_streams_within_a_second(
+) {
+    let dir = temp_dir();
+    let data = data_dir(&dir);
+    let s = Running::start(&data);
+    let a = session_pair(&sign_in(&s, "responder", PASSWORD).await);
+    let b = session_pair(&sign_in(&s, "responder", PASSWORD).await);
+    let mut on_a = stream_with(&s, "cookie", &a).await;
+    let mut on_b = stream_with(&s, "cookie", &b).await;
+    let viewer = format!("Bearer {}", s.tokens["viewer"]);
+    let mut viewer_token = stream_with(&s, "authorization", &viewer).await;
+    let admin = format!("Bearer {}", s.tokens["admin"]);
+    let mut other = stream_with(&s, "authorization", &admin).await;
+
+    // Signing out closes the streams of that session, not the account's others.
+    let out = client()
+        .delete(s.url("/api/v1/session"))
+        .header("cookie", &a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let (reason, took) = closed_within(&mut on_a, Duration::from_secs(1)).await;
+    assert_eq!(reason, "signed out");
+    println!("signed out: closed in {took:?}");
+    still_live(&s, &mut on_b, "n-1").await;
+
+    // A password reset from the CLI ends every session, and their streams.
+    let out = create_account(&data, "responder", "responder", "a brand new password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (reason, took) = closed_within(&mut on_b, Duration::from_secs(1)).await;
+    assert_eq!(reason, "signed out");
+    println!("password reset: closed in {took:?}");
+
+    // A role change closes the account's token streams too; the console
+    // comes back with the new role.
+    let out = create_account(&data, "viewer", "responder", PASSWORD);
+    assert!(out.status.success());
+    let (reason, _) = closed_within(&mut viewer_token, Duration::from_secs(1)).await;
+    assert_eq!(reason, "role changed");
+
+    // Another account's stream is untouched by all of it.
+    still_live(&s, &mut other, "n-2").await;
+}

@@ -211,3 +211,74 @@ async fn presence_tells_every_subscriber_which_accounts_have_an_incident_open_an
         serde_json::json!(["responder"])
     );
 }
+
+async fn no_presence_within(ws: &mut Ws, wait: Duration) {
+    let until = tokio::time::Instant::now() + wait;
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout_at(until, ws.next()).await {
+        let msg: Value = serde_json::from_str(&t).unwrap();
+        assert_ne!(msg["type"], "presence", "relayed: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_client_message_closes_only_its_sender_and_reaches_nobody() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let url = "/api/v1/stream";
+    let connect = |role: &str| tokio_tungstenite::connect_async(s.ws_as(role, url));
+    let (mut vera, _) = connect("viewer").await.expect("opens");
+    let (mut ana, _) = connect("responder").await.expect("opens");
+    let (mut cy, _) = connect("admin").await.expect("opens");
+    for ws in [&mut vera, &mut ana, &mut cy] {
+        caught_up(ws).await;
+    }
+
+    // A viewer's presence naming a 1.1 MB "incident".
+    let huge =
+        serde_json::json!({"type": "presence", "incident": "x".repeat(1_100_000), "name": "v"});
+    let _ = vera.send(Message::Text(huge.to_string().into())).await;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), vera.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_))) | Ok(None) => break None,
+            Err(_) => panic!("the sender was not closed within 10 s"),
+        }
+    };
+    if let Some(frame) = closed {
+        assert_eq!(u16::from(frame.code), 1009, "{frame:?}");
+    }
+
+    // A presence whose incident id is longer than an id, but within the
+    // message limit, is not relayed; the sender stays.
+    let long = serde_json::json!({"type": "presence", "incident": "y".repeat(3_000), "name": "c"});
+    cy.send(Message::Text(long.to_string().into()))
+        .await
+        .unwrap();
+    no_presence_within(&mut ana, Duration::from_millis(500)).await;
+
+    // The others are still live: a note reaches both, and presence works.
+    let (status, _) = post(&s, &[note("after-flood", "still here")]).await;
+    assert_eq!(status, 200);
+    for ws in [&mut ana, &mut cy] {
+        loop {
+            let msg = next_json(ws).await;
+            if msg["type"] == "event" {
+                assert_eq!(msg["event"]["id"], "after-flood");
+                break;
+            }
+            assert_ne!(msg["type"], "presence", "nothing was relayed: {msg}");
+        }
+    }
+    cy.send(Message::Text(
+        serde_json::json!({"type": "presence", "incident": "inc-1", "name": "c"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_presence(&mut ana).await,
+        serde_json::json!({"type": "presence", "incident": "inc-1", "people": ["admin"]})
+    );
+}

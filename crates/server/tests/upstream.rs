@@ -187,6 +187,9 @@ impl Server {
             .arg(&data)
             .arg("--static")
             .arg(data.join("no-console"))
+            // Where the events these tests post are stamped (2025-11-18):
+            // events must be within a year of the server's clock.
+            .args(["--clock-start-ms", "1763464800000"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -674,4 +677,168 @@ async fn providers_added_on_the_workspace_stream_are_polled_beside_the_flags_rem
     let s = Server::start_in(s.stop(), &args);
     let reply = s.upstreams().await;
     assert_eq!(names(&reply), ["cli", "bad"]);
+}
+
+/// A valid summary.json with `n` components, none operational, and names
+/// as long as real ones: over 800 KB, as a big provider's page can be.
+fn huge_summary(n: usize) -> Vec<u8> {
+    let components: Vec<Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"id": format!("cmp{i:08}"), "name": format!("Edge location {i} (region)"),
+                               "status": "major_outage", "group_id": null, "group": false,
+                               "description": null, "position": i})
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "page": {"id": "big", "name": "Big provider", "url": "https://big.example"},
+        "status": {"indicator": "critical", "description": "Major System Outage"},
+        "components": components,
+        "incidents": [], "scheduled_maintenances": []
+    }))
+    .unwrap()
+}
+
+async fn open_stream(s: &Server) -> Ws {
+    let addr = s.base.trim_start_matches("http://");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}/api/v1/stream"
+        ))
+        .expect("a websocket request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", s.token)
+            .parse()
+            .expect("a header value"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the websocket opens")
+        .0
+}
+
+/// The next `upstreams` message and its size in bytes; bounded: 20 s.
+async fn next_upstreams_sized(ws: &mut Ws) -> (Value, usize) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a stream message within 20 s")
+            .expect("the stream stays open")
+            .expect("a websocket frame");
+        if let Message::Text(t) = frame {
+            let msg: Value = serde_json::from_str(&t).expect("JSON");
+            if msg["type"] == "upstreams" {
+                return (msg, t.len());
+            }
+        }
+    }
+}
+
+/// Waits for an event with this id on the stream; bounded: 20 s.
+async fn event_arrives(ws: &mut Ws, id: &str) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a stream message within 20 s")
+            .expect("the stream stays open")
+            .expect("a websocket frame");
+        if let Message::Text(t) = frame {
+            let msg: Value = serde_json::from_str(&t).expect("JSON");
+            if msg["type"] == "event" && msg["event"]["id"] == id {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_with_nine_thousand_broken_components_keeps_every_stream_open_with_a_bounded_list(
+) {
+    let body = huge_summary(9_000);
+    assert!(body.len() > 800 * 1024, "{} bytes", body.len());
+    let big = FakePage::start(body).await;
+    let mut args = vec!["--upstream".into(), format!("big={}", big.url())];
+    fast(&mut args);
+    let s = Server::start(&args);
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        streams.push(open_stream(&s).await);
+    }
+
+    for ws in &mut streams {
+        let (mut msg, mut size) = next_upstreams_sized(ws).await;
+        while msg["providers"][0]["state"] != "known" {
+            (msg, size) = next_upstreams_sized(ws).await;
+        }
+        assert!(size < 256 * 1024, "the list is {size} bytes");
+        let known = &msg["providers"][0]["known"];
+        assert_eq!(known["indicator"], "critical");
+        assert_eq!(known["components"].as_array().unwrap().len(), 50);
+        assert_eq!(
+            known["omitted"]["components"], 8_950,
+            "{}",
+            known["omitted"]
+        );
+        assert_eq!(known["catalogue"].as_array().unwrap().len(), 500);
+        assert_eq!(known["omitted"]["catalogue"], 8_500);
+    }
+    // GET answers the same bounded list.
+    let listed = s.upstreams().await;
+    let text = listed.to_string();
+    assert!(text.len() < 256 * 1024, "GET answered {} bytes", text.len());
+
+    // A component linked to ours is sent though it is far down the page.
+    post_workspace(
+        &s,
+        &[
+            (
+                "c-api",
+                serde_json::json!({"kind": "component_defined", "component": "api", "name": "API"}),
+            ),
+            (
+                "link-1",
+                serde_json::json!({"kind": "upstream_linked", "provider": "big",
+                                   "provider_component": "cmp00008999", "component": "api"}),
+            ),
+        ],
+    )
+    .await;
+    for ws in &mut streams {
+        let (mut msg, _) = next_upstreams_sized(ws).await;
+        let linked_sent = |m: &Value| {
+            m["providers"][0]["known"]["components"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["id"] == "cmp00008999"))
+        };
+        while !linked_sent(&msg) {
+            (msg, _) = next_upstreams_sized(ws).await;
+        }
+        assert_eq!(
+            msg["providers"][0]["known"]["components"]
+                .as_array()
+                .unwrap()
+                .len(),
+            51
+        );
+    }
+
+    // Every stream is still open: a note reaches all of them.
+    let note = serde_json::json!({"events": [{"id": "still-here", "incident": "inc-1",
+        "author": "x", "at": 1_763_464_800_000_i64,
+        "body": {"kind": "note_added", "text": "still connected"}}]});
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", s.base))
+        .bearer_auth(&s.token)
+        .json(&note)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    for ws in &mut streams {
+        event_arrives(ws, "still-here").await;
+    }
 }

@@ -50,7 +50,8 @@ pub fn ReviewBar(
         }
         let o = given();
         let t = chosen.get();
-        findings.with(|f| update.with(|u| may_publish(u, session.role(), f, &o, &t)))
+        let policy = room.workspace.with(|w| w.comms.clone());
+        findings.with(|f| update.with(|u| may_publish(u, session.role(), f, &o, &t, &policy)))
     };
     let approve = move |_| {
         if approve_check().is_ok() {

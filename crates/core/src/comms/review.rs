@@ -1,10 +1,13 @@
 //! Who may move a customer update through review (draft → approved →
 //! published), and why not: the console disables a button with this reason.
 
-use crate::comms::checks::Finding;
+use crate::comms::checks::{self, Finding};
 use crate::comms::policy::CommsPolicy;
 use crate::comms::{CheckOverride, CustomerUpdate, Review};
+use crate::incident::Incident;
 use crate::log::access::Role;
+use crate::vocabulary::EventId;
+use crate::workspace::Workspace;
 
 fn communicator(role: Option<Role>, verb: &str) -> Result<(), String> {
     match role {
@@ -81,18 +84,29 @@ pub fn unanswered<'a>(findings: &'a [Finding], overrides: &[CheckOverride]) -> V
         .collect()
 }
 
+/// The Publish button's rule, and the backend's: approved (by someone
+/// other than the last editor when the policy asks), every failing check
+/// answered by an override with a reason, at least one target.
 pub fn may_publish(
     update: &CustomerUpdate,
     role: Option<Role>,
     findings: &[Finding],
     overrides: &[CheckOverride],
     targets: &[String],
+    policy: &CommsPolicy,
 ) -> Result<(), String> {
     communicator(role, "publish")?;
     match update.review {
         Review::Draft => return Err("Approve this draft before publishing it.".into()),
         Review::Published => return Err("Already published.".into()),
         Review::Approved => {}
+    }
+    // An approval given while the policy was off does not count once it is on.
+    if policy.approval_by_other && update.approved_by.as_deref() == Some(&*update.edited_by) {
+        return Err(format!(
+            "{} approved their own text; the comms policy asks someone else to approve it.",
+            update.edited_by
+        ));
     }
     let open = unanswered(findings, overrides);
     if !open.is_empty() {
@@ -107,6 +121,42 @@ pub fn may_publish(
         return Err("Choose at least one place to publish to.".into());
     }
     Ok(())
+}
+
+/// Why a backend must refuse this `update_published`, judged against the
+/// incident and settings as the backend holds them: the same rule as
+/// [`may_publish`], with the checks run here rather than trusted from the
+/// client. The reason names the failing checks left without a reason.
+pub fn publish_refusal(
+    incident: &Incident,
+    workspace: &Workspace,
+    update: &EventId,
+    role: Option<Role>,
+    targets: &[String],
+    overrides: &[CheckOverride],
+) -> Option<String> {
+    let Some(u) = incident.update(update) else {
+        return Some(format!("there is no update {update} in this incident"));
+    };
+    let draft = checks::Draft {
+        phase: u.phase,
+        channels: &u.channels,
+        components: &u.components,
+    };
+    let findings = checks::run(&draft, incident, workspace);
+    let why = may_publish(u, role, &findings, overrides, targets, &workspace.comms).err()?;
+    let open = unanswered(&findings, overrides);
+    if open.is_empty() {
+        return Some(why);
+    }
+    let named: Vec<String> = open
+        .iter()
+        .map(|f| format!("{} ({})", f.check, f.message))
+        .collect();
+    Some(format!(
+        "{why} Failing checks without an override: {}",
+        named.join("; ")
+    ))
 }
 
 /// The overrides to record: only those for checks that fail now, with
@@ -201,25 +251,123 @@ mod tests {
     fn publishing_needs_approval_answered_checks_and_a_target() {
         let mut u = draft_by("cody");
         let own = vec!["own".to_string()];
-        assert!(may_publish(&u, C, &[], &[], &own)
+        let p = CommsPolicy::default();
+        assert!(may_publish(&u, C, &[], &[], &own, &p)
             .unwrap_err()
             .contains("Approve"));
         u.approve(Arc::from("carl"));
         let f = [finding("social_too_long")];
-        assert!(may_publish(&u, C, &f, &[], &own)
+        assert!(may_publish(&u, C, &f, &[], &own, &p)
             .unwrap_err()
             .contains("1 failing check needs"));
         let blank = [CheckOverride {
             check: "social_too_long".into(),
             reason: "  ".into(),
         }];
-        assert!(may_publish(&u, C, &f, &blank, &own).is_err());
+        assert!(may_publish(&u, C, &f, &blank, &own, &p).is_err());
         let reasoned = [CheckOverride {
             check: "social_too_long".into(),
             reason: "Thread of two posts".into(),
         }];
-        assert!(may_publish(&u, C, &f, &reasoned, &[]).is_err());
-        assert!(may_publish(&u, C, &f, &reasoned, &own).is_ok());
+        assert!(may_publish(&u, C, &f, &reasoned, &[], &p).is_err());
+        assert!(may_publish(&u, C, &f, &reasoned, &own, &p).is_ok());
+    }
+
+    #[test]
+    fn an_approval_by_the_last_editor_does_not_count_once_the_policy_asks_for_someone_else() {
+        let mut u = draft_by("cody");
+        u.approve(Arc::from("cody"));
+        let own = vec!["own".to_string()];
+        let off = CommsPolicy {
+            approval_by_other: false,
+            ..CommsPolicy::default()
+        };
+        assert!(may_publish(&u, C, &[], &[], &own, &off).is_ok());
+        let on = CommsPolicy::default();
+        let why = may_publish(&u, C, &[], &[], &own, &on).unwrap_err();
+        assert!(why.contains("someone else"), "{why}");
+    }
+
+    fn incident_with(events: Vec<crate::log::event::EventBody>) -> Incident {
+        let mut inc = Incident::new(crate::vocabulary::IncidentId("i".into()));
+        for (n, body) in events.into_iter().enumerate() {
+            inc.apply(&crate::Event {
+                id: EventId(if n == 1 {
+                    "u".into()
+                } else {
+                    format!("e{n}").into()
+                }),
+                incident: crate::vocabulary::IncidentId("i".into()),
+                author: Arc::from(if n == 2 { "carl" } else { "cody" }),
+                at: 1_000 + n as i64,
+                body,
+                seq: None,
+                received_at: None,
+                clock_offset: None,
+            });
+        }
+        inc
+    }
+
+    fn declared_and_drafted(text: &str) -> Vec<crate::log::event::EventBody> {
+        use crate::log::event::EventBody;
+        let all = |t: &str| Channels {
+            status_page: t.into(),
+            social: t.into(),
+            email_subject: "Checkout".into(),
+            email_body: t.into(),
+            banner: t.into(),
+        };
+        vec![
+            EventBody::Declared {
+                title: "Checkout".into(),
+                severity: crate::Severity::Sev2,
+                summary: String::new(),
+                started_at: 900,
+                detected_at: None,
+            },
+            EventBody::UpdateDrafted {
+                phase: Phase::Investigating,
+                channels: all(text),
+                components: BTreeMap::new(),
+            },
+        ]
+    }
+
+    #[test]
+    fn the_backend_refuses_a_publish_of_an_unapproved_draft_and_names_the_unanswered_checks() {
+        let inc = incident_with(declared_and_drafted("We are looking into db-7.internal."));
+        let ws = Workspace::default();
+        let own = vec!["own".to_string()];
+        let u = EventId("u".into());
+        let why = publish_refusal(&inc, &ws, &u, C, &own, &[]).unwrap();
+        assert!(why.contains("Approve this draft"), "{why}");
+        assert!(why.contains(checks::HOSTNAME), "{why}");
+        let missing = publish_refusal(&inc, &ws, &EventId("nope".into()), C, &own, &[]).unwrap();
+        assert!(missing.contains("no update nope"), "{missing}");
+    }
+
+    #[test]
+    fn the_backend_takes_an_approved_publish_whose_failing_checks_have_reasons() {
+        let mut events = declared_and_drafted("We are looking into db-7.internal.");
+        events.push(crate::log::event::EventBody::UpdateApproved {
+            update: EventId("u".into()),
+        });
+        let inc = incident_with(events);
+        let ws = Workspace::default();
+        let own = vec!["own".to_string()];
+        let u = EventId("u".into());
+        let why = publish_refusal(&inc, &ws, &u, C, &own, &[]).unwrap();
+        assert!(why.contains("1 failing check"), "{why}");
+        assert!(why.contains(checks::HOSTNAME), "{why}");
+        let reasoned = [CheckOverride {
+            check: checks::HOSTNAME.into(),
+            reason: "It is the public name of our docs site".into(),
+        }];
+        assert_eq!(publish_refusal(&inc, &ws, &u, C, &own, &reasoned), None);
+        assert!(publish_refusal(&inc, &ws, &u, C, &[], &reasoned)
+            .unwrap()
+            .contains("Choose at least one"));
     }
 
     #[test]

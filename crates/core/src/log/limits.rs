@@ -46,12 +46,132 @@ fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
 }
 /// Components one maintenance window may list.
 pub const MAX_COMPONENTS: usize = 100;
+/// 2000-01-01T00:00:00Z: no event of ours happened before it.
+pub const EARLIEST_MS: i64 = 946_684_800_000;
+/// A year and a day, in ms: how far an event's `at` (and a clock offset)
+/// may stray from the backend's clock.
+pub const YEAR_MS: i64 = 366 * 86_400_000;
+/// Times inside an event (a due date, a maintenance window, a freeze's end)
+/// may lie this far ahead.
+pub const AHEAD_MS: i64 = 5 * YEAR_MS;
+
+/// Checks an event's times against the backend's clock `now`: `at` within
+/// a year of it and not before 2000, a clock offset under a year, and every
+/// instant the body names from 2000 to five years ahead. Far-off times are
+/// typos or attacks, and would stick a page's "updated" date or overflow
+/// date arithmetic.
+pub fn times(ev: &Event, now: i64) -> Result<(), String> {
+    let shown = |ms: i64| match ms {
+        ms if (EARLIEST_MS..=now.saturating_add(AHEAD_MS * 100)).contains(&ms) => {
+            crate::time::utc::format(ms)
+        }
+        ms => format!("{ms} ms since 1970"),
+    };
+    let lo = EARLIEST_MS.max(now.saturating_sub(YEAR_MS));
+    let hi = now.saturating_add(YEAR_MS);
+    if !(lo..=hi).contains(&ev.at) {
+        return Err(format!(
+            "the event's time ({}) is not within a year of the server's clock ({})",
+            shown(ev.at),
+            shown(now)
+        ));
+    }
+    if ev
+        .clock_offset
+        .is_some_and(|o| o.unsigned_abs() > YEAR_MS as u64)
+    {
+        return Err("the clock offset is over a year".into());
+    }
+    let latest = now.saturating_add(AHEAD_MS);
+    for (name, ms) in instants(&ev.body) {
+        if !(EARLIEST_MS..=latest).contains(&ms) {
+            return Err(format!(
+                "{name} ({}) is not between 2000-01-01 and five years from now",
+                shown(ms)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every instant a body names, by field.
+fn instants(body: &EventBody) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    let mut add = |name: &'static str, v: Option<i64>| {
+        if let Some(v) = v {
+            out.push((name, v));
+        }
+    };
+    match body {
+        EventBody::Declared {
+            started_at,
+            detected_at,
+            ..
+        } => {
+            add("started_at", Some(*started_at));
+            add("detected_at", *detected_at);
+        }
+        EventBody::TaskAdded { due_at, .. } | EventBody::TaskUpdated { due_at, .. } => {
+            add("due_at", *due_at)
+        }
+        EventBody::TimesSet {
+            started_at,
+            detected_at,
+            declared_at,
+        } => {
+            add("started_at", *started_at);
+            add("detected_at", *detected_at);
+            add("declared_at", *declared_at);
+        }
+        EventBody::MaintenancePlanned {
+            starts_at, ends_at, ..
+        } => {
+            add("starts_at", Some(*starts_at));
+            add("ends_at", Some(*ends_at));
+        }
+        EventBody::MaintenanceOverrun { ends_at, .. } => add("ends_at", Some(*ends_at)),
+        EventBody::FreezeStarted { until, .. } => add("until", Some(*until)),
+        _ => {}
+    }
+    out
+}
+
+/// Event ids the server makes itself (delivery reports are named after the
+/// update, target, attempt and state, so a report made twice is stored
+/// once): a client that took one first would make that report a "repeat",
+/// and the update would read "queued" forever.
+pub const SERVER_ID_PREFIXES: [&str; 1] = ["delivery/"];
+
+fn reserved_prefix(id: &str) -> Option<&'static str> {
+    SERVER_ID_PREFIXES.into_iter().find(|p| id.starts_with(p))
+}
+
+/// Largest message a console sends up the stream (presence is a few dozen
+/// bytes); a bigger one ends that console's socket, and only that one.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 4 * 1024;
+
+/// A presence message is relayed to every console, so its incident id is
+/// held to an id's limits; the name is the account's, never the client's.
+pub fn presence(incident: Option<&crate::vocabulary::IncidentId>) -> Result<(), String> {
+    match incident {
+        None => Ok(()),
+        Some(i) if i.0.chars().any(char::is_control) => {
+            Err("the incident id has control characters".into())
+        }
+        Some(i) => field("incident", &i.0, 1, MAX_ID_BYTES),
+    }
+}
 
 /// Checks one event against the limits and against its stream (settings
 /// on the workspace stream, everything else on an incident); the message is
 /// for a person.
 pub fn check(ev: &Event) -> Result<(), String> {
     field("id", &ev.id.0, 1, MAX_ID_BYTES)?;
+    if let Some(prefix) = reserved_prefix(&ev.id.0) {
+        return Err(format!(
+            "event ids starting with {prefix} are sitrep-server's own; make ids with a UUID"
+        ));
+    }
     field("incident", &ev.incident.0, 1, MAX_ID_BYTES)?;
     field("author", &ev.author, 1, MAX_AUTHOR_BYTES)?;
     match (ev.incident.is_workspace(), ev.body.is_workspace_kind()) {
@@ -343,6 +463,71 @@ fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> 
 mod tests {
     use super::*;
     use crate::vocabulary::IncidentId;
+
+    #[test]
+    fn times_far_from_the_servers_clock_or_before_2000_are_refused() {
+        // 2026-11-25T10:00:00Z
+        let now = 1_795_600_800_000;
+        let at = |at: i64, body: EventBody| {
+            Event::new(
+                crate::vocabulary::EventId("e".into()),
+                crate::vocabulary::IncidentId("inc-1".into()),
+                "ana",
+                at,
+                body,
+            )
+        };
+        assert!(times(&at(now - 3_600_000, EventBody::note("x")), now).is_ok());
+        for bad in [i64::MAX, i64::MIN, 0, now + YEAR_MS + 1, now - YEAR_MS - 1] {
+            let why = times(&at(bad, EventBody::note("x")), now).unwrap_err();
+            assert!(why.contains("within a year"), "{bad}: {why}");
+        }
+        let resolve_far = EventBody::FreezeStarted {
+            until: i64::MAX,
+            reason: "x".into(),
+        };
+        assert!(times(&at(now, resolve_far), now)
+            .unwrap_err()
+            .contains("until"));
+        let old_start = EventBody::Declared {
+            title: "t".into(),
+            severity: crate::Severity::Sev2,
+            summary: String::new(),
+            started_at: EARLIEST_MS - 1,
+            detected_at: None,
+        };
+        assert!(times(&at(now, old_start), now)
+            .unwrap_err()
+            .contains("started_at"));
+        let mut skewed = at(now, EventBody::note("x"));
+        skewed.clock_offset = Some(-YEAR_MS - 1);
+        assert!(times(&skewed, now).is_err());
+    }
+
+    #[test]
+    fn ids_in_the_servers_namespace_are_refused() {
+        let mut ev = Event::new(
+            crate::vocabulary::EventId("delivery/u1/own/1/sent".into()),
+            crate::vocabulary::IncidentId("inc-1".into()),
+            "ana",
+            0,
+            EventBody::note("x"),
+        );
+        assert!(check(&ev).unwrap_err().contains("sitrep-server's own"));
+        ev.id = crate::vocabulary::EventId("my-delivery/1".into());
+        assert!(check(&ev).is_ok());
+    }
+
+    #[test]
+    fn presence_names_an_incident_by_a_short_printable_id_or_none() {
+        use crate::vocabulary::IncidentId;
+        assert!(presence(None).is_ok());
+        assert!(presence(Some(&IncidentId("inc-1".into()))).is_ok());
+        assert!(presence(Some(&IncidentId("".into()))).is_err());
+        let long = IncidentId("x".repeat(MAX_ID_BYTES + 1).into());
+        assert!(presence(Some(&long)).unwrap_err().contains("limit"));
+        assert!(presence(Some(&IncidentId("a\u{7}b".into()))).is_err());
+    }
 
     fn note(text: String) -> Event {
         Event::new("e", "i", "ana", 0, EventBody::note(text))

@@ -5,4 +5,5 @@
 pub mod public_page;
 pub mod publishing;
 pub mod upstream;
+pub mod upstream_budget;
 pub mod upstream_panel;

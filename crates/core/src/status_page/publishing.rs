@@ -63,6 +63,25 @@ pub const MAX_COMPONENT_MAP: usize = 200;
 
 /// Why a target cannot be saved, for the admin who typed it. `secret` is the
 /// key as entered (empty = keep the stored one, `had_secret` says if any).
+/// A stored key goes only to the address it was given for: saving a
+/// target under a new `base_url` with the key left empty is refused, so an
+/// admin's typo (or a stolen admin session) cannot send it to another host.
+pub fn key_needed_again(
+    stored_base_url: Option<&str>,
+    base_url: &str,
+    secret: &str,
+) -> Option<String> {
+    let norm = |u: &str| u.trim().trim_end_matches('/').to_ascii_lowercase();
+    let stored = stored_base_url?;
+    (secret.is_empty() && norm(stored) != norm(base_url)).then(|| {
+        format!(
+            "the address changed from {} to {}: enter the API key again, the stored one is sent only to the address it was given for",
+            stored.trim(),
+            base_url.trim()
+        )
+    })
+}
+
 pub fn check_target(spec: &TargetSpec, secret: &str, had_secret: bool) -> Result<(), String> {
     let id_ok = !spec.id.is_empty()
         && spec.id.len() <= MAX_TARGET_ID
@@ -720,5 +739,22 @@ mod tests {
             .unwrap_err()
             .contains("twice"));
         assert!(parse_component_map(" = 2").is_err());
+    }
+
+    #[test]
+    fn a_new_address_needs_the_key_again_and_the_same_one_does_not() {
+        let old = Some("https://api.statuspage.io");
+        assert!(key_needed_again(old, "https://evil.example", "")
+            .unwrap()
+            .contains("enter the API key again"));
+        assert_eq!(
+            key_needed_again(old, "https://evil.example", "new-key"),
+            None
+        );
+        assert_eq!(
+            key_needed_again(old, "https://API.statuspage.io/", ""),
+            None
+        );
+        assert_eq!(key_needed_again(None, "https://a.example", ""), None);
     }
 }

@@ -612,6 +612,30 @@ pub struct Snapshot {
     pub incidents: Vec<IncidentView>,
     /// Maintenances not yet completed.
     pub maintenances: Vec<IncidentView>,
+    /// How much of each list above was left out to keep what consoles are
+    /// sent small (see `upstream_budget`); absent when nothing was.
+    #[serde(default, skip_serializing_if = "Omitted::is_nothing")]
+    pub omitted: Omitted,
+}
+
+/// Counts of what a bounded snapshot leaves out of each of its lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Omitted {
+    /// Components not operational beyond those listed.
+    #[serde(default)]
+    pub components: usize,
+    #[serde(default)]
+    pub catalogue: usize,
+    #[serde(default)]
+    pub incidents: usize,
+    #[serde(default)]
+    pub maintenances: usize,
+}
+
+impl Omitted {
+    pub fn is_nothing(&self) -> bool {
+        *self == Omitted::default()
+    }
 }
 
 /// A provider's component by id and name.
@@ -676,12 +700,13 @@ impl Snapshot {
                 .collect(),
             incidents: open(&s.incidents),
             maintenances: open(&s.scheduled_maintenances),
+            omitted: Omitted::default(),
         }
     }
 }
 
 impl IncidentView {
-    fn of(i: &Incident) -> IncidentView {
+    pub fn of(i: &Incident) -> IncidentView {
         IncidentView {
             id: i.id.clone(),
             name: i.name.clone(),

@@ -191,4 +191,25 @@ mod tests {
         let t = utc("2026-11-28", 10, 0);
         assert_eq!(c.add_business_days(t, 0), t);
     }
+
+    proptest::proptest! {
+        /// Any instant, however extreme (an event stored before times were
+        /// checked), gives some answer: date arithmetic saturates, never
+        /// panics or overflows.
+        #[test]
+        fn any_instant_adds_business_days_without_panicking(
+            t in proptest::prop_oneof![
+                proptest::prelude::Just(i64::MAX),
+                proptest::prelude::Just(i64::MIN),
+                proptest::prelude::any::<i64>(),
+            ],
+            n in 0u32..10,
+            zone in proptest::sample::select(vec!["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney"]),
+        ) {
+            let c = calendar(zone, &[]);
+            let _ = c.add_business_days(t, n);
+            let _ = crate::time::utc::format(t);
+            let _ = crate::time::utc::rfc3339(t);
+        }
+    }
 }

@@ -129,7 +129,7 @@ impl Date {
     }
 
     pub fn next(self) -> Date {
-        Date(self.0 + 1)
+        Date(self.0.saturating_add(1))
     }
 }
 
@@ -226,7 +226,9 @@ impl TimeZone {
     }
 
     pub fn to_local(&self, utc_ms: i64) -> LocalTime {
-        let local = utc_ms + self.offset_at(utc_ms) * 1000;
+        // Saturating: an instant near i64's ends (a bad event stored
+        // before times were checked) must read as some date, never panic.
+        let local = utc_ms.saturating_add(self.offset_at(utc_ms) * 1000);
         LocalTime {
             date: Date(local.div_euclid(DAY_MS)),
             ms_of_day: local.rem_euclid(DAY_MS),
@@ -238,12 +240,16 @@ impl TimeZone {
     /// gives the later instant: for a freeze's end, ending late is safe and
     /// ending early is not. A skipped 02:30 thus reads as 03:30 summer time.
     pub fn from_local(&self, local: LocalTime) -> i64 {
-        let wall = local.date.0 * DAY_MS + local.ms_of_day;
+        let wall = local
+            .date
+            .0
+            .saturating_mul(DAY_MS)
+            .saturating_add(local.ms_of_day);
         let offsets = match self.dst {
             Some(d) => [self.std_offset, d.offset],
             None => [self.std_offset; 2],
         };
-        let candidates = offsets.map(|o| wall - o * 1000);
+        let candidates = offsets.map(|o| wall.saturating_sub(o * 1000));
         let valid = offsets
             .iter()
             .zip(candidates)

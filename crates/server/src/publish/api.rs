@@ -14,7 +14,7 @@ use sitrep_core::log::access::Role;
 use sitrep_core::log::protocol::{
     PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget,
 };
-use sitrep_core::status_page::publishing::{check_target, TargetKind, TargetSpec, OWN};
+use sitrep_core::status_page::publishing::{self, check_target, TargetKind, TargetSpec, OWN};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -88,11 +88,16 @@ async fn save(
     let key = body.key.trim().to_string();
     let queue = state.relay.queue.clone();
     let id2 = id.clone();
-    let had = match blocking_on(move || queue.has_target(&id2)).await {
-        Ok(h) => h,
+    let stored = match blocking_on(move || queue.target(&id2)).await {
+        Ok(t) => t,
         Err(resp) => return resp,
     };
+    let had = stored.is_some();
     if let Err(why) = check_target(&spec, &key, had) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
+    }
+    let stored_url = stored.as_ref().map(|t| t.spec.base_url.as_str());
+    if let Some(why) = publishing::key_needed_again(stored_url, &spec.base_url, &key) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
     }
     let queue = state.relay.queue.clone();

@@ -13,17 +13,19 @@
 pub mod api;
 pub mod cachet;
 pub mod client;
-pub mod queue;
 pub mod own;
+pub mod queue;
 pub mod statuspage;
 
-use crate::sqlite::{EventLog, DbError};
+use crate::sqlite::{DbError, EventLog};
 use crate::stream;
 use queue::{Job, PublishQueue, Stage, Target};
-use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
 use sitrep_core::status_page::public_page::PageInfo;
-use sitrep_core::status_page::publishing::{Reply, RetryPolicy, TargetKind, TargetSpec, Verdict, OWN};
+use sitrep_core::status_page::publishing::{
+    Reply, RetryPolicy, TargetKind, TargetSpec, Verdict, OWN,
+};
+use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId};
 use std::future::Future;
 use std::pin::Pin;
@@ -293,9 +295,7 @@ impl Relay {
         let j = job.clone();
         let prepared = tokio::task::spawn_blocking(move || this.prepare(&j))
             .await
-            .map_err(|e| {
-                DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-            })??;
+            .map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))??;
         let (target, incident, link) = match prepared {
             Ok(p) => p,
             Err(why) => {
@@ -422,10 +422,7 @@ impl Relay {
 
     /// A person asked to try a failed delivery again.
     pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, DbError> {
-        let Some(job) = self
-            .queue
-            .retry(update, target, crate::clock::now_ms())?
-        else {
+        let Some(job) = self.queue.retry(update, target, crate::clock::now_ms())? else {
             return Ok(None);
         };
         self.report(&job, &format!("retry asked by {by}"))?;

@@ -23,6 +23,12 @@ pub struct Running {
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const ROLES: [&str; 4] = ["viewer", "responder", "communicator", "admin"];
 
+/// Where test servers' clocks start unless a test picks its own
+/// (2025-11-18T11:20:00Z): events must be within a year of the server's
+/// clock, and the tests' events are stamped around this instant.
+pub const CLOCK_START_MS: i64 = 1_763_464_800_000;
+const CLOCK_START: &str = "1763464800000";
+
 /// Creates an account through the CLI, the password piped as one line.
 pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> std::process::Output {
     use std::io::Write;
@@ -37,7 +43,9 @@ pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> st
         .spawn()
         .expect("the server binary starts");
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    // A command refused before it reads (say, an unknown role) closes its
+    // stdin first; its output says why.
+    let _ = stdin.write_all(format!("{password}\n").as_bytes());
     drop(stdin);
     child.wait_with_output().unwrap()
 }
@@ -88,11 +96,19 @@ impl Running {
             }
             tokens.insert(role, create_token(data, role));
         }
+        // The server's clock starts where the tests' fixed event times
+        // are, so they stay "now" on whatever day the tests run.
+        let clock: &[&str] = if args.contains(&"--clock-start-ms") {
+            &[]
+        } else {
+            &["--clock-start-ms", CLOCK_START]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
             .arg("--static")
             .arg(static_dir)
+            .args(clock)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
