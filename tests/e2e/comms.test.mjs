@@ -141,8 +141,14 @@ describe('the comms desk', () => {
       const drafted = makeEvent(incident, { kind: 'update_drafted', phase: 'identified', channels: { status_page: 'We found the cause.' }, components: {} }, { author: 'cody' });
       await postEvents(server, [drafted]);
       await postEvents(server, [makeEvent(incident, { kind: 'update_approved', update: drafted.id }, { author: 'carl' })]);
-      // Only the status page is written: the server asks a reason for the empty channels.
-      await postEvents(server, [makeEvent(incident, { kind: 'update_published', update: drafted.id, targets: ['vendor'], overrides: [{ check: 'channel_empty', reason: 'Status page only' }] }, { author: 'cody' })]);
+      // Only the status page text is written and no component state: the
+      // server asks a reason for the empty channels and for the page that
+      // would contradict the incident's affected components.
+      const overrides = [
+        { check: 'channel_empty', reason: 'Status page only' },
+        { check: 'status_page_contradiction', reason: 'Component states go out separately' },
+      ];
+      await postEvents(server, [makeEvent(incident, { kind: 'update_published', update: drafted.id, targets: ['vendor'], overrides }, { author: 'cody' })]);
 
       const cody = await desk('cody');
       const card = cody.update('Identified · Published');
