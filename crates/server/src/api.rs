@@ -16,7 +16,7 @@ use sitrep_core::log::access;
 use sitrep_core::log::limits;
 use sitrep_core::log::limits::{MAX_BATCH, MAX_BODY_BYTES};
 use sitrep_core::log::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
-use sitrep_core::{Event, EventBody, EventId, IncidentId, Log};
+use sitrep_core::{Event, EventId, IncidentId};
 use tower_http::compression::CompressionLayer;
 
 pub const DEFAULT_PAGE: usize = 500;
@@ -239,68 +239,34 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
 /// the incident, plus the batch before the event): the console disables a
 /// self-approval and a publish that skips review or leaves a failing check
 /// unanswered, but a client that skips the console must be refused too,
-/// even when draft and publish come in one batch. An approval or publish
-/// already stored is a retry and passes, so delivery stays exactly once.
+/// even when draft and publish come in one batch. The rule and the fold are
+/// core's `review::batch_refusal`; here the streams are read once per POST.
 async fn refuse_unreviewed(
     state: &AppState,
     role: access::Role,
     events: &[Event],
 ) -> Result<(), Response> {
-    for (i, ev) in events.iter().enumerate() {
-        if !matches!(
-            ev.body,
-            EventBody::UpdateApproved { .. } | EventBody::UpdatePublished { .. }
-        ) {
-            continue;
-        }
-        let (ev, earlier) = (ev.clone(), events[..i].to_vec());
-        let refusal = blocking(state, move |db| {
-            let stored = db.stream_events(&ev.incident)?;
-            if stored.iter().any(|e| e.id == ev.id) {
-                return Ok(None);
-            }
-            let settings = db.stream_events(&IncidentId::workspace())?;
-            let mut log = Log::new();
-            let before = earlier
-                .into_iter()
-                .filter(|e| e.incident == ev.incident || e.incident.is_workspace());
-            for e in settings.into_iter().chain(stored).chain(before) {
-                log.insert(e);
-            }
-            let workspace = log.fold_workspace();
-            let incident = log.fold_incident(&ev.incident);
-            Ok(match &ev.body {
-                EventBody::UpdateApproved { update } => incident
-                    .and_then(|inc| inc.update(update).cloned())
-                    .and_then(|u| review::self_approval(&u, &ev.author, &workspace.comms)),
-                EventBody::UpdatePublished {
-                    update,
-                    targets,
-                    overrides,
-                } => match incident {
-                    Some(inc) => review::publish_refusal(
-                        &inc,
-                        &workspace,
-                        update,
-                        Some(role),
-                        targets,
-                        overrides,
-                    ),
-                    None => Some(format!("there is no incident {}", ev.incident)),
-                },
-                _ => None,
-            })
-        })
-        .await?;
-        if let Some(why) = refusal {
-            return Err(error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                why,
-                Some(events[i].id.clone()),
-            ));
-        }
+    let streams = review::streams_to_review(events);
+    if streams.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let batch = events.to_vec();
+    let refusal = blocking(state, move |db| {
+        let mut stored = db.stream_events(&IncidentId::workspace())?;
+        for id in &streams {
+            stored.extend(db.stream_events(id)?);
+        }
+        Ok(review::batch_refusal(&stored, &batch, Some(role)))
+    })
+    .await?;
+    match refusal {
+        Some((i, why)) => Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            why,
+            Some(events[i].id.clone()),
+        )),
+        None => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,10 @@ use crate::comms::policy::CommsPolicy;
 use crate::comms::{CheckOverride, CustomerUpdate, Review};
 use crate::incident::Incident;
 use crate::log::access::Role;
-use crate::vocabulary::EventId;
+use crate::log::event::{Event, EventBody};
+use crate::vocabulary::{EventId, IncidentId};
 use crate::workspace::Workspace;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 fn communicator(role: Option<Role>, verb: &str) -> Result<(), String> {
     match role {
@@ -173,6 +175,105 @@ pub fn overrides_to_record(
             reason: o.reason.trim().to_string(),
         })
         .collect()
+}
+
+/// The incidents a batch approves or publishes updates of: the streams the
+/// backend must read (with the workspace's) for `batch_refusal`.
+pub fn streams_to_review(batch: &[Event]) -> BTreeSet<IncidentId> {
+    batch
+        .iter()
+        .filter(|e| is_review(&e.body) && !e.incident.is_workspace())
+        .map(|e| e.incident.clone())
+        .collect()
+}
+
+fn is_review(body: &EventBody) -> bool {
+    matches!(
+        body,
+        EventBody::UpdateApproved { .. } | EventBody::UpdatePublished { .. }
+    )
+}
+
+/// The backend's review of a batch: the first approval or publish it must
+/// refuse, with the reason, as (index in the batch, reason). `stored` holds
+/// the workspace stream and each stream of `streams_to_review`, each in log
+/// order. Each stream is folded once and the batch applied on top in order,
+/// so a draft and its publish in one batch are judged together and a batch
+/// of 500 approvals costs one fold, not 500. An event already stored (or
+/// repeated in the batch) is a retry and passes: delivery stays exactly once.
+pub fn batch_refusal(
+    stored: &[Event],
+    batch: &[Event],
+    role: Option<Role>,
+) -> Option<(usize, String)> {
+    let reviewed = streams_to_review(batch);
+    if reviewed.is_empty() {
+        return None;
+    }
+    let mut folds = Folds {
+        workspace: Workspace::default(),
+        incidents: reviewed.iter().map(|id| (id.clone(), None)).collect(),
+    };
+    let mut seen: HashSet<&EventId> = HashSet::new();
+    for ev in stored {
+        if seen.insert(&ev.id) {
+            folds.apply(ev);
+        }
+    }
+    for (i, ev) in batch.iter().enumerate() {
+        if !seen.insert(&ev.id) {
+            continue;
+        }
+        if is_review(&ev.body) && !ev.incident.is_workspace() {
+            let incident = folds.incidents.get(&ev.incident).and_then(Option::as_ref);
+            if let Some(why) = review_refusal(ev, incident, &folds.workspace, role) {
+                return Some((i, why));
+            }
+        }
+        folds.apply(ev);
+    }
+    None
+}
+
+/// The workspace and the reviewed incidents, folded as events arrive.
+struct Folds {
+    workspace: Workspace,
+    incidents: HashMap<IncidentId, Option<Incident>>,
+}
+
+impl Folds {
+    fn apply(&mut self, ev: &Event) {
+        if ev.incident.is_workspace() {
+            self.workspace.apply(ev);
+        } else if let Some(slot) = self.incidents.get_mut(&ev.incident) {
+            slot.get_or_insert_with(|| Incident::new(ev.incident.clone()))
+                .apply(ev);
+        }
+    }
+}
+
+/// Why the backend refuses this approval or publish, judged against the
+/// incident and settings as they stand just before it.
+fn review_refusal(
+    ev: &Event,
+    incident: Option<&Incident>,
+    workspace: &Workspace,
+    role: Option<Role>,
+) -> Option<String> {
+    match &ev.body {
+        EventBody::UpdateApproved { update } => incident
+            .and_then(|inc| inc.update(update))
+            .and_then(|u| self_approval(u, &ev.author, &workspace.comms)),
+        EventBody::UpdatePublished {
+            update,
+            targets,
+            overrides,
+        } => match incident {
+            Some(inc) => publish_refusal(inc, workspace, update, role, targets, overrides),
+            None => Some(format!("there is no incident {}", ev.incident)),
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -386,5 +487,130 @@ mod tests {
         let kept = overrides_to_record(&f, &given);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].reason, "Provider asked us to name them");
+    }
+
+    mod batch {
+        use super::*;
+        use crate::vocabulary::Severity;
+
+        const AT: i64 = 1_763_464_800_000;
+
+        fn ev(id: &str, author: &str, body: EventBody) -> Event {
+            Event::new(id, "inc", author, AT, body)
+        }
+
+        fn declared() -> Event {
+            ev(
+                "declared",
+                "ana",
+                EventBody::Declared {
+                    title: "Checkout failing".into(),
+                    severity: Severity::Sev2,
+                    summary: String::new(),
+                    started_at: AT - 600_000,
+                    detected_at: None,
+                },
+            )
+        }
+
+        fn drafted(by: &str) -> Event {
+            ev(
+                "u1",
+                by,
+                EventBody::UpdateDrafted {
+                    phase: Phase::Investigating,
+                    channels: Channels::default(),
+                    components: BTreeMap::new(),
+                },
+            )
+        }
+
+        fn approved(id: &str, by: &str) -> Event {
+            ev(
+                id,
+                by,
+                EventBody::UpdateApproved {
+                    update: "u1".into(),
+                },
+            )
+        }
+
+        fn published(by: &str) -> Event {
+            ev(
+                "p1",
+                by,
+                EventBody::UpdatePublished {
+                    update: "u1".into(),
+                    targets: vec!["own".into()],
+                    overrides: Vec::new(),
+                },
+            )
+        }
+
+        #[test]
+        fn a_draft_and_its_publish_in_one_batch_are_refused_at_the_publish() {
+            let batch = [drafted("cody"), published("cody")];
+            let (at, why) = batch_refusal(&[declared()], &batch, C).unwrap();
+            assert_eq!(at, 1);
+            assert!(why.contains("Approve"), "{why}");
+        }
+
+        #[test]
+        fn the_last_editor_approving_in_a_later_batch_is_refused() {
+            let stored = [declared(), drafted("cody")];
+            let (at, why) = batch_refusal(&stored, &[approved("a1", "cody")], C).unwrap();
+            assert_eq!(at, 0);
+            assert!(why.contains("someone else"), "{why}");
+        }
+
+        #[test]
+        fn an_approval_earlier_in_the_batch_counts_for_the_publish() {
+            let stored = [declared(), drafted("cody")];
+            let batch = [approved("a1", "carl"), published("cody")];
+            // Whatever checks remain, approval is no longer the reason.
+            if let Some((_, why)) = batch_refusal(&stored, &batch, C) {
+                assert!(
+                    !why.contains("Approve") && !why.contains("someone else"),
+                    "{why}"
+                );
+            }
+        }
+
+        #[test]
+        fn a_stored_approval_sent_again_is_a_retry_and_passes() {
+            let stored = [declared(), drafted("cody"), approved("a1", "cody")];
+            assert_eq!(batch_refusal(&stored, &[approved("a1", "cody")], C), None);
+        }
+
+        #[test]
+        fn a_batch_without_approvals_or_publishes_reads_nothing() {
+            assert!(streams_to_review(&[declared(), drafted("cody")]).is_empty());
+            assert_eq!(batch_refusal(&[], &[drafted("cody")], C), None);
+        }
+
+        #[test]
+        fn an_edit_deep_in_a_long_batch_changes_who_may_approve_after_it() {
+            // The batch is applied in order on one fold: 400 approvals by
+            // carl pass, his edit makes him the last editor, and his next
+            // approval is refused at its own index.
+            let stored = [declared(), drafted("cody")];
+            let mut batch: Vec<Event> = (0..400)
+                .map(|n| approved(&format!("a{n}"), "carl"))
+                .collect();
+            batch.push(ev(
+                "edit",
+                "carl",
+                EventBody::UpdateEdited {
+                    update: "u1".into(),
+                    phase: Phase::Identified,
+                    channels: Channels::default(),
+                    components: BTreeMap::new(),
+                },
+            ));
+            batch.push(approved("after-edit", "carl"));
+            let (at, why) = batch_refusal(&stored, &batch, C).unwrap();
+            assert_eq!(at, 401);
+            assert!(why.contains("someone else"), "{why}");
+        }
     }
 }
