@@ -205,6 +205,8 @@ type Script = Arc<dyn Fn(&str, usize) -> Response + Send + Sync>;
 struct Fake {
     seen: Arc<Mutex<Vec<Seen>>>,
     script: Script,
+    /// Requests under `/stall` wait for this before they are answered.
+    release: Arc<tokio::sync::Notify>,
 }
 
 impl Fake {
@@ -212,6 +214,7 @@ impl Fake {
         let fake = Fake {
             seen: Arc::default(),
             script,
+            release: Arc::default(),
         };
         let app = axum::Router::new()
             .fallback(answer)
@@ -259,6 +262,9 @@ async fn answer(
     let resp = (fake.script)(&path, before);
     if path.starts_with("/silent") {
         tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+    if path.starts_with("/stall") {
+        fake.release.notified().await;
     }
     resp
 }
@@ -1078,4 +1084,53 @@ async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 422, "prism validates bodies");
+}
+
+#[tokio::test]
+async fn a_target_that_stalls_holds_up_only_its_own_deliveries() {
+    let script: Script =
+        Arc::new(|_: &str, _: usize| json_answer(201, json!({"id": "remote-1", "name": "x"})));
+    let (fake, base) = Fake::start(script).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The request timeout is far beyond the test's patience, so only a
+    // worker that does not wait for the stalled target passes.
+    let mut args = fast_args();
+    let at = args
+        .iter()
+        .position(|a| *a == "--publish-timeout-ms")
+        .unwrap();
+    args[at + 1] = "60000";
+    let s = Running::start_with_args(dir.path(), &dir.path().join("no-console"), &args);
+    for name in ["stall", "quick"] {
+        let resp = put_target(&s, "admin", name, statuspage_target(&base, name)).await;
+        assert_eq!(resp.status(), 200, "{name}");
+    }
+    let inc = incident(&s, "One slow page").await;
+    let update = publish(
+        &s,
+        &inc,
+        "investigating",
+        "Looking.",
+        json!({"api": "major_outage"}),
+        &["stall", "quick"],
+    )
+    .await;
+    let quick = settled(&s, &update, "quick", Duration::from_secs(10)).await;
+    assert_eq!(last_state(&quick).0, "sent", "{quick:#?}");
+    let began = Instant::now();
+    while fake.seen_under("/stall").is_empty() {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "the stalled page gets its request"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stalled = reports(&s, &update, "stall").await;
+    assert!(
+        stalled.iter().all(|r| r["body"]["state"] != "sent"),
+        "the stalled page has not answered yet: {stalled:#?}"
+    );
+    fake.release.notify_one();
+    let stalled = settled(&s, &update, "stall", Duration::from_secs(10)).await;
+    assert_eq!(last_state(&stalled).0, "sent", "{stalled:#?}");
 }

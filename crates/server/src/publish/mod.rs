@@ -27,9 +27,10 @@ use sitrep_core::status_page::publishing::{
 };
 use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId};
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch, Notify};
 
@@ -78,6 +79,22 @@ impl Default for Settings {
             connect_timeout: Duration::from_secs(5),
             policy: RetryPolicy::default(),
         }
+    }
+}
+
+/// The adapters the worker delivers through, one per kind of target.
+struct Publishers {
+    statuspage: statuspage::Statuspage,
+    cachet: cachet::Cachet,
+}
+
+impl Publishers {
+    fn all(&self) -> [(&TargetKind, &dyn Publisher); 3] {
+        [
+            (&TargetKind::Own, &own::OwnPage),
+            (&TargetKind::Statuspage, &self.statuspage),
+            (&TargetKind::Cachet, &self.cachet),
+        ]
     }
 }
 
@@ -227,24 +244,36 @@ impl Relay {
         Ok(())
     }
 
+    /// The worker: starts every due delivery whose target has none in
+    /// flight, each in its own task, so a slow target (up to the request
+    /// timeout) holds up only its own deliveries. One attempt per target at
+    /// a time keeps a target's updates in order and spares it a burst.
     async fn run(self, mut stopping: watch::Receiver<bool>) {
         let client = client::client(self.settings.connect_timeout);
-        let statuspage = statuspage::Statuspage {
-            client: client.clone(),
-            timeout: self.settings.timeout,
-        };
-        let cachet = cachet::Cachet {
-            client,
-            timeout: self.settings.timeout,
-        };
+        let publishers = Arc::new(Publishers {
+            statuspage: statuspage::Statuspage {
+                client: client.clone(),
+                timeout: self.settings.timeout,
+            },
+            cachet: cachet::Cachet {
+                client,
+                timeout: self.settings.timeout,
+            },
+        });
+        let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
+        // Dropped on return, which aborts attempts in flight: one stopped
+        // mid-request stays `sending` and is handled at the next start.
+        let mut attempts = tokio::task::JoinSet::new();
         let mut rng = SplitMix(crate::clock::now_ms() as u64);
         loop {
             if *stopping.borrow() {
                 return;
             }
+            while attempts.try_join_next().is_some() {}
             let queue = self.queue.clone();
             let now = crate::clock::now_ms();
-            let next = tokio::task::spawn_blocking(move || queue.next_due(now)).await;
+            let in_flight = busy.lock().map(|b| b.clone()).unwrap_or_default();
+            let next = tokio::task::spawn_blocking(move || queue.next_due(now, &in_flight)).await;
             let (due, later) = match next {
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) => {
@@ -254,16 +283,20 @@ impl Relay {
                 Err(_) => (None, Some(now + 5_000)),
             };
             if let Some(job) = due {
-                let publishers: [(&TargetKind, &dyn Publisher); 3] = [
-                    (&TargetKind::Own, &own::OwnPage),
-                    (&TargetKind::Statuspage, &statuspage),
-                    (&TargetKind::Cachet, &cachet),
-                ];
-                tokio::select! {
-                    () = self.attempt(job, &publishers, rng.next_f64()) => {}
-                    // Stopping mid-request leaves it `sending`: handled at start.
-                    _ = stopping.wait_for(|s| *s) => return,
+                if let Ok(mut b) = busy.lock() {
+                    b.insert(job.target.clone());
                 }
+                let (this, publishers, busy) = (self.clone(), publishers.clone(), busy.clone());
+                let random = rng.next_f64();
+                attempts.spawn(async move {
+                    let target = job.target.clone();
+                    this.attempt(job, &publishers.all(), random).await;
+                    if let Ok(mut b) = busy.lock() {
+                        b.remove(&target);
+                    }
+                    // Its target's next delivery may be due now.
+                    this.wake.notify_one();
+                });
                 continue;
             }
             let wait = later.map_or(Duration::from_secs(3600), |t| {

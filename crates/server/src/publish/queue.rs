@@ -6,7 +6,7 @@
 use crate::sqlite::DbError;
 use rusqlite::{params, Connection, OptionalExtension};
 use sitrep_core::status_page::publishing::{TargetKind, TargetSpec};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -309,10 +309,16 @@ impl PublishQueue {
         Ok(jobs)
     }
 
-    /// The next queued job that is due and has no earlier job for the same
-    /// incident and target still queued (updates go out in order), and
-    /// when the next one after it falls due.
-    pub fn next_due(&self, now: i64) -> Result<(Option<Job>, Option<i64>), DbError> {
+    /// The next queued job that is due, has no earlier job for the same
+    /// incident and target still queued (updates go out in order) and is not
+    /// for a target in `busy` (one attempt in flight per target), and when
+    /// the next one after it falls due. A busy target's jobs are left to the
+    /// wake-up its attempt gives when it ends.
+    pub fn next_due(
+        &self,
+        now: i64,
+        busy: &HashSet<String>,
+    ) -> Result<(Option<Job>, Option<i64>), DbError> {
         let sql = format!(
             "SELECT {} FROM publish_deliveries d WHERE stage = 'queued'
              AND NOT EXISTS (SELECT 1 FROM publish_deliveries e WHERE e.stage IN ('queued', 'sending')
@@ -324,6 +330,7 @@ impl PublishQueue {
         let mut stmt = conn.prepare(&sql)?;
         let jobs = stmt
             .query_map([], Self::job_from_row)?
+            .filter(|j| j.as_ref().map_or(true, |j| !busy.contains(&j.target)))
             .collect::<Result<Vec<_>, _>>()?;
         let due = jobs.iter().find(|j| j.next_at <= now).cloned();
         let later = jobs
