@@ -91,10 +91,21 @@ async fn accept(resp: Response) -> Result<Response, ApiFailure> {
         .as_ref()
         .map(|b| b.error.clone())
         .unwrap_or_else(|| format!("HTTP {status}"));
-    // 401 and 403 are about who sends, not what: refusing the events for
-    // them would strand every edit made before signing in again.
+    // 401 is about who sends, not what: refusing the events for it would
+    // strand every edit made before signing in again.
     if status == 401 {
         return Err(ApiFailure::SignedOut);
+    }
+    // A 403 naming an event is that event's kind beyond the account's role
+    // (a responder adding a component): only it is refused, and the rest of
+    // the batch goes again without it. A 403 naming none (a proxy, an
+    // Origin) says nothing about the events, so they wait.
+    let names_an_event = body.as_ref().is_some_and(|b| b.id.is_some());
+    if status == 403 && names_an_event {
+        return Err(ApiFailure::Refused {
+            error,
+            id: body.and_then(|b| b.id),
+        });
     }
     if matches!(status, 403 | 408 | 429) || status >= 500 || body.is_none() {
         Err(ApiFailure::Degraded(error))

@@ -146,4 +146,22 @@ describe('settings', () => {
     assert.equal(await page.page.evaluate(() => window.__pwned), undefined);
     await page.page.context().close();
   });
+
+  test('an admin-only edit made by a responder is refused alone, and the notes after it are delivered', async () => {
+    // The console is no security boundary: a responder's Settings form
+    // records the event, the backend answers 403 naming it, and only that
+    // event is refused; every later edit from this browser still goes out.
+    const ana = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ana' });
+    await ana.openSettings();
+    await ana.addComponent('Responder-made component', 'Edge');
+    await ana.declare({ title: 'Refusal does not block the queue' });
+    await ana.addNote('written after the refused edit');
+    await ana.waitForEntry('written after the refused edit');
+    const notes = (await allEvents(server)).filter((e) => e.body.kind === 'note_added' && e.body.text === 'written after the refused edit');
+    assert.equal(notes.length, 1, 'the note reached the backend once');
+    assert.deepEqual((await workspaceEvents('component_defined')).filter((e) => e.body.name === 'Responder-made component'), [],
+      'the admin-only event is not stored');
+    assert.doesNotMatch(await ana.connection().innerText(), /degraded/i, 'a refusal is not an outage');
+    await ana.page.context().close();
+  });
 });
