@@ -151,6 +151,22 @@ impl Idb {
         done.await
     }
 
+    /// Deletes the records with these ids (refused edits their author
+    /// discarded) in one transaction, resolving once it has committed.
+    pub async fn delete(&self, ids: &[EventId]) -> Result<(), String> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let scope = js_sys::Array::of1(&JsValue::from_str(EVENTS));
+        let tx = self.readwrite(&scope, Durability::Strict)?;
+        let done = completion(&tx);
+        let store = tx.object_store(EVENTS).map_err(describe)?;
+        for id in ids {
+            store.delete(&JsValue::from_str(&id.0)).map_err(describe)?;
+        }
+        done.await
+    }
+
     /// Reads the records with these ids, in the same order (None where absent).
     pub async fn get_many<'a>(
         &self,

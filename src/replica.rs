@@ -320,6 +320,23 @@ impl Replica {
                 });
             }
         }
+        // A retried refusal is pending again, without its reason.
+        for id in write.retried {
+            let event = self
+                .engine
+                .with_value(|e| e.log().pending_event(&id).cloned());
+            if let Some(event) = event {
+                let made = self.made_order(&id);
+                records.push(StoredEvent {
+                    event,
+                    made,
+                    error: None,
+                });
+            }
+        }
+        if !write.discarded.is_empty() {
+            spawn_local(self.delete(write.discarded));
+        }
         if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
             self.last_synced.set(Some(now_ms()));
         }
@@ -358,6 +375,32 @@ impl Replica {
                 "Could not save locally ({e}). Keep this tab open until your edits show as delivered."
             ))),
         }
+    }
+
+    /// Deletes discarded edits from IndexedDB; a failure is shown (the edit
+    /// would come back, refused again, after a reload).
+    async fn delete(self, ids: Vec<EventId>) {
+        let Some(idb) = self.idb.get_value() else {
+            return;
+        };
+        if let Err(e) = idb.delete(&ids).await {
+            self.storage_problem
+                .set(Some(format!("Could not save locally ({e}).")));
+        }
+    }
+
+    /// Sends a refused edit again, for when its cause is gone.
+    pub fn retry_refused(self, id: EventId) {
+        self.input(move |engine, _| {
+            engine.retry_refused(&id);
+        });
+    }
+
+    /// Drops a refused edit for good (the view asks first).
+    pub fn discard_refused(self, id: EventId) {
+        self.input(move |engine, _| {
+            engine.discard_refused(&id);
+        });
     }
 
     /// Notes acked events the outbox has stored itself.

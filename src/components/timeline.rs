@@ -236,15 +236,19 @@ fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl Int
         move || replica.refusal(&id)
     };
     let delivered = entry.seq.is_some();
-    let delivery = move || match (delivered, refused()) {
-        (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),
-        (false, None) => {
-            view! { <span class="delivery pending">"not yet delivered"</span> }.into_any()
+    let delivery = {
+        let id = id.clone();
+        move || match (delivered, refused()) {
+            (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),
+            (false, None) => {
+                view! { <span class="delivery pending">"not yet delivered"</span> }.into_any()
+            }
+            (false, Some(why)) => view! {
+                <span class="delivery refused" role="alert">"refused by the backend: " {why}</span>
+                <RefusalActions id=id.clone()/>
+            }
+            .into_any(),
         }
-        (false, Some(why)) => view! {
-            <span class="delivery refused" role="alert">"refused by the backend: " {why}</span>
-        }
-        .into_any(),
     };
     let key = entry.key;
     let toggle_key = {
@@ -299,5 +303,34 @@ fn short(what: &EntryWhat, w: &Workspace) -> String {
             format!("{}: {}", kind.label(), first.lines().next().unwrap_or(""))
         }
         other => entry_text::line(other, w),
+    }
+}
+
+/// What a reader can do with an edit the backend refused: send it again
+/// (its cause may be gone) or drop it, after saying yes to a question, so
+/// one refusal never has to sit in the queue for good.
+#[component]
+fn RefusalActions(id: EventId) -> impl IntoView {
+    let replica = use_replica();
+    let retry = {
+        let id = id.clone();
+        move |_| replica.retry_refused(id.clone())
+    };
+    let discard = move |_| {
+        let sure = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "Discard this edit? It was never stored by the backend, and it will be gone from this browser too.",
+                )
+                .ok()
+            })
+            .unwrap_or(false);
+        if sure {
+            replica.discard_refused(id.clone());
+        }
+    };
+    view! {
+        <button type="button" class="link" on:click=retry>"Retry"</button>
+        <button type="button" class="link" on:click=discard>"Discard"</button>
     }
 }

@@ -200,6 +200,36 @@ describe('the incident room', () => {
     await r.page.context().close();
   });
 
+  test('a refused note offers Retry and Discard; discarding asks first, and after a reload only it is gone', async () => {
+    const r = await room('Refused note drill');
+    await r.addNote('a note the backend keeps');
+    await r.waitForEntry('a note the backend keeps');
+    await r.addNote(`too big ${'y'.repeat(100 * 1024)}`);
+    const refused = r.entry('too big yyyy');
+    await r.waitFor(refused.getByText(/refused by the backend: .*the limit is 65536/));
+
+    // Retry sends it again; the backend refuses it again, with its reason.
+    const resent = r.page.waitForRequest((req) => req.method() === 'POST' && req.url().endsWith('/api/v1/events')
+      && (req.postData() ?? '').includes('too big yyyy'));
+    await refused.getByRole('button', { name: 'Retry', exact: true }).click();
+    await resent;
+    await r.waitFor(refused.getByText(/refused by the backend/));
+
+    // Saying no keeps it; saying yes drops it.
+    r.page.once('dialog', (d) => d.dismiss());
+    await refused.getByRole('button', { name: 'Discard', exact: true }).click();
+    await r.waitFor(refused.getByText(/refused by the backend/));
+    r.page.once('dialog', (d) => { assert.match(d.message(), /Discard this edit/); d.accept(); });
+    await refused.getByRole('button', { name: 'Discard', exact: true }).click();
+    await refused.waitFor({ state: 'detached', timeout: 10_000 });
+
+    await r.page.reload();
+    await r.waitForEntry('a note the backend keeps');
+    assert.equal(await r.entry('too big yyyy').count(), 0, 'a discarded edit does not come back from IndexedDB');
+    await r.waitForAllDelivered();
+    await r.page.context().close();
+  });
+
   test('a timeline of 10,000 entries renders only the rows in view and scrolls from end to end', async () => {
     const id = 'big-incident';
     // On the hour, two days ago: any day's run sees the same timeline.

@@ -24,6 +24,8 @@ pub struct Log {
     pending: VecDeque<Event>,
     /// Every id held, with its seq when confirmed.
     ids: HashMap<EventId, Option<u64>>,
+    /// Pending events their author discarded (see `discard_pending`).
+    discarded: usize,
 }
 
 /// What inserting an event did.
@@ -121,11 +123,23 @@ impl Log {
         self.ids.len()
     }
 
-    /// Changes whenever an event is added or confirmed, and only then: a
-    /// view can skip refolding when it is unchanged. Neither count ever
-    /// shrinks, and every change grows one of them.
+    /// Changes whenever an event is added, confirmed or discarded, and
+    /// only then: a view can skip refolding when it is unchanged. It only
+    /// grows: a discard takes one id away and adds two.
     pub fn revision(&self) -> usize {
-        self.ids.len() + self.confirmed.len()
+        self.ids.len() + self.confirmed.len() + 2 * self.discarded
+    }
+
+    /// Takes a pending event out of the log for good: its author chose to
+    /// drop an edit the backend refused. Confirmed events are never removed.
+    pub fn discard_pending(&mut self, id: &EventId) -> Option<Event> {
+        if !self.is_pending(id) {
+            return None;
+        }
+        let ev = self.take_pending(id)?;
+        self.ids.remove(id);
+        self.discarded += 1;
+        Some(ev)
     }
 
     pub fn is_empty(&self) -> bool {

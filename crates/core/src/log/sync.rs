@@ -50,13 +50,21 @@ pub struct Write {
     pub events: Vec<Event>,
     /// Events the backend refused, with its reason.
     pub refused: Vec<(EventId, String)>,
+    /// Refused events the reader asked to send again: pending, no reason.
+    pub retried: Vec<EventId>,
+    /// Refused events the reader discarded: delete them.
+    pub discarded: Vec<EventId>,
     /// The new stream cursor.
     pub cursor: Option<u64>,
 }
 
 impl Write {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.refused.is_empty() && self.cursor.is_none()
+        self.events.is_empty()
+            && self.refused.is_empty()
+            && self.retried.is_empty()
+            && self.discarded.is_empty()
+            && self.cursor.is_none()
     }
 }
 
@@ -471,6 +479,28 @@ impl SyncEngine {
         &self.refused
     }
 
+    /// Sends a refused event again (its cause may be gone: a role granted,
+    /// a setting changed). False when it is not refused.
+    pub fn retry_refused(&mut self, id: &EventId) -> bool {
+        if self.refused.remove(id).is_none() {
+            return false;
+        }
+        self.write.retried.push(id.clone());
+        true
+    }
+
+    /// Drops a refused event for good, when its author chooses to (the
+    /// console asks first). Only refused events can be dropped: anything
+    /// else pending is still on its way. False when it is not refused.
+    pub fn discard_refused(&mut self, id: &EventId) -> bool {
+        if !self.refused.contains_key(id) || self.log.discard_pending(id).is_none() {
+            return false;
+        }
+        self.refused.remove(id);
+        self.write.discarded.push(id.clone());
+        true
+    }
+
     /// Where the stream resumes.
     pub fn cursor(&self) -> u64 {
         self.cursor
@@ -759,6 +789,59 @@ mod tests {
         assert!(!matches!(e.status(), Status::Degraded { .. }));
     }
 
+    fn refuse_two(e: &mut SyncEngine) {
+        let (request, _) = sends(&all(e, 0)).remove(0);
+        e.on_send_failed(
+            request,
+            SendFailure::Refused {
+                id: Some(ev(2).id),
+                error: "admins only".into(),
+            },
+            10,
+        );
+    }
+
+    #[test]
+    fn a_retried_refusal_goes_out_again_and_is_stored_as_pending() {
+        let mut e = engine_with([1, 2, 3]);
+        refuse_two(&mut e);
+        let (request, _) = sends(&all(&mut e, 10)).remove(0);
+        e.on_ack(request, &[ack(1, 1), ack(3, 2)], 20);
+        all(&mut e, 20);
+        assert!(!e.retry_refused(&ev(1).id), "only a refused event is retried");
+        assert!(e.retry_refused(&ev(2).id));
+        let commands = all(&mut e, 30);
+        assert_eq!(
+            commands[0],
+            Command::Persist(Write {
+                retried: vec![ev(2).id],
+                ..Write::default()
+            })
+        );
+        assert_eq!(sends(&commands)[0].1, ids(&[2]));
+        assert!(e.refused().is_empty());
+    }
+
+    #[test]
+    fn a_discarded_refusal_leaves_the_log_and_the_store_and_nothing_else_does() {
+        let mut e = engine_with([1, 2, 3]);
+        refuse_two(&mut e);
+        all(&mut e, 10);
+        let revision = e.log().revision();
+        assert!(!e.discard_refused(&ev(1).id), "a pending edit on its way is never dropped");
+        assert!(e.discard_refused(&ev(2).id));
+        assert!(e.log().revision() > revision, "views refold");
+        assert!(!e.log().is_pending(&ev(2).id));
+        assert_eq!(e.log().pending().len(), 2);
+        let commands = all(&mut e, 20);
+        assert!(commands.contains(&Command::Persist(Write {
+            discarded: vec![ev(2).id],
+            ..Write::default()
+        })));
+        assert!(e.refused().is_empty());
+        assert!(!e.discard_refused(&ev(2).id), "once");
+    }
+
     #[test]
     fn a_refusal_naming_no_event_halves_the_batch_until_the_culprit_is_alone() {
         let mut e = engine_with([1, 2, 3, 4]);
@@ -836,8 +919,8 @@ mod tests {
             all(&mut e, 0),
             [Command::Persist(Write {
                 events: vec![stored(1, 2), stored(2, 5)],
-                refused: vec![],
                 cursor: Some(5),
+                ..Write::default()
             })]
         );
     }
