@@ -5,7 +5,6 @@
 use crate::accounts::{Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
 use crate::api::{self, error};
 use crate::AppState;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -151,7 +150,14 @@ async fn who_am_i(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
-async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let address = crate::peer::key(crate::peer::client_address(
+        req.extensions(),
+        req.headers(),
+        state.tls_proxy,
+    ));
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     // Login CSRF: a page elsewhere must not sign this browser in, not even
     // with a form or text/plain body, which browsers send without asking.
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
@@ -187,32 +193,41 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     if name.is_empty() || name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
         return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
     }
+    // One address trying many names is slowed whatever the names are.
+    if let Err(wait) = state.address_limiter.take(&address) {
+        return api::too_many(wait);
+    }
     // Guessing is slowed per name tried, whoever tries it.
     if let Err(wait) = state.sign_in_limiter.take(&name) {
         return api::too_many(wait);
     }
     let accounts = state.accounts.clone();
     let ttl = state.session_ttl;
-    let result = tokio::task::spawn_blocking(move || {
-        let Some(role) = accounts.verify(&name, &password)? else {
-            return Ok(None);
-        };
-        let (token, expires_at) = accounts.create_session(&name, ttl)?;
-        Ok::<_, crate::sqlite::DbError>(Some((
-            Caller {
-                name,
-                role,
-                expires_at: Some(expires_at),
-            },
-            token,
-        )))
-    })
-    .await;
+    // On the hashing threads: argon2's memory is bounded by how many run.
+    let result = state
+        .hashers
+        .run(move || {
+            let Some(role) = accounts.verify(&name, &password)? else {
+                return Ok(None);
+            };
+            let (token, expires_at) = accounts.create_session(&name, ttl)?;
+            Ok::<_, crate::sqlite::DbError>(Some((
+                Caller {
+                    name,
+                    role,
+                    expires_at: Some(expires_at),
+                },
+                token,
+            )))
+        })
+        .await;
     let (caller, token) = match result {
         Ok(Ok(Some(found))) => found,
         Ok(Ok(None)) => return error(StatusCode::UNAUTHORIZED, "wrong name or password", None),
         Ok(Err(e)) => return api::internal(e),
-        Err(e) => return api::internal(e),
+        Err(crate::hashing::Busy) => {
+            return api::busy("too many sign-ins at once; try again in a second", 1)
+        }
     };
     let max_age = state.session_ttl.as_secs();
     let secure = if state.tls_proxy && forwarded_https(&headers) {

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod clock;
 pub mod console;
 pub mod freeze;
+pub mod hashing;
 pub mod headers;
 pub mod origin;
+pub mod peer;
 pub mod presence;
 pub mod publish;
 pub mod rate;
@@ -44,6 +46,12 @@ pub struct Limits {
     pub posts: rate::Rate,
     /// Sign-in attempts per account name.
     pub sign_ins: rate::Rate,
+    /// Sign-in attempts per client address, whatever names they try.
+    pub sign_ins_per_address: rate::Rate,
+    /// Password hashes run at once (each takes 19 MiB), and how many more
+    /// may wait; a sign-in beyond those is answered 503.
+    pub hash_threads: usize,
+    pub hash_queue: usize,
     /// A websocket client that has not taken a message by then is dropped.
     pub ws_send_timeout: std::time::Duration,
     /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
@@ -66,6 +74,12 @@ impl Default for Limits {
                 per_second: 0.2,
                 burst: 10.0,
             },
+            sign_ins_per_address: rate::Rate {
+                per_second: 0.5,
+                burst: 20.0,
+            },
+            hash_threads: 2,
+            hash_queue: 16,
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
             allowed_origins: Vec::new(),
@@ -80,6 +94,9 @@ pub struct AppState {
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
     pub sign_in_limiter: Arc<rate::Limiter>,
+    pub address_limiter: Arc<rate::Limiter>,
+    /// Where passwords are hashed and checked, a few at a time.
+    pub hashers: Arc<hashing::Hashers>,
     pub session_ttl: std::time::Duration,
     pub ws_send_timeout: std::time::Duration,
     pub tls_proxy: bool,
@@ -172,6 +189,11 @@ impl Server {
             account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
             sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
+            address_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins_per_address)),
+            hashers: Arc::new(hashing::Hashers::new(
+                config.limits.hash_threads,
+                config.limits.hash_queue,
+            )),
             session_ttl: config.limits.session_ttl,
             ws_send_timeout: config.limits.ws_send_timeout,
             tls_proxy: config.limits.tls_proxy,
@@ -227,7 +249,10 @@ impl Server {
             stop.subscribe(),
         ));
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-        let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
             signal.await;
             let _ = stop.send(true);
             let _ = stopping.send(());

@@ -74,7 +74,8 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(10..))]
         ws_send_timeout_ms: u64,
         /// Sitrep is behind a TLS proxy: trust its X-Forwarded-Proto: https
-        /// and mark the session cookie Secure.
+        /// (and mark the session cookie Secure) and take the last
+        /// X-Forwarded-For entry as the client's address for sign-in limits.
         #[arg(long)]
         tls_proxy: bool,
         /// A browser origin besides the server's own (scheme://host[:port])
