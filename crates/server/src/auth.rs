@@ -197,8 +197,10 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
     if let Err(wait) = state.address_limiter.take(&address) {
         return api::too_many(wait);
     }
-    // Guessing is slowed per name tried, whoever tries it.
-    if let Err(wait) = state.sign_in_limiter.take(&name) {
+    // Guessing one name is slowed for the address guessing, not for the
+    // name: its owner signs in from elsewhere meanwhile.
+    let tried = format!("{name}\u{0}{address}");
+    if let Err(wait) = state.sign_in_backoff.check(&tried) {
         return api::too_many(wait);
     }
     let accounts = state.accounts.clone();
@@ -222,8 +224,14 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
         })
         .await;
     let (caller, token) = match result {
-        Ok(Ok(Some(found))) => found,
-        Ok(Ok(None)) => return error(StatusCode::UNAUTHORIZED, "wrong name or password", None),
+        Ok(Ok(Some(found))) => {
+            state.sign_in_backoff.succeeded(&tried);
+            found
+        }
+        Ok(Ok(None)) => {
+            state.sign_in_backoff.failed(&tried);
+            return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
+        }
         Ok(Err(e)) => return api::internal(e),
         Err(crate::hashing::Busy) => {
             return api::busy("too many sign-ins at once; try again in a second", 1)

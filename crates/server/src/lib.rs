@@ -44,8 +44,9 @@ pub struct Limits {
     pub session_ttl: std::time::Duration,
     /// POSTs of events per account.
     pub posts: rate::Rate,
-    /// Sign-in attempts per account name.
-    pub sign_ins: rate::Rate,
+    /// Failed sign-ins per (name, client address): the owner signing in
+    /// from elsewhere is not held up by someone else's guesses.
+    pub sign_in_backoff: rate::BackoffPolicy,
     /// Sign-in attempts per client address, whatever names they try.
     pub sign_ins_per_address: rate::Rate,
     /// Password hashes run at once (each takes 19 MiB), and how many more
@@ -70,9 +71,11 @@ impl Default for Limits {
                 per_second: 20.0,
                 burst: 100.0,
             },
-            sign_ins: rate::Rate {
-                per_second: 0.2,
-                burst: 10.0,
+            sign_in_backoff: rate::BackoffPolicy {
+                free: 5,
+                first: std::time::Duration::from_secs(1),
+                max: std::time::Duration::from_secs(15 * 60),
+                forget_after: std::time::Duration::from_secs(3600),
             },
             sign_ins_per_address: rate::Rate {
                 per_second: 0.5,
@@ -93,7 +96,7 @@ pub struct AppState {
     pub log: Arc<EventLog>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
-    pub sign_in_limiter: Arc<rate::Limiter>,
+    pub sign_in_backoff: Arc<rate::Backoff>,
     pub address_limiter: Arc<rate::Limiter>,
     /// Where passwords are hashed and checked, a few at a time.
     pub hashers: Arc<hashing::Hashers>,
@@ -188,7 +191,7 @@ impl Server {
             accounts: accounts.clone(),
             account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
-            sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
+            sign_in_backoff: Arc::new(rate::Backoff::new(config.limits.sign_in_backoff)),
             address_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins_per_address)),
             hashers: Arc::new(hashing::Hashers::new(
                 config.limits.hash_threads,

@@ -116,7 +116,8 @@ async fn one_address_trying_many_names_is_limited_and_another_address_is_not() {
     let s = Running::start(&data_dir(&dir));
     let attacker = from("127.0.0.5");
     let mut statuses = Vec::new();
-    for i in 0..24 {
+    let began = std::time::Instant::now();
+    for i in 0..26 {
         let r = sign_in_from(&attacker, &s, &format!("name-{i}"), "guess guess guess").await;
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
@@ -128,8 +129,47 @@ async fn one_address_trying_many_names_is_limited_and_another_address_is_not() {
             assert!((1..=2).contains(&wait), "{wait}");
         }
     }
+    // A burst of twenty, then one every two seconds (refilled meanwhile).
+    let refilled = (began.elapsed().as_secs_f64() / 2.0).ceil() as usize;
     assert_eq!(&statuses[..20], &[401; 20], "{statuses:?}");
-    assert_eq!(&statuses[20..], &[429; 4], "{statuses:?}");
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 20 + refilled, "{checked} checked: {statuses:?}");
+    assert!(statuses[20..].contains(&429), "{statuses:?}");
     let elsewhere = sign_in_from(&from("127.0.0.6"), &s, "viewer", PASSWORD).await;
     assert_eq!(elsewhere.status(), 200);
+}
+
+#[tokio::test]
+async fn ten_wrong_passwords_from_one_address_do_not_lock_the_owner_out_and_that_address_backs_off()
+{
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let attacker = from("127.0.0.7");
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let r = sign_in_from(&attacker, &s, "admin", "is it this one?").await;
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        seen.push((r.status().as_u16(), retry));
+    }
+    // Five wrong ones are free; then the address waits a second, and twice
+    // as long after each further failure.
+    assert_eq!(&seen[..5], &[(401, None); 5], "{seen:?}");
+    assert!(seen[5..].iter().all(|(st, _)| *st == 429), "{seen:?}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let sixth = sign_in_from(&attacker, &s, "admin", "or this one?").await;
+    assert_eq!(sixth.status(), 401, "after the wait, one more try");
+    let r = sign_in_from(&attacker, &s, "admin", "this one then").await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "2", "the wait doubled");
+
+    // The owner, meanwhile, signs in from their own machine at once.
+    let owner = sign_in_from(&from("127.0.0.8"), &s, "admin", PASSWORD).await;
+    assert_eq!(owner.status(), 200);
+    // Even the right password waits at the guessing address: it could be a
+    // lucky guess as well as the owner.
+    let right = sign_in_from(&attacker, &s, "admin", PASSWORD).await;
+    assert_eq!(right.status(), 429);
 }
