@@ -6,9 +6,9 @@ use crate::clock::now_ms;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sitrep_core::log::access::Role;
+pub use sitrep_core::log::admin::AuditEntry;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -36,20 +36,23 @@ pub struct Caller {
     pub expires_at: Option<i64>,
 }
 
-/// One line of the audit trail.
-#[derive(Clone, Debug, Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: i64,
-    /// The account that acted, or the name tried for a failed sign-in.
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
+/// Which audit entries to read: newest first, before the `before` id.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub before: Option<i64>,
+    pub limit: usize,
+    /// Only entries of this action.
+    pub kind: Option<String>,
+    /// Only entries by or about this account.
+    pub account: Option<String>,
 }
+
+/// Where a request came from, for the audit trail.
+pub type Address<'a> = Option<&'a str>;
 
 impl Accounts {
     pub fn open(path: &Path) -> Result<Accounts, DbError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -86,6 +89,7 @@ impl Accounts {
                 detail TEXT NOT NULL
             );",
         )?;
+        migrate(&mut conn)?;
         let dummy_hash = hash_password("not a real password, only for timing")
             .map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
         Ok(Accounts {
@@ -135,23 +139,43 @@ impl Accounts {
             params![name, role.as_str(), hash, now],
         )?;
         match before {
-            None => audit_in(&tx, by, "account_created", &format!("{name} as {role}"))?,
+            None => audit_in(
+                &tx,
+                by,
+                "account_created",
+                Some(name),
+                None,
+                &format!("{name} as {role}"),
+            )?,
             Some(old) => {
                 // A new password ends every session made with the old one.
                 tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
                 changed_in(&tx, name)?;
                 if old != role.as_str() {
-                    audit_in(&tx, by, "role_changed", &format!("{name}: {old} to {role}"))?;
+                    audit_in(
+                        &tx,
+                        by,
+                        "role_changed",
+                        Some(name),
+                        None,
+                        &format!("{name}: {old} to {role}"),
+                    )?;
                 }
-                audit_in(&tx, by, "password_set", name)?;
+                audit_in(&tx, by, "password_set", Some(name), None, name)?;
             }
         }
         tx.commit()?;
         Ok(Ok(()))
     }
 
-    /// Checks a password; records the sign-in or the failure either way.
-    pub fn verify(&self, name: &str, password: &str) -> Result<Option<Role>, DbError> {
+    /// Checks a password; records the sign-in or the failure either way
+    /// (failures counted per name, address and minute).
+    pub fn verify(
+        &self,
+        name: &str,
+        password: &str,
+        address: Address,
+    ) -> Result<Option<Role>, DbError> {
         let found: Option<(String, String)> = self
             .conn()
             .query_row(
@@ -168,7 +192,7 @@ impl Accounts {
         // The name tried is kept short: it is whatever a stranger typed.
         let actor: String = name.chars().take(MAX_NAME_BYTES).collect();
         if ok {
-            self.audit(&actor, "sign_in", "")?;
+            audit_in(&self.conn(), &actor, "sign_in", Some(&actor), address, "")?;
             Ok(role)
         } else {
             let why = if found.is_some() {
@@ -176,7 +200,7 @@ impl Accounts {
             } else {
                 "no such account"
             };
-            self.audit(&actor, "sign_in_failed", why)?;
+            failure_in(&self.conn(), &actor, address, why)?;
             Ok(None)
         }
     }
@@ -279,7 +303,7 @@ impl Accounts {
             "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
             params![token_hash(&token), name, now_ms()],
         )?;
-        audit_in(&tx, by, "token_created", name)?;
+        audit_in(&tx, by, "token_created", Some(name), None, name)?;
         tx.commit()?;
         Ok(Some(token))
     }
@@ -306,27 +330,82 @@ impl Accounts {
     /// Records something an admin should be able to see later: settings
     /// and publishing-target changes call this too.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), DbError> {
-        audit_in(&self.conn(), actor, action, detail)?;
+        audit_in(&self.conn(), actor, action, None, None, detail)?;
         Ok(())
     }
 
-    /// The newest `limit` entries, newest first.
-    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
+    /// A page of the trail, newest first.
+    pub fn audit_page(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbError> {
+        let mut sql = String::from(
+            "SELECT id, at, actor, action, subject, address, detail, count, COALESCE(last_at, at)
+             FROM audit WHERE id < ?1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![q.before.unwrap_or(i64::MAX).into()];
+        if let Some(kind) = &q.kind {
+            args.push(kind.clone().into());
+            sql.push_str(&format!(" AND action = ?{}", args.len()));
+        }
+        if let Some(account) = &q.account {
+            args.push(account.clone().into());
+            let n = args.len();
+            sql.push_str(&format!(" AND (actor = ?{n} OR subject = ?{n})"));
+        }
+        args.push((q.limit as i64).into());
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 actor: r.get(2)?,
                 action: r.get(3)?,
-                detail: r.get(4)?,
+                subject: r.get(4)?,
+                address: r.get(5)?,
+                detail: r.get(6)?,
+                count: r.get(7)?,
+                last_at: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+
+    /// The newest `limit` entries, newest first.
+    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
+        self.audit_page(&AuditQuery {
+            limit,
+            ..AuditQuery::default()
+        })
+    }
+}
+
+/// Brings a database made by an older server up to this one's tables:
+/// columns added since are added, in a transaction that looks again, so
+/// the CLI and a server opening the file at once do not both add them.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let added = [
+        ("audit", "subject", "TEXT"),
+        ("audit", "address", "TEXT"),
+        ("audit", "count", "INTEGER NOT NULL DEFAULT 1"),
+        ("audit", "last_at", "INTEGER"),
+    ];
+    for (table, column, kind) in added {
+        let has: bool = tx.query_row(
+            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get(0),
+        )?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE INDEX IF NOT EXISTS audit_by_action ON audit(action, id);
+         CREATE INDEX IF NOT EXISTS audit_by_actor ON audit(actor, id);
+         CREATE INDEX IF NOT EXISTS audit_by_subject ON audit(subject, id);",
+    )?;
+    tx.commit()
 }
 
 /// How often a running server reads the account changes: streams of a
@@ -378,11 +457,38 @@ fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn audit_in(conn: &Connection, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
+fn audit_in(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    address: Address,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    let now = now_ms();
     conn.execute(
-        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![now_ms(), actor, action, detail],
+        "INSERT INTO audit (at, actor, action, subject, address, detail, count, last_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1)",
+        params![now, actor, action, subject, address, detail],
     )?;
+    Ok(())
+}
+
+/// A failed sign-in: counted on this minute's line for the name, address
+/// and reason if there is one, so a flood of them is a few lines and the
+/// rest of the trail stays in sight.
+fn failure_in(conn: &Connection, name: &str, address: Address, why: &str) -> rusqlite::Result<()> {
+    let now = now_ms();
+    let minute = now - now.rem_euclid(60_000);
+    let counted = conn.execute(
+        "UPDATE audit SET count = count + 1, last_at = ?1 WHERE id = (
+             SELECT id FROM audit WHERE actor = ?2 AND action = 'sign_in_failed'
+             AND address IS ?3 AND detail = ?4 AND at >= ?5 ORDER BY id DESC LIMIT 1)",
+        params![now, name, address, why, minute],
+    )?;
+    if counted == 0 {
+        audit_in(conn, name, "sign_in_failed", None, address, why)?;
+    }
     Ok(())
 }
 
@@ -571,17 +677,34 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            acc.verify("ana", "a long password").unwrap(),
+            acc.verify("ana", "a long password", Some("192.0.2.1"))
+                .unwrap(),
             Some(Role::Responder)
         );
-        assert_eq!(acc.verify("ana", "wrong password!").unwrap(), None);
-        assert_eq!(acc.verify("bob", "a long password").unwrap(), None);
+        assert_eq!(
+            acc.verify("ana", "wrong password!", Some("192.0.2.1"))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            acc.verify("ana", "wrong again!!!", Some("192.0.2.1"))
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            acc.verify("bob", "a long password", Some("192.0.2.1"))
+                .unwrap(),
+            None
+        );
         acc.upsert("root", "ana", Role::Admin, "another long one")
             .unwrap()
             .unwrap();
-        let trail: Vec<(String, String)> = acc
-            .audit_trail(100)
-            .unwrap()
+        let entries = acc.audit_trail(100).unwrap();
+        let failed = entries
+            .iter()
+            .find(|e| e.actor == "ana" && e.action == "sign_in_failed");
+        assert_eq!(failed.map(|e| e.count), Some(2), "counted on one line");
+        let trail: Vec<(String, String)> = entries
             .into_iter()
             .rev()
             .map(|e| (e.actor, e.action))

@@ -2,7 +2,7 @@
 //! checked on every API request but health; and the session endpoints
 //! (sign in, who am I, sign out) and the admins' audit trail.
 
-use crate::accounts::{Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
+use crate::accounts::{AuditQuery, Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
 use crate::api::{self, error};
 use crate::AppState;
 use axum::extract::State;
@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http_body_util::{BodyExt, Limited};
 use sitrep_core::log::access::Role;
+use sitrep_core::log::admin::{AuditPage, AUDIT_KINDS, AUDIT_PAGE, MAX_AUDIT_PAGE};
 use sitrep_core::log::protocol::{SessionInfo, SignIn};
 
 pub const COOKIE: &str = "sitrep_session";
@@ -205,11 +206,12 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
     }
     let accounts = state.accounts.clone();
     let ttl = state.session_ttl;
+    let from = address.clone();
     // On the hashing threads: argon2's memory is bounded by how many run.
     let result = state
         .hashers
         .run(move || {
-            let Some(role) = accounts.verify(&name, &password)? else {
+            let Some(role) = accounts.verify(&name, &password, Some(&from))? else {
                 return Ok(None);
             };
             let (token, expires_at) = accounts.create_session(&name, ttl)?;
@@ -275,15 +277,85 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
     resp
 }
 
-async fn audit_trail(State(state): State<AppState>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+struct AuditParams {
+    before: Option<String>,
+    limit: Option<String>,
+    kind: Option<String>,
+    account: Option<String>,
+}
+
+/// `GET /api/v1/audit?before=&limit=&kind=&account=`: a page, newest first.
+async fn audit_trail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     if let Err(resp) = require(&state, &headers, Role::Admin).await {
         return resp;
     }
+    let params = match query {
+        Ok(axum::extract::Query(p)) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let q = match audit_query(params) {
+        Ok(q) => q,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why, None),
+    };
+    let limit = q.limit;
     let accounts = state.accounts.clone();
-    match api::blocking_on(move || accounts.audit_trail(1000)).await {
-        Ok(entries) => Json(serde_json::json!({ "entries": entries })).into_response(),
+    match api::blocking_on(move || accounts.audit_page(&q)).await {
+        Ok(entries) => {
+            let next = (entries.len() == limit)
+                .then(|| entries.last().map(|e| e.id))
+                .flatten();
+            Json(AuditPage { entries, next }).into_response()
+        }
         Err(resp) => resp,
     }
+}
+
+fn audit_query(p: AuditParams) -> Result<AuditQuery, String> {
+    let before = match p.before.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return Err(format!(
+                    "before is an entry id (a whole number above 0), not {b:?}"
+                ))
+            }
+        },
+    };
+    let limit = match p.limit.as_deref() {
+        None => AUDIT_PAGE,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=MAX_AUDIT_PAGE).contains(&n) => n,
+            _ => return Err(format!("limit is from 1 to {MAX_AUDIT_PAGE}, not {l:?}")),
+        },
+    };
+    if let Some(kind) = p.kind.as_deref() {
+        if !AUDIT_KINDS.contains(&kind) {
+            return Err(format!(
+                "there is no audit kind {kind:?}; the kinds are {}",
+                AUDIT_KINDS.join(", ")
+            ));
+        }
+    }
+    if p.account
+        .as_deref()
+        .is_some_and(|a| a.len() > MAX_NAME_BYTES)
+    {
+        return Err(format!(
+            "account is a name of at most {MAX_NAME_BYTES} bytes"
+        ));
+    }
+    Ok(AuditQuery {
+        before,
+        limit,
+        kind: p.kind,
+        account: p.account,
+    })
 }
 
 #[cfg(test)]
