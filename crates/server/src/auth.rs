@@ -2,7 +2,7 @@
 //! checked on every API request but health; and the session endpoints
 //! (sign in, who am I, sign out) and the admins' audit trail.
 
-use crate::accounts::{AuditQuery, Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
+use crate::accounts::{AuditQuery, Caller, Verdict, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
 use crate::api::{self, error};
 use crate::AppState;
 use axum::extract::State;
@@ -211,11 +211,12 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
     let result = state
         .hashers
         .run(move || {
-            let Some(role) = accounts.verify(&name, &password, Some(&from))? else {
-                return Ok(None);
+            let role = match accounts.verify(&name, &password, Some(&from))? {
+                Verdict::Signed(role) => role,
+                other => return Ok(Err(other)),
             };
             let (token, expires_at) = accounts.create_session(&name, ttl)?;
-            Ok::<_, crate::sqlite::DbError>(Some((
+            Ok::<_, crate::sqlite::DbError>(Ok((
                 Caller {
                     name,
                     role,
@@ -226,11 +227,19 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
         })
         .await;
     let (caller, token) = match result {
-        Ok(Ok(Some(found))) => {
+        Ok(Ok(Ok(found))) => {
             state.sign_in_backoff.succeeded(&tried);
             found
         }
-        Ok(Ok(None)) => {
+        Ok(Ok(Err(Verdict::Disabled))) => {
+            // Said only to someone who knows the password.
+            return error(
+                StatusCode::FORBIDDEN,
+                "this account is disabled; ask an admin",
+                None,
+            );
+        }
+        Ok(Ok(Err(_))) => {
             state.sign_in_backoff.failed(&tried);
             return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
         }

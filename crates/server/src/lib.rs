@@ -2,6 +2,7 @@
 //! the binary and in-process tests run the very same app.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -209,6 +210,7 @@ impl Server {
         };
         let router = api::router(state.clone())
             .merge(auth::router(state.clone()))
+            .merge(admin::router(state.clone()))
             .merge(publish::api::router(state.clone()))
             // Public: the status page is for customers, who have no account.
             .merge(publish::own::router(relay.clone(), log.clone()))

@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 use sitrep_core::log::access::Role;
+use sitrep_core::log::admin::ChangeAccount;
+use sitrep_core::time::utc;
 use sitrep_server::accounts::{self, Accounts};
 use sitrep_server::publish;
 use sitrep_server::rate::Rate;
@@ -119,13 +121,54 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AccountCommand {
-    /// Creates an account (or sets an existing one's role and password).
+    /// Creates an account (or resets an existing one's role and password,
+    /// which ends its sessions and revokes its API tokens).
     /// The password is read from stdin: prompted on a terminal, else one line.
     Create {
         #[arg(long)]
         name: String,
         #[arg(long)]
         role: Role,
+        /// On a reset, keep the account's API tokens working.
+        #[arg(long)]
+        keep_tokens: bool,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Lists the accounts: role, disabled or not, open sessions, tokens.
+    List {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Changes an account's role (its sessions and tokens stay).
+    Role {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Disables an account: its sessions end, its tokens and streams stop
+    /// working at once, and it cannot sign in until enabled again.
+    Disable {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Enables a disabled account again (its tokens work again).
+    Enable {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Removes an account with its sessions and tokens (its events and
+    /// audit entries stay).
+    Remove {
+        #[arg(long)]
+        name: String,
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
@@ -147,13 +190,88 @@ enum TokenCommand {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Lists API tokens (never the tokens themselves): id, account,
+    /// created, last used (to the minute).
+    List {
+        /// Only this account's.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Revokes a token by the id `token list` shows; its streams close.
+    Revoke {
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Account {
-            command: AccountCommand::Create { name, role, data },
-        } => create_account(&data, &name, role),
+            command:
+                AccountCommand::Create {
+                    name,
+                    role,
+                    keep_tokens,
+                    data,
+                },
+        } => create_account(&data, &name, role, keep_tokens),
+        Command::Account {
+            command: AccountCommand::List { data },
+        } => list_accounts(&data),
+        Command::Account {
+            command: AccountCommand::Role { name, role, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                role: Some(role),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is now a {role}."),
+        ),
+        Command::Account {
+            command: AccountCommand::Disable { name, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                disabled: Some(true),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is disabled."),
+        ),
+        Command::Account {
+            command: AccountCommand::Enable { name, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                disabled: Some(false),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is enabled."),
+        ),
+        Command::Account {
+            command: AccountCommand::Remove { name, data },
+        } => open_accounts(&data).and_then(|a| {
+            a.remove("install", &name)??;
+            println!("{name} is removed.");
+            Ok(())
+        }),
+        Command::Token {
+            command: TokenCommand::List { name, data },
+        } => list_tokens(&data, name.as_deref()),
+        Command::Token {
+            command: TokenCommand::Revoke { id, data },
+        } => open_accounts(&data).and_then(|a| {
+            let name = a.revoke_token("install", &id)??;
+            println!("Token {id} of {name} is revoked.");
+            Ok(())
+        }),
         Command::Account {
             command: AccountCommand::Count { data },
         } => open_accounts(&data).and_then(|a| {
@@ -185,12 +303,58 @@ fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
     Ok(Accounts::open(&db)?)
 }
 
-fn create_account(data: &std::path::Path, name: &str, role: Role) -> Result<(), Failure> {
+fn create_account(
+    data: &std::path::Path,
+    name: &str,
+    role: Role,
+    keep_tokens: bool,
+) -> Result<(), Failure> {
     accounts::check_name(name)?;
     let accounts = open_accounts(data)?;
     let password = read_password(name)?;
-    accounts.upsert("install", name, role, &password)??;
+    accounts.upsert("install", name, role, &password, keep_tokens)??;
     println!("Account {name} ({role}) is ready.");
+    Ok(())
+}
+
+fn change_account(
+    data: &std::path::Path,
+    name: &str,
+    change: ChangeAccount,
+    done: &str,
+) -> Result<(), Failure> {
+    open_accounts(data)?.change("install", name, &change)??;
+    println!("{done}");
+    Ok(())
+}
+
+fn list_accounts(data: &std::path::Path) -> Result<(), Failure> {
+    for a in open_accounts(data)?.list()? {
+        let state = match a.disabled_at {
+            Some(at) => format!("disabled {}", utc::format(at)),
+            None => "enabled".into(),
+        };
+        println!(
+            "{}\t{}\t{state}\t{} sessions\t{} tokens",
+            a.name, a.role, a.sessions, a.tokens
+        );
+    }
+    Ok(())
+}
+
+fn list_tokens(data: &std::path::Path, name: Option<&str>) -> Result<(), Failure> {
+    for t in open_accounts(data)?.tokens(name)? {
+        let used = t
+            .last_used_at
+            .map(utc::format)
+            .unwrap_or_else(|| "never used".into());
+        println!(
+            "{}\t{}\tcreated {}\t{used}",
+            t.id,
+            t.account,
+            utc::format(t.created_at)
+        );
+    }
     Ok(())
 }
 
