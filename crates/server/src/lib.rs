@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod connections;
 pub mod console;
 pub mod freeze;
 pub mod hashing;
@@ -59,6 +60,8 @@ pub struct Limits {
     /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
     /// cookie's Secure flag). Off by default: anyone can send that header.
     pub tls_proxy: bool,
+    /// Header, request and idle timeouts, and open connections per address.
+    pub connections: connections::Timeouts,
     /// Browser origins besides the server's own that may open the stream
     /// and sign in (`--allowed-origin`), as `origin::parse_allowed` gives them.
     pub allowed_origins: Vec<String>,
@@ -86,6 +89,7 @@ impl Default for Limits {
             hash_queue: 16,
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
+            connections: connections::Timeouts::default(),
             allowed_origins: Vec::new(),
         }
     }
@@ -127,6 +131,7 @@ pub struct Server {
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
     relay: publish::Relay,
+    timeouts: connections::Timeouts,
 }
 
 /// The one SQLite file in the data dir: events, accounts, sessions, audit,
@@ -218,6 +223,10 @@ impl Server {
                 axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
             ))
             .fallback_service(console::router(config.static_dir.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                config.limits.connections.request,
+                connections::deadline,
+            ))
             .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {
             router,
@@ -227,6 +236,7 @@ impl Server {
             upstreams,
             upstream_settings: config.upstreams.clone(),
             relay,
+            timeouts: config.limits.connections,
         })
     }
 
@@ -253,26 +263,19 @@ impl Server {
             self.account_changes.clone(),
             stop.subscribe(),
         ));
-        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let stopping = stop.subscribe();
+        tokio::spawn(async move {
             signal.await;
             let _ = stop.send(true);
-            let _ = stopping.send(());
         });
-        let deadline = async move {
-            if stopped.await.is_ok() {
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            served = graceful => served,
-            () = deadline => Ok(()),
-        }
+        connections::serve(
+            listener,
+            self.router,
+            self.timeouts,
+            stopping,
+            SHUTDOWN_GRACE,
+        )
+        .await
     }
 }
 

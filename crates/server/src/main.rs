@@ -86,6 +86,19 @@ enum Command {
         #[arg(long = "allowed-origin", value_name = "ORIGIN",
               value_parser = sitrep_server::origin::parse_allowed)]
         allowed_origins: Vec<String>,
+        /// Connections one client address may hold open at once (websockets
+        /// included); more are closed as soon as they are accepted.
+        #[arg(long, value_name = "N", default_value_t = 256,
+              value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections_per_address: u64,
+        /// Tests only: how long a connection may take to send a request head
+        /// (and stay idle between requests), in ms (default 10 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        header_timeout_ms: Option<u64>,
+        /// Tests only: how long a request may take to be answered, in ms
+        /// (default 30 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        request_timeout_ms: Option<u64>,
         /// The name the own public status page (/status) shows.
         #[arg(long, value_name = "NAME", default_value = "Status")]
         status_page_name: String,
@@ -426,6 +439,9 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         ws_send_timeout_ms,
         tls_proxy,
         allowed_origins,
+        max_connections_per_address,
+        header_timeout_ms,
+        request_timeout_ms,
         status_page_name,
         status_page_url,
         publish_timeout_ms,
@@ -453,6 +469,11 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
         tls_proxy,
         allowed_origins,
+        connections: connections_limits(
+            max_connections_per_address,
+            header_timeout_ms,
+            request_timeout_ms,
+        ),
         ..Limits::default()
     };
     let upstreams = upstream::Settings {
@@ -480,6 +501,19 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         publish.policy.max_attempts = n;
     }
     serve(addr, data, static_dir, upstreams, limits, publish).await
+}
+
+fn connections_limits(
+    per_address: u64,
+    header_ms: Option<u64>,
+    request_ms: Option<u64>,
+) -> sitrep_server::connections::Timeouts {
+    let d = sitrep_server::connections::Timeouts::default();
+    sitrep_server::connections::Timeouts {
+        header: header_ms.map(Duration::from_millis).unwrap_or(d.header),
+        request: request_ms.map(Duration::from_millis).unwrap_or(d.request),
+        per_address: per_address as usize,
+    }
 }
 
 async fn serve(
