@@ -3,12 +3,13 @@
 //! random and stored only as SHA-256, so a copied database signs no one in.
 
 use crate::clock::now_ms;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sitrep_core::log::access::Role;
+pub use sitrep_core::log::admin::AuditEntry;
+use sitrep_core::log::admin::{AccountInfo, ChangeAccount, TokenInfo};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -36,20 +37,23 @@ pub struct Caller {
     pub expires_at: Option<i64>,
 }
 
-/// One line of the audit trail.
-#[derive(Clone, Debug, Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: i64,
-    /// The account that acted, or the name tried for a failed sign-in.
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
+/// Which audit entries to read: newest first, before the `before` id.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub before: Option<i64>,
+    pub limit: usize,
+    /// Only entries of this action.
+    pub kind: Option<String>,
+    /// Only entries by or about this account.
+    pub account: Option<String>,
 }
+
+/// Where a request came from, for the audit trail.
+pub type Address<'a> = Option<&'a str>;
 
 impl Accounts {
     pub fn open(path: &Path) -> Result<Accounts, DbError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -86,6 +90,7 @@ impl Accounts {
                 detail TEXT NOT NULL
             );",
         )?;
+        migrate(&mut conn)?;
         let dummy_hash = hash_password("not a real password, only for timing")
             .map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
         Ok(Accounts {
@@ -105,79 +110,223 @@ impl Accounts {
             as u64)
     }
 
-    /// Creates an account, or changes the role and password of an existing
-    /// one; the audit says which. `by` is who did it ("install" from the CLI).
+    /// Creates an account, or resets the role and password of an existing
+    /// one (the CLI's `account create`); the audit says which. A reset ends
+    /// the account's sessions and revokes its API tokens unless
+    /// `keep_tokens`. `by` is who did it ("install" from the CLI).
     pub fn upsert(
         &self,
         by: &str,
         name: &str,
         role: Role,
         password: &str,
-    ) -> Result<Result<(), String>, DbError> {
+        keep_tokens: bool,
+    ) -> Result<Result<(), Refusal>, DbError> {
         if let Err(why) = check_name(name).and_then(|()| check_password(password)) {
-            return Ok(Err(why));
+            return Ok(Err(Refusal::Invalid(why)));
         }
         let hash = match hash_password(password) {
             Ok(h) => h,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(Refusal::Invalid(e))),
         };
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let before: Option<String> = tx
-            .query_row("SELECT role FROM accounts WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let now = now_ms();
-        tx.execute(
-            "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
-            params![name, role.as_str(), hash, now],
-        )?;
-        match before {
-            None => audit_in(&tx, by, "account_created", &format!("{name} as {role}"))?,
+        match account_in(&tx, name)? {
+            None => create_in(&tx, by, name, role, &hash)?,
             Some(old) => {
-                // A new password ends every session made with the old one.
-                tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
-                changed_in(&tx, name)?;
-                if old != role.as_str() {
-                    audit_in(&tx, by, "role_changed", &format!("{name}: {old} to {role}"))?;
+                if let Err(r) = keeps_an_admin(&tx, &old, role, old.disabled_at.is_some())? {
+                    return Ok(Err(r));
                 }
-                audit_in(&tx, by, "password_set", name)?;
+                set_role_in(&tx, by, &old, role)?;
+                set_password_in(&tx, by, name, &hash, keep_tokens)?;
             }
         }
         tx.commit()?;
         Ok(Ok(()))
     }
 
-    /// Checks a password; records the sign-in or the failure either way.
-    pub fn verify(&self, name: &str, password: &str) -> Result<Option<Role>, DbError> {
-        let found: Option<(String, String)> = self
+    /// A new account; refused if the name is taken.
+    pub fn create(
+        &self,
+        by: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<Result<AccountInfo, Refusal>, DbError> {
+        if let Err(why) = check_name(name).and_then(|()| check_password(password)) {
+            return Ok(Err(Refusal::Invalid(why)));
+        }
+        let hash = match hash_password(password) {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(Refusal::Invalid(e))),
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if account_in(&tx, name)?.is_some() {
+            return Ok(Err(Refusal::Exists(name.to_string())));
+        }
+        create_in(&tx, by, name, role, &hash)?;
+        let info = info_in(&tx, name)?;
+        tx.commit()?;
+        Ok(info.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+    }
+
+    /// Changes any of an account's role, password and disabled state, all
+    /// or nothing. A new password ends the account's sessions and revokes
+    /// its API tokens unless `keep_tokens`; disabling ends its sessions
+    /// and refuses its tokens until it is enabled again. The last enabled
+    /// admin cannot be demoted or disabled.
+    pub fn change(
+        &self,
+        by: &str,
+        name: &str,
+        change: &ChangeAccount,
+    ) -> Result<Result<AccountInfo, Refusal>, DbError> {
+        let hash = match &change.password {
+            None => None,
+            Some(p) => match check_password(p).and_then(|()| hash_password(p)) {
+                Ok(h) => Some(h),
+                Err(why) => return Ok(Err(Refusal::Invalid(why))),
+            },
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let Some(old) = account_in(&tx, name)? else {
+            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+        };
+        let role = change.role.unwrap_or(old.role);
+        let disabled = change.disabled.unwrap_or(old.disabled_at.is_some());
+        if let Err(r) = keeps_an_admin(&tx, &old, role, disabled)? {
+            return Ok(Err(r));
+        }
+        set_role_in(&tx, by, &old, role)?;
+        if let Some(hash) = &hash {
+            set_password_in(&tx, by, name, hash, change.keep_tokens)?;
+        }
+        match (old.disabled_at.is_some(), disabled) {
+            (false, true) => {
+                tx.execute(
+                    "UPDATE accounts SET disabled_at = ?2 WHERE name = ?1",
+                    params![name, now_ms()],
+                )?;
+                tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+                changed_in(&tx, name)?;
+                audit_in(&tx, by, "account_disabled", Some(name), None, name)?;
+            }
+            (true, false) => {
+                tx.execute(
+                    "UPDATE accounts SET disabled_at = NULL WHERE name = ?1",
+                    [name],
+                )?;
+                changed_in(&tx, name)?;
+                audit_in(&tx, by, "account_enabled", Some(name), None, name)?;
+            }
+            _ => {}
+        }
+        let info = info_in(&tx, name)?;
+        tx.commit()?;
+        Ok(info.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+    }
+
+    /// Removes an account with its sessions and tokens; the audit trail
+    /// and the events it wrote stay. Not the last enabled admin.
+    pub fn remove(&self, by: &str, name: &str) -> Result<Result<(), Refusal>, DbError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let Some(old) = account_in(&tx, name)? else {
+            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+        };
+        if let Err(r) = keeps_an_admin(&tx, &old, Role::Viewer, true)? {
+            return Ok(Err(r));
+        }
+        tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM api_tokens WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM accounts WHERE name = ?1", [name])?;
+        changed_in(&tx, name)?;
+        audit_in(
+            &tx,
+            by,
+            "account_removed",
+            Some(name),
+            None,
+            &format!("{name} ({})", old.role),
+        )?;
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    /// Ends every browser session of an account (its tokens stay).
+    pub fn sign_out_everywhere(
+        &self,
+        by: &str,
+        name: &str,
+    ) -> Result<Result<u32, Refusal>, DbError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if account_in(&tx, name)?.is_none() {
+            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+        }
+        let ended = tx.execute("DELETE FROM sessions WHERE name = ?1", [name])? as u32;
+        changed_in(&tx, name)?;
+        audit_in(
+            &tx,
+            by,
+            "signed_out_everywhere",
+            Some(name),
+            None,
+            &format!("{ended} sessions"),
+        )?;
+        tx.commit()?;
+        Ok(Ok(ended))
+    }
+
+    /// Every account, by name, with its open sessions and tokens.
+    pub fn list(&self) -> Result<Vec<AccountInfo>, DbError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{INFO} ORDER BY a.name"))?;
+        let rows = stmt.query_map(params![now_ms()], info_row)?;
+        Ok(rows
+            .filter_map(|r| r.transpose())
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Checks a password; records the sign-in or the failure either way
+    /// (failures counted per name, address and minute).
+    pub fn verify(&self, name: &str, password: &str, address: Address) -> Result<Verdict, DbError> {
+        let found: Option<(String, String, Option<i64>)> = self
             .conn()
             .query_row(
-                "SELECT role, password_hash FROM accounts WHERE name = ?1",
+                "SELECT role, password_hash, disabled_at FROM accounts WHERE name = ?1",
                 [name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let (role, hash) = match &found {
-            Some((role, hash)) => (role.parse::<Role>().ok(), hash.as_str()),
+            Some((role, hash, _)) => (role.parse::<Role>().ok(), hash.as_str()),
             None => (None, self.dummy_hash.as_str()),
         };
-        let ok = verify_password(password, hash) && role.is_some();
+        let right = verify_password(password, hash);
+        let disabled = found.as_ref().is_some_and(|(_, _, d)| d.is_some());
         // The name tried is kept short: it is whatever a stranger typed.
         let actor: String = name.chars().take(MAX_NAME_BYTES).collect();
-        if ok {
-            self.audit(&actor, "sign_in", "")?;
-            Ok(role)
-        } else {
-            let why = if found.is_some() {
-                "wrong password"
-            } else {
-                "no such account"
-            };
-            self.audit(&actor, "sign_in_failed", why)?;
-            Ok(None)
+        match role {
+            Some(role) if right && !disabled => {
+                audit_in(&self.conn(), &actor, "sign_in", Some(&actor), address, "")?;
+                Ok(Verdict::Signed(role))
+            }
+            Some(_) if right => {
+                failure_in(&self.conn(), &actor, address, "account disabled")?;
+                Ok(Verdict::Disabled)
+            }
+            _ => {
+                let why = if found.is_some() {
+                    "wrong password"
+                } else {
+                    "no such account"
+                };
+                failure_in(&self.conn(), &actor, address, why)?;
+                Ok(Verdict::Wrong)
+            }
         }
     }
 
@@ -201,7 +350,7 @@ impl Accounts {
             .conn()
             .query_row(
                 "SELECT s.name, a.role, s.expires_at FROM sessions s JOIN accounts a ON a.name = s.name
-                 WHERE s.token_hash = ?1",
+                 WHERE s.token_hash = ?1 AND a.disabled_at IS NULL",
                 [token_hash(token)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -263,7 +412,8 @@ impl Accounts {
     }
 
     /// A new API token for an existing account, or None when there is no
-    /// such account. The token itself is returned once and never stored.
+    /// such account. The token itself is returned once and never stored;
+    /// `token_id` of it names it in lists.
     pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, DbError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -279,21 +429,33 @@ impl Accounts {
             "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
             params![token_hash(&token), name, now_ms()],
         )?;
-        audit_in(&tx, by, "token_created", name)?;
+        let id = token_id(&token_hash(&token));
+        audit_in(&tx, by, "token_created", Some(name), None, &id)?;
         tx.commit()?;
         Ok(Some(token))
     }
 
+    /// Who a token signs in, if anyone: not for a disabled account. Notes
+    /// its use, to the minute (a write per request would cost an fsync).
     pub fn token(&self, token: &str) -> Result<Option<Caller>, DbError> {
-        let row: Option<(String, String)> = self
-            .conn()
+        let hash = token_hash(token);
+        let conn = self.conn();
+        let row: Option<(String, String)> = conn
             .query_row(
                 "SELECT t.name, a.role FROM api_tokens t JOIN accounts a ON a.name = t.name
-                 WHERE t.token_hash = ?1",
-                [token_hash(token)],
+                 WHERE t.token_hash = ?1 AND a.disabled_at IS NULL",
+                [&hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        if row.is_some() {
+            let now = now_ms();
+            conn.execute(
+                "UPDATE api_tokens SET last_used_at = ?2
+                 WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000)",
+                params![hash, now],
+            )?;
+        }
         Ok(row.and_then(|(name, role)| {
             Some(Caller {
                 name,
@@ -303,30 +465,137 @@ impl Accounts {
         }))
     }
 
+    /// The API tokens (of one account, or all), newest first; never the
+    /// tokens themselves.
+    pub fn tokens(&self, account: Option<&str>) -> Result<Vec<TokenInfo>, DbError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT token_hash, name, created_at, last_used_at FROM api_tokens
+             WHERE ?1 IS NULL OR name = ?1 ORDER BY created_at DESC, token_hash",
+        )?;
+        let rows = stmt.query_map([account], |r| {
+            Ok(TokenInfo {
+                id: token_id(&r.get::<_, String>(0)?),
+                account: r.get(1)?,
+                created_at: r.get(2)?,
+                last_used_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes the token with this id; returns its account. Its streams
+    /// close within a second.
+    pub fn revoke_token(&self, by: &str, id: &str) -> Result<Result<String, Refusal>, DbError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let found: Vec<(String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT token_hash, name FROM api_tokens WHERE substr(token_hash, 1, ?2) = ?1",
+            )?;
+            let rows = stmt.query_map(params![id, TOKEN_ID_LEN as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let (hash, name) = match found.as_slice() {
+            [one] => one.clone(),
+            [] => return Ok(Err(Refusal::NoSuchToken(id.to_string()))),
+            // 48 bits of a SHA-256: two tokens sharing them is not expected.
+            _ => {
+                return Ok(Err(Refusal::Invalid(format!(
+                    "{id} names more than one token"
+                ))))
+            }
+        };
+        tx.execute("DELETE FROM api_tokens WHERE token_hash = ?1", [&hash])?;
+        changed_in(&tx, &name)?;
+        audit_in(&tx, by, "token_revoked", Some(&name), None, id)?;
+        tx.commit()?;
+        Ok(Ok(name))
+    }
+
     /// Records something an admin should be able to see later: settings
     /// and publishing-target changes call this too.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), DbError> {
-        audit_in(&self.conn(), actor, action, detail)?;
+        audit_in(&self.conn(), actor, action, None, None, detail)?;
         Ok(())
     }
 
-    /// The newest `limit` entries, newest first.
-    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
+    /// A page of the trail, newest first.
+    pub fn audit_page(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbError> {
+        let mut sql = String::from(
+            "SELECT id, at, actor, action, subject, address, detail, count, COALESCE(last_at, at)
+             FROM audit WHERE id < ?1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![q.before.unwrap_or(i64::MAX).into()];
+        if let Some(kind) = &q.kind {
+            args.push(kind.clone().into());
+            sql.push_str(&format!(" AND action = ?{}", args.len()));
+        }
+        if let Some(account) = &q.account {
+            args.push(account.clone().into());
+            let n = args.len();
+            sql.push_str(&format!(" AND (actor = ?{n} OR subject = ?{n})"));
+        }
+        args.push((q.limit as i64).into());
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 actor: r.get(2)?,
                 action: r.get(3)?,
-                detail: r.get(4)?,
+                subject: r.get(4)?,
+                address: r.get(5)?,
+                detail: r.get(6)?,
+                count: r.get(7)?,
+                last_at: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+
+    /// The newest `limit` entries, newest first.
+    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
+        self.audit_page(&AuditQuery {
+            limit,
+            ..AuditQuery::default()
+        })
+    }
+}
+
+/// Brings a database made by an older server up to this one's tables:
+/// columns added since are added, in a transaction that looks again, so
+/// the CLI and a server opening the file at once do not both add them.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let added = [
+        ("audit", "subject", "TEXT"),
+        ("audit", "address", "TEXT"),
+        ("audit", "count", "INTEGER NOT NULL DEFAULT 1"),
+        ("audit", "last_at", "INTEGER"),
+        ("accounts", "disabled_at", "INTEGER"),
+        ("api_tokens", "last_used_at", "INTEGER"),
+    ];
+    for (table, column, kind) in added {
+        let has: bool = tx.query_row(
+            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get(0),
+        )?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE INDEX IF NOT EXISTS audit_by_action ON audit(action, id);
+         CREATE INDEX IF NOT EXISTS audit_by_actor ON audit(actor, id);
+         CREATE INDEX IF NOT EXISTS audit_by_subject ON audit(subject, id);",
+    )?;
+    tx.commit()
 }
 
 /// How often a running server reads the account changes: streams of a
@@ -364,6 +633,201 @@ pub async fn watch(
     }
 }
 
+/// Why an account change was refused; nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Bad input (a short password, a blank name): 422.
+    Invalid(String),
+    NoSuchAccount(String),
+    NoSuchToken(String),
+    /// The name is taken: 409.
+    Exists(String),
+    /// The change would leave no enabled admin: 409.
+    LastAdmin(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Invalid(why) => f.write_str(why),
+            Refusal::NoSuchAccount(name) => write!(f, "there is no account named {name}"),
+            Refusal::NoSuchToken(id) => write!(f, "there is no API token {id}"),
+            Refusal::Exists(name) => write!(f, "there is already an account named {name}"),
+            Refusal::LastAdmin(name) => write!(
+                f,
+                "{name} is the last enabled admin; make another admin first"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// What a password check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Signed(Role),
+    /// A wrong password or an unknown name: the same answer to both.
+    Wrong,
+    /// The right password for a disabled account.
+    Disabled,
+}
+
+/// An account as a change needs it.
+struct Stored {
+    name: String,
+    role: Role,
+    disabled_at: Option<i64>,
+}
+
+fn account_in(conn: &Connection, name: &str) -> rusqlite::Result<Option<Stored>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT role, disabled_at FROM accounts WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(role, disabled_at)| Stored {
+        name: name.to_string(),
+        // A role this server does not know reads as the least one.
+        role: role.parse().unwrap_or(Role::Viewer),
+        disabled_at,
+    }))
+}
+
+/// Refuses a change that would leave no enabled admin.
+fn keeps_an_admin(
+    conn: &Connection,
+    old: &Stored,
+    role: Role,
+    disabled: bool,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    let was_admin = old.role == Role::Admin && old.disabled_at.is_none();
+    if !was_admin || (role == Role::Admin && !disabled) {
+        return Ok(Ok(()));
+    }
+    let others: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND disabled_at IS NULL AND name != ?1",
+        [&old.name],
+        |r| r.get(0),
+    )?;
+    Ok(if others == 0 {
+        Err(Refusal::LastAdmin(old.name.clone()))
+    } else {
+        Ok(())
+    })
+}
+
+fn create_in(
+    conn: &Connection,
+    by: &str,
+    name: &str,
+    role: Role,
+    hash: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, role.as_str(), hash, now_ms()],
+    )?;
+    audit_in(
+        conn,
+        by,
+        "account_created",
+        Some(name),
+        None,
+        &format!("{name} as {role}"),
+    )
+}
+
+fn set_role_in(conn: &Connection, by: &str, old: &Stored, role: Role) -> rusqlite::Result<()> {
+    if old.role == role {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE accounts SET role = ?2 WHERE name = ?1",
+        params![old.name, role.as_str()],
+    )?;
+    changed_in(conn, &old.name)?;
+    audit_in(
+        conn,
+        by,
+        "role_changed",
+        Some(&old.name),
+        None,
+        &format!("{}: {} to {role}", old.name, old.role),
+    )
+}
+
+/// A new password ends every session made with the old one, and revokes
+/// the account's API tokens unless the admin keeps them.
+fn set_password_in(
+    conn: &Connection,
+    by: &str,
+    name: &str,
+    hash: &str,
+    keep_tokens: bool,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
+        params![name, hash],
+    )?;
+    conn.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+    let kept = if keep_tokens { "tokens kept" } else { "" };
+    audit_in(conn, by, "password_set", Some(name), None, kept)?;
+    if !keep_tokens {
+        let revoked = conn.execute("DELETE FROM api_tokens WHERE name = ?1", [name])?;
+        if revoked > 0 {
+            audit_in(
+                conn,
+                by,
+                "tokens_revoked",
+                Some(name),
+                None,
+                &format!("{revoked} tokens, with the password reset"),
+            )?;
+        }
+    }
+    changed_in(conn, name)
+}
+
+/// An account's row as the admin API shows it; the `?1` is now.
+const INFO: &str = "SELECT a.name, a.role, a.created_at, a.disabled_at,
+        (SELECT COUNT(*) FROM sessions s WHERE s.name = a.name AND s.expires_at > ?1),
+        (SELECT COUNT(*) FROM api_tokens t WHERE t.name = a.name)
+     FROM accounts a";
+
+fn info_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AccountInfo>> {
+    let role: String = r.get(1)?;
+    Ok(role.parse().ok().map(|role| AccountInfo {
+        name: r.get(0).unwrap_or_default(),
+        role,
+        created_at: r.get(2).unwrap_or_default(),
+        disabled_at: r.get(3).unwrap_or_default(),
+        sessions: r.get(4).unwrap_or_default(),
+        tokens: r.get(5).unwrap_or_default(),
+    }))
+}
+
+fn info_in(conn: &Connection, name: &str) -> rusqlite::Result<Option<AccountInfo>> {
+    Ok(conn
+        .query_row(
+            &format!("{INFO} WHERE a.name = ?2"),
+            params![now_ms(), name],
+            info_row,
+        )
+        .optional()?
+        .flatten())
+}
+
+/// How many hex digits of a token's hash name it in lists: enough to tell
+/// tokens apart, far too few to find the token.
+pub const TOKEN_ID_LEN: usize = 12;
+
+pub fn token_id(hash: &str) -> String {
+    hash.chars().take(TOKEN_ID_LEN).collect()
+}
+
 /// Notes that `name`'s credentials may have changed. Only the newest
 /// thousand are kept: a running server reads them within a second.
 fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
@@ -378,11 +842,38 @@ fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn audit_in(conn: &Connection, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
+fn audit_in(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    address: Address,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    let now = now_ms();
     conn.execute(
-        "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![now_ms(), actor, action, detail],
+        "INSERT INTO audit (at, actor, action, subject, address, detail, count, last_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1)",
+        params![now, actor, action, subject, address, detail],
     )?;
+    Ok(())
+}
+
+/// A failed sign-in: counted on this minute's line for the name, address
+/// and reason if there is one, so a flood of them is a few lines and the
+/// rest of the trail stays in sight.
+fn failure_in(conn: &Connection, name: &str, address: Address, why: &str) -> rusqlite::Result<()> {
+    let now = now_ms();
+    let minute = now - now.rem_euclid(60_000);
+    let counted = conn.execute(
+        "UPDATE audit SET count = count + 1, last_at = ?1 WHERE id = (
+             SELECT id FROM audit WHERE actor = ?2 AND action = 'sign_in_failed'
+             AND address IS ?3 AND detail = ?4 AND at >= ?5 ORDER BY id DESC LIMIT 1)",
+        params![now, name, address, why, minute],
+    )?;
+    if counted == 0 {
+        audit_in(conn, name, "sign_in_failed", None, address, why)?;
+    }
     Ok(())
 }
 
@@ -412,23 +903,59 @@ pub fn check_password(password: &str) -> Result<(), String> {
 }
 
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), a random salt,
-/// in the PHC string format that carries its own parameters.
+/// in the PHC string format that carries its own parameters. Hashed in
+/// `hashing`'s memory, which the hashing threads keep.
 pub fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    let salt_string = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    let params = Params::default();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    crate::hashing::with_memory(params.block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    })
+    .map_err(|e| e.to_string())?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| e.to_string())?,
+        salt: Some(salt_string.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| e.to_string())?),
+    };
+    Ok(phc.to_string())
 }
 
+/// Checks a password against a PHC string (with the parameters it names),
+/// comparing in constant time.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) =
+        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
+    else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    let hashed = crate::hashing::with_memory(params.block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
+    });
+    // Output's equality is constant-time.
+    hashed.is_ok() && Output::new(&out).is_ok_and(|got| got == expected)
 }
 
 /// 32 random bytes as 64 hex digits.
@@ -472,7 +999,7 @@ mod tests {
     #[test]
     fn tokens_are_random_and_stored_only_as_their_sha256() {
         let (_d, acc) = open();
-        acc.upsert("install", "ana", Role::Responder, "a long password")
+        acc.upsert("install", "ana", Role::Responder, "a long password", false)
             .unwrap()
             .unwrap();
         let t1 = acc.create_token("install", "ana").unwrap().unwrap();
@@ -497,7 +1024,7 @@ mod tests {
     #[test]
     fn a_session_is_valid_until_it_expires() {
         let (_d, acc) = open();
-        acc.upsert("install", "ana", Role::Viewer, "a long password")
+        acc.upsert("install", "ana", Role::Viewer, "a long password", false)
             .unwrap()
             .unwrap();
         let (live, _) = acc.create_session("ana", Duration::from_secs(60)).unwrap();
@@ -517,12 +1044,12 @@ mod tests {
     fn short_passwords_and_blank_names_are_refused() {
         let (_d, acc) = open();
         let err = acc
-            .upsert("install", "ana", Role::Admin, "short")
+            .upsert("install", "ana", Role::Admin, "short", false)
             .unwrap()
             .unwrap_err();
-        assert!(err.contains("12 characters"), "{err}");
+        assert!(err.to_string().contains("12 characters"), "{err}");
         assert!(acc
-            .upsert("install", " ana", Role::Admin, "a long password")
+            .upsert("install", " ana", Role::Admin, "a long password", false)
             .unwrap()
             .is_err());
         assert_eq!(acc.count().unwrap(), 0);
@@ -531,21 +1058,38 @@ mod tests {
     #[test]
     fn sign_ins_failures_and_role_changes_are_audited() {
         let (_d, acc) = open();
-        acc.upsert("install", "ana", Role::Responder, "a long password")
+        acc.upsert("install", "ana", Role::Responder, "a long password", false)
             .unwrap()
             .unwrap();
         assert_eq!(
-            acc.verify("ana", "a long password").unwrap(),
-            Some(Role::Responder)
+            acc.verify("ana", "a long password", Some("192.0.2.1"))
+                .unwrap(),
+            Verdict::Signed(Role::Responder)
         );
-        assert_eq!(acc.verify("ana", "wrong password!").unwrap(), None);
-        assert_eq!(acc.verify("bob", "a long password").unwrap(), None);
-        acc.upsert("root", "ana", Role::Admin, "another long one")
+        assert_eq!(
+            acc.verify("ana", "wrong password!", Some("192.0.2.1"))
+                .unwrap(),
+            Verdict::Wrong
+        );
+        assert_eq!(
+            acc.verify("ana", "wrong again!!!", Some("192.0.2.1"))
+                .unwrap(),
+            Verdict::Wrong
+        );
+        assert_eq!(
+            acc.verify("bob", "a long password", Some("192.0.2.1"))
+                .unwrap(),
+            Verdict::Wrong
+        );
+        acc.upsert("root", "ana", Role::Admin, "another long one", false)
             .unwrap()
             .unwrap();
-        let trail: Vec<(String, String)> = acc
-            .audit_trail(100)
-            .unwrap()
+        let entries = acc.audit_trail(100).unwrap();
+        let failed = entries
+            .iter()
+            .find(|e| e.actor == "ana" && e.action == "sign_in_failed");
+        assert_eq!(failed.map(|e| e.count), Some(2), "counted on one line");
+        let trail: Vec<(String, String)> = entries
             .into_iter()
             .rev()
             .map(|e| (e.actor, e.action))

@@ -79,6 +79,17 @@ pub fn too_many(wait: std::time::Duration) -> Response {
     resp
 }
 
+/// 503 with Retry-After: the server is busy with others' work (password
+/// hashes), not refusing this caller.
+pub fn busy(why: &str, retry_after_secs: u64) -> Response {
+    let mut resp = error(StatusCode::SERVICE_UNAVAILABLE, why, None);
+    resp.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from(retry_after_secs.max(1)),
+    );
+    resp
+}
+
 /// Runs blocking work (SQLite) on the blocking pool, mapping failures to a 500.
 pub async fn blocking_on<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::sqlite::DbError> + Send + 'static,

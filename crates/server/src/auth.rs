@@ -2,10 +2,9 @@
 //! checked on every API request but health; and the session endpoints
 //! (sign in, who am I, sign out) and the admins' audit trail.
 
-use crate::accounts::{Caller, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
+use crate::accounts::{AuditQuery, Caller, Verdict, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
 use crate::api::{self, error};
 use crate::AppState;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http_body_util::{BodyExt, Limited};
 use sitrep_core::log::access::Role;
+use sitrep_core::log::admin::{AuditPage, AUDIT_KINDS, AUDIT_PAGE, MAX_AUDIT_PAGE};
 use sitrep_core::log::protocol::{SessionInfo, SignIn};
 
 pub const COOKIE: &str = "sitrep_session";
@@ -151,7 +151,14 @@ async fn who_am_i(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
-async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let address = crate::peer::key(crate::peer::client_address(
+        req.extensions(),
+        req.headers(),
+        state.tls_proxy,
+    ));
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     // Login CSRF: a page elsewhere must not sign this browser in, not even
     // with a form or text/plain body, which browsers send without asking.
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
@@ -187,32 +194,59 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     if name.is_empty() || name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
         return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
     }
-    // Guessing is slowed per name tried, whoever tries it.
-    if let Err(wait) = state.sign_in_limiter.take(&name) {
+    // One address trying many names is slowed whatever the names are.
+    if let Err(wait) = state.address_limiter.take(&address) {
+        return api::too_many(wait);
+    }
+    // Guessing one name is slowed for the address guessing, not for the
+    // name: its owner signs in from elsewhere meanwhile.
+    let tried = format!("{name}\u{0}{address}");
+    if let Err(wait) = state.sign_in_backoff.check(&tried) {
         return api::too_many(wait);
     }
     let accounts = state.accounts.clone();
     let ttl = state.session_ttl;
-    let result = tokio::task::spawn_blocking(move || {
-        let Some(role) = accounts.verify(&name, &password)? else {
-            return Ok(None);
-        };
-        let (token, expires_at) = accounts.create_session(&name, ttl)?;
-        Ok::<_, crate::sqlite::DbError>(Some((
-            Caller {
-                name,
-                role,
-                expires_at: Some(expires_at),
-            },
-            token,
-        )))
-    })
-    .await;
+    let from = address.clone();
+    // On the hashing threads: argon2's memory is bounded by how many run.
+    let result = state
+        .hashers
+        .run(move || {
+            let role = match accounts.verify(&name, &password, Some(&from))? {
+                Verdict::Signed(role) => role,
+                other => return Ok(Err(other)),
+            };
+            let (token, expires_at) = accounts.create_session(&name, ttl)?;
+            Ok::<_, crate::sqlite::DbError>(Ok((
+                Caller {
+                    name,
+                    role,
+                    expires_at: Some(expires_at),
+                },
+                token,
+            )))
+        })
+        .await;
     let (caller, token) = match result {
-        Ok(Ok(Some(found))) => found,
-        Ok(Ok(None)) => return error(StatusCode::UNAUTHORIZED, "wrong name or password", None),
+        Ok(Ok(Ok(found))) => {
+            state.sign_in_backoff.succeeded(&tried);
+            found
+        }
+        Ok(Ok(Err(Verdict::Disabled))) => {
+            // Said only to someone who knows the password.
+            return error(
+                StatusCode::FORBIDDEN,
+                "this account is disabled; ask an admin",
+                None,
+            );
+        }
+        Ok(Ok(Err(_))) => {
+            state.sign_in_backoff.failed(&tried);
+            return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
+        }
         Ok(Err(e)) => return api::internal(e),
-        Err(e) => return api::internal(e),
+        Err(crate::hashing::Busy) => {
+            return api::busy("too many sign-ins at once; try again in a second", 1)
+        }
     };
     let max_age = state.session_ttl.as_secs();
     let secure = if state.tls_proxy && forwarded_https(&headers) {
@@ -252,15 +286,85 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
     resp
 }
 
-async fn audit_trail(State(state): State<AppState>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+struct AuditParams {
+    before: Option<String>,
+    limit: Option<String>,
+    kind: Option<String>,
+    account: Option<String>,
+}
+
+/// `GET /api/v1/audit?before=&limit=&kind=&account=`: a page, newest first.
+async fn audit_trail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     if let Err(resp) = require(&state, &headers, Role::Admin).await {
         return resp;
     }
+    let params = match query {
+        Ok(axum::extract::Query(p)) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let q = match audit_query(params) {
+        Ok(q) => q,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why, None),
+    };
+    let limit = q.limit;
     let accounts = state.accounts.clone();
-    match api::blocking_on(move || accounts.audit_trail(1000)).await {
-        Ok(entries) => Json(serde_json::json!({ "entries": entries })).into_response(),
+    match api::blocking_on(move || accounts.audit_page(&q)).await {
+        Ok(entries) => {
+            let next = (entries.len() == limit)
+                .then(|| entries.last().map(|e| e.id))
+                .flatten();
+            Json(AuditPage { entries, next }).into_response()
+        }
         Err(resp) => resp,
     }
+}
+
+fn audit_query(p: AuditParams) -> Result<AuditQuery, String> {
+    let before = match p.before.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return Err(format!(
+                    "before is an entry id (a whole number above 0), not {b:?}"
+                ))
+            }
+        },
+    };
+    let limit = match p.limit.as_deref() {
+        None => AUDIT_PAGE,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=MAX_AUDIT_PAGE).contains(&n) => n,
+            _ => return Err(format!("limit is from 1 to {MAX_AUDIT_PAGE}, not {l:?}")),
+        },
+    };
+    if let Some(kind) = p.kind.as_deref() {
+        if !AUDIT_KINDS.contains(&kind) {
+            return Err(format!(
+                "there is no audit kind {kind:?}; the kinds are {}",
+                AUDIT_KINDS.join(", ")
+            ));
+        }
+    }
+    if p.account
+        .as_deref()
+        .is_some_and(|a| a.len() > MAX_NAME_BYTES)
+    {
+        return Err(format!(
+            "account is a name of at most {MAX_NAME_BYTES} bytes"
+        ));
+    }
+    Ok(AuditQuery {
+        before,
+        limit,
+        kind: p.kind,
+        account: p.account,
+    })
 }
 
 #[cfg(test)]

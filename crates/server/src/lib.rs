@@ -2,13 +2,17 @@
 //! the binary and in-process tests run the very same app.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod connections;
 pub mod console;
 pub mod freeze;
+pub mod hashing;
 pub mod headers;
 pub mod origin;
+pub mod peer;
 pub mod presence;
 pub mod publish;
 pub mod rate;
@@ -42,13 +46,22 @@ pub struct Limits {
     pub session_ttl: std::time::Duration,
     /// POSTs of events per account.
     pub posts: rate::Rate,
-    /// Sign-in attempts per account name.
-    pub sign_ins: rate::Rate,
+    /// Failed sign-ins per (name, client address): the owner signing in
+    /// from elsewhere is not held up by someone else's guesses.
+    pub sign_in_backoff: rate::BackoffPolicy,
+    /// Sign-in attempts per client address, whatever names they try.
+    pub sign_ins_per_address: rate::Rate,
+    /// Password hashes run at once (each takes 19 MiB), and how many more
+    /// may wait; a sign-in beyond those is answered 503.
+    pub hash_threads: usize,
+    pub hash_queue: usize,
     /// A websocket client that has not taken a message by then is dropped.
     pub ws_send_timeout: std::time::Duration,
     /// Trust `X-Forwarded-Proto: https` from a TLS proxy in front (sets the
     /// cookie's Secure flag). Off by default: anyone can send that header.
     pub tls_proxy: bool,
+    /// Header, request and idle timeouts, and open connections per address.
+    pub connections: connections::Timeouts,
     /// Browser origins besides the server's own that may open the stream
     /// and sign in (`--allowed-origin`), as `origin::parse_allowed` gives them.
     pub allowed_origins: Vec<String>,
@@ -62,12 +75,21 @@ impl Default for Limits {
                 per_second: 20.0,
                 burst: 100.0,
             },
-            sign_ins: rate::Rate {
-                per_second: 0.2,
-                burst: 10.0,
+            sign_in_backoff: rate::BackoffPolicy {
+                free: 5,
+                first: std::time::Duration::from_secs(1),
+                max: std::time::Duration::from_secs(15 * 60),
+                forget_after: std::time::Duration::from_secs(3600),
             },
+            sign_ins_per_address: rate::Rate {
+                per_second: 0.5,
+                burst: 20.0,
+            },
+            hash_threads: 2,
+            hash_queue: 16,
             ws_send_timeout: std::time::Duration::from_secs(10),
             tls_proxy: false,
+            connections: connections::Timeouts::default(),
             allowed_origins: Vec::new(),
         }
     }
@@ -79,7 +101,10 @@ pub struct AppState {
     pub log: Arc<EventLog>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
-    pub sign_in_limiter: Arc<rate::Limiter>,
+    pub sign_in_backoff: Arc<rate::Backoff>,
+    pub address_limiter: Arc<rate::Limiter>,
+    /// Where passwords are hashed and checked, a few at a time.
+    pub hashers: Arc<hashing::Hashers>,
     pub session_ttl: std::time::Duration,
     pub ws_send_timeout: std::time::Duration,
     pub tls_proxy: bool,
@@ -106,6 +131,7 @@ pub struct Server {
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
     relay: publish::Relay,
+    timeouts: connections::Timeouts,
 }
 
 /// The one SQLite file in the data dir: events, accounts, sessions, audit,
@@ -171,7 +197,12 @@ impl Server {
             accounts: accounts.clone(),
             account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
-            sign_in_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins)),
+            sign_in_backoff: Arc::new(rate::Backoff::new(config.limits.sign_in_backoff)),
+            address_limiter: Arc::new(rate::Limiter::new(config.limits.sign_ins_per_address)),
+            hashers: Arc::new(hashing::Hashers::new(
+                config.limits.hash_threads,
+                config.limits.hash_queue,
+            )),
             session_ttl: config.limits.session_ttl,
             ws_send_timeout: config.limits.ws_send_timeout,
             tls_proxy: config.limits.tls_proxy,
@@ -184,6 +215,7 @@ impl Server {
         };
         let router = api::router(state.clone())
             .merge(auth::router(state.clone()))
+            .merge(admin::router(state.clone()))
             .merge(publish::api::router(state.clone()))
             // Public: the status page is for customers, who have no account.
             .merge(publish::own::router(relay.clone(), log.clone()))
@@ -191,6 +223,10 @@ impl Server {
                 axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
             ))
             .fallback_service(console::router(config.static_dir.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                config.limits.connections.request,
+                connections::deadline,
+            ))
             .layer(axum::middleware::from_fn(headers::layer));
         Ok(Server {
             router,
@@ -200,6 +236,7 @@ impl Server {
             upstreams,
             upstream_settings: config.upstreams.clone(),
             relay,
+            timeouts: config.limits.connections,
         })
     }
 
@@ -226,23 +263,19 @@ impl Server {
             self.account_changes.clone(),
             stop.subscribe(),
         ));
-        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-        let graceful = axum::serve(listener, self.router).with_graceful_shutdown(async move {
+        let stopping = stop.subscribe();
+        tokio::spawn(async move {
             signal.await;
             let _ = stop.send(true);
-            let _ = stopping.send(());
         });
-        let deadline = async move {
-            if stopped.await.is_ok() {
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            served = graceful => served,
-            () = deadline => Ok(()),
-        }
+        connections::serve(
+            listener,
+            self.router,
+            self.timeouts,
+            stopping,
+            SHUTDOWN_GRACE,
+        )
+        .await
     }
 }
 

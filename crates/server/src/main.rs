@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 use sitrep_core::log::access::Role;
+use sitrep_core::log::admin::ChangeAccount;
+use sitrep_core::time::utc;
 use sitrep_server::accounts::{self, Accounts};
 use sitrep_server::publish;
 use sitrep_server::rate::Rate;
@@ -74,7 +76,8 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(10..))]
         ws_send_timeout_ms: u64,
         /// Sitrep is behind a TLS proxy: trust its X-Forwarded-Proto: https
-        /// and mark the session cookie Secure.
+        /// (and mark the session cookie Secure) and take the last
+        /// X-Forwarded-For entry as the client's address for sign-in limits.
         #[arg(long)]
         tls_proxy: bool,
         /// A browser origin besides the server's own (scheme://host[:port])
@@ -83,6 +86,19 @@ enum Command {
         #[arg(long = "allowed-origin", value_name = "ORIGIN",
               value_parser = sitrep_server::origin::parse_allowed)]
         allowed_origins: Vec<String>,
+        /// Connections one client address may hold open at once (websockets
+        /// included); more are closed as soon as they are accepted.
+        #[arg(long, value_name = "N", default_value_t = 256,
+              value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections_per_address: u64,
+        /// Tests only: how long a connection may take to send a request head
+        /// (and stay idle between requests), in ms (default 10 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        header_timeout_ms: Option<u64>,
+        /// Tests only: how long a request may take to be answered, in ms
+        /// (default 30 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        request_timeout_ms: Option<u64>,
         /// The name the own public status page (/status) shows.
         #[arg(long, value_name = "NAME", default_value = "Status")]
         status_page_name: String,
@@ -118,13 +134,54 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AccountCommand {
-    /// Creates an account (or sets an existing one's role and password).
+    /// Creates an account (or resets an existing one's role and password,
+    /// which ends its sessions and revokes its API tokens).
     /// The password is read from stdin: prompted on a terminal, else one line.
     Create {
         #[arg(long)]
         name: String,
         #[arg(long)]
         role: Role,
+        /// On a reset, keep the account's API tokens working.
+        #[arg(long)]
+        keep_tokens: bool,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Lists the accounts: role, disabled or not, open sessions, tokens.
+    List {
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Changes an account's role (its sessions and tokens stay).
+    Role {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Disables an account: its sessions end, its tokens and streams stop
+    /// working at once, and it cannot sign in until enabled again.
+    Disable {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Enables a disabled account again (its tokens work again).
+    Enable {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Removes an account with its sessions and tokens (its events and
+    /// audit entries stay).
+    Remove {
+        #[arg(long)]
+        name: String,
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
@@ -146,13 +203,88 @@ enum TokenCommand {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Lists API tokens (never the tokens themselves): id, account,
+    /// created, last used (to the minute).
+    List {
+        /// Only this account's.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Revokes a token by the id `token list` shows; its streams close.
+    Revoke {
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Account {
-            command: AccountCommand::Create { name, role, data },
-        } => create_account(&data, &name, role),
+            command:
+                AccountCommand::Create {
+                    name,
+                    role,
+                    keep_tokens,
+                    data,
+                },
+        } => create_account(&data, &name, role, keep_tokens),
+        Command::Account {
+            command: AccountCommand::List { data },
+        } => list_accounts(&data),
+        Command::Account {
+            command: AccountCommand::Role { name, role, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                role: Some(role),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is now a {role}."),
+        ),
+        Command::Account {
+            command: AccountCommand::Disable { name, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                disabled: Some(true),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is disabled."),
+        ),
+        Command::Account {
+            command: AccountCommand::Enable { name, data },
+        } => change_account(
+            &data,
+            &name,
+            ChangeAccount {
+                disabled: Some(false),
+                ..ChangeAccount::default()
+            },
+            &format!("{name} is enabled."),
+        ),
+        Command::Account {
+            command: AccountCommand::Remove { name, data },
+        } => open_accounts(&data).and_then(|a| {
+            a.remove("install", &name)??;
+            println!("{name} is removed.");
+            Ok(())
+        }),
+        Command::Token {
+            command: TokenCommand::List { name, data },
+        } => list_tokens(&data, name.as_deref()),
+        Command::Token {
+            command: TokenCommand::Revoke { id, data },
+        } => open_accounts(&data).and_then(|a| {
+            let name = a.revoke_token("install", &id)??;
+            println!("Token {id} of {name} is revoked.");
+            Ok(())
+        }),
         Command::Account {
             command: AccountCommand::Count { data },
         } => open_accounts(&data).and_then(|a| {
@@ -184,12 +316,58 @@ fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
     Ok(Accounts::open(&db)?)
 }
 
-fn create_account(data: &std::path::Path, name: &str, role: Role) -> Result<(), Failure> {
+fn create_account(
+    data: &std::path::Path,
+    name: &str,
+    role: Role,
+    keep_tokens: bool,
+) -> Result<(), Failure> {
     accounts::check_name(name)?;
     let accounts = open_accounts(data)?;
     let password = read_password(name)?;
-    accounts.upsert("install", name, role, &password)??;
+    accounts.upsert("install", name, role, &password, keep_tokens)??;
     println!("Account {name} ({role}) is ready.");
+    Ok(())
+}
+
+fn change_account(
+    data: &std::path::Path,
+    name: &str,
+    change: ChangeAccount,
+    done: &str,
+) -> Result<(), Failure> {
+    open_accounts(data)?.change("install", name, &change)??;
+    println!("{done}");
+    Ok(())
+}
+
+fn list_accounts(data: &std::path::Path) -> Result<(), Failure> {
+    for a in open_accounts(data)?.list()? {
+        let state = match a.disabled_at {
+            Some(at) => format!("disabled {}", utc::format(at)),
+            None => "enabled".into(),
+        };
+        println!(
+            "{}\t{}\t{state}\t{} sessions\t{} tokens",
+            a.name, a.role, a.sessions, a.tokens
+        );
+    }
+    Ok(())
+}
+
+fn list_tokens(data: &std::path::Path, name: Option<&str>) -> Result<(), Failure> {
+    for t in open_accounts(data)?.tokens(name)? {
+        let used = t
+            .last_used_at
+            .map(utc::format)
+            .unwrap_or_else(|| "never used".into());
+        println!(
+            "{}\t{}\tcreated {}\t{used}",
+            t.id,
+            t.account,
+            utc::format(t.created_at)
+        );
+    }
     Ok(())
 }
 
@@ -261,6 +439,9 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         ws_send_timeout_ms,
         tls_proxy,
         allowed_origins,
+        max_connections_per_address,
+        header_timeout_ms,
+        request_timeout_ms,
         status_page_name,
         status_page_url,
         publish_timeout_ms,
@@ -288,6 +469,11 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         ws_send_timeout: Duration::from_millis(ws_send_timeout_ms),
         tls_proxy,
         allowed_origins,
+        connections: connections_limits(
+            max_connections_per_address,
+            header_timeout_ms,
+            request_timeout_ms,
+        ),
         ..Limits::default()
     };
     let upstreams = upstream::Settings {
@@ -315,6 +501,19 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         publish.policy.max_attempts = n;
     }
     serve(addr, data, static_dir, upstreams, limits, publish).await
+}
+
+fn connections_limits(
+    per_address: u64,
+    header_ms: Option<u64>,
+    request_ms: Option<u64>,
+) -> sitrep_server::connections::Timeouts {
+    let d = sitrep_server::connections::Timeouts::default();
+    sitrep_server::connections::Timeouts {
+        header: header_ms.map(Duration::from_millis).unwrap_or(d.header),
+        request: request_ms.map(Duration::from_millis).unwrap_or(d.request),
+        per_address: per_address as usize,
+    }
 }
 
 async fn serve(

@@ -60,6 +60,7 @@ pub async fn handler(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<StreamQuery>, QueryRejection>,
+    held: Option<axum::Extension<crate::connections::Held>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let after = match query {
@@ -92,7 +93,11 @@ pub async fn handler(
             // bigger message ends this socket before it is buffered whole.
             .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
             .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
-            .on_upgrade(move |socket| run(socket, state, after, ends_in, caller, credential))
+            .on_upgrade(move |socket| async move {
+                // The connection's place is kept while the socket is open.
+                let _held = held;
+                run(socket, state, after, ends_in, caller, credential).await
+            })
             .into_response(),
         Err(e) => api::error(e.status(), e.body_text(), None),
     }

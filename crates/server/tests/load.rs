@@ -112,8 +112,11 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
         &data_dir(&dir),
         &dir.path().join("none"),
         // One account posts for all 50 posters, so its bucket is opened up;
-        // the 2 s send timeout drops the stalled client quickly.
+        // the 2 s send timeout drops the stalled client quickly; all 600
+        // connections come from one address here.
         &[
+            "--max-connections-per-address",
+            "2000",
             "--post-rate",
             "100000",
             "--post-burst",

@@ -255,7 +255,8 @@ async fn closed_within(ws: &mut Ws, limit: Duration) -> (String, Duration) {
 async fn still_live(s: &Running, ws: &mut Ws, id: &str) {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
-    let (status, _) = post(s, &[note(id, "still here?")]).await;
+    // As the admin: a password reset revokes the responder's token.
+    let (status, _) = post_as(s, "admin", &[note(id, "still here?")]).await;
     assert_eq!(status, 200);
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
@@ -317,8 +318,24 @@ async fn signing_out_resetting_a_password_or_changing_a_role_closes_that_account
 
     // A role change closes the account's token streams too; the console
     // comes back with the new role.
-    let out = create_account(&data, "viewer", "responder", PASSWORD);
-    assert!(out.status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        .args([
+            "account",
+            "role",
+            "--name",
+            "viewer",
+            "--role",
+            "responder",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (reason, _) = closed_within(&mut viewer_token, Duration::from_secs(1)).await;
     assert_eq!(reason, "role changed");
 

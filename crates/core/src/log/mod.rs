@@ -3,6 +3,7 @@
 //! event id, which is what makes retries and re-deliveries harmless.
 
 pub mod access;
+pub mod admin;
 pub mod clock;
 pub mod event;
 pub mod event_id;
