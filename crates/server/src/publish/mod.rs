@@ -174,8 +174,8 @@ impl Relay {
         } else {
             note.to_string()
         };
-        let ev = Event {
-            id: EventId(Arc::from(format!(
+        let ev = Event::new(
+            EventId(Arc::from(format!(
                 "delivery/{}/{}/{}/{}",
                 job.update,
                 job.target,
@@ -187,20 +187,17 @@ impl Relay {
                     DeliveryState::Failed => "failed",
                 }
             ))),
-            incident: IncidentId(Arc::from(job.incident.as_str())),
-            author: Arc::from(AUTHOR),
-            at: crate::clock::now_ms(),
-            body: EventBody::UpdateDelivery {
+            job.incident.as_str(),
+            AUTHOR,
+            crate::clock::now_ms(),
+            EventBody::UpdateDelivery {
                 update: EventId(Arc::from(job.update.as_str())),
                 target: job.target.clone(),
                 state,
                 error,
                 attempt: job.attempt,
             },
-            seq: None,
-            received_at: None,
-            clock_offset: None,
-        };
+        );
         let live = self.live.clone();
         self.log
             .append(vec![ev], |stored| stream::publish(&live, stored))?;
