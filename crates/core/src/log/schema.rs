@@ -31,7 +31,10 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("sign-in.json", schema_for!(SignIn)),
         ("session-info.json", schema_for!(SessionInfo)),
         ("publish-target.json", schema_for!(PublishTarget)),
-        ("publish-targets-reply.json", schema_for!(PublishTargetsReply)),
+        (
+            "publish-targets-reply.json",
+            schema_for!(PublishTargetsReply),
+        ),
         ("save-publish-target.json", schema_for!(SavePublishTarget)),
         ("retry-delivery.json", schema_for!(RetryDelivery)),
         ("retry-reply.json", schema_for!(RetryReply)),
