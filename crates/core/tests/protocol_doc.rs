@@ -107,14 +107,20 @@ fn every_body_kind_is_documented_with_its_fields_stream_and_role() {
     let schema = schema_of::<EventBody>();
     let mut wrong = Vec::new();
     let kinds = variants(&schema, "kind");
-    assert!(kinds.len() >= 44, "only {} kinds in the schema", kinds.len());
+    assert!(
+        kinds.len() >= 44,
+        "only {} kinds in the schema",
+        kinds.len()
+    );
     for (kind, variant) in kinds {
         let Some(cells) = row(&doc, &kind) else {
             wrong.push(format!("`{kind}` has no row in the Body kinds table"));
             continue;
         };
         let [_, stream, role, fields] = cells[..] else {
-            wrong.push(format!("`{kind}`'s row is not kind | stream | least role | fields"));
+            wrong.push(format!(
+                "`{kind}`'s row is not kind | stream | least role | fields"
+            ));
             continue;
         };
         for field in variant["properties"]
@@ -167,8 +173,8 @@ fn every_stream_message_type_is_documented_both_ways() {
             .filter(|f| *f != "type")
             .cloned()
             .collect();
-        let named = doc.contains(&format!("| `{ty}` |"))
-            || doc.contains(&format!(r#"{{"type": "{ty}""#));
+        let named =
+            doc.contains(&format!("| `{ty}` |")) || doc.contains(&format!(r#"{{"type": "{ty}""#));
         if !named {
             missing.push(format!("the stream message type `{ty}`"));
         }
@@ -178,5 +184,8 @@ fn every_stream_message_type_is_documented_both_ways() {
             }
         }
     }
-    assert!(missing.is_empty(), "docs/protocol.md does not name {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/protocol.md does not name {missing:?}"
+    );
 }
