@@ -1418,13 +1418,83 @@ async fn prism() -> Option<Prism> {
     }
 }
 
+/// Stands between sitrep-server and Prism, recording each request's method,
+/// path and JSON body: Prism says whether a body is allowed, this says what
+/// was in it.
+#[derive(Clone)]
+struct Recorder {
+    upstream: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Recorder {
+    async fn start(upstream: &str) -> (Recorder, String) {
+        let recorder = Recorder {
+            upstream: upstream.to_string(),
+            seen: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(recorder.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (recorder, base)
+    }
+
+    fn bodies(&self, method: Method) -> Vec<Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.method == method)
+            .map(|s| s.body.clone())
+            .collect()
+    }
+}
+
+async fn forward(
+    State(r): State<Recorder>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    r.seen.lock().unwrap().push(Seen {
+        method: method.clone(),
+        path: uri.path().to_string(),
+        headers: headers.clone(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    let mut request = reqwest::Client::new().request(
+        reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+        format!("{}{}", r.upstream, uri),
+    );
+    for name in ["authorization", "content-type"] {
+        if let Some(v) = headers.get(name) {
+            request = request.header(name, v.to_str().unwrap());
+        }
+    }
+    let answer = request.body(body).send().await.unwrap();
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+    let content_type = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let bytes = answer.bytes().await.unwrap();
+    (status, [("content-type", content_type)], bytes).into_response()
+}
+
 #[tokio::test]
 async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
     let Some(prism) = prism().await else { return };
+    let (recorder, base) = Recorder::start(&prism.base).await;
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
-    let mut target = statuspage_target(&prism.base, "x");
-    target["base_url"] = json!(prism.base);
+    let mut target = statuspage_target(&base, "x");
+    target["base_url"] = json!(base);
     assert_eq!(
         put_target(&s, "admin", "statuspage", target).await.status(),
         200
@@ -1464,6 +1534,83 @@ async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
             "{phase}: {r:#?}"
         );
     }
+    // Incidents carry no maintenance window.
+    assert!(recorder
+        .bodies(Method::POST)
+        .iter()
+        .chain(&recorder.bodies(Method::PATCH))
+        .all(|b| b["incident"].get("scheduled_for").is_none()));
+
+    // A maintenance goes out with its window and the auto-transition flags
+    // (create), and an overrun moves the window's end (update).
+    let hour = 3_600_000i64;
+    let starts = common::CLOCK_START_MS + 24 * hour;
+    let m = id("mnt");
+    let (_, planned) = event(
+        &m,
+        json!({"kind": "maintenance_planned", "title": "Database upgrade", "starts_at": starts,
+               "ends_at": starts + 2 * hour, "components": ["api"]}),
+    );
+    common::post_ok_as(&s, "responder", &[planned]).await;
+    let (posts, patches) = (
+        recorder.bodies(Method::POST).len(),
+        recorder.bodies(Method::PATCH).len(),
+    );
+    let scheduled = publish(
+        &s,
+        &m,
+        "maintenance_scheduled",
+        "We will upgrade the database.",
+        json!({"api": "operational"}),
+        &["statuspage"],
+    )
+    .await;
+    let r = settled(&s, &scheduled, "statuspage", Duration::from_secs(30)).await;
+    assert_eq!(last_state(&r), ("sent".into(), String::new()), "{r:#?}");
+    let created = recorder.bodies(Method::POST)[posts]["incident"].clone();
+    assert_eq!(created["name"], "Database upgrade");
+    assert_eq!(created["status"], "scheduled");
+    assert_eq!(created["scheduled_for"], "2025-11-19T11:20:00.000Z");
+    assert_eq!(created["scheduled_until"], "2025-11-19T13:20:00.000Z");
+    assert_eq!(created["scheduled_remind_prior"], true);
+    assert_eq!(created["scheduled_auto_in_progress"], true);
+    assert_eq!(created["auto_transition_to_maintenance_state"], true);
+    assert_eq!(
+        created["auto_transition_deliver_notifications_at_start"],
+        true
+    );
+    assert_eq!(created["scheduled_auto_completed"], false);
+    assert_eq!(created["auto_transition_to_operational_state"], false);
+    assert_eq!(
+        created["auto_transition_deliver_notifications_at_end"],
+        false
+    );
+    let (_, overrun) = event(
+        &m,
+        json!({"kind": "maintenance_overrun", "note": "Index rebuild is slow.",
+               "ends_at": starts + 3 * hour}),
+    );
+    common::post_ok_as(&s, "responder", &[overrun]).await;
+    let late = publish(
+        &s,
+        &m,
+        "maintenance_overrunning",
+        "The upgrade takes longer.",
+        json!({"api": "under_maintenance"}),
+        &["statuspage"],
+    )
+    .await;
+    let r = settled(&s, &late, "statuspage", Duration::from_secs(30)).await;
+    assert_eq!(last_state(&r), ("sent".into(), String::new()), "{r:#?}");
+    let updated = recorder.bodies(Method::PATCH)[patches]["incident"].clone();
+    assert_eq!(updated["status"], "in_progress");
+    assert_eq!(updated["scheduled_for"], "2025-11-19T11:20:00.000Z");
+    assert_eq!(updated["scheduled_until"], "2025-11-19T14:20:00.000Z");
+    assert_eq!(
+        updated["components"],
+        json!({"8kbf7d35c070": "under_maintenance"})
+    );
+
     // The check above means something: Prism (--errors) refuses a request
     // the document does not allow.
     let refused = reqwest::Client::new()
