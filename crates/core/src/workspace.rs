@@ -33,10 +33,6 @@ pub struct Component {
     pub name: String,
     /// Empty when ungrouped.
     pub group: String,
-    /// When it was first defined and last renamed or regrouped (the
-    /// events' best times): the public page states both.
-    pub defined_at: i64,
-    pub changed_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,19 +119,12 @@ impl Workspace {
                 name,
                 group,
             } => {
-                let at = ev.best_time();
-                let defined_at = self
-                    .components
-                    .get(component)
-                    .map_or(at, |c| c.defined_at.min(at));
                 self.components.insert(
                     component.clone(),
                     Component {
                         id: component.clone(),
                         name: name.clone(),
                         group: group.trim().to_string(),
-                        defined_at,
-                        changed_at: at,
                     },
                 );
             }

@@ -5,6 +5,7 @@
 
 use crate::comms::{CustomerUpdate, Phase, Review};
 use crate::incident::Incident;
+use crate::log::event::{Event, EventBody};
 use crate::status_page::publishing;
 use crate::status_page::publishing::OWN;
 use crate::status_page::upstream as sp;
@@ -120,6 +121,34 @@ fn badness(s: ComponentStatus) -> u8 {
     }
 }
 
+/// When each catalogue component was first defined and last changed (by
+/// the events' best times), which the page states. Kept beside the
+/// workspace fold rather than in it: the console folds the workspace too,
+/// and has no use for them.
+#[derive(Clone, Debug, Default)]
+pub struct CatalogueTimes(BTreeMap<ComponentId, (i64, i64)>);
+
+impl CatalogueTimes {
+    /// Takes in one workspace event; others change nothing.
+    pub fn apply(&mut self, ev: &Event) {
+        if let EventBody::ComponentDefined { component, .. } = &ev.body {
+            let at = ev.best_time();
+            let (defined, changed) = self.0.entry(component.clone()).or_insert((at, at));
+            *defined = (*defined).min(at);
+            *changed = (*changed).max(at);
+        }
+    }
+
+    fn of(&self, id: &ComponentId) -> (i64, i64) {
+        self.0.get(id).copied().unwrap_or((0, 0))
+    }
+
+    /// The catalogue's last change, 0 when it never changed.
+    fn last_change(&self) -> i64 {
+        self.0.values().map(|t| t.1).max().unwrap_or(0)
+    }
+}
+
 /// What customers were told about one component: its status and when it
 /// was first and last named in a published update.
 #[derive(Clone, Copy)]
@@ -135,6 +164,7 @@ struct Told {
 /// its name's slug.
 fn components(
     workspace: &Workspace,
+    times: &CatalogueTimes,
     told: &BTreeMap<ComponentId, Told>,
     page_id: &str,
 ) -> Vec<v2::Component> {
@@ -159,13 +189,20 @@ fn components(
             only_show_if_degraded: false,
             components: None,
         };
-    let updated =
-        |c: &crate::workspace::Component| c.changed_at.max(told.get(&c.id).map_or(0, |t| t.at));
+    let updated = |c: &crate::workspace::Component| {
+        times.of(&c.id).1.max(told.get(&c.id).map_or(0, |t| t.at))
+    };
     let mut groups: BTreeMap<&str, Vec<&crate::workspace::Component>> = BTreeMap::new();
     let mut out = Vec::new();
     for c in workspace.catalogue() {
         if c.group.is_empty() {
-            out.push(plain(&c.id, c.name.clone(), c.defined_at, updated(c), None));
+            out.push(plain(
+                &c.id,
+                c.name.clone(),
+                times.of(&c.id).0,
+                updated(c),
+                None,
+            ));
         } else {
             groups.entry(c.group.as_str()).or_default().push(c);
         }
@@ -181,7 +218,13 @@ fn components(
             id: group_id.clone(),
             name: name.to_string(),
             status: component_status(worst),
-            created_at: utc::iso8601(children.iter().map(|c| c.defined_at).min().unwrap_or(0)),
+            created_at: utc::iso8601(
+                children
+                    .iter()
+                    .map(|c| times.of(&c.id).0)
+                    .min()
+                    .unwrap_or(0),
+            ),
             updated_at: utc::iso8601(children.iter().map(|c| updated(c)).max().unwrap_or(0)),
             position: 0,
             description: None,
@@ -197,7 +240,7 @@ fn components(
             out.push(plain(
                 &c.id,
                 c.name.clone(),
-                c.defined_at,
+                times.of(&c.id).0,
                 updated(c),
                 Some(group_id.clone()),
             ));
@@ -238,6 +281,7 @@ pub fn shortlink(info: &PageInfo, incident: &str) -> String {
 pub fn build<'a>(
     incidents: impl IntoIterator<Item = &'a Incident>,
     workspace: &Workspace,
+    times: &CatalogueTimes,
     info: &PageInfo,
     now: i64,
 ) -> PublicState {
@@ -352,7 +396,7 @@ pub fn build<'a>(
             named,
         ));
     }
-    let components = components(workspace, &told, &info.id);
+    let components = components(workspace, times, &told, &info.id);
     shown.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     let (maintenances, incidents): (Vec<_>, Vec<_>) = shown
         .into_iter()
@@ -386,12 +430,7 @@ pub fn build<'a>(
     );
     // The page changed last when something was published or the catalogue
     // changed; a page nothing has happened to yet is as of now, not 1970.
-    let changed_at = workspace
-        .catalogue()
-        .iter()
-        .map(|c| c.changed_at)
-        .chain([latest_at])
-        .max()
+    let changed_at = Some(times.last_change().max(latest_at))
         .filter(|at| *at > 0)
         .unwrap_or(now);
     PublicState {
@@ -455,7 +494,6 @@ pub fn description(i: sp::Indicator) -> &'static str {
 mod tests {
     use super::*;
     use crate::comms::Channels;
-    use crate::log::event::{Event, EventBody};
     use crate::vocabulary::{EventId, IncidentId, Severity};
     use std::sync::Arc;
 
@@ -509,21 +547,35 @@ mod tests {
         }
     }
 
+    /// The catalogue: two ungrouped components, defined at 1.
+    fn catalogue() -> Vec<Event> {
+        [("api", "Public API"), ("web", "Website")]
+            .into_iter()
+            .map(|(id, name)| {
+                ev(
+                    &format!("c-{id}"),
+                    "workspace",
+                    1,
+                    EventBody::ComponentDefined {
+                        component: ComponentId(Arc::from(id)),
+                        name: name.into(),
+                        group: String::new(),
+                    },
+                )
+            })
+            .collect()
+    }
+
     fn workspace() -> Workspace {
         let mut w = Workspace::default();
-        for (id, name) in [("api", "Public API"), ("web", "Website")] {
-            w.apply(&ev(
-                &format!("c-{id}"),
-                "workspace",
-                1,
-                EventBody::ComponentDefined {
-                    component: ComponentId(Arc::from(id)),
-                    name: name.into(),
-                    group: String::new(),
-                },
-            ));
-        }
+        catalogue().iter().for_each(|e| w.apply(e));
         w
+    }
+
+    fn times() -> CatalogueTimes {
+        let mut t = CatalogueTimes::default();
+        catalogue().iter().for_each(|e| t.apply(e));
+        t
     }
 
     fn incident(targets: &[&str]) -> Incident {
@@ -582,7 +634,7 @@ mod tests {
     #[test]
     fn an_update_published_to_the_own_page_shows_there_with_its_components() {
         let inc = incident(&["own"]);
-        let state = build([&inc], &workspace(), &info(), NOW);
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         let summary = state.summary();
         assert_eq!(summary.incidents.len(), 1);
         let shown = &summary.incidents[0];
@@ -645,7 +697,7 @@ mod tests {
         ] {
             m.apply(&ev(id, "mnt-1", at, body));
         }
-        let state = build([&m], &workspace(), &info(), NOW);
+        let state = build([&m], &workspace(), &times(), &info(), NOW);
         assert!(state.incidents.is_empty(), "not an incident");
         let summary = state.summary();
         assert_eq!(summary.scheduled_maintenances.len(), 1);
@@ -668,7 +720,7 @@ mod tests {
     #[test]
     fn an_update_published_elsewhere_only_does_not_show() {
         let inc = incident(&["statuspage-main"]);
-        let state = build([&inc], &workspace(), &info(), NOW);
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         assert!(state.incidents.is_empty());
         assert_eq!(state.status.indicator, sp::Indicator::None);
         assert_eq!(state.status.description, "All Systems Operational");
@@ -703,7 +755,7 @@ mod tests {
                 overrides: vec![],
             },
         ));
-        let state = build([&inc], &workspace(), &info(), NOW);
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         assert!(state.summary().incidents.is_empty());
         assert_eq!(state.incidents.len(), 1);
         // Newest first, with the old and new status of each component.
@@ -719,7 +771,7 @@ mod tests {
     #[test]
     fn the_summary_reads_back_through_the_upstream_parser() {
         let inc = incident(&["own"]);
-        let summary = build([&inc], &workspace(), &info(), NOW).summary();
+        let summary = build([&inc], &workspace(), &times(), &info(), NOW).summary();
         let json = serde_json::to_vec(&summary).unwrap();
         let back = sp::parse_summary(&json, sp::MAX_SUMMARY_BYTES).unwrap();
         assert_eq!(back.page.id, summary.page.id);
@@ -758,7 +810,7 @@ mod tests {
             Phase::Resolved,
             ComponentStatus::Operational,
         );
-        let state = build([&inc], &workspace(), &info(), NOW);
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         let shown = &state.incidents[0];
         assert_eq!(shown.status, sp::IncidentStatus::Resolved);
         assert_eq!(
@@ -788,22 +840,28 @@ mod tests {
 
     #[test]
     fn a_page_nothing_was_published_to_is_dated_by_its_catalogue_or_now() {
-        let state = build([], &workspace(), &info(), NOW);
+        let state = build([], &workspace(), &times(), &info(), NOW);
         assert_eq!(
             state.page.updated_at,
             utc::iso8601(1),
             "the catalogue's last change"
         );
-        let bare = build([], &Workspace::default(), &info(), NOW);
+        let bare = build(
+            [],
+            &Workspace::default(),
+            &CatalogueTimes::default(),
+            &info(),
+            NOW,
+        );
         assert_eq!(bare.page.updated_at, utc::iso8601(NOW));
         assert_eq!(bare.page.time_zone, "Etc/UTC");
     }
 
     #[test]
     fn grouped_components_are_listed_under_their_group_with_positions() {
-        let mut w = workspace();
+        let (mut w, mut t) = (workspace(), times());
         for (id, name) in [("db", "Database"), ("queue", "Queue")] {
-            w.apply(&ev(
+            let defined = ev(
                 &format!("c-{id}"),
                 "workspace",
                 2,
@@ -812,9 +870,11 @@ mod tests {
                     name: name.into(),
                     group: "Back end".into(),
                 },
-            ));
+            );
+            w.apply(&defined);
+            t.apply(&defined);
         }
-        let state = build([], &w, &info(), NOW);
+        let state = build([], &w, &t, &info(), NOW);
         let order: Vec<(&str, bool, Option<&str>, u32)> = state
             .components
             .iter()

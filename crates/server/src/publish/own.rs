@@ -36,6 +36,7 @@ struct Folded {
     head: u64,
     incidents: BTreeMap<IncidentId, Incident>,
     workspace: Workspace,
+    times: public_page::CatalogueTimes,
 }
 
 impl PublicCache {
@@ -53,6 +54,7 @@ impl PublicCache {
             for ev in &page.events {
                 if ev.incident.is_workspace() {
                     f.workspace.apply(ev);
+                    f.times.apply(ev);
                 } else {
                     f.incidents
                         .entry(ev.incident.clone())
@@ -65,6 +67,7 @@ impl PublicCache {
         Ok(public_page::build(
             f.incidents.values(),
             &f.workspace,
+            &f.times,
             info,
             crate::clock::now_ms(),
         ))
