@@ -331,42 +331,8 @@ async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_
     assert_eq!(web.status.as_str(), "operational");
     assert_eq!(summary.status.indicator.as_str(), "major");
 
-    // Our objects use the field names real Statuspage pages use.
-    if let Some(shared) = shared() {
-        let fixture: Value = serde_json::from_slice(
-            &std::fs::read(
-                shared.join("fixtures/statuspage-v2_github_summary_partial-outage_2022-11-25.json"),
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        let ours: Value = serde_json::from_slice(&bytes).unwrap();
-        let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
-        let subset = |ours: &Value, theirs: &Value, what: &str| {
-            for k in keys(ours) {
-                assert!(
-                    theirs.get(&k).is_some(),
-                    "{what}.{k} is not a field of a real Statuspage summary"
-                );
-            }
-        };
-        subset(&ours, &fixture, "summary");
-        subset(&ours["page"], &fixture["page"], "page");
-        subset(&ours["status"], &fixture["status"], "status");
-        subset(
-            &ours["components"][0],
-            &fixture["components"][0],
-            "component",
-        );
-        subset(&ours["incidents"][0], &fixture["incidents"][0], "incident");
-        subset(
-            &ours["incidents"][0]["incident_updates"][0],
-            &fixture["incidents"][0]["incident_updates"][0],
-            "incident_update",
-        );
-    } else {
-        println!("../shared is absent: skipping the comparison with a recorded summary");
-    }
+    // Field by field against the recorded pages: see
+    // the_own_pages_v2_json_has_every_field_of_the_recorded_statuspage_pages.
 
     let status: Value = get("/api/v2/status.json")
         .await
@@ -448,6 +414,436 @@ async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_
     assert!(html.contains("Example &lt;Status&gt;"));
     assert!(!html.contains("<b>for some"));
     assert!(!html.contains("<script"));
+}
+
+// --- the own page against recorded Statuspage pages -------------------------
+
+/// Fields of the recorded pages we do not write, and why.
+const RETIRED: [(&str, &str, &str); 1] = [(
+    "component",
+    "automation_email",
+    "Statuspage dropped it (cloudflared's recording kept it until b72ee69)",
+)];
+
+/// Fields we write that no recording has, and why they belong.
+const ADDED: [(&str, &str, &str); 1] = [(
+    "component",
+    "components",
+    "a group's children, as grouped Statuspage pages list them (HashiCorp's, not saved)",
+)];
+
+/// Every object of a Statuspage document by what it is: the document,
+/// page, status, component, incident, maintenance, update, affected.
+fn objects<'a>(
+    kind: &'static str,
+    v: &'a Value,
+    out: &mut std::collections::BTreeMap<&'static str, Vec<&'a serde_json::Map<String, Value>>>,
+) {
+    let Some(object) = v.as_object() else { return };
+    out.entry(kind).or_default().push(object);
+    for (field, inner) in object {
+        let kind = match (kind, field.as_str()) {
+            (_, "page") => "page",
+            ("document", "status") => "status",
+            (_, "components") if kind != "component" => "component",
+            (_, "incidents") => "incident",
+            (_, "scheduled_maintenances") => "maintenance",
+            (_, "incident_updates") => "update",
+            (_, "affected_components") => "affected",
+            _ => continue,
+        };
+        match inner {
+            Value::Array(items) => items.iter().for_each(|i| objects(kind, i, out)),
+            other => objects(kind, other, out),
+        }
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The JSON types each field of each kind has in any of the recordings:
+/// a field one page has as a string while another has it as null ("not
+/// yet", "none") may be either.
+type Types =
+    std::collections::BTreeMap<(&'static str, String), std::collections::BTreeSet<&'static str>>;
+
+/// A scheduled maintenance is an incident object with its window, so it
+/// has an incident's types ("resolved_at" null until it is completed).
+fn object_of(kind: &'static str) -> &'static str {
+    if kind == "maintenance" {
+        "incident"
+    } else {
+        kind
+    }
+}
+
+fn types_in(recordings: &[Value]) -> Types {
+    let mut types = Types::new();
+    for doc in recordings {
+        let mut t = std::collections::BTreeMap::new();
+        objects("document", doc, &mut t);
+        for (kind, list) in t {
+            for (field, v) in list.into_iter().flatten() {
+                types
+                    .entry((object_of(kind), field.clone()))
+                    .or_default()
+                    .insert(json_type(v));
+            }
+        }
+    }
+    types
+}
+
+/// What in `ours` differs from the recording `theirs`: a field it lacks on
+/// any object of a kind the recording has, or a JSON type no recording has
+/// there (`types`).
+fn differences(name: &str, theirs: &Value, ours: &Value, types: &Types) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let (mut t, mut o) = (BTreeMap::new(), BTreeMap::new());
+    objects("document", theirs, &mut t);
+    objects("document", ours, &mut o);
+    let mut out = Vec::new();
+    for (kind, recorded) in &t {
+        let fields: std::collections::BTreeSet<&String> =
+            recorded.iter().flat_map(|o| o.keys()).collect();
+        let Some(written) = o.get(kind) else {
+            out.push(format!("{name}: our document has no {kind} to compare"));
+            continue;
+        };
+        for field in fields {
+            let field = field.as_str();
+            let theirs = &types[&(object_of(kind), field.to_string())];
+            if RETIRED.iter().any(|(k, f, _)| k == kind && *f == field) {
+                continue;
+            }
+            for object in written {
+                match object.get(field).map(json_type) {
+                    None => out.push(format!("{name}: {kind}.{field} is missing")),
+                    Some(t) if theirs.contains(t) => {}
+                    // Recorded pages only say null: any value will do.
+                    Some(_) if theirs.iter().all(|x| *x == "null") => {}
+                    Some("null") => out.push(format!(
+                        "{name}: {kind}.{field} is null; recorded pages have {theirs:?}"
+                    )),
+                    Some(t) => out.push(format!(
+                        "{name}: {kind}.{field} is {t}; recorded pages have {theirs:?}"
+                    )),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A maintenance window planned by a responder; returns its stream id.
+async fn plan(s: &Running, title: &str, starts_in_ms: i64, component: &str) -> String {
+    let m = id("mnt");
+    let starts = common::CLOCK_START_MS + starts_in_ms;
+    let (_, planned) = event(
+        &m,
+        json!({"kind": "maintenance_planned", "title": title, "starts_at": starts,
+               "ends_at": starts + 3_600_000, "components": [component]}),
+    );
+    common::post_ok_as(s, "responder", &[planned]).await;
+    m
+}
+
+#[tokio::test]
+async fn the_own_pages_v2_json_has_every_field_of_the_recorded_statuspage_pages() {
+    let Some(shared) = shared() else {
+        println!("skipped: ../shared is absent, so there are no recorded pages to compare with");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = fast_args();
+    args.extend(["--status-page-url", "https://status.example.com/"]);
+    let s = Running::start_with_args(dir.path(), &dir.path().join("no-console"), &args);
+
+    // A catalogue with a group, an open incident that went through
+    // monitoring, a resolved one, and maintenances upcoming, under way, done.
+    let open = incident(&s, "Slow API").await;
+    let grouped: Vec<Value> = [("db", "Database"), ("queue", "Queue")]
+        .into_iter()
+        .map(|(c, name)| {
+            event(
+                "workspace",
+                json!({"kind": "component_defined", "component": c, "name": name, "group": "Back end"}),
+            )
+            .1
+        })
+        .collect();
+    common::post_ok_as(&s, "admin", &grouped).await;
+    let mut updates = Vec::new();
+    updates.push(
+        publish(
+            &s,
+            &open,
+            "investigating",
+            "Looking.",
+            json!({"api": "partial_outage"}),
+            &["own"],
+        )
+        .await,
+    );
+    updates.push(
+        publish(
+            &s,
+            &open,
+            "monitoring",
+            "A fix is out.",
+            json!({"api": "degraded_performance"}),
+            &["own"],
+        )
+        .await,
+    );
+    let done = incident(&s, "Website down").await;
+    updates.push(
+        publish(
+            &s,
+            &done,
+            "investigating",
+            "Down.",
+            json!({"web": "major_outage"}),
+            &["own"],
+        )
+        .await,
+    );
+    updates.push(
+        publish(
+            &s,
+            &done,
+            "resolved",
+            "Back. No customer data was affected.",
+            json!({"web": "operational"}),
+            &["own"],
+        )
+        .await,
+    );
+    let upcoming = plan(&s, "Queue upgrade", 86_400_000, "queue").await;
+    updates.push(
+        publish(
+            &s,
+            &upcoming,
+            "maintenance_scheduled",
+            "Planned.",
+            json!({}),
+            &["own"],
+        )
+        .await,
+    );
+    let active = plan(&s, "Database upgrade", -600_000, "db").await;
+    updates.push(
+        publish(
+            &s,
+            &active,
+            "maintenance_in_progress",
+            "Under way.",
+            json!({"db": "under_maintenance"}),
+            &["own"],
+        )
+        .await,
+    );
+    let completed = plan(&s, "Old upgrade", -7_200_000, "api").await;
+    updates.push(
+        publish(
+            &s,
+            &completed,
+            "maintenance_completed",
+            "Done.",
+            json!({}),
+            &["own"],
+        )
+        .await,
+    );
+    for u in &updates {
+        assert_eq!(
+            last_state(&settled(&s, u, "own", Duration::from_secs(10)).await).0,
+            "sent"
+        );
+    }
+
+    let anon = reqwest::Client::new();
+    let mut docs = std::collections::BTreeMap::new();
+    for path in [
+        "summary.json",
+        "status.json",
+        "components.json",
+        "incidents.json",
+        "incidents/unresolved.json",
+        "scheduled-maintenances.json",
+        "scheduled-maintenances/upcoming.json",
+        "scheduled-maintenances/active.json",
+    ] {
+        let resp = anon
+            .get(s.url(&format!("/api/v2/{path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        docs.insert(path, resp.json::<Value>().await.unwrap());
+    }
+
+    // Every recording, by what it records; a recording added later is compared too.
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    let mut names: Vec<String> = std::fs::read_dir(shared.join("fixtures"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(shared.join("fixtures").join(name)).unwrap()).unwrap()
+    };
+    let recordings: Vec<Value> = names
+        .iter()
+        .filter(|n| !n.starts_with("cachet"))
+        .map(|n| read(n))
+        .collect();
+    let types = types_in(&recordings);
+    for name in &names {
+        let ours = if !(name.starts_with("statuspage-v2_")
+            || name.starts_with("incidentio-statuspage-compat_"))
+        {
+            println!("{name}: not a Statuspage v2 document, not compared");
+            continue;
+        } else if name.contains("_summary_") {
+            &docs["summary.json"]
+        } else if name.contains("_scheduled-maintenances_") {
+            &docs["scheduled-maintenances.json"]
+        } else if name.contains("_incidents_") {
+            &docs["incidents.json"]
+        } else {
+            problems.push(format!("{name}: which of our documents does it record?"));
+            continue;
+        };
+        problems.extend(differences(name, &read(name), ours, &types));
+        compared += 1;
+    }
+    assert!(compared >= 6, "only {compared} recordings compared");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // And nothing we write is unknown to Statuspage readers.
+    for (path, doc) in &docs {
+        let mut o = std::collections::BTreeMap::new();
+        objects("document", doc, &mut o);
+        for (kind, list) in o {
+            for field in list.iter().flat_map(|o| o.keys()) {
+                let known = types.contains_key(&(object_of(kind), field.clone()))
+                    || ADDED.iter().any(|(k, f, _)| *k == kind && f == field);
+                assert!(known, "{path}: {kind}.{field} is in no recorded page");
+            }
+        }
+    }
+
+    // The meanings, not only the shapes.
+    let summary = &docs["summary.json"];
+    assert_eq!(summary["page"]["time_zone"], "Etc/UTC");
+    assert_eq!(summary["page"]["url"], "https://status.example.com/");
+    assert!(!summary["page"]["updated_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("1970"));
+    let group = summary["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["group"] == true)
+        .expect("the group is listed");
+    assert_eq!(group["name"], "Back end");
+    assert_eq!(group["components"], json!(["db", "queue"]));
+    assert_eq!(group["status"], "under_maintenance", "its worst child");
+    let db = summary["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "db")
+        .unwrap();
+    assert_eq!(db["group_id"], group["id"]);
+    let incidents = docs["incidents.json"]["incidents"].as_array().unwrap();
+    let by_id = |id: &str| incidents.iter().find(|i| i["id"] == id).unwrap();
+    let resolved = by_id(&done);
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(
+        resolved["impact"], "critical",
+        "a resolved incident keeps its impact"
+    );
+    assert!(resolved["resolved_at"].is_string());
+    let monitored = by_id(&open);
+    assert!(monitored["monitoring_at"].is_string());
+    assert!(monitored["resolved_at"].is_null());
+    assert_eq!(
+        monitored["shortlink"],
+        format!("https://status.example.com/status#incident-{open}")
+    );
+    assert_eq!(
+        monitored["incident_updates"][0]["incident_id"],
+        open.as_str()
+    );
+    assert_eq!(
+        monitored["incident_updates"][0]["deliver_notifications"],
+        true
+    );
+    let windows = |path: &str| -> Vec<String> {
+        docs[path]["scheduled_maintenances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                assert_eq!(m["impact"], "maintenance", "{path}");
+                m["id"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        windows("scheduled-maintenances/upcoming.json"),
+        vec![upcoming.clone()]
+    );
+    assert_eq!(
+        windows("scheduled-maintenances/active.json"),
+        vec![active.clone()]
+    );
+    let mut all = windows("scheduled-maintenances.json");
+    all.sort();
+    let mut expected = vec![upcoming, active, completed];
+    expected.sort();
+    assert_eq!(all, expected);
+    // The shortlink lands on the incident's entry of the HTML page.
+    let html = anon
+        .get(s.url("/status"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("id=\"incident-{open}\"")), "{html}");
+}
+
+#[tokio::test]
+async fn an_empty_own_page_is_dated_now_not_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let summary: Value = reqwest::get(s.url("/api/v2/summary.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let updated = summary["page"]["updated_at"].as_str().unwrap();
+    assert!(
+        updated.starts_with("2025-11-18"),
+        "the server's clock: {updated}"
+    );
 }
 
 #[tokio::test]
@@ -1028,13 +1424,83 @@ async fn prism() -> Option<Prism> {
     }
 }
 
+/// Stands between sitrep-server and Prism, recording each request's method,
+/// path and JSON body: Prism says whether a body is allowed, this says what
+/// was in it.
+#[derive(Clone)]
+struct Recorder {
+    upstream: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Recorder {
+    async fn start(upstream: &str) -> (Recorder, String) {
+        let recorder = Recorder {
+            upstream: upstream.to_string(),
+            seen: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(recorder.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (recorder, base)
+    }
+
+    fn bodies(&self, method: Method) -> Vec<Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.method == method)
+            .map(|s| s.body.clone())
+            .collect()
+    }
+}
+
+async fn forward(
+    State(r): State<Recorder>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    r.seen.lock().unwrap().push(Seen {
+        method: method.clone(),
+        path: uri.path().to_string(),
+        headers: headers.clone(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    let mut request = reqwest::Client::new().request(
+        reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+        format!("{}{}", r.upstream, uri),
+    );
+    for name in ["authorization", "content-type"] {
+        if let Some(v) = headers.get(name) {
+            request = request.header(name, v.to_str().unwrap());
+        }
+    }
+    let answer = request.body(body).send().await.unwrap();
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+    let content_type = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let bytes = answer.bytes().await.unwrap();
+    (status, [("content-type", content_type)], bytes).into_response()
+}
+
 #[tokio::test]
 async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
     let Some(prism) = prism().await else { return };
+    let (recorder, base) = Recorder::start(&prism.base).await;
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
-    let mut target = statuspage_target(&prism.base, "x");
-    target["base_url"] = json!(prism.base);
+    let mut target = statuspage_target(&base, "x");
+    target["base_url"] = json!(base);
     assert_eq!(
         put_target(&s, "admin", "statuspage", target).await.status(),
         200
@@ -1074,6 +1540,83 @@ async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
             "{phase}: {r:#?}"
         );
     }
+    // Incidents carry no maintenance window.
+    assert!(recorder
+        .bodies(Method::POST)
+        .iter()
+        .chain(&recorder.bodies(Method::PATCH))
+        .all(|b| b["incident"].get("scheduled_for").is_none()));
+
+    // A maintenance goes out with its window and the auto-transition flags
+    // (create), and an overrun moves the window's end (update).
+    let hour = 3_600_000i64;
+    let starts = common::CLOCK_START_MS + 24 * hour;
+    let m = id("mnt");
+    let (_, planned) = event(
+        &m,
+        json!({"kind": "maintenance_planned", "title": "Database upgrade", "starts_at": starts,
+               "ends_at": starts + 2 * hour, "components": ["api"]}),
+    );
+    common::post_ok_as(&s, "responder", &[planned]).await;
+    let (posts, patches) = (
+        recorder.bodies(Method::POST).len(),
+        recorder.bodies(Method::PATCH).len(),
+    );
+    let scheduled = publish(
+        &s,
+        &m,
+        "maintenance_scheduled",
+        "We will upgrade the database.",
+        json!({"api": "operational"}),
+        &["statuspage"],
+    )
+    .await;
+    let r = settled(&s, &scheduled, "statuspage", Duration::from_secs(30)).await;
+    assert_eq!(last_state(&r), ("sent".into(), String::new()), "{r:#?}");
+    let created = recorder.bodies(Method::POST)[posts]["incident"].clone();
+    assert_eq!(created["name"], "Database upgrade");
+    assert_eq!(created["status"], "scheduled");
+    assert_eq!(created["scheduled_for"], "2025-11-19T11:20:00.000Z");
+    assert_eq!(created["scheduled_until"], "2025-11-19T13:20:00.000Z");
+    assert_eq!(created["scheduled_remind_prior"], true);
+    assert_eq!(created["scheduled_auto_in_progress"], true);
+    assert_eq!(created["auto_transition_to_maintenance_state"], true);
+    assert_eq!(
+        created["auto_transition_deliver_notifications_at_start"],
+        true
+    );
+    assert_eq!(created["scheduled_auto_completed"], false);
+    assert_eq!(created["auto_transition_to_operational_state"], false);
+    assert_eq!(
+        created["auto_transition_deliver_notifications_at_end"],
+        false
+    );
+    let (_, overrun) = event(
+        &m,
+        json!({"kind": "maintenance_overrun", "note": "Index rebuild is slow.",
+               "ends_at": starts + 3 * hour}),
+    );
+    common::post_ok_as(&s, "responder", &[overrun]).await;
+    let late = publish(
+        &s,
+        &m,
+        "maintenance_overrunning",
+        "The upgrade takes longer.",
+        json!({"api": "under_maintenance"}),
+        &["statuspage"],
+    )
+    .await;
+    let r = settled(&s, &late, "statuspage", Duration::from_secs(30)).await;
+    assert_eq!(last_state(&r), ("sent".into(), String::new()), "{r:#?}");
+    let updated = recorder.bodies(Method::PATCH)[patches]["incident"].clone();
+    assert_eq!(updated["status"], "in_progress");
+    assert_eq!(updated["scheduled_for"], "2025-11-19T11:20:00.000Z");
+    assert_eq!(updated["scheduled_until"], "2025-11-19T14:20:00.000Z");
+    assert_eq!(
+        updated["components"],
+        json!({"8kbf7d35c070": "under_maintenance"})
+    );
+
     // The check above means something: Prism (--errors) refuses a request
     // the document does not allow.
     let refused = reqwest::Client::new()

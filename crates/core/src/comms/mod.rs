@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 /// The phase an update speaks for; each has its own template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Investigating,
@@ -85,6 +86,7 @@ impl Phase {
 /// One text per channel. A draft fans out from one template into all of
 /// them; each can then be edited on its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Channels {
     /// Markdown, for status pages.
     #[serde(default)]
@@ -103,6 +105,7 @@ pub struct Channels {
 
 /// A pre-publication check someone chose to override, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckOverride {
     /// The check's stable id (see the checks module).
     pub check: String,
@@ -111,6 +114,7 @@ pub struct CheckOverride {
 
 /// Where an update stands with one publishing target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Accepted by sitrep-server, not yet delivered (or being retried).

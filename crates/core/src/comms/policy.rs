@@ -6,6 +6,7 @@ use crate::vocabulary::Status;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CommsPolicy {
     /// An update must be approved by someone other than its last editor.
     #[serde(default = "yes")]
@@ -30,6 +31,7 @@ fn yes() -> bool {
 
 /// Minutes between public updates per incident status; 0 means no cadence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CadencePolicy {
     pub investigating_minutes: u32,
     pub identified_minutes: u32,
@@ -67,6 +69,7 @@ impl CadencePolicy {
 /// fixed offset from UTC. Daylight saving is not applied: the admin moves
 /// the offset when the audience's clocks change, and the name says which.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AudienceZone {
     pub name: String,
     /// Minutes east of UTC (−720 … 840).

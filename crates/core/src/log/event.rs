@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     pub id: EventId,
     pub incident: IncidentId,
@@ -89,6 +90,7 @@ impl Event {
 /// still parse. Kinds from `declared` to `maintenance_converted` belong to an incident;
 /// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventBody {
     Declared {

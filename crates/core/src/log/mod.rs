@@ -9,6 +9,8 @@ pub mod event;
 pub mod event_id;
 pub mod limits;
 pub mod protocol;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod sync;
 
 use crate::incident::Incident;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// `POST /api/v1/events`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostEvents {
     pub events: Vec<Event>,
@@ -16,11 +17,13 @@ pub struct PostEvents {
 
 /// The answer to a POST: one ack per event, in the order sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PostEventsReply {
     pub acks: Vec<Ack>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ack {
     pub id: EventId,
     pub seq: u64,
@@ -29,6 +32,7 @@ pub struct Ack {
 
 /// `GET /api/v1/events?after=SEQ&limit=N`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventsPage {
     pub events: Vec<Event>,
     /// The highest seq the backend holds: the page is the last one when the
@@ -36,11 +40,13 @@ pub struct EventsPage {
     pub head: u64,
 }
 
-/// A message on `/api/v1/stream`.
+/// A message on `/api/v1/stream`, from the backend. A receiver skips a
+/// `type` it does not know: backends may send more.
 // Messages live one at a time between the socket and the log, so the size
 // of the event variant costs nothing worth a Box on every event.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamMessage {
     Event {
@@ -65,12 +71,14 @@ pub enum StreamMessage {
     /// A message type this build does not know: newer backends may send
     /// more, and an older console must carry on rather than drop the socket.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
     Unknown,
 }
 
 /// What a console sends up the stream: the incident it has open (none when
 /// it leaves), under the name its responder goes by.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     Presence {
@@ -81,12 +89,14 @@ pub enum ClientMessage {
 
 /// `GET /api/v1/upstreams`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpstreamsReply {
     pub providers: Vec<ProviderView>,
 }
 
 /// Every 4xx and 5xx answer carries this body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiError {
     pub error: String,
     /// The event the error is about, when it is about one.
@@ -101,6 +111,7 @@ pub struct ApiError {
 /// One target as `GET /api/v1/publish/targets` lists it (and `PUT` answers):
 /// never the key, only whether one is stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublishTarget {
     pub id: String,
     pub name: String,
@@ -126,6 +137,7 @@ fn listed_means_configured() -> bool {
 
 /// `GET /api/v1/publish/targets`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublishTargetsReply {
     pub targets: Vec<PublishTarget>,
 }
@@ -133,6 +145,7 @@ pub struct PublishTargetsReply {
 /// `PUT /api/v1/publish/targets/{id}` (admins). An empty or absent `key`
 /// keeps the stored one. No `Debug`: it carries a secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SavePublishTarget {
     pub kind: String,
@@ -149,6 +162,7 @@ pub struct SavePublishTarget {
 /// `POST /api/v1/publish/retry` (communicators): deliver a failed update to
 /// one target again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetryDelivery {
     pub update: String,
@@ -158,6 +172,7 @@ pub struct RetryDelivery {
 /// The answer to a retry (202): the delivery is queued again; its outcome
 /// arrives on the stream as an `update_delivery` event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RetryReply {
     pub state: String,
 }
@@ -242,6 +257,7 @@ mod tests {
 
 /// `POST /api/v1/session`: sign in with a name and password.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignIn {
     pub name: String,
     pub password: String,
@@ -249,6 +265,7 @@ pub struct SignIn {
 
 /// `GET /api/v1/session` (and the answer to signing in): who you are.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SessionInfo {
     pub name: String,
     pub role: crate::log::access::Role,

@@ -7,3 +7,4 @@ pub mod publishing;
 pub mod upstream;
 pub mod upstream_budget;
 pub mod upstream_panel;
+pub mod v2_page;

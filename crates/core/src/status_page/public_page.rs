@@ -5,9 +5,11 @@
 
 use crate::comms::{CustomerUpdate, Phase, Review};
 use crate::incident::Incident;
+use crate::log::event::{Event, EventBody};
 use crate::status_page::publishing;
 use crate::status_page::publishing::OWN;
 use crate::status_page::upstream as sp;
+use crate::status_page::v2_page as v2;
 use crate::time::utc;
 use crate::vocabulary::{ComponentId, ComponentStatus};
 use crate::workspace::Workspace;
@@ -27,37 +29,59 @@ pub struct PageInfo {
 /// Everything the public page shows, newest incident first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublicState {
-    pub page: sp::Page,
-    pub status: sp::PageStatus,
-    pub components: Vec<sp::Component>,
+    pub page: v2::Page,
+    pub status: v2::PageStatus,
+    /// Groups and components, in the page's order (`position`).
+    pub components: Vec<v2::Component>,
     /// Every incident with something published, newest first.
-    pub incidents: Vec<sp::Incident>,
+    pub incidents: Vec<v2::Incident>,
     /// Every maintenance window with something published, newest first;
     /// one converted into an incident is listed as an incident instead.
-    pub maintenances: Vec<sp::Incident>,
+    pub maintenances: Vec<v2::Incident>,
 }
 
 impl PublicState {
-    pub fn unresolved(&self) -> Vec<sp::Incident> {
+    pub fn unresolved(&self) -> Vec<v2::Incident> {
         self.incidents
             .iter()
-            .filter(|i| !i.status.is_closed())
+            .filter(|i| !i.is_closed())
             .cloned()
             .collect()
     }
 
     /// Maintenance windows not yet completed: what `summary.json` lists.
-    pub fn upcoming_maintenances(&self) -> Vec<sp::Incident> {
+    pub fn upcoming_maintenances(&self) -> Vec<v2::Incident> {
         self.maintenances
             .iter()
-            .filter(|m| !m.status.is_closed())
+            .filter(|m| !m.is_closed())
+            .cloned()
+            .collect()
+    }
+
+    /// `scheduled-maintenances/upcoming.json`: announced, not begun.
+    pub fn scheduled(&self) -> Vec<v2::Incident> {
+        self.maintenances_in(&[sp::IncidentStatus::Scheduled])
+    }
+
+    /// `scheduled-maintenances/active.json`: under way (or being verified).
+    pub fn active(&self) -> Vec<v2::Incident> {
+        self.maintenances_in(&[
+            sp::IncidentStatus::InProgress,
+            sp::IncidentStatus::Verifying,
+        ])
+    }
+
+    fn maintenances_in(&self, statuses: &[sp::IncidentStatus]) -> Vec<v2::Incident> {
+        self.maintenances
+            .iter()
+            .filter(|m| statuses.contains(&m.status))
             .cloned()
             .collect()
     }
 
     /// `summary.json`.
-    pub fn summary(&self) -> sp::Summary {
-        sp::Summary {
+    pub fn summary(&self) -> v2::Summary {
+        v2::Summary {
             page: self.page.clone(),
             status: self.status.clone(),
             components: self.components.clone(),
@@ -86,24 +110,194 @@ fn component_status(s: ComponentStatus) -> sp::ComponentStatus {
     sp::ComponentStatus::from_wire(publishing::statuspage_component(s))
 }
 
+/// How bad a component status is, for a group's status (its worst child).
+fn badness(s: ComponentStatus) -> u8 {
+    match s {
+        ComponentStatus::Operational => 0,
+        ComponentStatus::UnderMaintenance => 1,
+        ComponentStatus::DegradedPerformance => 2,
+        ComponentStatus::PartialOutage => 3,
+        ComponentStatus::MajorOutage => 4,
+    }
+}
+
+/// When each catalogue component was first defined and last changed (by
+/// the events' best times), which the page states. Kept beside the
+/// workspace fold rather than in it: the console folds the workspace too,
+/// and has no use for them.
+#[derive(Clone, Debug, Default)]
+pub struct CatalogueTimes(BTreeMap<ComponentId, (i64, i64)>);
+
+impl CatalogueTimes {
+    /// Takes in one workspace event; others change nothing.
+    pub fn apply(&mut self, ev: &Event) {
+        if let EventBody::ComponentDefined { component, .. } = &ev.body {
+            let at = ev.best_time();
+            let (defined, changed) = self.0.entry(component.clone()).or_insert((at, at));
+            *defined = (*defined).min(at);
+            *changed = (*changed).max(at);
+        }
+    }
+
+    fn of(&self, id: &ComponentId) -> (i64, i64) {
+        self.0.get(id).copied().unwrap_or((0, 0))
+    }
+
+    /// The catalogue's last change, 0 when it never changed.
+    fn last_change(&self) -> i64 {
+        self.0.values().map(|t| t.1).max().unwrap_or(0)
+    }
+}
+
+/// What customers were told about one component: its status and when it
+/// was first and last named in a published update.
+#[derive(Clone, Copy)]
+struct Told {
+    first_at: i64,
+    at: i64,
+    status: ComponentStatus,
+}
+
+/// The page's components in their order: ungrouped ones, then each group
+/// followed by its children (by name), then components customers were told
+/// about that have since left the catalogue. A group's id is `group-` and
+/// its name's slug.
+fn components(
+    workspace: &Workspace,
+    times: &CatalogueTimes,
+    told: &BTreeMap<ComponentId, Told>,
+    page_id: &str,
+) -> Vec<v2::Component> {
+    let status_of = |id: &ComponentId| {
+        told.get(id)
+            .map_or(ComponentStatus::Operational, |t| t.status)
+    };
+    let plain =
+        |id: &ComponentId, name: String, created: i64, updated: i64, group_id| v2::Component {
+            id: id.0.to_string(),
+            name,
+            status: component_status(status_of(id)),
+            created_at: utc::iso8601(created),
+            updated_at: utc::iso8601(updated),
+            position: 0,
+            description: None,
+            showcase: false,
+            start_date: None,
+            group_id,
+            page_id: page_id.to_string(),
+            group: false,
+            only_show_if_degraded: false,
+            components: None,
+        };
+    let updated = |c: &crate::workspace::Component| {
+        times.of(&c.id).1.max(told.get(&c.id).map_or(0, |t| t.at))
+    };
+    let mut groups: BTreeMap<&str, Vec<&crate::workspace::Component>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for c in workspace.catalogue() {
+        if c.group.is_empty() {
+            out.push(plain(
+                &c.id,
+                c.name.clone(),
+                times.of(&c.id).0,
+                updated(c),
+                None,
+            ));
+        } else {
+            groups.entry(c.group.as_str()).or_default().push(c);
+        }
+    }
+    for (name, children) in groups {
+        let group_id = format!("group-{}", crate::slug::slug(name));
+        let worst = children
+            .iter()
+            .map(|c| status_of(&c.id))
+            .max_by_key(|s| badness(*s))
+            .unwrap_or(ComponentStatus::Operational);
+        out.push(v2::Component {
+            id: group_id.clone(),
+            name: name.to_string(),
+            status: component_status(worst),
+            created_at: utc::iso8601(
+                children
+                    .iter()
+                    .map(|c| times.of(&c.id).0)
+                    .min()
+                    .unwrap_or(0),
+            ),
+            updated_at: utc::iso8601(children.iter().map(|c| updated(c)).max().unwrap_or(0)),
+            position: 0,
+            description: None,
+            showcase: false,
+            start_date: None,
+            group_id: None,
+            page_id: page_id.to_string(),
+            group: true,
+            only_show_if_degraded: false,
+            components: Some(children.iter().map(|c| c.id.0.to_string()).collect()),
+        });
+        for c in children {
+            out.push(plain(
+                &c.id,
+                c.name.clone(),
+                times.of(&c.id).0,
+                updated(c),
+                Some(group_id.clone()),
+            ));
+        }
+    }
+    // A component an update named that has since left the catalogue is
+    // still listed: customers were told about it.
+    for (id, t) in told {
+        if !out.iter().any(|c| !c.group && *c.id == *id.0) {
+            out.push(plain(
+                id,
+                workspace.component_name(id),
+                t.first_at,
+                t.at,
+                None,
+            ));
+        }
+    }
+    for (i, c) in out.iter_mut().enumerate() {
+        c.position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    out
+}
+
+/// Where a person reads an incident: the own page, at its entry.
+pub fn shortlink(info: &PageInfo, incident: &str) -> String {
+    format!(
+        "{}/status#incident-{}",
+        info.url.trim_end_matches('/'),
+        crate::slug::slug(incident)
+    )
+}
+
 /// Builds the page from folded incidents and the workspace catalogue.
 /// A component's status is what the latest published update naming it said;
-/// one never named is operational, as far as customers were told.
+/// one never named is operational, as far as customers were told. `now`
+/// dates a page nothing has changed yet.
 pub fn build<'a>(
     incidents: impl IntoIterator<Item = &'a Incident>,
     workspace: &Workspace,
+    times: &CatalogueTimes,
     info: &PageInfo,
+    now: i64,
 ) -> PublicState {
     let name_of = |id: &ComponentId| workspace.component_name(id);
-    let mut told: BTreeMap<ComponentId, (i64, ComponentStatus)> = BTreeMap::new();
-    let mut shown: Vec<(i64, sp::Incident)> = Vec::new();
+    let mut told: BTreeMap<ComponentId, Told> = BTreeMap::new();
+    // Each shown incident, with the components its updates named.
+    let mut shown: Vec<(i64, v2::Incident, Vec<ComponentId>)> = Vec::new();
     let mut latest_at = 0i64;
     for inc in incidents {
         let ups = published_to_own(inc);
         let Some(last) = ups.last() else { continue };
         let mut before: BTreeMap<&ComponentId, ComponentStatus> = BTreeMap::new();
         let mut updates = Vec::new();
-        let mut named: BTreeMap<&ComponentId, ComponentStatus> = BTreeMap::new();
+        let mut named: Vec<ComponentId> = Vec::new();
+        let mut monitoring_at = None;
+        let mut closed_since = None;
         for u in &ups {
             let at = u.published_at.unwrap_or(0);
             latest_at = latest_at.max(at);
@@ -124,99 +318,105 @@ pub fn build<'a>(
                 .collect();
             for (id, s) in &u.components {
                 before.insert(id, *s);
-                named.insert(id, *s);
-                let newer = told.get(id).is_none_or(|(t, _)| *t <= at);
-                if newer {
-                    told.insert(id.clone(), (at, *s));
+                if !named.contains(id) {
+                    named.push(id.clone());
+                }
+                let entry = told.entry(id.clone()).or_insert(Told {
+                    first_at: at,
+                    at,
+                    status: *s,
+                });
+                entry.first_at = entry.first_at.min(at);
+                if entry.at <= at {
+                    entry.at = at;
+                    entry.status = *s;
                 }
             }
-            updates.push(sp::IncidentUpdate {
+            let status = incident_status(u.phase);
+            if status == sp::IncidentStatus::Monitoring {
+                monitoring_at.get_or_insert(at);
+            }
+            // Resolved when it last became resolved: a later note on a
+            // resolved incident does not move it, a reopening clears it.
+            closed_since = if status.is_closed() {
+                closed_since.or(Some(at))
+            } else {
+                None
+            };
+            let at = utc::iso8601(at);
+            updates.push(v2::IncidentUpdate {
                 id: u.id.0.to_string(),
-                status: incident_status(u.phase),
+                status,
                 body: u.channels.status_page.clone(),
-                created_at: Some(utc::iso8601(at)),
-                display_at: Some(utc::iso8601(at)),
+                incident_id: inc.id.0.to_string(),
+                created_at: at.clone(),
+                updated_at: at.clone(),
+                display_at: at,
                 affected_components: affected,
+                deliver_notifications: true,
+                custom_tweet: None,
+                tweet_id: None,
             });
         }
         updates.reverse();
         let first_at = ups.first().and_then(|u| u.published_at).unwrap_or(0);
         let last_at = last.published_at.unwrap_or(0);
-        let status = incident_status(last.phase);
-        let impact = sp::Impact::from_wire(publishing::impact(last.components.values()));
-        let components = named
-            .iter()
-            .map(|(id, s)| sp::Component {
-                id: id.0.to_string(),
-                name: name_of(id),
-                status: component_status(*s),
-                group_id: None,
-                group: false,
-                components: Vec::new(),
-            })
-            .collect();
         // A window still planned work is announced as a scheduled
         // maintenance, with its times; once converted it is an incident.
         let window = inc.maintenance.as_ref().filter(|_| inc.is_maintenance());
+        // An incident keeps the worst impact it was published with, as
+        // Statuspage's do: resolving it does not make it "none".
+        let impact = if window.is_some() {
+            sp::Impact::Maintenance
+        } else {
+            sp::Impact::from_wire(publishing::impact(
+                ups.iter().flat_map(|u| u.components.values()),
+            ))
+        };
         shown.push((
             last_at,
-            sp::Incident {
+            v2::Incident {
                 id: inc.id.0.to_string(),
                 name: inc.title.clone(),
-                status,
+                status: incident_status(last.phase),
+                created_at: utc::iso8601(first_at),
+                updated_at: utc::iso8601(last_at),
+                monitoring_at: monitoring_at.map(utc::iso8601),
+                resolved_at: closed_since.map(utc::iso8601),
                 impact,
-                shortlink: None,
-                created_at: Some(utc::iso8601(first_at)),
-                updated_at: Some(utc::iso8601(last_at)),
+                shortlink: shortlink(info, &inc.id.0),
+                started_at: utc::iso8601(first_at),
+                page_id: info.id.clone(),
+                incident_updates: updates,
+                components: Vec::new(),
+                reminder_intervals: None,
                 scheduled_for: window.map(|m| utc::iso8601(m.starts_at)),
                 scheduled_until: window.map(|m| utc::iso8601(m.ends_at)),
-                incident_updates: updates,
-                components,
             },
+            named,
         ));
     }
+    let components = components(workspace, times, &told, &info.id);
     shown.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
     let (maintenances, incidents): (Vec<_>, Vec<_>) = shown
         .into_iter()
-        .map(|(_, i)| i)
-        .partition(|i| i.scheduled_for.is_some());
-    let incidents: Vec<sp::Incident> = incidents.into_iter().take(MAX_INCIDENTS).collect();
-    let maintenances: Vec<sp::Incident> = maintenances.into_iter().take(MAX_INCIDENTS).collect();
-
-    let mut components: Vec<sp::Component> = workspace
-        .catalogue()
-        .into_iter()
-        .map(|c| sp::Component {
-            id: c.id.0.to_string(),
-            name: c.name.clone(),
-            status: component_status(
-                told.get(&c.id)
-                    .map_or(ComponentStatus::Operational, |(_, s)| *s),
-            ),
-            group_id: None,
-            group: false,
-            components: Vec::new(),
+        .map(|(_, mut i, named)| {
+            // As the page lists them now, as Statuspage's incidents do.
+            i.components = named
+                .iter()
+                .filter_map(|id| components.iter().find(|c| !c.group && *c.id == *id.0))
+                .cloned()
+                .collect();
+            i
         })
-        .collect();
-    // A component an update named that has since left the catalogue is
-    // still listed: customers were told about it.
-    for (id, (_, s)) in &told {
-        if !components.iter().any(|c| *c.id == *id.0) {
-            components.push(sp::Component {
-                id: id.0.to_string(),
-                name: name_of(id),
-                status: component_status(*s),
-                group_id: None,
-                group: false,
-                components: Vec::new(),
-            });
-        }
-    }
+        .partition(|i| i.scheduled_for.is_some());
+    let incidents: Vec<v2::Incident> = incidents.into_iter().take(MAX_INCIDENTS).collect();
+    let maintenances: Vec<v2::Incident> = maintenances.into_iter().take(MAX_INCIDENTS).collect();
 
-    let open: Vec<&sp::Incident> = incidents.iter().filter(|i| !i.status.is_closed()).collect();
+    let open: Vec<&v2::Incident> = incidents.iter().filter(|i| !i.is_closed()).collect();
     let worst_component = told
         .values()
-        .map(|(_, s)| *s)
+        .map(|t| t.status)
         .filter(|s| *s != ComponentStatus::Operational)
         .collect::<Vec<_>>();
     // Work under way shows as maintenance unless something is worse.
@@ -228,14 +428,20 @@ pub fn build<'a>(
         open.iter().map(|i| i.impact).chain(working),
         publishing::impact(&worst_component),
     );
+    // The page changed last when something was published or the catalogue
+    // changed; a page nothing has happened to yet is as of now, not 1970.
+    let changed_at = Some(times.last_change().max(latest_at))
+        .filter(|at| *at > 0)
+        .unwrap_or(now);
     PublicState {
-        page: sp::Page {
+        page: v2::Page {
             id: info.id.clone(),
             name: info.name.clone(),
             url: info.url.clone(),
-            updated_at: Some(utc::iso8601(latest_at)),
+            time_zone: v2::TIME_ZONE.into(),
+            updated_at: utc::iso8601(changed_at),
         },
-        status: sp::PageStatus {
+        status: v2::PageStatus {
             indicator,
             description: description(indicator).into(),
         },
@@ -288,7 +494,6 @@ pub fn description(i: sp::Indicator) -> &'static str {
 mod tests {
     use super::*;
     use crate::comms::Channels;
-    use crate::log::event::{Event, EventBody};
     use crate::vocabulary::{EventId, IncidentId, Severity};
     use std::sync::Arc;
 
@@ -302,6 +507,38 @@ mod tests {
         )
     }
 
+    /// The server's clock in these tests.
+    const NOW: i64 = 1_000_000;
+
+    /// Drafts and publishes to the own page an update naming `api`, at `at`
+    /// (drafted) and `at + 5` (published).
+    fn publish(inc: &mut Incident, id: &str, at: i64, phase: Phase, api: ComponentStatus) {
+        let incident = inc.id.0.to_string();
+        inc.apply(&ev(
+            id,
+            &incident,
+            at,
+            EventBody::UpdateDrafted {
+                phase,
+                channels: Channels {
+                    status_page: format!("{phase:?}"),
+                    ..Channels::default()
+                },
+                components: BTreeMap::from([(ComponentId(Arc::from("api")), api)]),
+            },
+        ));
+        inc.apply(&ev(
+            &format!("p-{id}"),
+            &incident,
+            at + 5,
+            EventBody::UpdatePublished {
+                update: EventId(Arc::from(id)),
+                targets: vec!["own".into()],
+                overrides: vec![],
+            },
+        ));
+    }
+
     fn info() -> PageInfo {
         PageInfo {
             id: "sitrep".into(),
@@ -310,21 +547,35 @@ mod tests {
         }
     }
 
+    /// The catalogue: two ungrouped components, defined at 1.
+    fn catalogue() -> Vec<Event> {
+        [("api", "Public API"), ("web", "Website")]
+            .into_iter()
+            .map(|(id, name)| {
+                ev(
+                    &format!("c-{id}"),
+                    "workspace",
+                    1,
+                    EventBody::ComponentDefined {
+                        component: ComponentId(Arc::from(id)),
+                        name: name.into(),
+                        group: String::new(),
+                    },
+                )
+            })
+            .collect()
+    }
+
     fn workspace() -> Workspace {
         let mut w = Workspace::default();
-        for (id, name) in [("api", "Public API"), ("web", "Website")] {
-            w.apply(&ev(
-                &format!("c-{id}"),
-                "workspace",
-                1,
-                EventBody::ComponentDefined {
-                    component: ComponentId(Arc::from(id)),
-                    name: name.into(),
-                    group: String::new(),
-                },
-            ));
-        }
+        catalogue().iter().for_each(|e| w.apply(e));
         w
+    }
+
+    fn times() -> CatalogueTimes {
+        let mut t = CatalogueTimes::default();
+        catalogue().iter().for_each(|e| t.apply(e));
+        t
     }
 
     fn incident(targets: &[&str]) -> Incident {
@@ -383,7 +634,7 @@ mod tests {
     #[test]
     fn an_update_published_to_the_own_page_shows_there_with_its_components() {
         let inc = incident(&["own"]);
-        let state = build([&inc], &workspace(), &info());
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         let summary = state.summary();
         assert_eq!(summary.incidents.len(), 1);
         let shown = &summary.incidents[0];
@@ -446,12 +697,15 @@ mod tests {
         ] {
             m.apply(&ev(id, "mnt-1", at, body));
         }
-        let state = build([&m], &workspace(), &info());
+        let state = build([&m], &workspace(), &times(), &info(), NOW);
         assert!(state.incidents.is_empty(), "not an incident");
         let summary = state.summary();
         assert_eq!(summary.scheduled_maintenances.len(), 1);
         let shown = &summary.scheduled_maintenances[0];
         assert_eq!(shown.status, sp::IncidentStatus::InProgress);
+        assert_eq!(shown.impact, sp::Impact::Maintenance);
+        assert_eq!(state.active().len(), 1);
+        assert!(state.scheduled().is_empty(), "under way, not upcoming");
         assert_eq!(
             shown.scheduled_for.as_deref(),
             Some(utc::iso8601(2 * hour).as_str())
@@ -466,7 +720,7 @@ mod tests {
     #[test]
     fn an_update_published_elsewhere_only_does_not_show() {
         let inc = incident(&["statuspage-main"]);
-        let state = build([&inc], &workspace(), &info());
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         assert!(state.incidents.is_empty());
         assert_eq!(state.status.indicator, sp::Indicator::None);
         assert_eq!(state.status.description, "All Systems Operational");
@@ -501,7 +755,7 @@ mod tests {
                 overrides: vec![],
             },
         ));
-        let state = build([&inc], &workspace(), &info());
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
         assert!(state.summary().incidents.is_empty());
         assert_eq!(state.incidents.len(), 1);
         // Newest first, with the old and new status of each component.
@@ -517,9 +771,128 @@ mod tests {
     #[test]
     fn the_summary_reads_back_through_the_upstream_parser() {
         let inc = incident(&["own"]);
-        let summary = build([&inc], &workspace(), &info()).summary();
+        let summary = build([&inc], &workspace(), &times(), &info(), NOW).summary();
         let json = serde_json::to_vec(&summary).unwrap();
         let back = sp::parse_summary(&json, sp::MAX_SUMMARY_BYTES).unwrap();
-        assert_eq!(back, summary);
+        assert_eq!(back.page.id, summary.page.id);
+        assert_eq!(back.status.indicator, summary.status.indicator);
+        assert_eq!(back.incidents.len(), 1);
+        assert_eq!(back.incidents[0].impact, sp::Impact::Major);
+        assert_eq!(
+            back.incidents[0].latest_update().map(|u| u.body.as_str()),
+            Some("We are looking into API errors.")
+        );
+        let api = back.components.iter().find(|c| c.id == "api").unwrap();
+        assert_eq!(api.status, sp::ComponentStatus::PartialOutage);
+    }
+
+    #[test]
+    fn a_resolved_incident_keeps_its_impact_and_says_when_it_was_resolved() {
+        let mut inc = incident(&["own"]);
+        publish(
+            &mut inc,
+            "u2",
+            40,
+            Phase::Monitoring,
+            ComponentStatus::DegradedPerformance,
+        );
+        publish(
+            &mut inc,
+            "u3",
+            60,
+            Phase::Resolved,
+            ComponentStatus::Operational,
+        );
+        publish(
+            &mut inc,
+            "u4",
+            80,
+            Phase::Resolved,
+            ComponentStatus::Operational,
+        );
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
+        let shown = &state.incidents[0];
+        assert_eq!(shown.status, sp::IncidentStatus::Resolved);
+        assert_eq!(
+            shown.impact,
+            sp::Impact::Major,
+            "the worst it was published with"
+        );
+        assert_eq!(
+            shown.monitoring_at.as_deref(),
+            Some(utc::iso8601(45).as_str())
+        );
+        assert_eq!(
+            shown.resolved_at.as_deref(),
+            Some(utc::iso8601(65).as_str()),
+            "when it became resolved, not the later note"
+        );
+        assert_eq!(
+            shown.shortlink,
+            "https://status.example.com/status#incident-inc-1"
+        );
+        assert_eq!(shown.page_id, "sitrep");
+        assert!(shown
+            .incident_updates
+            .iter()
+            .all(|u| u.incident_id == "inc-1"));
+    }
+
+    #[test]
+    fn a_page_nothing_was_published_to_is_dated_by_its_catalogue_or_now() {
+        let state = build([], &workspace(), &times(), &info(), NOW);
+        assert_eq!(
+            state.page.updated_at,
+            utc::iso8601(1),
+            "the catalogue's last change"
+        );
+        let bare = build(
+            [],
+            &Workspace::default(),
+            &CatalogueTimes::default(),
+            &info(),
+            NOW,
+        );
+        assert_eq!(bare.page.updated_at, utc::iso8601(NOW));
+        assert_eq!(bare.page.time_zone, "Etc/UTC");
+    }
+
+    #[test]
+    fn grouped_components_are_listed_under_their_group_with_positions() {
+        let (mut w, mut t) = (workspace(), times());
+        for (id, name) in [("db", "Database"), ("queue", "Queue")] {
+            let defined = ev(
+                &format!("c-{id}"),
+                "workspace",
+                2,
+                EventBody::ComponentDefined {
+                    component: ComponentId(Arc::from(id)),
+                    name: name.into(),
+                    group: "Back end".into(),
+                },
+            );
+            w.apply(&defined);
+            t.apply(&defined);
+        }
+        let state = build([], &w, &t, &info(), NOW);
+        let order: Vec<(&str, bool, Option<&str>, u32)> = state
+            .components
+            .iter()
+            .map(|c| (c.id.as_str(), c.group, c.group_id.as_deref(), c.position))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("api", false, None, 1),
+                ("web", false, None, 2),
+                ("group-back-end", true, None, 3),
+                ("db", false, Some("group-back-end"), 4),
+                ("queue", false, Some("group-back-end"), 5),
+            ]
+        );
+        assert_eq!(
+            state.components[2].components,
+            Some(vec!["db".to_string(), "queue".to_string()])
+        );
     }
 }

@@ -203,6 +203,35 @@ pub fn statuspage_status(phase: Phase) -> &'static str {
     }
 }
 
+/// What a scheduled maintenance sends Statuspage beside its status and
+/// text, on its creation and on every later update (an overrun moves the
+/// end): its window, and which moves the page makes by itself. The start is
+/// automatic, so the page goes to "in progress" and the components under
+/// maintenance on time even when no console is online, and subscribers are
+/// reminded before it and told when it starts. The end is not: work is done
+/// when someone says so, and an overrun is announced, so the page never
+/// claims on its own that the work completed or the components are fine.
+pub fn statuspage_window(starts_at: i64, ends_at: i64) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::Value;
+    vec![
+        ("scheduled_for", Value::from(utc::iso8601(starts_at))),
+        ("scheduled_until", Value::from(utc::iso8601(ends_at))),
+        ("scheduled_remind_prior", Value::from(true)),
+        ("scheduled_auto_in_progress", Value::from(true)),
+        ("auto_transition_to_maintenance_state", Value::from(true)),
+        (
+            "auto_transition_deliver_notifications_at_start",
+            Value::from(true),
+        ),
+        ("scheduled_auto_completed", Value::from(false)),
+        ("auto_transition_to_operational_state", Value::from(false)),
+        (
+            "auto_transition_deliver_notifications_at_end",
+            Value::from(false),
+        ),
+    ]
+}
+
 /// Statuspage's component values are our own wire names.
 pub fn statuspage_component(status: ComponentStatus) -> &'static str {
     match status {
@@ -488,6 +517,14 @@ mod tests {
         assert_eq!(statuspage_status(Phase::Investigating), "investigating");
         assert_eq!(statuspage_status(Phase::Resolved), "resolved");
         assert_eq!(statuspage_status(Phase::MaintenanceScheduled), "scheduled");
+        let window: BTreeMap<_, _> = statuspage_window(0, 3_600_000).into_iter().collect();
+        assert_eq!(window["scheduled_for"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(window["scheduled_until"], "1970-01-01T01:00:00.000Z");
+        assert_eq!(window["scheduled_auto_in_progress"], true);
+        assert_eq!(
+            window["scheduled_auto_completed"], false,
+            "a person ends the work"
+        );
         assert_eq!(
             statuspage_status(Phase::MaintenanceOverrunning),
             "in_progress"

@@ -64,6 +64,22 @@ macro_rules! tolerant_enum {
             }
         }
 
+        // Written as the names above (or `unknown`); read from anything.
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                // `Upstream…`: vocabulary has a ComponentStatus of its own.
+                concat!("Upstream", stringify!($name)).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "description": "As the provider's page says it; a value this version does not know is sent as `unknown`.",
+                    "type": "string",
+                    "enum": [$($wire,)* "unknown"]
+                })
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -154,6 +170,7 @@ pub struct Summary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Page {
     #[serde(default, deserialize_with = "text")]
     pub id: String,
@@ -172,6 +189,7 @@ pub struct PageStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Component {
     pub id: String,
     pub name: String,
@@ -567,6 +585,7 @@ fn unit(random: f64) -> f64 {
 /// `unknown` is present; a console shows `unknown` as unknown whatever the
 /// last known summary said.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderView {
     pub name: String,
     /// The base URL the admin configured.
@@ -579,6 +598,7 @@ pub struct ProviderView {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ViewState {
     Known,
@@ -586,6 +606,7 @@ pub enum ViewState {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnknownView {
     pub since: i64,
     pub reason: String,
@@ -597,6 +618,7 @@ pub struct UnknownView {
 
 /// The part of a summary the console shows: what is not fine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Snapshot {
     pub fetched_at: i64,
     pub page: Page,
@@ -620,6 +642,7 @@ pub struct Snapshot {
 
 /// Counts of what a bounded snapshot leaves out of each of its lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Omitted {
     /// Components not operational beyond those listed.
     #[serde(default)]
@@ -640,12 +663,14 @@ impl Omitted {
 
 /// A provider's component by id and name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ComponentRef {
     pub id: String,
     pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IncidentView {
     pub id: String,
     pub name: String,
@@ -662,6 +687,7 @@ pub struct IncidentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdateView {
     pub status: IncidentStatus,
     pub body: String,

@@ -15,6 +15,7 @@ use serde_json::json;
 use sitrep_core::status_page::public_page;
 use sitrep_core::status_page::public_page::{PageInfo, PublicState};
 use sitrep_core::status_page::upstream as sp;
+use sitrep_core::status_page::v2_page as v2;
 use sitrep_core::{Incident, IncidentId, Workspace};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -35,6 +36,7 @@ struct Folded {
     head: u64,
     incidents: BTreeMap<IncidentId, Incident>,
     workspace: Workspace,
+    times: public_page::CatalogueTimes,
 }
 
 impl PublicCache {
@@ -52,6 +54,7 @@ impl PublicCache {
             for ev in &page.events {
                 if ev.incident.is_workspace() {
                     f.workspace.apply(ev);
+                    f.times.apply(ev);
                 } else {
                     f.incidents
                         .entry(ev.incident.clone())
@@ -61,7 +64,13 @@ impl PublicCache {
             }
             f.head = last;
         }
-        Ok(public_page::build(f.incidents.values(), &f.workspace, info))
+        Ok(public_page::build(
+            f.incidents.values(),
+            &f.workspace,
+            &f.times,
+            info,
+            crate::clock::now_ms(),
+        ))
     }
 }
 
@@ -77,6 +86,14 @@ pub fn router(relay: Relay, log: Arc<EventLog>) -> Router {
         .route("/api/v2/incidents.json", get(incidents))
         .route("/api/v2/incidents/unresolved.json", get(unresolved))
         .route("/api/v2/scheduled-maintenances.json", get(maintenances))
+        .route(
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            get(upcoming_maintenances),
+        )
+        .route(
+            "/api/v2/scheduled-maintenances/active.json",
+            get(active_maintenances),
+        )
         .with_state(state)
 }
 
@@ -137,6 +154,14 @@ json_route!(
 json_route!(
     maintenances,
     |s| json!({ "page": s.page, "scheduled_maintenances": s.maintenances })
+);
+json_route!(
+    upcoming_maintenances,
+    |s| json!({ "page": s.page, "scheduled_maintenances": s.scheduled() })
+);
+json_route!(
+    active_maintenances,
+    |s| json!({ "page": s.page, "scheduled_maintenances": s.active() })
 );
 
 async fn css() -> Response {
@@ -249,11 +274,7 @@ pub fn render(s: &PublicState) -> String {
         );
     }
     h.push_str("</ul></section>");
-    let past: Vec<_> = s
-        .incidents
-        .iter()
-        .filter(|i| i.status.is_closed())
-        .collect();
+    let past: Vec<_> = s.incidents.iter().filter(|i| i.is_closed()).collect();
     if !past.is_empty() {
         h.push_str("<section aria-labelledby=\"past\"><h2 id=\"past\">Past incidents</h2>");
         for i in past {
@@ -265,16 +286,18 @@ pub fn render(s: &PublicState) -> String {
         h,
         "</main><footer><p>Also as JSON: <a href=\"/api/v2/summary.json\">summary.json</a>. \
          Updated {}.</p></footer></body></html>",
-        escape(s.page.updated_at.as_deref().unwrap_or("never"))
+        escape(&s.page.updated_at)
     );
     h
 }
 
-fn incident_html(h: &mut String, i: &sp::Incident) {
+/// One incident or maintenance, with the anchor its `shortlink` points at.
+fn incident_html(h: &mut String, i: &v2::Incident) {
     let _ = write!(
         h,
-        "<article class=\"incident {}\"><h3>{}</h3><p class=\"state\">{}</p><ol class=\"updates\">",
+        "<article class=\"incident {}\" id=\"incident-{}\"><h3>{}</h3><p class=\"state\">{}</p><ol class=\"updates\">",
         escape(i.impact.as_str()),
+        escape(&sitrep_core::slug::slug(&i.id)),
         escape(&i.name),
         escape(&incident_label(i.status))
     );
@@ -284,7 +307,7 @@ fn incident_html(h: &mut String, i: &sp::Incident) {
             "<li><p><strong>{}</strong> <time datetime=\"{at}\">{at}</time></p><p class=\"body\">{}</p></li>",
             escape(&incident_label(u.status)),
             escape(&u.body).replace('\n', "<br>"),
-            at = escape(u.at().unwrap_or(""))
+            at = escape(u.at())
         );
     }
     h.push_str("</ol></article>");

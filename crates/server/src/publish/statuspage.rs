@@ -46,6 +46,18 @@ pub fn incident_body(d: &Delivery<'_>, create: bool) -> Value {
         incident.insert("components".into(), Value::Object(components));
         incident.insert("component_ids".into(), Value::Array(ids));
     }
+    // A maintenance still planned work (not converted into an incident)
+    // is a scheduled incident there, with its window.
+    if let Some(m) = d
+        .incident
+        .maintenance
+        .as_ref()
+        .filter(|_| d.incident.is_maintenance())
+    {
+        for (field, value) in publishing::statuspage_window(m.starts_at, m.ends_at) {
+            incident.insert(field.into(), value);
+        }
+    }
     json!({ "incident": incident })
 }
 

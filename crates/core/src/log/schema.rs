@@ -1,0 +1,49 @@
+//! The wire types' JSON Schemas, generated from the Rust types themselves so
+//! the documents in `docs/schema/` cannot drift from the code (a core test
+//! compares them). Only built with the `schema` feature, which the console
+//! never enables.
+//!
+//! Each schema is what the receiving side accepts (serde's deserialize
+//! contract): for a request, what sitrep-server takes; for an answer or a
+//! stream message, what the console takes. A field with a default is
+//! therefore optional even where the reference server always sends it.
+
+use crate::log::event::Event;
+use crate::log::protocol::{
+    Ack, ApiError, ClientMessage, EventsPage, PostEvents, PostEventsReply, PublishTarget,
+    PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget, SessionInfo, SignIn,
+    StreamMessage, UpstreamsReply,
+};
+use schemars::{schema_for, Schema};
+
+/// Every schema document, by its file name under `docs/schema/`.
+pub fn documents() -> Vec<(&'static str, Schema)> {
+    vec![
+        ("event.json", schema_for!(Event)),
+        ("post-events.json", schema_for!(PostEvents)),
+        ("post-events-reply.json", schema_for!(PostEventsReply)),
+        ("ack.json", schema_for!(Ack)),
+        ("events-page.json", schema_for!(EventsPage)),
+        ("stream-message.json", schema_for!(StreamMessage)),
+        ("client-message.json", schema_for!(ClientMessage)),
+        ("upstreams-reply.json", schema_for!(UpstreamsReply)),
+        ("api-error.json", schema_for!(ApiError)),
+        ("sign-in.json", schema_for!(SignIn)),
+        ("session-info.json", schema_for!(SessionInfo)),
+        ("publish-target.json", schema_for!(PublishTarget)),
+        (
+            "publish-targets-reply.json",
+            schema_for!(PublishTargetsReply),
+        ),
+        ("save-publish-target.json", schema_for!(SavePublishTarget)),
+        ("retry-delivery.json", schema_for!(RetryDelivery)),
+        ("retry-reply.json", schema_for!(RetryReply)),
+    ]
+}
+
+/// A document as it is committed: pretty-printed, ending in a newline.
+pub fn render(schema: &Schema) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,588 @@
+//! The conformance kit: what the console relies on from a coordination
+//! backend (docs/protocol.md), checked over the wire against any backend.
+//!
+//! Against another backend, with a token of an account that may write
+//! incident events (responder or above):
+//!
+//! ```sh
+//! SITREP_CONFORMANCE_URL=https://backend.example SITREP_CONFORMANCE_TOKEN=… \
+//!   cargo test -p sitrep-server --test conformance -- --nocapture
+//! ```
+//!
+//! It prints one line per check and fails naming the checks that failed.
+//! Without those variables it starts a real sitrep-server and checks that,
+//! so the reference backend is held to its own document in the test command.
+//! The checks only add note events to incidents of their own (ids starting
+//! with `conformance-`), so running them against a live backend is safe.
+
+mod common;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The backend under test, and what the checks share.
+struct Backend {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+    /// The backend's clock (from its `Date` header) when the checks began:
+    /// events must be stamped near it.
+    now: i64,
+    run: String,
+}
+
+type Checked = Result<(), String>;
+
+macro_rules! ensure {
+    ($cond:expr, $($why:tt)+) => {
+        if !$cond {
+            return Err(format!($($why)+));
+        }
+    };
+}
+
+impl Backend {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn event(&self, id: &str, text: &str) -> Value {
+        json!({
+            "id": format!("conformance-{}-{id}", self.run),
+            "incident": format!("conformance-{}", self.run),
+            "author": "conformance",
+            "at": self.now,
+            "body": {"kind": "note_added", "text": text, "entry": "observation"}
+        })
+    }
+
+    async fn post(&self, events: &[Value]) -> Result<(u16, Value), String> {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/events"))
+            .bearer_auth(&self.token)
+            .json(&json!({ "events": events }))
+            .send()
+            .await
+            .map_err(|e| format!("POST /api/v1/events: {e}"))?;
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    async fn get(&self, path: &str) -> Result<(u16, Value), String> {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn head(&self) -> Result<u64, String> {
+        let (status, page) = self.get("/api/v1/events?after=0&limit=1").await?;
+        ensure!(status == 200, "GET /api/v1/events answered {status}");
+        page["head"]
+            .as_u64()
+            .ok_or_else(|| format!("a page without an integer head: {page}"))
+    }
+
+    async fn stream(&self, after: u64) -> Result<Socket, String> {
+        let ws_base = self
+            .base
+            .replacen("http://", "ws://", 1)
+            .replacen("https://", "wss://", 1);
+        let mut req = format!("{ws_base}/api/v1/stream?after={after}")
+            .into_client_request()
+            .map_err(|e| e.to_string())?;
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.token)
+                .parse()
+                .map_err(|_| "a token that is not a header value".to_string())?,
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .map_err(|e| format!("the stream did not open: {e}"))?;
+        Ok(ws)
+    }
+}
+
+/// The next JSON text message, skipping pings; None after `wait`.
+async fn next_message(ws: &mut Socket, wait: Duration) -> Result<Option<Value>, String> {
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(until, ws.next()).await {
+            Err(_) => return Ok(None),
+            Ok(None) => return Err("the stream closed".into()),
+            Ok(Some(Err(e))) => return Err(format!("the stream failed: {e}")),
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return serde_json::from_str(t.as_str())
+                    .map(Some)
+                    .map_err(|e| format!("a stream message that is not JSON ({e}): {t}"))
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Reads the stream until `caught_up`; returns the events' (seq, id) and its head.
+async fn catch_up(ws: &mut Socket) -> Result<(Vec<(u64, String)>, u64), String> {
+    let mut events = Vec::new();
+    loop {
+        let Some(msg) = next_message(ws, Duration::from_secs(10)).await? else {
+            return Err("no caught_up within 10 s".into());
+        };
+        match msg["type"].as_str() {
+            Some("event") => events.push(seq_and_id(&msg["event"])?),
+            Some("caught_up") => {
+                let head = msg["head"]
+                    .as_u64()
+                    .ok_or_else(|| format!("caught_up without an integer head: {msg}"))?;
+                return Ok((events, head));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn seq_and_id(ev: &Value) -> Result<(u64, String), String> {
+    let seq = ev["seq"]
+        .as_u64()
+        .ok_or_else(|| format!("an event without a seq: {ev}"))?;
+    ensure!(
+        ev["received_at"].is_i64(),
+        "an event without received_at: {ev}"
+    );
+    let id = ev["id"]
+        .as_str()
+        .ok_or_else(|| format!("an event without an id: {ev}"))?;
+    Ok((seq, id.to_string()))
+}
+
+fn is_error_body(v: &Value) -> bool {
+    v["error"].as_str().is_some_and(|e| !e.is_empty())
+}
+
+// --- the checks ---------------------------------------------------------------
+
+/// A batch is acked one ack per event, in order, with seq and received_at;
+/// the same batch again gets exactly the same acks; an id twice in one batch
+/// is stored once.
+async fn idempotent_post_and_ack_shape(b: &Backend) -> Checked {
+    let batch = [b.event("a1", "first"), b.event("a2", "second")];
+    let (status, reply) = b.post(&batch).await?;
+    ensure!(status == 200, "a valid batch answered {status}: {reply}");
+    let acks = reply["acks"]
+        .as_array()
+        .ok_or_else(|| format!("no acks array: {reply}"))?;
+    ensure!(acks.len() == 2, "{} acks for 2 events", acks.len());
+    for (ack, ev) in acks.iter().zip(&batch) {
+        ensure!(ack["id"] == ev["id"], "acks out of order: {reply}");
+        ensure!(
+            ack["seq"].as_u64().is_some_and(|s| s >= 1),
+            "an ack without a seq ≥ 1: {ack}"
+        );
+        ensure!(
+            ack["received_at"].is_i64(),
+            "an ack without received_at: {ack}"
+        );
+    }
+    ensure!(
+        acks[0]["seq"].as_u64() < acks[1]["seq"].as_u64(),
+        "a batch's events got seqs out of order: {reply}"
+    );
+    let (status, again) = b.post(&batch).await?;
+    ensure!(
+        status == 200,
+        "resending the batch answered {status}: {again}"
+    );
+    ensure!(
+        again == reply,
+        "resending changed the acks: {reply} then {again}"
+    );
+    let twice = b.event("a3", "twice");
+    let (status, reply) = b.post(&[twice.clone(), twice]).await?;
+    ensure!(
+        status == 200,
+        "an id twice in a batch answered {status}: {reply}"
+    );
+    ensure!(
+        reply["acks"][0]["seq"] == reply["acks"][1]["seq"],
+        "an id twice in a batch got two seqs: {reply}"
+    );
+    let (status, empty) = b.post(&[]).await?;
+    ensure!(
+        status == 200 && empty == json!({"acks": []}),
+        "an empty batch answered {status} {empty}"
+    );
+    Ok(())
+}
+
+/// Pages come in ascending seq, at most `limit` long, and paging from 0
+/// reaches `head`; a cursor past the end gives an empty page.
+async fn paging(b: &Backend) -> Checked {
+    let batch: Vec<Value> = (0..3)
+        .map(|i| b.event(&format!("p{i}"), &format!("page {i}")))
+        .collect();
+    let (status, reply) = b.post(&batch).await?;
+    ensure!(status == 200, "a valid batch answered {status}: {reply}");
+    let first = reply["acks"][0]["seq"].as_u64().unwrap_or(1);
+    let mut after = first - 1;
+    let mut seen = Vec::new();
+    loop {
+        let (status, page) = b
+            .get(&format!("/api/v1/events?after={after}&limit=2"))
+            .await?;
+        ensure!(
+            status == 200,
+            "GET /api/v1/events answered {status}: {page}"
+        );
+        let events = page["events"]
+            .as_array()
+            .ok_or_else(|| format!("a page without events: {page}"))?;
+        let head = page["head"]
+            .as_u64()
+            .ok_or_else(|| format!("a page without head: {page}"))?;
+        ensure!(events.len() <= 2, "limit=2 gave {} events", events.len());
+        let Some(last) = events.last() else { break };
+        for ev in events {
+            let (seq, id) = seq_and_id(ev)?;
+            ensure!(seq > after, "seq {seq} on a page after {after}");
+            after = seq;
+            seen.push(id);
+        }
+        ensure!(seq_and_id(last)?.0 <= head, "an event past head {head}");
+        if seq_and_id(last)?.0 == head {
+            break;
+        }
+    }
+    for ev in &batch {
+        ensure!(
+            seen.iter().any(|id| ev["id"] == id.as_str()),
+            "paging did not return {}",
+            ev["id"]
+        );
+    }
+    let head = b.head().await?;
+    let (_, past) = b
+        .get(&format!("/api/v1/events?after={}", head + 1000))
+        .await?;
+    ensure!(
+        past["events"] == json!([]),
+        "a page past the end is not empty: {past}"
+    );
+    Ok(())
+}
+
+/// The stream sends the catch-up, exactly one caught_up, then live events:
+/// while another client posts, every event with seq > after arrives once,
+/// in ascending seq, the same ones paging returns, with no gap between
+/// catch-up and live.
+async fn catch_up_then_live_without_a_gap(b: &Backend) -> Checked {
+    let start = b.head().await?;
+    let before: Vec<Value> = (0..5)
+        .map(|i| b.event(&format!("s{i}"), &format!("before {i}")))
+        .collect();
+    let (status, _) = b.post(&before).await?;
+    ensure!(status == 200, "a valid batch answered {status}");
+    let during: Vec<Value> = (0..20)
+        .map(|i| b.event(&format!("d{i}"), &format!("during {i}")))
+        .collect();
+    // Posts one by one while the stream connects and catches up.
+    let poster = {
+        let (http, url, token) = (b.http.clone(), b.url("/api/v1/events"), b.token.clone());
+        let during = during.clone();
+        tokio::spawn(async move {
+            for ev in during {
+                let _ = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({ "events": [ev] }))
+                    .send()
+                    .await;
+            }
+        })
+    };
+    let mut ws = b.stream(start).await?;
+    let (mut got, head) = catch_up(&mut ws).await?;
+    ensure!(
+        head >= start,
+        "caught_up head {head} below the start {start}"
+    );
+    ensure!(
+        got.iter().all(|(s, _)| *s <= head),
+        "the catch-up sent an event past its head {head}"
+    );
+    let want: Vec<String> = before
+        .iter()
+        .chain(&during)
+        .map(|e| e["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    let until = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !want.iter().all(|id| got.iter().any(|(_, g)| g == id)) {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        let Some(msg) = next_message(&mut ws, left).await? else {
+            return Err("not every posted event arrived on the stream within 15 s".into());
+        };
+        match msg["type"].as_str() {
+            Some("event") => got.push(seq_and_id(&msg["event"])?),
+            Some("caught_up") => return Err("a second caught_up".into()),
+            _ => {}
+        }
+    }
+    let _ = poster.await;
+    ensure!(
+        got.windows(2).all(|w| w[0].0 < w[1].0),
+        "stream seqs not strictly ascending (a repeat or a reorder): {:?}",
+        got.iter().map(|g| g.0).collect::<Vec<_>>()
+    );
+    // Everything the log holds in that range came, and nothing else.
+    let last = got.last().map_or(start, |g| g.0);
+    let mut logged = Vec::new();
+    let mut after = start;
+    while after < last {
+        let (_, page) = b
+            .get(&format!("/api/v1/events?after={after}&limit=1000"))
+            .await?;
+        let events = page["events"].as_array().cloned().unwrap_or_default();
+        if events.is_empty() {
+            break;
+        }
+        for ev in &events {
+            let (seq, id) = seq_and_id(ev)?;
+            if seq <= last {
+                logged.push((seq, id));
+            }
+            after = seq;
+        }
+    }
+    ensure!(
+        logged == got,
+        "the stream and the log differ between seq {start} and {last} (a gap at the boundary?)"
+    );
+    Ok(())
+}
+
+/// `caught_up` at once for a cursor at the head; for a cursor past the end,
+/// a head below it (how a client learns the backend is behind).
+async fn caught_up(b: &Backend) -> Checked {
+    let head = b.head().await?;
+    let mut ws = b.stream(head).await?;
+    let (events, said) = catch_up(&mut ws).await?;
+    ensure!(
+        events.iter().all(|(s, _)| *s > head),
+        "catch-up sent seq ≤ after"
+    );
+    ensure!(said >= head, "caught_up head {said} below the head {head}");
+    let mut ws = b.stream(head + 1000).await?;
+    let (events, said) = catch_up(&mut ws).await?;
+    ensure!(events.is_empty(), "events past the end of the log");
+    ensure!(
+        said < head + 1000,
+        "caught_up head {said} is not below a cursor past the end"
+    );
+    Ok(())
+}
+
+/// A presence sent up the stream comes back as the incident's list, under
+/// the account's name.
+async fn presence(b: &Backend) -> Checked {
+    let (status, me) = b.get("/api/v1/session").await?;
+    ensure!(status == 200, "GET /api/v1/session answered {status}: {me}");
+    let name = me["name"].as_str().unwrap_or("").to_string();
+    let incident = format!("conformance-{}", b.run);
+    let mut ws = b.stream(b.head().await?).await?;
+    catch_up(&mut ws).await?;
+    let hello = json!({"type": "presence", "incident": incident, "name": "ignored"});
+    ws.send(Message::Text(hello.to_string().into()))
+        .await
+        .map_err(|e| format!("cannot send presence: {e}"))?;
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        let Some(msg) = next_message(&mut ws, left).await? else {
+            return Err("no presence list for our incident within 10 s".into());
+        };
+        if msg["type"] == "presence" && msg["incident"] == incident.as_str() {
+            ensure!(
+                msg["people"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().any(|n| n == name.as_str())),
+                "the presence list does not name the account {name:?}: {msg}"
+            );
+            return Ok(());
+        }
+    }
+}
+
+/// Refusals carry `{"error": …}` (and the event's `id` when about one), with
+/// the status the document gives, and store nothing of the batch.
+async fn refusals_and_their_error_shape(b: &Backend) -> Checked {
+    let mut unknown = b.event("r1", "x");
+    unknown["body"] = json!({"kind": "exploded"});
+    let (status, body) = b.post(&[unknown]).await?;
+    ensure!(
+        status == 400 && is_error_body(&body),
+        "an unknown kind: {status} {body}"
+    );
+    let good = b.event("r2", "kept out");
+    let mut empty = b.event("r3", "x");
+    empty["body"]["text"] = json!("  ");
+    let (status, body) = b.post(&[good.clone(), empty.clone()]).await?;
+    ensure!(
+        status == 422 && is_error_body(&body),
+        "a blank note: {status} {body}"
+    );
+    ensure!(
+        body["id"] == empty["id"],
+        "a 422 does not name the event: {body}"
+    );
+    let (_, page) = b
+        .get(&format!(
+            "/api/v1/events?after={}",
+            b.head().await?.saturating_sub(50)
+        ))
+        .await?;
+    ensure!(
+        !page["events"]
+            .as_array()
+            .is_some_and(|evs| evs.iter().any(|e| e["id"] == good["id"])),
+        "a refused batch's valid event was stored"
+    );
+    let anonymous = b
+        .http
+        .post(b.url("/api/v1/events"))
+        .json(&json!({"events": []}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = anonymous.status().as_u16();
+    let body: Value = anonymous.json().await.unwrap_or(Value::Null);
+    ensure!(
+        status == 401 && is_error_body(&body),
+        "no credentials: {status} {body}"
+    );
+    let form = b
+        .http
+        .post(b.url("/api/v1/events"))
+        .bearer_auth(&b.token)
+        .header("content-type", "text/plain")
+        .body("{\"events\":[]}")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = form.status().as_u16();
+    let body: Value = form.json().await.unwrap_or(Value::Null);
+    ensure!(
+        status == 415 && is_error_body(&body),
+        "text/plain: {status} {body}"
+    );
+    let (status, body) = b.get("/api/v1/no-such-endpoint").await?;
+    ensure!(
+        status == 404 && is_error_body(&body),
+        "an unknown path: {status} {body}"
+    );
+    let (status, body) = b.get("/api/v1/events?after=minus-one").await?;
+    ensure!(
+        status == 400 && is_error_body(&body),
+        "a bad cursor: {status} {body}"
+    );
+    Ok(())
+}
+
+async fn run_all(b: &Backend) -> Vec<(&'static str, Checked)> {
+    vec![
+        (
+            "idempotent POST and ack shape",
+            idempotent_post_and_ack_shape(b).await,
+        ),
+        ("paging", paging(b).await),
+        (
+            "catch-up then live without a gap",
+            catch_up_then_live_without_a_gap(b).await,
+        ),
+        ("caught_up", caught_up(b).await),
+        ("presence", presence(b).await),
+        (
+            "refusals and their error shape",
+            refusals_and_their_error_shape(b).await,
+        ),
+    ]
+}
+
+async fn backend_clock(http: &reqwest::Client, base: &str) -> Result<i64, String> {
+    let resp = http
+        .get(format!("{base}/api/v1/health"))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    let date = resp
+        .headers()
+        .get("date")
+        .and_then(|d| d.to_str().ok())
+        .ok_or("no Date header on /api/v1/health")?;
+    sitrep_core::time::utc::parse_http_date(date)
+        .ok_or_else(|| format!("an unreadable Date header: {date}"))
+}
+
+#[tokio::test]
+async fn a_backend_does_everything_the_console_relies_on() {
+    let outside = std::env::var("SITREP_CONFORMANCE_URL").ok();
+    let dir = tempfile::tempdir().unwrap();
+    // Without a backend named, the reference backend is the one checked.
+    let http = reqwest::Client::new();
+    let (server, base, token, now) = match outside {
+        Some(url) => {
+            let token = std::env::var("SITREP_CONFORMANCE_TOKEN")
+                .expect("SITREP_CONFORMANCE_TOKEN: a token of a responder (or above)");
+            let base = url.trim_end_matches('/').to_string();
+            let now = backend_clock(&http, &base).await.unwrap();
+            (None, base, token, now)
+        }
+        None => {
+            let s = common::Running::start(&common::data_dir(&dir));
+            let base = s.url("");
+            let token = common::create_token(&common::data_dir(&dir), "responder");
+            // Its clock starts at the tests' fixed time (its Date header
+            // is the machine's), so no check depends on today's date.
+            (Some(s), base, token, common::CLOCK_START_MS)
+        }
+    };
+    let b = Backend {
+        base,
+        token,
+        http,
+        now,
+        run: format!("{}-{}", std::process::id(), now),
+    };
+    let results = run_all(&b).await;
+    let mut failed = Vec::new();
+    for (name, result) in &results {
+        match result {
+            Ok(()) => println!("pass  {name}"),
+            Err(why) => {
+                println!("FAIL  {name}: {why}");
+                failed.push(format!("{name}: {why}"));
+            }
+        }
+    }
+    drop(server);
+    assert!(
+        failed.is_empty(),
+        "{} of {} checks failed against {}:\n{}",
+        failed.len(),
+        results.len(),
+        b.base,
+        failed.join("\n")
+    );
+}
