@@ -428,8 +428,10 @@ impl Replica {
     /// How many delivered events of this browser's a re-send would send.
     pub fn resendable(self) -> usize {
         self.changed.track();
-        self.made
-            .with_value(|made| self.engine.with_value(|e| e.resendable(|ev| made.contains_key(&ev.id))))
+        self.made.with_value(|made| {
+            self.engine
+                .with_value(|e| e.resendable(|ev| made.contains_key(&ev.id)))
+        })
     }
 
     /// The reader's answer to a backend that lost what this browser holds
