@@ -13,7 +13,7 @@ use sitrep_core::incident::list_order;
 use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
-use sitrep_core::log::sync::{Command, Saved, SyncEngine};
+use sitrep_core::log::sync::{BackendBehind, Command, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -45,8 +45,13 @@ pub struct Replica {
     /// The backend said the session is gone (401): delivery waits for a
     /// sign-in, and the outbox keeps every edit until then.
     pub signed_out: RwSignal<bool>,
+    /// The backend's log ends before what this replica holds (it was reset
+    /// or restored): shown in the header with an offer to re-send.
+    pub behind: RwSignal<Option<BackendBehind>>,
     idb: StoredValue<Option<Idb>, LocalStorage>,
-    /// Where each pending event stands in the order made (IndexedDB keeps it).
+    /// Where each event made in this browser stands in the order made
+    /// (IndexedDB keeps it, also once delivered): the events this browser
+    /// authored, which are the ones it re-sends to a backend that lost them.
     made: StoredValue<HashMap<EventId, f64>>,
     last_made: StoredValue<f64>,
     scheduled: StoredValue<bool>,
@@ -81,6 +86,7 @@ pub fn provide_replica_context() -> Replica {
         author: RwSignal::new(String::new()),
         presence: provide_presence_context(),
         signed_out: RwSignal::new(false),
+        behind: RwSignal::new(None),
         idb: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
@@ -144,7 +150,7 @@ impl Replica {
         self.made.update_value(|made| {
             for r in records {
                 self.last_made.update_value(|m| *m = m.max(r.made));
-                if r.event.seq.is_none() {
+                if r.event.seq.is_none() || r.made > 0.0 {
                     made.insert(r.event.id.clone(), r.made);
                 }
                 if let Some(err) = r.error {
@@ -300,8 +306,8 @@ impl Replica {
                     .into_iter()
                     .filter(|event| !stored.remove(&event.id))
                     .map(|event| StoredEvent {
+                        made: self.made_order(&event.id),
                         event,
-                        made: 0.0,
                         error: None,
                     })
                     .collect()
@@ -334,8 +340,24 @@ impl Replica {
                 });
             }
         }
-        if !write.discarded.is_empty() {
-            spawn_local(self.delete(write.discarded));
+        // Delivered once to a backend that lost them: pending again.
+        for id in write.requeued {
+            let event = self
+                .engine
+                .with_value(|e| e.log().pending_event(&id).cloned());
+            if let Some(event) = event {
+                let made = self.made_order(&id);
+                records.push(StoredEvent {
+                    event,
+                    made,
+                    error: None,
+                });
+            }
+        }
+        let mut gone = write.discarded;
+        gone.extend(write.forgotten);
+        if !gone.is_empty() {
+            spawn_local(self.delete(gone));
         }
         if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
             self.last_synced.set(Some(now_ms()));
@@ -403,6 +425,27 @@ impl Replica {
         });
     }
 
+    /// How many delivered events of this browser's a re-send would send.
+    pub fn resendable(self) -> usize {
+        self.changed.track();
+        self.made.with_value(|made| {
+            self.engine
+                .with_value(|e| e.resendable(|ev| made.contains_key(&ev.id)))
+        })
+    }
+
+    /// The reader's answer to a backend that lost what this browser holds
+    /// (docs/protocol.md, "A backend behind the client's cursor"): the
+    /// events this browser made go again as pending, with their ids, so the
+    /// backend stores each once; others' events are left to their authors,
+    /// and the log is read again from the start.
+    pub fn resend_held(self) {
+        let made = self.made.get_value();
+        self.input(move |engine, now| {
+            engine.resend_held(|ev| made.contains_key(&ev.id), now);
+        });
+    }
+
     /// Notes acked events the outbox has stored itself.
     pub fn acks_stored(self, ids: impl IntoIterator<Item = EventId>) {
         self.stored_acks.update_value(|s| s.extend(ids));
@@ -412,7 +455,8 @@ impl Replica {
         self.idb.get_value()
     }
 
-    /// Where a pending event stands in the order made (0 once confirmed).
+    /// Where an event made in this browser stands in the order made (0 for
+    /// events that came from elsewhere).
     pub fn made_order(self, id: &EventId) -> f64 {
         self.made.with_value(|m| m.get(id).copied().unwrap_or(0.0))
     }
@@ -423,6 +467,10 @@ impl Replica {
         let status = self.engine.with_value(SyncEngine::status);
         if self.status.get_untracked() != status {
             self.status.set(status);
+        }
+        let behind = self.engine.with_value(SyncEngine::backend_behind);
+        if self.behind.get_untracked() != behind {
+            self.behind.set(behind);
         }
         let now = self
             .engine
