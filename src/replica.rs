@@ -313,45 +313,21 @@ impl Replica {
                     .collect()
             })
             .unwrap_or_default();
-        for (id, error) in write.refused {
+        // Refused ones with their reason; retried ones, and ones delivered to
+        // a backend that lost them, pending again without one.
+        let pending = write
+            .refused
+            .into_iter()
+            .map(|(id, error)| (id, Some(error)))
+            .chain(write.retried.into_iter().map(|id| (id, None)))
+            .chain(write.requeued.into_iter().map(|id| (id, None)));
+        for (id, error) in pending {
             let event = self
                 .engine
                 .with_value(|e| e.log().pending_event(&id).cloned());
             if let Some(event) = event {
                 let made = self.made_order(&id);
-                records.push(StoredEvent {
-                    event,
-                    made,
-                    error: Some(error),
-                });
-            }
-        }
-        // A retried refusal is pending again, without its reason.
-        for id in write.retried {
-            let event = self
-                .engine
-                .with_value(|e| e.log().pending_event(&id).cloned());
-            if let Some(event) = event {
-                let made = self.made_order(&id);
-                records.push(StoredEvent {
-                    event,
-                    made,
-                    error: None,
-                });
-            }
-        }
-        // Delivered once to a backend that lost them: pending again.
-        for id in write.requeued {
-            let event = self
-                .engine
-                .with_value(|e| e.log().pending_event(&id).cloned());
-            if let Some(event) = event {
-                let made = self.made_order(&id);
-                records.push(StoredEvent {
-                    event,
-                    made,
-                    error: None,
-                });
+                records.push(StoredEvent { event, made, error });
             }
         }
         let mut gone = write.discarded;
