@@ -20,6 +20,8 @@
 //      same input, so a main module may only ever meet its own chunks, and
 //      the server caches hashed names for good.
 //   4. index.html is pointed at the new names, with fresh integrity hashes.
+// The modules as they were before wasm-opt stay in target/wasm-split/<profile>
+// (main_bg.wasm and the chunks), for scripts/wasm-sizes.
 // scripts/precache.mjs runs after this (Trunk.toml), so the service worker
 // precaches every chunk: an installed console starts offline on any route.
 //
@@ -27,9 +29,9 @@
 //   node scripts/split-wasm.mjs <staging dir> [release|debug]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const BIN = 'sitrep';
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR;
@@ -71,12 +73,18 @@ try {
     '--out-name', 'main', '--target', 'web', '--no-typescript', '--keep-lld-exports', '--no-demangle']);
   const chunks = readdirSync(parts).filter((f) => f.endsWith('.wasm') && f !== 'main.wasm').sort();
   const modules = [join(glue, 'main_bg.wasm'), ...chunks.map((c) => join(parts, c))];
+  // Kept before wasm-opt (which drops the names) for scripts/wasm-sizes.
+  const keep = join(targetDir, 'wasm-split', profile);
+  rmSync(keep, { recursive: true, force: true });
+  mkdirSync(keep, { recursive: true });
+  for (const m of modules) copyFileSync(m, join(keep, basename(m)));
   if (release) for (const m of modules) run('wasm-opt', ['-Oz', m, '-o', m]);
 
   // (3) One hash over everything this build is made of.
   let js = readFileSync(join(glue, 'main.js'), 'utf8');
   let loader = readFileSync(join(parts, '__wasm_split.js'), 'utf8');
-  const hash = createHash('sha256').update(js).update(loader);
+  // This script's own text counts too: it rewrites what it names.
+  const hash = createHash('sha256').update(readFileSync(new URL(import.meta.url))).update(js).update(loader);
   for (const m of modules) hash.update(readFileSync(m));
   const name = `${BIN}-${hash.digest('hex').slice(0, 16)}`;
   // `split___settings_route_view_<n>` → `settings`: short, readable names.
