@@ -70,7 +70,7 @@ try {
   // (2) Bindgen the main part, then optimise every module.
   const glue = join(work, 'glue');
   run('wasm-bindgen', [join(parts, 'main.wasm'), '--out-dir', glue,
-    '--out-name', 'main', '--target', 'web', '--no-typescript', '--keep-lld-exports', '--no-demangle']);
+    '--out-name', 'main', '--target', 'web', '--no-typescript', '--keep-lld-exports']);
   const chunks = readdirSync(parts).filter((f) => f.endsWith('.wasm') && f !== 'main.wasm').sort();
   const modules = [join(glue, 'main_bg.wasm'), ...chunks.map((c) => join(parts, c))];
   // Kept before wasm-opt (which drops the names) for scripts/wasm-sizes.

@@ -1,5 +1,5 @@
 // The console ships as a first-screen module plus a wasm chunk per heavier
-// page (scripts/split-wasm.mjs, docs/size.md). The first screen must not
+// page and overlay (scripts/split-wasm.mjs, docs/size.md). The first screen must not
 // wait for those chunks, and an installed console must still start offline
 // on every route: the service worker precaches every chunk at install.
 import assert from 'node:assert/strict';
@@ -86,6 +86,11 @@ describe('the split console', () => {
       app.page.off('response', watch);
       assert.deepEqual(fromNetwork, [], `${path}: every module from the service worker`);
     }
+    // The overlays are chunks too: the palette opens offline and finds the incident.
+    await app.page.keyboard.press('Control+k');
+    const palette = app.page.getByRole('dialog', { name: 'Command palette' });
+    await palette.getByRole('combobox', { name: 'Search commands' }).fill('checkout');
+    await palette.getByRole('option', { name: 'Open: Checkout failing in one region' }).waitFor({ timeout: WAIT });
     await context.close();
   });
 });
