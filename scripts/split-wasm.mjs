@@ -87,8 +87,15 @@ try {
   const hash = createHash('sha256').update(readFileSync(new URL(import.meta.url))).update(js).update(loader);
   for (const m of modules) hash.update(readFileSync(m));
   const name = `${BIN}-${hash.digest('hex').slice(0, 16)}`;
-  // `split___settings_route_view_<n>` → `settings`: short, readable names.
-  const chunkName = (c) => `${name}_${c.slice(0, -'.wasm'.length).replace(/^split___(\w+?)_route_view_\d+$/, '$1')}.wasm`;
+  // Short, readable names: `split___settings_route_view_<n>` (a lazy route)
+  // → `settings`, `split_palette_<n>` (a #[lazy] fn) → `palette`; shared
+  // chunks keep theirs (`chunk_9`).
+  // Two lazy functions of one name (in different modules) keep their long
+  // names rather than overwrite each other.
+  const shorten = (stem) => stem.replace(/^split_+(\w+?)(_route_view)?_\d+$/, '$1');
+  const unique = new Set(chunks.map((c) => shorten(c.slice(0, -'.wasm'.length)))).size === chunks.length;
+  const short = (stem) => (unique ? shorten(stem) : stem);
+  const chunkName = (c) => `${name}_${short(c.slice(0, -'.wasm'.length))}.wasm`;
   const loaderName = `${name}_split.js`;
 
   // Only the JS imports: the wasm's own import module keeps its name, so the

@@ -25,7 +25,10 @@ macro_rules! lazy_page {
 }
 
 lazy_page!(DeclareRoute, pages::declare::Declare);
-lazy_page!(PlanMaintenanceRoute, pages::plan_maintenance::PlanMaintenance);
+lazy_page!(
+    PlanMaintenanceRoute,
+    pages::plan_maintenance::PlanMaintenance
+);
 lazy_page!(RoomRoute, pages::incident_room::IncidentRoom);
 lazy_page!(PostmortemRoute, pages::postmortem::PostmortemPage);
 lazy_page!(MetricsRoute, pages::metrics::MetricsPage);

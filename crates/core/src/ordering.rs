@@ -67,8 +67,11 @@ mod tests {
         for len in 0..40 {
             for seed in 0..25 {
                 // (key, original position): equal keys show whether order is kept.
-                let items: Vec<(u64, usize)> =
-                    numbers(seed, len, 5).into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+                let items: Vec<(u64, usize)> = numbers(seed, len, 5)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, k)| (k, i))
+                    .collect();
                 let mut ours = items.clone();
                 sort_by_key(&mut ours, |&(k, _)| k);
                 let mut std = items.clone();
@@ -82,7 +85,10 @@ mod tests {
     fn a_reversing_comparison_keeps_equal_items_in_their_order() {
         let mut items = vec![(1, 'a'), (3, 'b'), (1, 'c'), (2, 'd'), (3, 'e')];
         sort_by(&mut items, |a, b| b.0.cmp(&a.0));
-        assert_eq!(items, vec![(3, 'b'), (3, 'e'), (2, 'd'), (1, 'a'), (1, 'c')]);
+        assert_eq!(
+            items,
+            vec![(3, 'b'), (3, 'e'), (2, 'd'), (1, 'a'), (1, 'c')]
+        );
     }
 
     #[test]

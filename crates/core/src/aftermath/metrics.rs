@@ -127,7 +127,9 @@ pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
             incidents: n,
         })
         .collect();
-    crate::ordering::sort_by(&mut components, |a, b| b.incidents.cmp(&a.incidents).then(a.name.cmp(&b.name)));
+    crate::ordering::sort_by(&mut components, |a, b| {
+        b.incidents.cmp(&a.incidents).then(a.name.cmp(&b.name))
+    });
     let last_sev1 = declared()
         .filter(|i| i.severity == Severity::Sev1)
         .max_by_key(|i| (i.started_at, i.id.clone()))

@@ -175,7 +175,9 @@ pub fn build<'a>(
             },
         ));
     }
-    crate::ordering::sort_by(&mut shown, |a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    crate::ordering::sort_by(&mut shown, |a, b| {
+        b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id))
+    });
     let (maintenances, incidents): (Vec<_>, Vec<_>) = shown
         .into_iter()
         .map(|(_, i)| i)
