@@ -142,7 +142,7 @@ impl Replica {
 
     fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
         // Pending events must enter the engine in the order they were made.
-        records.sort_by(|a, b| a.made.total_cmp(&b.made));
+        sitrep_core::ordering::sort_by(&mut records, |a, b| a.made.total_cmp(&b.made));
         let mut saved = Saved {
             cursor,
             ..Saved::default()
@@ -473,7 +473,7 @@ impl Replica {
         Memo::new(move |_| {
             let mut list: Vec<Incident> =
                 self.with_log(|l| l.fold().into_values().filter(|i| i.declared).collect());
-            list.sort_by(list_order);
+            sitrep_core::ordering::sort_by(&mut list, list_order);
             list
         })
     }
