@@ -33,6 +33,8 @@ pub fn App() -> impl IntoView {
     // Nobody has signed in in this browser: there is nothing to show yet.
     // Once someone has, the console works on that session even offline.
     let signed_in = move || session.me.with(Option::is_some);
+    // After the first screen: every page's code, so none needs the network.
+    Effect::new(|_| routes::preload_pages());
     view! {
         <Router>
             <Show when=signed_in fallback=components::sign_in::SignInPage>

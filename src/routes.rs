@@ -35,3 +35,22 @@ lazy_page!(MetricsRoute, pages::metrics::MetricsPage);
 lazy_page!(CommsRoute, pages::comms::CommsPage);
 lazy_page!(SettingsRoute, pages::settings::Settings);
 lazy_page!(UpstreamsRoute, pages::upstreams::UpstreamPanel);
+
+/// Fetches every lazy page's chunk in the background once the console is
+/// up. Outages take the network with them: a responder who loses it a
+/// minute after opening the console must still declare an incident and
+/// open its room, not wait for a chunk that cannot arrive. The service
+/// worker's precache covers later starts; this covers the first visit,
+/// before the worker controls the page. The room and declare go first.
+pub fn preload_pages() {
+    leptos::task::spawn_local(async {
+        <DeclareRoute as LazyRoute>::preload().await;
+        <RoomRoute as LazyRoute>::preload().await;
+        <CommsRoute as LazyRoute>::preload().await;
+        <PostmortemRoute as LazyRoute>::preload().await;
+        <PlanMaintenanceRoute as LazyRoute>::preload().await;
+        <SettingsRoute as LazyRoute>::preload().await;
+        <MetricsRoute as LazyRoute>::preload().await;
+        <UpstreamsRoute as LazyRoute>::preload().await;
+    });
+}
