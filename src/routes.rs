@@ -52,5 +52,13 @@ pub fn preload_pages() {
         <SettingsRoute as LazyRoute>::preload().await;
         <MetricsRoute as LazyRoute>::preload().await;
         <UpstreamsRoute as LazyRoute>::preload().await;
+        // Said on the page, for tools and tests that must know the console
+        // no longer needs the network to open any page.
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-pages", "loaded");
+        }
     });
 }

@@ -24,6 +24,10 @@ export class ConsolePage {
       await this.signIn(this.account);
       await this.page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: WAIT });
     }
+    // Every page's code is fetched in the background after the start; a test
+    // that cuts the network next must not race it (a responder a second in
+    // would not notice it either).
+    await this.page.locator('html[data-pages="loaded"]').waitFor({ state: 'attached', timeout: WAIT });
   }
 
   /** Fills the sign-in form (the page's or the signed-out banner's) and waits for it to go. */
