@@ -808,7 +808,10 @@ mod tests {
         let (request, _) = sends(&all(&mut e, 10)).remove(0);
         e.on_ack(request, &[ack(1, 1), ack(3, 2)], 20);
         all(&mut e, 20);
-        assert!(!e.retry_refused(&ev(1).id), "only a refused event is retried");
+        assert!(
+            !e.retry_refused(&ev(1).id),
+            "only a refused event is retried"
+        );
         assert!(e.retry_refused(&ev(2).id));
         let commands = all(&mut e, 30);
         assert_eq!(
@@ -828,7 +831,10 @@ mod tests {
         refuse_two(&mut e);
         all(&mut e, 10);
         let revision = e.log().revision();
-        assert!(!e.discard_refused(&ev(1).id), "a pending edit on its way is never dropped");
+        assert!(
+            !e.discard_refused(&ev(1).id),
+            "a pending edit on its way is never dropped"
+        );
         assert!(e.discard_refused(&ev(2).id));
         assert!(e.log().revision() > revision, "views refold");
         assert!(!e.log().is_pending(&ev(2).id));
