@@ -16,6 +16,7 @@ pub fn Header() -> impl IntoView {
     let replica = use_replica();
     let session = use_session();
     let pending = replica.pending_count();
+    let held = replica.held_for_others();
     let connection = move || match replica.status.get() {
         Status::Online => "Online".to_string(),
         Status::Connecting => "Connecting…".to_string(),
@@ -99,6 +100,28 @@ pub fn Header() -> impl IntoView {
                 <SignInForm/>
             </div>
         })}
+        // Edits another account made here wait for it: sending them now
+        // would put this account's name on them.
+        {move || {
+            let held = held.get();
+            (!held.is_empty()).then(|| {
+                let told: Vec<String> = held
+                    .iter()
+                    .map(|(who, n)| match n {
+                        1 => format!("1 edit by {who}"),
+                        n => format!("{n} edits by {who}"),
+                    })
+                    .collect();
+                view! {
+                    <p class="banner note" role="status" data-testid="held-edits">
+                        {format!(
+                            "Kept for their authors, not sent as you: {}. They are delivered when that account signs in here again.",
+                            told.join(", ")
+                        )}
+                    </p>
+                }
+            })
+        }}
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>
         })}
