@@ -206,11 +206,16 @@ pub async fn sign_out() {
     let _ = send(Request::delete("/api/v1/session"), NO_BODY, None).await;
 }
 
-/// `GET /api/v1/upstreams`: every watched provider as the backend last saw it.
-pub async fn get_upstreams() -> Result<Vec<ProviderView>, ApiFailure> {
+/// `GET /api/v1/upstreams`: every watched provider as the backend last saw
+/// it. The endpoint is optional: `None` when the backend answers 404 (it
+/// does not watch upstream pages).
+pub async fn get_upstreams() -> Result<Option<Vec<ProviderView>>, ApiFailure> {
     let resp = send(Request::get("/api/v1/upstreams"), NO_BODY, None).await?;
+    if resp.status() == 404 {
+        return Ok(None);
+    }
     let reply: UpstreamsReply = read(accept(resp).await?).await?;
-    Ok(reply.providers)
+    Ok(Some(reply.providers))
 }
 
 /// `GET /api/v1/publish/targets`: where an admin allowed publishing to.

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod presence;
 pub mod replica;
 pub mod room;
+pub mod routes;
 pub mod session;
 pub mod shortcuts;
 pub mod idb;
@@ -19,6 +20,7 @@ pub mod upstreams;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::Lazy;
 use leptos_router::path;
 
 #[component]
@@ -39,14 +41,14 @@ pub fn App() -> impl IntoView {
                 <main id="main">
                     <Routes fallback=|| view! { <p class="empty">"No page here. "<A href="/">"Back to incidents"</A></p> }>
                         <Route path=path!("/") view=pages::incident_list::IncidentList/>
-                        <Route path=path!("/new") view=pages::declare::Declare/>
-                        <Route path=path!("/maintenance/new") view=pages::plan_maintenance::PlanMaintenance/>
-                        <Route path=path!("/incidents/:id") view=pages::incident_room::IncidentRoom/>
-                        <Route path=path!("/incidents/:id/postmortem") view=pages::postmortem::PostmortemPage/>
-                        <Route path=path!("/metrics") view=pages::metrics::MetricsPage/>
-                        <Route path=path!("/incidents/:id/comms") view=pages::comms::CommsPage/>
-                        <Route path=path!("/settings") view=pages::settings::Settings/>
-                        <Route path=path!("/upstreams") view=pages::upstreams::UpstreamPanel/>
+                        <Route path=path!("/new") view={Lazy::<routes::DeclareRoute>::new()}/>
+                        <Route path=path!("/maintenance/new") view={Lazy::<routes::PlanMaintenanceRoute>::new()}/>
+                        <Route path=path!("/incidents/:id") view={Lazy::<routes::RoomRoute>::new()}/>
+                        <Route path=path!("/incidents/:id/postmortem") view={Lazy::<routes::PostmortemRoute>::new()}/>
+                        <Route path=path!("/metrics") view={Lazy::<routes::MetricsRoute>::new()}/>
+                        <Route path=path!("/incidents/:id/comms") view={Lazy::<routes::CommsRoute>::new()}/>
+                        <Route path=path!("/settings") view={Lazy::<routes::SettingsRoute>::new()}/>
+                        <Route path=path!("/upstreams") view={Lazy::<routes::UpstreamsRoute>::new()}/>
                     </Routes>
                 </main>
                 <components::shortcut_layer::ShortcutLayer/>

@@ -11,7 +11,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, WebSocket};
 
+thread_local! {
+    /// The socket last opened: the engine asks for a new one only when it
+    /// is done with this one (closed, or replaced to re-read the log after
+    /// a re-send), so it is closed rather than left running unheard.
+    static CURRENT: std::cell::RefCell<Option<WebSocket>> = const { std::cell::RefCell::new(None) };
+}
+
 pub fn open(replica: Replica, stream: StreamId, after: u64) {
+    if let Some(old) = CURRENT.with(|c| c.borrow_mut().take()) {
+        if old.ready_state() <= WebSocket::OPEN {
+            let _ = old.close();
+        }
+    }
     let socket = websocket_origin()
         .ok_or(JsValue::NULL)
         .and_then(|origin| WebSocket::new(&format!("{origin}/api/v1/stream?after={after}")));
@@ -62,6 +74,7 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         replica.input(move |e, now| e.disconnected(stream, now));
     });
 
+    CURRENT.with(|c| *c.borrow_mut() = Some(ws.clone()));
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));

@@ -80,9 +80,10 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
                     let mut event = todo.iter().find(|e| e.id == ack.id)?.clone();
                     event.seq = Some(ack.seq);
                     event.received_at = Some(ack.received_at);
+                    // The order made stays: it marks the event as this browser's.
                     Some(StoredEvent {
+                        made: replica.made_order(&event.id),
                         event,
-                        made: 0.0,
                         error: None,
                     })
                 })

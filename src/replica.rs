@@ -13,7 +13,7 @@ use sitrep_core::incident::list_order;
 use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
-use sitrep_core::log::sync::{Command, Saved, SyncEngine};
+use sitrep_core::log::sync::{BackendBehind, Command, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -46,8 +46,13 @@ pub struct Replica {
     /// The backend said the session is gone (401): delivery waits for a
     /// sign-in, and the outbox keeps every edit until then.
     pub signed_out: RwSignal<bool>,
+    /// The backend's log ends before what this replica holds (it was reset
+    /// or restored): shown in the header with an offer to re-send.
+    pub behind: RwSignal<Option<BackendBehind>>,
     idb: StoredValue<Option<Idb>, LocalStorage>,
-    /// Where each pending event stands in the order made (IndexedDB keeps it).
+    /// Where each event made in this browser stands in the order made
+    /// (IndexedDB keeps it, also once delivered): the events this browser
+    /// authored, which are the ones it re-sends to a backend that lost them.
     made: StoredValue<HashMap<EventId, f64>>,
     last_made: StoredValue<f64>,
     scheduled: StoredValue<bool>,
@@ -82,6 +87,7 @@ pub fn provide_replica_context() -> Replica {
         author: RwSignal::new(String::new()),
         presence: provide_presence_context(),
         signed_out: RwSignal::new(false),
+        behind: RwSignal::new(None),
         idb: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
@@ -144,7 +150,7 @@ impl Replica {
 
     fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
         // Pending events must enter the engine in the order they were made.
-        records.sort_by(|a, b| a.made.total_cmp(&b.made));
+        sitrep_core::ordering::sort_by(&mut records, |a, b| a.made.total_cmp(&b.made));
         let mut saved = Saved {
             cursor,
             ..Saved::default()
@@ -152,7 +158,7 @@ impl Replica {
         self.made.update_value(|made| {
             for r in records {
                 self.last_made.update_value(|m| *m = m.max(r.made));
-                if r.event.seq.is_none() {
+                if r.event.seq.is_none() || r.made > 0.0 {
                     made.insert(r.event.id.clone(), r.made);
                 }
                 if let Some(err) = r.error {
@@ -317,42 +323,34 @@ impl Replica {
                     .into_iter()
                     .filter(|event| !stored.remove(&event.id))
                     .map(|event| StoredEvent {
+                        made: self.made_order(&event.id),
                         event,
-                        made: 0.0,
                         error: None,
                     })
                     .collect()
             })
             .unwrap_or_default();
-        for (id, error) in write.refused {
+        // Refused ones with their reason; retried ones, and ones delivered to
+        // a backend that lost them, pending again without one.
+        let pending = write
+            .refused
+            .into_iter()
+            .map(|(id, error)| (id, Some(error)))
+            .chain(write.retried.into_iter().map(|id| (id, None)))
+            .chain(write.requeued.into_iter().map(|id| (id, None)));
+        for (id, error) in pending {
             let event = self
                 .engine
                 .with_value(|e| e.log().pending_event(&id).cloned());
             if let Some(event) = event {
                 let made = self.made_order(&id);
-                records.push(StoredEvent {
-                    event,
-                    made,
-                    error: Some(error),
-                });
+                records.push(StoredEvent { event, made, error });
             }
         }
-        // A retried refusal is pending again, without its reason.
-        for id in write.retried {
-            let event = self
-                .engine
-                .with_value(|e| e.log().pending_event(&id).cloned());
-            if let Some(event) = event {
-                let made = self.made_order(&id);
-                records.push(StoredEvent {
-                    event,
-                    made,
-                    error: None,
-                });
-            }
-        }
-        if !write.discarded.is_empty() {
-            spawn_local(self.delete(write.discarded));
+        let mut gone = write.discarded;
+        gone.extend(write.forgotten);
+        if !gone.is_empty() {
+            spawn_local(self.delete(gone));
         }
         if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
             self.last_synced.set(Some(now_ms()));
@@ -420,6 +418,27 @@ impl Replica {
         });
     }
 
+    /// How many delivered events of this browser's a re-send would send.
+    pub fn resendable(self) -> usize {
+        self.changed.track();
+        self.made.with_value(|made| {
+            self.engine
+                .with_value(|e| e.resendable(|ev| made.contains_key(&ev.id)))
+        })
+    }
+
+    /// The reader's answer to a backend that lost what this browser holds
+    /// (docs/protocol.md, "A backend behind the client's cursor"): the
+    /// events this browser made go again as pending, with their ids, so the
+    /// backend stores each once; others' events are left to their authors,
+    /// and the log is read again from the start.
+    pub fn resend_held(self) {
+        let made = self.made.get_value();
+        self.input(move |engine, now| {
+            engine.resend_held(|ev| made.contains_key(&ev.id), now);
+        });
+    }
+
     /// Notes acked events the outbox has stored itself.
     pub fn acks_stored(self, ids: impl IntoIterator<Item = EventId>) {
         self.stored_acks.update_value(|s| s.extend(ids));
@@ -429,7 +448,8 @@ impl Replica {
         self.idb.get_value()
     }
 
-    /// Where a pending event stands in the order made (0 once confirmed).
+    /// Where an event made in this browser stands in the order made (0 for
+    /// events that came from elsewhere).
     pub fn made_order(self, id: &EventId) -> f64 {
         self.made.with_value(|m| m.get(id).copied().unwrap_or(0.0))
     }
@@ -440,6 +460,10 @@ impl Replica {
         let status = self.engine.with_value(SyncEngine::status);
         if self.status.get_untracked() != status {
             self.status.set(status);
+        }
+        let behind = self.engine.with_value(SyncEngine::backend_behind);
+        if self.behind.get_untracked() != behind {
+            self.behind.set(behind);
         }
         let now = self
             .engine
@@ -466,7 +490,7 @@ impl Replica {
         Memo::new(move |_| {
             let mut list: Vec<Incident> =
                 self.with_log(|l| l.fold().into_values().filter(|i| i.declared).collect());
-            list.sort_by(list_order);
+            sitrep_core::ordering::sort_by(&mut list, list_order);
             list
         })
     }

@@ -25,6 +25,9 @@ pub struct Upstreams {
     pub problem: RwSignal<Option<String>>,
     /// Now, ticking, for ages.
     pub now: RwSignal<i64>,
+    /// The backend answered 404: it does not watch upstream pages, so no
+    /// list will come.
+    pub unsupported: RwSignal<bool>,
     idb: StoredValue<Option<Idb>, LocalStorage>,
     /// A list that arrived before IndexedDB was open, saved once it is.
     unsaved: StoredValue<Option<SavedUpstreams>>,
@@ -50,12 +53,14 @@ pub fn provide_upstreams_context(replica: Replica) {
         latest: RwSignal::new(None),
         problem: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
+        unsupported: RwSignal::new(false),
         idb: StoredValue::new_local(None),
         unsaved: StoredValue::new(None),
     };
     provide_context(upstreams);
     replica.on_side_message(move |msg| {
         if let StreamMessage::Upstreams { providers } = msg {
+            upstreams.unsupported.set(false);
             upstreams.receive(providers);
         }
     });
@@ -63,8 +68,10 @@ pub fn provide_upstreams_context(replica: Replica) {
     spawn_local(upstreams.load_saved());
     spawn_local(async move {
         // Unreachable is no news: the saved copy stays, the stream retries.
-        if let Ok(providers) = api::get_upstreams().await {
-            upstreams.receive(providers);
+        match api::get_upstreams().await {
+            Ok(Some(providers)) => upstreams.receive(providers),
+            Ok(None) => upstreams.unsupported.set(true),
+            Err(_) => {}
         }
     });
 }

@@ -1,5 +1,7 @@
 //! The app bar: navigation, who you are, the connection, and how many edits
-//! have not reached the backend yet.
+//! have not reached the backend yet. It never claims more than it knows: a
+//! backend that lost what it confirmed is named as such, and a signed-out
+//! console says only that, and what waits.
 
 use crate::browser::now_ms;
 use crate::components::sign_in::SignInForm;
@@ -8,7 +10,7 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use sitrep_core::log::sync::Status;
+use sitrep_core::log::sync::{BackendBehind, Status};
 use sitrep_core::time::utc;
 
 #[component]
@@ -18,6 +20,7 @@ pub fn Header() -> impl IntoView {
     let pending = replica.pending_count();
     let held = replica.held_for_others();
     let connection = move || match replica.status.get() {
+        _ if replica.behind.get().is_some() => "Backend is missing edits".to_string(),
         Status::Online => "Online".to_string(),
         Status::Connecting => "Connecting…".to_string(),
         // A fresh engine reports its first attempt as due at time zero.
@@ -42,6 +45,7 @@ pub fn Header() -> impl IntoView {
         }
     };
     let connection_class = move || match replica.status.get() {
+        _ if replica.behind.get().is_some() => "conn degraded",
         Status::Online => "conn online",
         Status::Connecting | Status::Reconnecting { .. } => "conn connecting",
         Status::Degraded { .. } => "conn degraded",
@@ -67,36 +71,39 @@ pub fn Header() -> impl IntoView {
                 <A href="/settings">"Settings"</A>
             </nav>
             <div class="status" role="status" aria-label="Delivery">
-                <span class=connection_class data-testid="connection">{connection}</span>
-                <span class="pending" data-testid="pending-count">
-                    // Until the local copy is read, nothing is known to be delivered.
-                    {move || match pending.get() {
-                        _ if !replica.loaded.get() => "Reading the local copy…".to_string(),
-                        0 => "All edits delivered".to_string(),
-                        1 => "1 edit not yet delivered".to_string(),
-                        n => format!("{n} edits not yet delivered"),
-                    }}
-                </span>
-                {move || replica.last_synced.get().map(|t| view! {
-                    <span class="synced">"Last synced " {utc::format_time(t)} " UTC"</span>
-                })}
+                // Signed out, the connection's state is moot (every request
+                // is refused): only what waits is worth saying.
+                {move || if replica.signed_out.get() {
+                    view! {
+                        <span class="conn offline" data-testid="signed-out">
+                            {move || signed_out_line(pending.get())}
+                        </span>
+                    }.into_any()
+                } else {
+                    view! {
+                        <span class=connection_class data-testid="connection">{connection}</span>
+                        <span class="pending" data-testid="pending-count">
+                            {move || delivery_line(replica.loaded.get(), replica.behind.get().is_some(), pending.get())}
+                        </span>
+                        {move || replica.last_synced.get().map(|t| view! {
+                            <span class="synced">"Last synced " {utc::format_time(t)} " UTC"</span>
+                        })}
+                    }.into_any()
+                }}
             </div>
-            <div class="account" data-testid="account">
-                {move || session.me.get().map(|me| view! {
-                    <span>"Signed in as " <strong>{me.name}</strong> " (" {me.role.as_str()} ")"</span>
-                })}
-                <button type="button" on:click=move |_| spawn_local(session.sign_out())>"Sign out"</button>
-            </div>
+            {move || (!replica.signed_out.get()).then(|| view! {
+                <div class="account" data-testid="account">
+                    {move || session.me.get().map(|me| view! {
+                        <span>"Signed in as " <strong>{me.name}</strong> " (" {me.role.as_str()} ")"</span>
+                    })}
+                    <button type="button" on:click=move |_| spawn_local(session.sign_out())>"Sign out"</button>
+                </div>
+            })}
         </header>
         // The session ended while edits wait: they stay in the outbox, and
         // signing in here delivers them.
         {move || replica.signed_out.get().then(|| view! {
-            <div class="banner warn signed-out" role="alert">
-                <p data-testid="signed-out">{move || match pending.get() {
-                    0 => "Signed out — sign in to see new events".to_string(),
-                    1 => "Signed out — sign in to deliver 1 edit".to_string(),
-                    n => format!("Signed out — sign in to deliver {n} edits"),
-                }}</p>
+            <div class="banner warn signed-out">
                 <SignInForm/>
             </div>
         })}
@@ -122,6 +129,14 @@ pub fn Header() -> impl IntoView {
                 }
             })
         }}
+        // The backend lacks what it once confirmed: say so, and offer to
+        // send again what this browser made (see Replica::resend_held).
+        {move || replica.behind.get().filter(|_| !replica.signed_out.get()).map(|b| view! {
+            <div class="banner warn backend-behind" role="alert" data-testid="backend-behind">
+                <p>{move || behind_line(b, replica.resendable())}</p>
+                <button type="button" on:click=move |_| replica.resend_held()>"Re-send"</button>
+            </div>
+        })}
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>
         })}
@@ -129,4 +144,38 @@ pub fn Header() -> impl IntoView {
             <p class="banner warn" role="alert" data-testid="clock-warning">{w}</p>
         })}
     }
+}
+
+/// What the header says about delivery. Until the local copy is read
+/// nothing is known to be delivered, and with a backend behind the cursor
+/// "delivered" is no longer true of what it confirmed.
+fn delivery_line(loaded: bool, behind: bool, pending: usize) -> String {
+    match pending {
+        _ if !loaded => "Reading the local copy…".to_string(),
+        _ if behind => "Edits shown as delivered are missing from the backend".to_string(),
+        0 => "All edits delivered".to_string(),
+        1 => "1 edit not yet delivered".to_string(),
+        n => format!("{n} edits not yet delivered"),
+    }
+}
+
+fn signed_out_line(pending: usize) -> String {
+    match pending {
+        0 => "Signed out — no edits waiting".to_string(),
+        1 => "Signed out — 1 edit waiting".to_string(),
+        n => format!("Signed out — {n} edits waiting"),
+    }
+}
+
+fn behind_line(b: BackendBehind, mine: usize) -> String {
+    let edits = match mine {
+        1 => "the 1 edit".to_string(),
+        n => format!("the {n} edits"),
+    };
+    format!(
+        "The backend's log ends at #{} but this console had read up to #{}: it was reset or restored, \
+         and edits shown here as delivered are not in it. Re-send sends {edits} made in this browser \
+         again (each is stored once) and reads the backend's log afresh; others' edits are theirs to re-send.",
+        b.head, b.cursor
+    )
 }

@@ -1,6 +1,7 @@
 //! Listens for the console's keyboard shortcuts on the window and shows the
 //! overlays they open: the command palette and the shortcut help. What is
-//! open lives in `shortcuts`, which the overlays read.
+//! open lives in `shortcuts`, which the overlays read. The overlays load
+//! lazily (`#[lazy]`, split by scripts/split-wasm.mjs).
 
 use crate::components::command_palette::CommandPalette;
 use crate::shortcuts::{use_shortcuts, SHORTCUTS};
@@ -88,15 +89,27 @@ pub fn ShortcutLayer() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
+    // Both overlays are split out of the first screen's wasm: their code is
+    // fetched the first time one opens (precached, so offline too).
     view! {
         <Show when=move || shortcuts.palette.get()>
-            <CommandPalette/>
+            {Suspend::new(palette())}
         </Show>
         <Show when=move || shortcuts.help.get()>
-            <ShortcutHelp/>
+            {Suspend::new(help())}
         </Show>
     }
     .into_any()
+}
+
+#[lazy]
+fn palette() -> AnyView {
+    view! { <CommandPalette/> }.into_any()
+}
+
+#[lazy]
+fn help() -> AnyView {
+    view! { <ShortcutHelp/> }.into_any()
 }
 
 /// The help overlay: every shortcut, in a modal dialog.

@@ -33,6 +33,15 @@ pub fn UpstreamPanel() -> impl IntoView {
             <UpstreamOffers/>
             {move || upstreams.problem.get().map(|p| view! { <p class="banner warn" role="alert">{p}</p> })}
             {move || match upstreams.latest.get() {
+                // An optional endpoint the backend does not offer: no list
+                // will come, so do not wait for one.
+                _ if upstreams.unsupported.get() => view! {
+                    <p class="empty" data-testid="upstreams-unsupported">
+                        "This backend does not watch upstream pages (it has no "
+                        <code>"GET /api/v1/upstreams"</code>
+                        "), so there is no list of providers to show."
+                    </p>
+                }.into_any(),
                 None => view! { <p class="empty">"Waiting for the backend's list of providers…"</p> }.into_any(),
                 Some(r) if r.providers.is_empty() => view! {
                     <p class="empty">
@@ -48,7 +57,7 @@ pub fn UpstreamPanel() -> impl IntoView {
                     .collect_view()
                     .into_any(),
             }}
-            <AddProvider/>
+            {move || (!upstreams.unsupported.get()).then(|| view! { <AddProvider/> })}
         </section>
     }
 }

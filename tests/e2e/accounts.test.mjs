@@ -119,7 +119,7 @@ describe('accounts in the console', () => {
     // The session ends while the browser is away.
     await app.page.waitForTimeout(4500);
     await context.setOffline(false);
-    await app.page.getByTestId('signed-out').getByText('Signed out — sign in to deliver 2 edits').waitFor({ timeout: 15_000 });
+    await app.page.getByTestId('signed-out').getByText('Signed out — 2 edits waiting').waitFor({ timeout: 15_000 });
     assert.equal((await allEvents(server)).length, 0);
 
     await app.signIn('ana', TEST_PASSWORD);

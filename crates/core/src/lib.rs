@@ -12,12 +12,14 @@
 //! - `workspace`: the settings every console shares;
 //! - `status_page`: watched upstreams, our own public page, vendor mapping;
 //! - `aftermath`: post-mortem, metrics, change freeze;
-//! - `view`: decisions the console's views make (Markdown, search, virtual list).
+//! - `view`: decisions the console's views make (Markdown, search, virtual list);
+//! - `ordering`: stable sorting compiled once (imports nothing).
 
 pub mod aftermath;
 pub mod comms;
 pub mod incident;
 pub mod log;
+pub mod ordering;
 pub mod slug;
 pub mod status_page;
 pub mod time;

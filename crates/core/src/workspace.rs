@@ -229,7 +229,9 @@ impl Workspace {
     /// Components sorted by group, then name, for pickers.
     pub fn catalogue(&self) -> Vec<&Component> {
         let mut all: Vec<&Component> = self.components.values().collect();
-        all.sort_by(|a, b| (&a.group, &a.name, &a.id).cmp(&(&b.group, &b.name, &b.id)));
+        crate::ordering::sort_by(&mut all, |a, b| {
+            (&a.group, &a.name, &a.id).cmp(&(&b.group, &b.name, &b.id))
+        });
         all
     }
 

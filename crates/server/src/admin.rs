@@ -5,8 +5,8 @@
 //! changes the stream watches).
 
 use crate::accounts::Refusal;
-use crate::api::{blocking_on, error};
-use crate::{api, auth, AppState};
+use crate::reply::{blocking_on, error};
+use crate::{auth, reply, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -64,8 +64,8 @@ async fn hashing<T: Send + 'static>(
     }
     match state.hashers.run(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(api::internal(e)),
-        Err(crate::hashing::Busy) => Err(api::busy(
+        Ok(Err(e)) => Err(reply::internal(e)),
+        Err(crate::hashing::Busy) => Err(reply::busy(
             "the server is busy checking passwords; try again in a second",
             1,
         )),

@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1`: append a batch, page through the log,
 //! health, the change freeze. Every refusal is an `ApiError` JSON body, never plain text.
 
+use crate::reply::{blocking, error, is_json, method_not_allowed, not_found, too_many};
 use crate::{auth, stream, AppState};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -15,12 +16,12 @@ use sitrep_core::comms::review;
 use sitrep_core::log::access;
 use sitrep_core::log::limits;
 use sitrep_core::log::limits::{MAX_BATCH, MAX_BODY_BYTES};
-use sitrep_core::log::protocol::{ApiError, EventsPage, PostEvents, PostEventsReply};
-use sitrep_core::{Event, EventId, IncidentId};
+use sitrep_core::log::protocol::{EventsPage, PostEvents, PostEventsReply};
+use sitrep_core::{Event, IncidentId};
 use tower_http::compression::CompressionLayer;
 
 pub const DEFAULT_PAGE: usize = 500;
-pub const MAX_PAGE: usize = 1000;
+pub use crate::sqlite::MAX_PAGE;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -38,90 +39,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-}
-
-pub fn error(status: StatusCode, message: impl Into<String>, id: Option<EventId>) -> Response {
-    let body = ApiError {
-        error: message.into(),
-        id,
-    };
-    (status, Json(body)).into_response()
-}
-
-async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "no such endpoint", None)
-}
-
-async fn method_not_allowed() -> Response {
-    error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
-}
-
-pub fn internal(e: impl std::fmt::Display) -> Response {
-    eprintln!("sitrep-server: {e}");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error; see the server log",
-        None,
-    )
-}
-
-/// 429 with Retry-After in whole seconds (at least 1).
-pub fn too_many(wait: std::time::Duration) -> Response {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let secs = secs.max(1);
-    let mut resp = error(
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("too many requests; try again in {secs} s"),
-        None,
-    );
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
-    resp
-}
-
-/// 503 with Retry-After: the server is busy with others' work (password
-/// hashes), not refusing this caller.
-pub fn busy(why: &str, retry_after_secs: u64) -> Response {
-    let mut resp = error(StatusCode::SERVICE_UNAVAILABLE, why, None);
-    resp.headers_mut().insert(
-        header::RETRY_AFTER,
-        axum::http::HeaderValue::from(retry_after_secs.max(1)),
-    );
-    resp
-}
-
-/// Runs blocking work (SQLite) on the blocking pool, mapping failures to a 500.
-pub async fn blocking_on<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::sqlite::DbError> + Send + 'static,
-) -> Result<T, Response> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(internal(e)),
-        Err(e) => Err(internal(e)),
-    }
-}
-
-/// Runs log work on the blocking pool: SQLite calls (and fsync) must not
-/// stall the async workers that drive every other connection.
-pub async fn blocking<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&crate::sqlite::EventLog) -> Result<T, crate::sqlite::DbError> + Send + 'static,
-) -> Result<T, Response> {
-    let log = state.log.clone();
-    match tokio::task::spawn_blocking(move || f(&log)).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(internal(e)),
-        Err(e) => Err(internal(e)),
-    }
-}
-
-/// True when the body is declared JSON (parameters such as charset allowed).
-pub fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
 
 async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {

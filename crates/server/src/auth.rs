@@ -3,7 +3,7 @@
 //! (sign in, who am I, sign out) and the admins' audit trail.
 
 use crate::accounts::{AuditQuery, Caller, Verdict, MAX_NAME_BYTES, MAX_PASSWORD_BYTES};
-use crate::api::{self, error};
+use crate::reply::{self, error};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -97,8 +97,8 @@ pub async fn check(state: &AppState, cred: Credential) -> Result<Option<Caller>,
     .await;
     match found {
         Ok(Ok(c)) => Ok(c),
-        Ok(Err(e)) => Err(api::internal(e)),
-        Err(e) => Err(api::internal(e)),
+        Ok(Err(e)) => Err(reply::internal(e)),
+        Err(e) => Err(reply::internal(e)),
     }
 }
 
@@ -164,7 +164,7 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
         return error(StatusCode::FORBIDDEN, why, None);
     }
-    if !api::is_json(&headers) {
+    if !reply::is_json(&headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json",
@@ -196,13 +196,13 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
     }
     // One address trying many names is slowed whatever the names are.
     if let Err(wait) = state.address_limiter.take(&address) {
-        return api::too_many(wait);
+        return reply::too_many(wait);
     }
     // Guessing one name is slowed for the address guessing, not for the
     // name: its owner signs in from elsewhere meanwhile.
     let tried = format!("{name}\u{0}{address}");
     if let Err(wait) = state.sign_in_backoff.check(&tried) {
-        return api::too_many(wait);
+        return reply::too_many(wait);
     }
     let accounts = state.accounts.clone();
     let ttl = state.session_ttl;
@@ -243,9 +243,9 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
             state.sign_in_backoff.failed(&tried);
             return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
         }
-        Ok(Err(e)) => return api::internal(e),
+        Ok(Err(e)) => return reply::internal(e),
         Err(crate::hashing::Busy) => {
-            return api::busy("too many sign-ins at once; try again in a second", 1)
+            return reply::busy("too many sign-ins at once; try again in a second", 1)
         }
     };
     let max_age = state.session_ttl.as_secs();
@@ -274,7 +274,7 @@ fn forwarded_https(headers: &HeaderMap) -> bool {
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_cookie(&headers) {
         let accounts = state.accounts.clone();
-        if let Err(resp) = api::blocking_on(move || accounts.end_session(&token)).await {
+        if let Err(resp) = reply::blocking_on(move || accounts.end_session(&token)).await {
             return resp;
         }
     }
@@ -313,7 +313,7 @@ async fn audit_trail(
     };
     let limit = q.limit;
     let accounts = state.accounts.clone();
-    match api::blocking_on(move || accounts.audit_page(&q)).await {
+    match reply::blocking_on(move || accounts.audit_page(&q)).await {
         Ok(entries) => {
             let next = (entries.len() == limit)
                 .then(|| entries.last().map(|e| e.id))

@@ -5,7 +5,7 @@
 //! many connections it holds open. Half-sent requests and idle connections
 //! cannot pile up.
 
-use crate::api::error;
+use crate::reply::error;
 use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -2,7 +2,7 @@
 //! Folds the log (the workspace stream and every incident) on each call; the
 //! decision itself is `sitrep_core::aftermath::freeze`.
 
-use crate::{api, auth, AppState};
+use crate::{auth, reply, AppState};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Respo
         return resp;
     }
     let now = crate::clock::now_ms();
-    let report = api::blocking(&state, move |log| {
+    let report = reply::blocking(&state, move |log| {
         let mut workspace = Workspace::default();
         let mut incidents: HashMap<IncidentId, Incident> = HashMap::new();
         let mut after = 0;

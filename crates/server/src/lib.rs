@@ -16,6 +16,7 @@ pub mod peer;
 pub mod presence;
 pub mod publish;
 pub mod rate;
+pub mod reply;
 pub mod sqlite;
 pub mod stream;
 pub mod upstream;

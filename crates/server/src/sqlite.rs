@@ -14,6 +14,10 @@ use std::time::Duration;
 /// never wait for an append; a few readers are enough to spread the load.
 const READERS: usize = 4;
 
+/// The most events one page read returns (the API's `limit`, the stream's
+/// catch-up pages).
+pub const MAX_PAGE: usize = 1000;
+
 pub struct EventLog {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,

@@ -2,7 +2,8 @@
 //! client's seq from SQLite, then forwards each newly committed event.
 
 use crate::accounts::Caller;
-use crate::api::{self, blocking, MAX_PAGE};
+use crate::reply::{self, blocking};
+use crate::sqlite::MAX_PAGE;
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -65,11 +66,11 @@ pub async fn handler(
 ) -> Response {
     let after = match query {
         Ok(Query(q)) => q.after,
-        Err(e) => return api::error(StatusCode::BAD_REQUEST, e.body_text(), None),
+        Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.body_text(), None),
     };
     // A page elsewhere must not read the log with this browser's cookie.
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
-        return api::error(StatusCode::FORBIDDEN, why, None);
+        return reply::error(StatusCode::FORBIDDEN, why, None);
     }
     // The same credentials as every other read, checked before the upgrade.
     let caller = match auth::authenticate(&state, &headers).await {
@@ -77,7 +78,7 @@ pub async fn handler(
         Err(resp) => return resp,
     };
     let Some(credential) = auth::credential(&headers) else {
-        return api::error(StatusCode::UNAUTHORIZED, "sign in first", None);
+        return reply::error(StatusCode::UNAUTHORIZED, "sign in first", None);
     };
     // A session's stream ends with the session; a token's does not expire.
     let ends_in = caller
@@ -99,7 +100,7 @@ pub async fn handler(
                 run(socket, state, after, ends_in, caller, credential).await
             })
             .into_response(),
-        Err(e) => api::error(e.status(), e.body_text(), None),
+        Err(e) => reply::error(e.status(), e.body_text(), None),
     }
 }
 

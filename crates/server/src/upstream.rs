@@ -9,8 +9,8 @@
 //! Each provider has its own task, time limit and size limit, so a slow or
 //! broken one never holds up the others.
 
-use crate::api;
 use crate::clock::now_ms;
+use crate::reply;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, Request, StatusCode, Uri};
@@ -368,7 +368,7 @@ pub fn router(upstreams: Upstreams) -> Router {
         .route(
             "/api/v1/upstreams",
             get(list).fallback(|| async {
-                api::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
+                reply::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
             }),
         )
         .with_state(upstreams)

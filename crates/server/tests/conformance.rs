@@ -9,6 +9,8 @@
 //!   cargo test -p sitrep-server --test conformance -- --nocapture
 //! ```
 //!
+//! With `SITREP_CONFORMANCE_ACCOUNT` and `SITREP_CONFORMANCE_PASSWORD` it
+//! also walks the browser's sign-in flow (skipped, and said so, without).
 //! It prints one line per check and fails naming the checks that failed.
 //! Without those variables it starts a real sitrep-server and checks that,
 //! so the reference backend is held to its own document in the test command.
@@ -35,6 +37,9 @@ struct Backend {
     /// events must be stamped near it.
     now: i64,
     run: String,
+    /// An account's name and password, for the sign-in flow (optional
+    /// against another backend: the check is skipped without one).
+    account: Option<(String, String)>,
 }
 
 type Checked = Result<(), String>;
@@ -500,8 +505,105 @@ async fn refusals_and_their_error_shape(b: &Backend) -> Checked {
     Ok(())
 }
 
+async fn limits(b: &Backend) -> Checked {
+    let big = b.event("l1", &"x".repeat(65_537));
+    let (status, body) = b.post(&[big.clone()]).await?;
+    ensure!(
+        status == 422 && is_error_body(&body) && body["id"] == big["id"],
+        "a note over 65,536 bytes: {status} {body}"
+    );
+    let many: Vec<Value> = (0..501).map(|n| b.event(&format!("l2-{n}"), "x")).collect();
+    let (status, body) = b.post(&many).await?;
+    ensure!(
+        status == 413 && is_error_body(&body),
+        "a batch of 501 events: {status} {body}"
+    );
+    let huge: Vec<Value> = (0..20)
+        .map(|n| b.event(&format!("l3-{n}"), &"y".repeat(60_000)))
+        .collect();
+    let (status, body) = b.post(&huge).await?;
+    ensure!(
+        status == 413 && is_error_body(&body),
+        "a body over 1 MiB: {status} {body}"
+    );
+    Ok(())
+}
+
+async fn sign_in_flow(b: &Backend, name: &str, password: &str) -> Checked {
+    let sign_in = |password: String| {
+        b.http
+            .post(b.url("/api/v1/session"))
+            .json(&json!({"name": name, "password": password}))
+            .send()
+    };
+    let wrong = sign_in(format!("{password}-wrong"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = wrong.status().as_u16();
+    let body: Value = wrong.json().await.unwrap_or(Value::Null);
+    ensure!(
+        status == 401 && is_error_body(&body),
+        "a wrong password: {status} {body}"
+    );
+    let right = sign_in(password.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = right.status().as_u16();
+    let cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sitrep_session="))
+        .map(|c| c.split(';').next().unwrap_or("").to_string());
+    let body: Value = right.json().await.unwrap_or(Value::Null);
+    ensure!(
+        status == 200 && body["name"] == name,
+        "the right password: {status} {body}"
+    );
+    ensure!(
+        body["role"].is_string(),
+        "a sign-in answer without a role: {body}"
+    );
+    let Some(cookie) = cookie else {
+        return Err("a sign-in sets no sitrep_session cookie".into());
+    };
+    let session = |method: reqwest::Method| {
+        b.http
+            .request(method, b.url("/api/v1/session"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    let who = session(reqwest::Method::GET)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = who.status().as_u16();
+    let body: Value = who.json().await.unwrap_or(Value::Null);
+    ensure!(
+        status == 200 && body["name"] == name,
+        "GET /api/v1/session: {status} {body}"
+    );
+    let out = session(reqwest::Method::DELETE)
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        out.status().as_u16() == 204,
+        "DELETE /api/v1/session: {}",
+        out.status()
+    );
+    let after = session(reqwest::Method::GET)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = after.status().as_u16();
+    ensure!(
+        status == 401,
+        "a session after sign-out still answers {status}"
+    );
+    Ok(())
+}
+
 async fn run_all(b: &Backend) -> Vec<(&'static str, Checked)> {
-    vec![
+    let mut checks = vec![
         (
             "idempotent POST and ack shape",
             idempotent_post_and_ack_shape(b).await,
@@ -517,7 +619,17 @@ async fn run_all(b: &Backend) -> Vec<(&'static str, Checked)> {
             "refusals and their error shape",
             refusals_and_their_error_shape(b).await,
         ),
-    ]
+        ("limits", limits(b).await),
+    ];
+    match &b.account {
+        Some((name, password)) => {
+            checks.push(("sign-in flow", sign_in_flow(b, name, password).await))
+        }
+        None => println!(
+            "skip  sign-in flow: set SITREP_CONFORMANCE_ACCOUNT and SITREP_CONFORMANCE_PASSWORD"
+        ),
+    }
+    checks
 }
 
 async fn backend_clock(http: &reqwest::Client, base: &str) -> Result<i64, String> {
@@ -541,13 +653,16 @@ async fn a_backend_does_everything_the_console_relies_on() {
     let dir = tempfile::tempdir().unwrap();
     // Without a backend named, the reference backend is the one checked.
     let http = reqwest::Client::new();
-    let (server, base, token, now) = match outside {
+    let (server, base, token, now, account) = match outside {
         Some(url) => {
             let token = std::env::var("SITREP_CONFORMANCE_TOKEN")
                 .expect("SITREP_CONFORMANCE_TOKEN: a token of a responder (or above)");
             let base = url.trim_end_matches('/').to_string();
             let now = backend_clock(&http, &base).await.unwrap();
-            (None, base, token, now)
+            let account = std::env::var("SITREP_CONFORMANCE_ACCOUNT")
+                .ok()
+                .zip(std::env::var("SITREP_CONFORMANCE_PASSWORD").ok());
+            (None, base, token, now, account)
         }
         None => {
             let s = common::Running::start(&common::data_dir(&dir));
@@ -555,7 +670,8 @@ async fn a_backend_does_everything_the_console_relies_on() {
             let token = common::create_token(&common::data_dir(&dir), "responder");
             // Its clock starts at the tests' fixed time (its Date header
             // is the machine's), so no check depends on today's date.
-            (Some(s), base, token, common::CLOCK_START_MS)
+            let account = Some(("responder".to_string(), common::PASSWORD.to_string()));
+            (Some(s), base, token, common::CLOCK_START_MS, account)
         }
     };
     let b = Backend {
@@ -564,6 +680,7 @@ async fn a_backend_does_everything_the_console_relies_on() {
         http,
         now,
         run: format!("{}-{}", std::process::id(), now),
+        account,
     };
     let results = run_all(&b).await;
     let mut failed = Vec::new();

@@ -84,7 +84,7 @@ impl FreezeSettings {
                 holidays,
             } => {
                 let mut days: Vec<Date> = holidays.iter().filter_map(|d| Date::parse(d)).collect();
-                days.sort();
+                crate::ordering::sort_by(&mut days, Ord::cmp);
                 days.dedup();
                 self.policy = FreezePolicy {
                     business_days: (*business_days).min(MAX_BUSINESS_DAYS),
@@ -178,7 +178,7 @@ pub fn freezes<'a>(
             .min_by_key(|e| e.at)
             .cloned();
     }
-    all.sort_by_key(|f| (f.starts_at, f.until));
+    crate::ordering::sort_by_key(&mut all, |f| (f.starts_at, f.until));
     all
 }
 

@@ -127,7 +127,9 @@ pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
             incidents: n,
         })
         .collect();
-    components.sort_by(|a, b| b.incidents.cmp(&a.incidents).then(a.name.cmp(&b.name)));
+    crate::ordering::sort_by(&mut components, |a, b| {
+        b.incidents.cmp(&a.incidents).then(a.name.cmp(&b.name))
+    });
     let last_sev1 = declared()
         .filter(|i| i.severity == Severity::Sev1)
         .max_by_key(|i| (i.started_at, i.id.clone()))
@@ -152,7 +154,7 @@ pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
         })
         .collect();
     // Soonest due first; undated ones after, in the order they were made.
-    open_remediation.sort_by_key(|r| (r.due_at.is_none(), r.due_at));
+    crate::ordering::sort_by_key(&mut open_remediation, |r| (r.due_at.is_none(), r.due_at));
     Metrics {
         by_severity: by_severity
             .into_iter()

@@ -175,7 +175,7 @@ impl Query {
             .into_iter()
             .filter(|i| i.declared && self.matches(i))
             .collect();
-        out.sort_by(|a, b| self.compare(a, b));
+        crate::ordering::sort_by(&mut out, |a, b| self.compare(a, b));
         out
     }
 }

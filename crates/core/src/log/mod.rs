@@ -29,6 +29,9 @@ pub struct Log {
     ids: HashMap<EventId, Option<u64>>,
     /// Pending events their author discarded (see `discard_pending`).
     discarded: usize,
+    /// Added to the revision so it still grows after `requeue_confirmed`
+    /// takes events away.
+    revision_base: usize,
 }
 
 /// What inserting an event did.
@@ -130,7 +133,38 @@ impl Log {
     /// only then: a view can skip refolding when it is unchanged. It only
     /// grows: a discard takes one id away and adds two.
     pub fn revision(&self) -> usize {
-        self.ids.len() + self.confirmed.len() + 2 * self.discarded
+        self.revision_base + self.ids.len() + self.confirmed.len() + 2 * self.discarded
+    }
+
+    /// Forgets every confirmed event, for a backend whose log is not the one
+    /// they were confirmed in. Those `keep` picks (this replica's own) become
+    /// pending again, in seq order and before the events already pending, so
+    /// they are sent again with their ids; the rest are dropped. Returns the
+    /// ids requeued and the ids dropped.
+    pub fn requeue_confirmed(
+        &mut self,
+        keep: impl Fn(&Event) -> bool,
+    ) -> (Vec<EventId>, Vec<EventId>) {
+        let before = self.revision();
+        let (mut requeued, mut dropped) = (Vec::new(), Vec::new());
+        let mut front = VecDeque::new();
+        for (_, mut ev) in std::mem::take(&mut self.confirmed) {
+            if keep(&ev) {
+                ev.seq = None;
+                ev.received_at = None;
+                self.ids.insert(ev.id.clone(), None);
+                requeued.push(ev.id.clone());
+                front.push_back(ev);
+            } else {
+                self.ids.remove(&ev.id);
+                dropped.push(ev.id);
+            }
+        }
+        front.extend(std::mem::take(&mut self.pending));
+        self.pending = front;
+        let raw = self.ids.len() + 2 * self.discarded;
+        self.revision_base = (before + 1).saturating_sub(raw);
+        (requeued, dropped)
     }
 
     /// Takes a pending event out of the log for good: its author chose to
@@ -298,6 +332,44 @@ mod tests {
         log.insert(event(3, 0, None));
         assert!(!log.confirm(&event(3, 0, None).id, 5, None));
         assert!(log.is_pending(&event(3, 0, None).id));
+    }
+
+    #[test]
+    fn requeuing_makes_own_confirmed_events_pending_first_and_drops_the_rest() {
+        let mut log = Log::new();
+        log.insert(event(5, 0, Some(2)));
+        log.insert(event(1, 0, Some(1)));
+        log.insert(event(2, 0, Some(3)));
+        log.insert(event(9, 0, None));
+        let revision = log.revision();
+        let mine = [event(5, 0, None).id, event(2, 0, None).id];
+        let (requeued, dropped) = log.requeue_confirmed(|e| mine.contains(&e.id));
+        assert_eq!(
+            requeued,
+            [event(5, 0, None).id, event(2, 0, None).id],
+            "seq order"
+        );
+        assert_eq!(dropped, [event(1, 0, None).id]);
+        let pending: Vec<_> = log
+            .pending()
+            .iter()
+            .map(|e| (e.id.clone(), e.seq))
+            .collect();
+        assert_eq!(
+            pending,
+            [
+                (event(5, 0, None).id, None),
+                (event(2, 0, None).id, None),
+                (event(9, 0, None).id, None)
+            ]
+        );
+        assert!(!log.contains(&event(1, 0, None).id));
+        assert_eq!(log.last_seq(), 0);
+        assert!(log.revision() > revision, "views refold");
+        assert!(
+            log.confirm(&event(5, 0, None).id, 1, None),
+            "a requeued event can be acked anew"
+        );
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub struct Write {
     pub retried: Vec<EventId>,
     /// Refused events the reader discarded: delete them.
     pub discarded: Vec<EventId>,
+    /// Events once confirmed, now pending again to be re-sent to a backend
+    /// that lacks them (see `SyncEngine::resend_held`): store them pending.
+    pub requeued: Vec<EventId>,
+    /// Confirmed events of others, forgotten with the log they came from:
+    /// delete them.
+    pub forgotten: Vec<EventId>,
     /// The new stream cursor.
     pub cursor: Option<u64>,
 }
@@ -64,6 +70,8 @@ impl Write {
             && self.refused.is_empty()
             && self.retried.is_empty()
             && self.discarded.is_empty()
+            && self.requeued.is_empty()
+            && self.forgotten.is_empty()
             && self.cursor.is_none()
     }
 }
@@ -293,16 +301,23 @@ impl SyncEngine {
         match message {
             StreamMessage::Event { event } => self.receive(event),
             StreamMessage::CaughtUp { head } => {
-                if let StreamState::Open { caught_up, .. } = &mut self.stream {
-                    *caught_up = true;
-                }
+                // Only a connection's first counts: the cursor may have moved
+                // past `head` with live events since, and a repeat is stale.
+                let first = match &mut self.stream {
+                    StreamState::Open { caught_up, .. } => !std::mem::replace(caught_up, true),
+                    _ => false,
+                };
                 // Reset only now, not on open: a backend that accepts sockets
                 // and drops them at once must not be retried every second.
                 self.stream_backoff.reset();
-                self.behind = (head < self.cursor).then_some(BackendBehind {
-                    head,
-                    cursor: self.cursor,
-                });
+                // Sticky until `resend_held`: a behind backend that later
+                // passes the cursor is still not the log we synced with.
+                if first && head < self.cursor {
+                    self.behind = Some(BackendBehind {
+                        head,
+                        cursor: self.cursor,
+                    });
+                }
             }
             // Not about the log: the host handles these beside the engine.
             StreamMessage::Presence { .. }
@@ -551,8 +566,47 @@ impl SyncEngine {
         }
     }
 
+    /// Set when a `caught_up` came with a head below the cursor: the
+    /// backend lacks events held here as confirmed. Delivery goes on (a
+    /// false alarm must not stop it), but an ack at a seq held here cannot
+    /// confirm, so the edit waits until `resend_held`.
     pub fn backend_behind(&self) -> Option<BackendBehind> {
         self.behind
+    }
+
+    /// How many confirmed events `resend_held` would send again.
+    pub fn resendable(&self, mine: impl Fn(&Event) -> bool) -> usize {
+        self.log
+            .events()
+            .filter(|e| e.seq.is_some() && mine(e))
+            .count()
+    }
+
+    /// Answers a backend that is behind (docs/protocol.md, "A backend
+    /// behind the client's cursor"): the confirmed events `mine` picks (the
+    /// ones this replica made) become pending again with their original ids,
+    /// ahead of those already waiting, so a backend that still has some
+    /// stores each once; everyone else's confirmed events are forgotten
+    /// (their authors hold them), and the log is read again from seq 0.
+    /// Returns how many events were requeued.
+    pub fn resend_held(&mut self, mine: impl Fn(&Event) -> bool, now: u64) -> usize {
+        let (requeued, forgotten) = self.log.requeue_confirmed(mine);
+        let count = requeued.len();
+        self.write.requeued.extend(requeued);
+        self.write.forgotten.extend(forgotten);
+        self.cursor = 0;
+        self.write.cursor = Some(0);
+        self.behind = None;
+        // A fresh stream from 0; the old one's messages are ignored from now.
+        self.stream = StreamState::Closed { retry_at: now };
+        self.stream_backoff.reset();
+        if let SendState::Idle { retry_at } = &mut self.send {
+            *retry_at = now;
+        }
+        self.send_backoff.reset();
+        self.send_trouble = None;
+        self.batch_limit = MAX_BATCH;
+        count
     }
 
     /// Stream events and acks dropped because they broke the protocol
@@ -1100,6 +1154,111 @@ mod tests {
                 cursor: 40
             })
         );
+    }
+
+    /// An engine that confirmed 1 (ours), 2 (someone else's) and 3 (ours)
+    /// at seqs 1..=3, holds 4 pending, and then meets a reset backend.
+    fn engine_behind_a_reset_backend() -> (SyncEngine, StreamId) {
+        let saved = Saved {
+            events: vec![stored(1, 1), stored(2, 2), stored(3, 3), ev(4)],
+            refused: vec![],
+            cursor: 3,
+        };
+        let mut e = SyncEngine::new(saved, 1);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        (e, stream)
+    }
+
+    fn mine(e: &Event) -> bool {
+        e.id != ev(2).id
+    }
+
+    #[test]
+    fn a_backend_behind_the_cursor_is_reported_with_how_much_could_be_resent() {
+        let (e, _) = engine_behind_a_reset_backend();
+        assert_eq!(
+            e.backend_behind(),
+            Some(BackendBehind { head: 0, cursor: 3 })
+        );
+        assert_eq!(e.resendable(mine), 2);
+    }
+
+    #[test]
+    fn only_the_first_caught_up_of_a_connection_can_report_a_backend_behind() {
+        let mut e = engine_with([]);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(1, 1),
+            },
+        );
+        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        assert_eq!(e.backend_behind(), None, "a repeated caught_up is stale");
+    }
+
+    #[test]
+    fn a_backend_behind_stays_behind_when_a_later_catch_up_passes_the_cursor() {
+        let (mut e, stream) = engine_behind_a_reset_backend();
+        e.disconnected(stream, 0);
+        let again = open(&mut e, 1_000_000);
+        e.on_stream(again, StreamMessage::CaughtUp { head: 50 });
+        assert!(e.backend_behind().is_some());
+    }
+
+    #[test]
+    fn resending_sends_own_confirmed_events_first_with_their_ids_and_rereads_from_zero() {
+        let (mut e, _) = engine_behind_a_reset_backend();
+        assert_eq!(e.resend_held(mine, 10), 2);
+        assert_eq!(e.backend_behind(), None);
+        assert_eq!(e.cursor(), 0);
+        let commands = all(&mut e, 10);
+        assert_eq!(
+            commands[0],
+            Command::Persist(Write {
+                requeued: vec![ev(1).id, ev(3).id],
+                forgotten: vec![ev(2).id],
+                cursor: Some(0),
+                ..Write::default()
+            })
+        );
+        assert!(
+            commands.contains(&Command::OpenStream {
+                stream: 3,
+                after: 0
+            }),
+            "{commands:?}"
+        );
+        let (request, batch) = sends(&commands).remove(0);
+        assert_eq!(batch, ids(&[1, 3, 4]));
+        assert!(
+            !e.log().contains(&ev(2).id),
+            "others' events are theirs to resend"
+        );
+        // The new backend stores them at new seqs; each is then held once.
+        e.on_ack(request, &[ack(1, 1), ack(3, 2), ack(4, 3)], 20);
+        assert!(e.log().pending().is_empty());
+        assert_eq!(e.log().len(), 3);
+        e.connected(3);
+        assert_eq!(e.status(), Status::Online);
+    }
+
+    #[test]
+    fn a_resent_event_the_backend_still_has_is_confirmed_by_the_stream_not_duplicated() {
+        let (mut e, _) = engine_behind_a_reset_backend();
+        e.resend_held(mine, 10);
+        let stream = open(&mut e, 10);
+        e.on_stream(
+            stream,
+            StreamMessage::Event {
+                event: stored(1, 1),
+            },
+        );
+        let batch = sends(&all(&mut e, 10)).remove(0).1;
+        assert_eq!(batch, ids(&[3, 4]));
+        assert_eq!(e.log().len(), 3);
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn published_to_own(inc: &Incident) -> Vec<&CustomerUpdate> {
         .iter()
         .filter(|u| u.review == Review::Published && u.targets.iter().any(|t| t == OWN))
         .collect();
-    ups.sort_by_key(|u| u.published_at.unwrap_or(0));
+    crate::ordering::sort_by_key(&mut ups, |u| u.published_at.unwrap_or(0));
     ups
 }
 
@@ -397,7 +397,9 @@ pub fn build<'a>(
         ));
     }
     let components = components(workspace, times, &told, &info.id);
-    shown.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    crate::ordering::sort_by(&mut shown, |a, b| {
+        b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id))
+    });
     let (maintenances, incidents): (Vec<_>, Vec<_>) = shown
         .into_iter()
         .map(|(_, mut i, named)| {

@@ -36,7 +36,7 @@ pub fn filter<T>(query: &str, items: Vec<T>, label: impl Fn(&T) -> &str) -> Vec<
         .enumerate()
         .filter_map(|(i, item)| score(query, label(&item)).map(|s| (s, i, item)))
         .collect();
-    scored.sort_by_key(|(s, i, _)| (*s, *i));
+    crate::ordering::sort_by_key(&mut scored, |(s, i, _)| (*s, *i));
     scored.into_iter().map(|(_, _, item)| item).collect()
 }
 

@@ -3,7 +3,7 @@
 //! delivery (communicators). Keys go in and never come back out.
 
 use super::Relay;
-use crate::api::{blocking_on, error};
+use crate::reply::{blocking_on, error};
 use crate::{auth, AppState};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -4,7 +4,7 @@
 //! only what was published to it (see core `public_page`).
 
 use super::Relay;
-use crate::api;
+use crate::reply;
 use crate::sqlite::EventLog;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -107,7 +107,7 @@ async fn load(p: &Public) -> Result<PublicState, Response> {
     let cache = p.relay.public.clone();
     let log = p.log.clone();
     let info = p.relay.settings.page.clone();
-    api::blocking_on(move || cache.state(&log, &info)).await
+    reply::blocking_on(move || cache.state(&log, &info)).await
 }
 
 /// Public JSON any status client may read from anywhere, briefly cached.

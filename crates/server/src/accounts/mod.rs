@@ -2,6 +2,18 @@
 //! event log. Passwords are argon2id hashes; session and API tokens are
 //! random and stored only as SHA-256, so a copied database signs no one in.
 
+mod audit;
+mod passwords;
+mod sessions;
+mod tokens;
+
+pub use audit::AuditQuery;
+pub use passwords::{
+    check_password, hash_password, verify_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
+};
+pub use sessions::{watch, WATCH_EVERY};
+pub use tokens::{new_token, token_hash, token_id, TOKEN_ID_LEN};
+
 use crate::clock::now_ms;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -16,9 +28,6 @@ use std::time::Duration;
 
 use crate::sqlite::DbError;
 
-/// Shorter passwords are refused when an account is made.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub const MAX_NAME_BYTES: usize = sitrep_core::log::limits::MAX_AUTHOR_BYTES;
 
 pub struct Accounts {
@@ -35,17 +44,6 @@ pub struct Caller {
     pub role: Role,
     /// Set for a browser session, absent for an API token.
     pub expires_at: Option<i64>,
-}
-
-/// Which audit entries to read: newest first, before the `before` id.
-#[derive(Clone, Debug, Default)]
-pub struct AuditQuery {
-    pub before: Option<i64>,
-    pub limit: usize,
-    /// Only entries of this action.
-    pub kind: Option<String>,
-    /// Only entries by or about this account.
-    pub account: Option<String>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -329,242 +327,6 @@ impl Accounts {
             }
         }
     }
-
-    /// A new browser session for `name`; returns the token (for the cookie)
-    /// and when it expires.
-    pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), DbError> {
-        let token = new_token();
-        let expires_at = now_ms() + ttl.as_millis() as i64;
-        let conn = self.conn();
-        // Expired sessions are swept whenever someone signs in.
-        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_ms()])?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, name, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash(&token), name, expires_at],
-        )?;
-        Ok((token, expires_at))
-    }
-
-    pub fn session(&self, token: &str) -> Result<Option<Caller>, DbError> {
-        let row: Option<(String, String, i64)> = self
-            .conn()
-            .query_row(
-                "SELECT s.name, a.role, s.expires_at FROM sessions s JOIN accounts a ON a.name = s.name
-                 WHERE s.token_hash = ?1 AND a.disabled_at IS NULL",
-                [token_hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        Ok(row.and_then(|(name, role, expires_at)| {
-            (expires_at > now_ms()).then_some(())?;
-            Some(Caller {
-                name,
-                role: role.parse().ok()?,
-                expires_at: Some(expires_at),
-            })
-        }))
-    }
-
-    pub fn end_session(&self, token: &str) -> Result<(), DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let hash = token_hash(token);
-        let name: Option<String> = tx
-            .query_row(
-                "SELECT name FROM sessions WHERE token_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )
-            .optional()?;
-        tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&hash])?;
-        if let Some(name) = name {
-            changed_in(&tx, &name)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The newest account change's seq (0 when there is none).
-    pub fn last_change(&self) -> Result<i64, DbError> {
-        Ok(self.conn().query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM account_changes",
-            [],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Accounts changed after `seq`, with the newest seq read.
-    pub fn changes_after(&self, seq: i64) -> Result<(i64, Vec<String>), DbError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        let mut last = seq;
-        let mut names = Vec::new();
-        for row in rows {
-            let (s, name) = row?;
-            last = s;
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        Ok((last, names))
-    }
-
-    /// A new API token for an existing account, or None when there is no
-    /// such account. The token itself is returned once and never stored;
-    /// `token_id` of it names it in lists.
-    pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let exists = tx
-            .query_row("SELECT 1 FROM accounts WHERE name = ?1", [name], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !exists {
-            return Ok(None);
-        }
-        let token = new_token();
-        tx.execute(
-            "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
-            params![token_hash(&token), name, now_ms()],
-        )?;
-        let id = token_id(&token_hash(&token));
-        audit_in(&tx, by, "token_created", Some(name), None, &id)?;
-        tx.commit()?;
-        Ok(Some(token))
-    }
-
-    /// Who a token signs in, if anyone: not for a disabled account. Notes
-    /// its use, to the minute (a write per request would cost an fsync).
-    pub fn token(&self, token: &str) -> Result<Option<Caller>, DbError> {
-        let hash = token_hash(token);
-        let conn = self.conn();
-        let row: Option<(String, String)> = conn
-            .query_row(
-                "SELECT t.name, a.role FROM api_tokens t JOIN accounts a ON a.name = t.name
-                 WHERE t.token_hash = ?1 AND a.disabled_at IS NULL",
-                [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if row.is_some() {
-            let now = now_ms();
-            conn.execute(
-                "UPDATE api_tokens SET last_used_at = ?2
-                 WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000)",
-                params![hash, now],
-            )?;
-        }
-        Ok(row.and_then(|(name, role)| {
-            Some(Caller {
-                name,
-                role: role.parse().ok()?,
-                expires_at: None,
-            })
-        }))
-    }
-
-    /// The API tokens (of one account, or all), newest first; never the
-    /// tokens themselves.
-    pub fn tokens(&self, account: Option<&str>) -> Result<Vec<TokenInfo>, DbError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT token_hash, name, created_at, last_used_at FROM api_tokens
-             WHERE ?1 IS NULL OR name = ?1 ORDER BY created_at DESC, token_hash",
-        )?;
-        let rows = stmt.query_map([account], |r| {
-            Ok(TokenInfo {
-                id: token_id(&r.get::<_, String>(0)?),
-                account: r.get(1)?,
-                created_at: r.get(2)?,
-                last_used_at: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Revokes the token with this id; returns its account. Its streams
-    /// close within a second.
-    pub fn revoke_token(&self, by: &str, id: &str) -> Result<Result<String, Refusal>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let found: Vec<(String, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT token_hash, name FROM api_tokens WHERE substr(token_hash, 1, ?2) = ?1",
-            )?;
-            let rows = stmt.query_map(params![id, TOKEN_ID_LEN as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let (hash, name) = match found.as_slice() {
-            [one] => one.clone(),
-            [] => return Ok(Err(Refusal::NoSuchToken(id.to_string()))),
-            // 48 bits of a SHA-256: two tokens sharing them is not expected.
-            _ => {
-                return Ok(Err(Refusal::Invalid(format!(
-                    "{id} names more than one token"
-                ))))
-            }
-        };
-        tx.execute("DELETE FROM api_tokens WHERE token_hash = ?1", [&hash])?;
-        changed_in(&tx, &name)?;
-        audit_in(&tx, by, "token_revoked", Some(&name), None, id)?;
-        tx.commit()?;
-        Ok(Ok(name))
-    }
-
-    /// Records something an admin should be able to see later: settings
-    /// and publishing-target changes call this too.
-    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), DbError> {
-        audit_in(&self.conn(), actor, action, None, None, detail)?;
-        Ok(())
-    }
-
-    /// A page of the trail, newest first.
-    pub fn audit_page(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, DbError> {
-        let mut sql = String::from(
-            "SELECT id, at, actor, action, subject, address, detail, count, COALESCE(last_at, at)
-             FROM audit WHERE id < ?1",
-        );
-        let mut args: Vec<rusqlite::types::Value> = vec![q.before.unwrap_or(i64::MAX).into()];
-        if let Some(kind) = &q.kind {
-            args.push(kind.clone().into());
-            sql.push_str(&format!(" AND action = ?{}", args.len()));
-        }
-        if let Some(account) = &q.account {
-            args.push(account.clone().into());
-            let n = args.len();
-            sql.push_str(&format!(" AND (actor = ?{n} OR subject = ?{n})"));
-        }
-        args.push((q.limit as i64).into());
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                subject: r.get(4)?,
-                address: r.get(5)?,
-                detail: r.get(6)?,
-                count: r.get(7)?,
-                last_at: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// The newest `limit` entries, newest first.
-    pub fn audit_trail(&self, limit: usize) -> Result<Vec<AuditEntry>, DbError> {
-        self.audit_page(&AuditQuery {
-            limit,
-            ..AuditQuery::default()
-        })
-    }
 }
 
 /// Brings a database made by an older server up to this one's tables:
@@ -596,41 +358,6 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
          CREATE INDEX IF NOT EXISTS audit_by_subject ON audit(subject, id);",
     )?;
     tx.commit()
-}
-
-/// How often a running server reads the account changes: streams of a
-/// signed-out or changed account close within this (plus a query).
-pub const WATCH_EVERY: Duration = Duration::from_millis(200);
-
-/// Reads account changes, whichever process made them (the CLI writes the
-/// same file), and names the accounts on `changed` until `stopping`.
-pub async fn watch(
-    accounts: std::sync::Arc<Accounts>,
-    changed: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) {
-    let a = accounts.clone();
-    let mut last = match tokio::task::spawn_blocking(move || a.last_change()).await {
-        Ok(Ok(seq)) => seq,
-        _ => 0,
-    };
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(WATCH_EVERY) => {}
-            _ = stopping.wait_for(|s| *s) => return,
-        }
-        let a = accounts.clone();
-        match tokio::task::spawn_blocking(move || a.changes_after(last)).await {
-            Ok(Ok((seq, names))) => {
-                last = seq;
-                for name in names {
-                    let _ = changed.send(name.into());
-                }
-            }
-            Ok(Err(e)) => eprintln!("sitrep-server: cannot read account changes: {e}"),
-            Err(e) => eprintln!("sitrep-server: cannot read account changes: {e}"),
-        }
-    }
 }
 
 /// Why an account change was refused; nothing was changed.
@@ -820,14 +547,6 @@ fn info_in(conn: &Connection, name: &str) -> rusqlite::Result<Option<AccountInfo
         .flatten())
 }
 
-/// How many hex digits of a token's hash name it in lists: enough to tell
-/// tokens apart, far too few to find the token.
-pub const TOKEN_ID_LEN: usize = 12;
-
-pub fn token_id(hash: &str) -> String {
-    hash.chars().take(TOKEN_ID_LEN).collect()
-}
-
 /// Notes that `name`'s credentials may have changed. Only the newest
 /// thousand are kept: a running server reads them within a second.
 fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
@@ -888,91 +607,6 @@ pub fn check_name(name: &str) -> Result<(), String> {
         return Err("the account name has control characters".into());
     }
     Ok(())
-}
-
-pub fn check_password(password: &str) -> Result<(), String> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "the password is shorter than {MIN_PASSWORD_CHARS} characters"
-        ));
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("the password is over {MAX_PASSWORD_BYTES} bytes"));
-    }
-    Ok(())
-}
-
-/// Argon2id with the crate's defaults (19 MiB, 2 passes), a random salt,
-/// in the PHC string format that carries its own parameters. Hashed in
-/// `hashing`'s memory, which the hashing threads keep.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
-    let salt_string = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    let params = Params::default();
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    crate::hashing::with_memory(params.block_count(), |blocks| {
-        argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
-    })
-    .map_err(|e| e.to_string())?;
-    let phc = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| e.to_string())?,
-        salt: Some(salt_string.as_salt()),
-        hash: Some(Output::new(&out).map_err(|e| e.to_string())?),
-    };
-    Ok(phc.to_string())
-}
-
-/// Checks a password against a PHC string (with the parameters it names),
-/// comparing in constant time.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    let Ok(hash) = PasswordHash::new(phc) else {
-        return false;
-    };
-    let (Ok(algorithm), Ok(params)) =
-        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
-    else {
-        return false;
-    };
-    let version = match hash.version.map(Version::try_from) {
-        None => Version::default(),
-        Some(Ok(v)) => v,
-        Some(Err(_)) => return false,
-    };
-    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
-        return false;
-    };
-    let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
-    let argon = Argon2::new(algorithm, version, params.clone());
-    let mut out = vec![0u8; expected.len()];
-    let hashed = crate::hashing::with_memory(params.block_count(), |blocks| {
-        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
-    });
-    // Output's equality is constant-time.
-    hashed.is_ok() && Output::new(&out).is_ok_and(|got| got == expected)
-}
-
-/// 32 random bytes as 64 hex digits.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    // The OS always has randomness on the systems we run on; without it no
-    // token may be made at all.
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    hex(&bytes)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,122 @@
+//! Browser sessions, and the account changes a running server watches so
+//! that a signed-out or changed account's streams close at once.
+
+use super::*;
+
+impl Accounts {
+    /// A new browser session for `name`; returns the token (for the cookie)
+    /// and when it expires.
+    pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), DbError> {
+        let token = new_token();
+        let expires_at = now_ms() + ttl.as_millis() as i64;
+        let conn = self.conn();
+        // Expired sessions are swept whenever someone signs in.
+        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_ms()])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, name, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash(&token), name, expires_at],
+        )?;
+        Ok((token, expires_at))
+    }
+
+    pub fn session(&self, token: &str) -> Result<Option<Caller>, DbError> {
+        let row: Option<(String, String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT s.name, a.role, s.expires_at FROM sessions s JOIN accounts a ON a.name = s.name
+                 WHERE s.token_hash = ?1 AND a.disabled_at IS NULL",
+                [token_hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(name, role, expires_at)| {
+            (expires_at > now_ms()).then_some(())?;
+            Some(Caller {
+                name,
+                role: role.parse().ok()?,
+                expires_at: Some(expires_at),
+            })
+        }))
+    }
+
+    pub fn end_session(&self, token: &str) -> Result<(), DbError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let hash = token_hash(token);
+        let name: Option<String> = tx
+            .query_row(
+                "SELECT name FROM sessions WHERE token_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&hash])?;
+        if let Some(name) = name {
+            changed_in(&tx, &name)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest account change's seq (0 when there is none).
+    pub fn last_change(&self) -> Result<i64, DbError> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM account_changes",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Accounts changed after `seq`, with the newest seq read.
+    pub fn changes_after(&self, seq: i64) -> Result<(i64, Vec<String>), DbError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut last = seq;
+        let mut names = Vec::new();
+        for row in rows {
+            let (s, name) = row?;
+            last = s;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok((last, names))
+    }
+}
+
+/// How often a running server reads the account changes: streams of a
+/// signed-out or changed account close within this (plus a query).
+pub const WATCH_EVERY: Duration = Duration::from_millis(200);
+
+/// Reads account changes, whichever process made them (the CLI writes the
+/// same file), and names the accounts on `changed` until `stopping`.
+pub async fn watch(
+    accounts: std::sync::Arc<Accounts>,
+    changed: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let a = accounts.clone();
+    let mut last = match tokio::task::spawn_blocking(move || a.last_change()).await {
+        Ok(Ok(seq)) => seq,
+        _ => 0,
+    };
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(WATCH_EVERY) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        let a = accounts.clone();
+        match tokio::task::spawn_blocking(move || a.changes_after(last)).await {
+            Ok(Ok((seq, names))) => {
+                last = seq;
+                for name in names {
+                    let _ = changed.send(name.into());
+                }
+            }
+            Ok(Err(e)) => eprintln!("sitrep-server: cannot read account changes: {e}"),
+            Err(e) => eprintln!("sitrep-server: cannot read account changes: {e}"),
+        }
+    }
+}
