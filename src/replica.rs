@@ -17,6 +17,7 @@ use sitrep_core::log::sync::{BackendBehind, Command, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Inputs that arrive together (a catch-up of thousands of events) are
@@ -135,7 +136,14 @@ impl Replica {
             ))),
         }
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        self.engine.set_value(SyncEngine::new(saved, seed));
+        let mut engine = SyncEngine::new(saved, seed);
+        // The account known before the local copy was read still decides
+        // whose queued edits go out.
+        let account = self.author.get_untracked();
+        if !account.trim().is_empty() {
+            engine.set_sender(&account);
+        }
+        self.engine.set_value(engine);
         self.notify();
         self.loaded.set(true);
     }
@@ -165,9 +173,18 @@ impl Replica {
     /// Signed in (again): events are made as `name`, and delivery is tried
     /// at once rather than after the backoff.
     pub fn signed_in(self, name: String) {
-        self.author.set(name);
+        self.set_account(name);
         self.signed_out.set(false);
         self.input(|e, now| e.retry_now(now));
+    }
+
+    /// The account this browser acts as: events are made as it, and only
+    /// its own queued edits are delivered (the backend would stamp another
+    /// account's with this one's name); the others wait for their owner.
+    pub fn set_account(self, name: String) {
+        self.engine.update_value(|e| e.set_sender(&name));
+        self.author.set(name);
+        self.kick();
     }
 
     pub fn author_name(self) -> String {
@@ -491,8 +508,29 @@ impl Replica {
         Memo::new(move |_| self.with_log(Log::fold_workspace))
     }
 
+    /// The signed-in account's edits not yet delivered.
     pub fn pending_count(self) -> Memo<usize> {
-        Memo::new(move |_| self.with_log(|l| l.pending().len()))
+        Memo::new(move |_| {
+            self.author.track();
+            let all = self.with_log(|l| l.pending().len());
+            let held: usize = self
+                .engine
+                .with_value(SyncEngine::held_for_others)
+                .iter()
+                .map(|(_, n)| n)
+                .sum();
+            all.saturating_sub(held)
+        })
+    }
+
+    /// Queued edits of other accounts (by author): kept here, delivered
+    /// only when their author signs in again.
+    pub fn held_for_others(self) -> Memo<Vec<(Arc<str>, usize)>> {
+        Memo::new(move |_| {
+            self.author.track();
+            self.changed.track();
+            self.engine.with_value(SyncEngine::held_for_others)
+        })
     }
 }
 

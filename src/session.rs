@@ -29,7 +29,7 @@ pub fn provide_session_context() -> Session {
     let cached =
         local_storage_get(SESSION_KEY).and_then(|s| serde_json::from_str::<SessionInfo>(&s).ok());
     if let Some(me) = &cached {
-        replica.author.set(me.name.clone());
+        replica.set_account(me.name.clone());
     }
     let session = Session {
         me: RwSignal::new(cached),
@@ -71,7 +71,8 @@ impl Session {
     }
 
     /// Ends the session here and on the backend. Edits not yet delivered
-    /// stay in the outbox and go out with the next sign-in.
+    /// stay in the outbox and go out when their author signs in again;
+    /// another account signing in here never sends them.
     pub async fn sign_out(self) {
         api::sign_out().await;
         local_storage_remove(SESSION_KEY);

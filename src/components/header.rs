@@ -18,6 +18,7 @@ pub fn Header() -> impl IntoView {
     let replica = use_replica();
     let session = use_session();
     let pending = replica.pending_count();
+    let held = replica.held_for_others();
     let connection = move || match replica.status.get() {
         _ if replica.behind.get().is_some() => "Backend is missing edits".to_string(),
         Status::Online => "Online".to_string(),
@@ -106,6 +107,28 @@ pub fn Header() -> impl IntoView {
                 <SignInForm/>
             </div>
         })}
+        // Edits another account made here wait for it: sending them now
+        // would put this account's name on them.
+        {move || {
+            let held = held.get();
+            (!held.is_empty()).then(|| {
+                let told: Vec<String> = held
+                    .iter()
+                    .map(|(who, n)| match n {
+                        1 => format!("1 edit by {who}"),
+                        n => format!("{n} edits by {who}"),
+                    })
+                    .collect();
+                view! {
+                    <p class="banner note" role="status" data-testid="held-edits">
+                        {format!(
+                            "Kept for their authors, not sent as you: {}. They are delivered when that account signs in here again.",
+                            told.join(", ")
+                        )}
+                    </p>
+                }
+            })
+        }}
         // The backend lacks what it once confirmed: say so, and offer to
         // send again what this browser made (see Replica::resend_held).
         {move || replica.behind.get().filter(|_| !replica.signed_out.get()).map(|b| view! {

@@ -1,6 +1,7 @@
 // Accounts end to end: signing in, who you are, a viewer who cannot write
 // (UI disabled, and the server refuses a forged request), a session that
-// expires while offline without losing the outbox, the Content-Security-
+// expires while offline without losing the outbox, another account signing
+// in never sending the previous one's queued edits, the Content-Security-
 // Policy the app runs under, and hostile text shown back as text.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -126,6 +127,40 @@ describe('accounts in the console', () => {
     const stored = await allEvents(server);
     assert.equal(stored.length, 2);
     assert.ok(stored.every((e) => e.author === 'ana'));
+    await context.close();
+    await server.stop();
+  });
+
+  test('signing in as another account never sends the previous account\'s queued edits; they wait for their author', async () => {
+    const server = await startServer({ args: ['--session-ms', '5000'] });
+    const context = await browser.newContext();
+    const app = await signedInPage(context, server);
+    await context.setOffline(true);
+    await app.declare({ title: 'Made by ana while offline' });
+    await app.addNote('ana wrote this');
+    await app.waitForPending('2 edits not yet delivered');
+    // Ana's session ends while the browser is away; cody signs in on it.
+    await app.page.waitForTimeout(5500);
+    await context.setOffline(false);
+    await app.page.getByTestId('signed-out').getByText('Signed out — sign in to deliver 2 edits').waitFor({ timeout: 15_000 });
+    await app.signIn('cody', TEST_PASSWORD);
+    await app.whoAmI().getByText('Signed in as cody (communicator)').waitFor();
+    await app.page.getByTestId('held-edits').getByText(
+      'Kept for their authors, not sent as you: 2 edits by ana. They are delivered when that account signs in here again.',
+      { exact: true },
+    ).waitFor();
+    await app.waitForPending('All edits delivered');
+    await app.page.waitForTimeout(1500);
+    assert.deepEqual(await allEvents(server), [], 'nothing of ana\'s went out as cody');
+
+    // Ana signs in again: hers go out, as hers.
+    await app.page.getByTestId('account').getByRole('button', { name: 'Sign out' }).click();
+    await app.signIn('ana', TEST_PASSWORD);
+    await app.waitForAllDelivered();
+    const stored = await allEvents(server);
+    assert.equal(stored.length, 2);
+    assert.ok(stored.every((e) => e.author === 'ana'), JSON.stringify(stored.map((e) => e.author)));
+    assert.equal(await app.page.getByTestId('held-edits').count(), 0);
     await context.close();
     await server.stop();
   });

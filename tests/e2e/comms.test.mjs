@@ -45,6 +45,10 @@ describe('the comms desk', () => {
     await cody.waitFor(draft);
     // The template was filled from the incident: the component's catalogue name.
     await eventually(async () => assert.match(await draft.getByLabel('Status page text', { exact: true }).inputValue(), /problems with Public API/));
+    // Nothing public names the incident yet: the draft must give a public title.
+    await cody.waitFor(cody.checks(draft).getByText('Give the incident a public title: status pages show it instead of the internal title.', { exact: true }));
+    await cody.setPublicTitle(draft, 'Payment problems');
+    await cody.save(draft);
     await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass\.$/));
 
     await cody.editChannel(draft, 'Social post', 'Checkout is failing for some customers. '.repeat(8));
@@ -86,8 +90,11 @@ describe('the comms desk', () => {
 
     // Customers read it back through the Statuspage v2 JSON, no sign-in needed.
     const summary = await (await fetch(`${server.url}/api/v2/summary.json`)).json();
-    const shown = summary.incidents.find((i) => i.name === 'Checkout errors');
+    // Named by the public title, never by the internal one.
+    const shown = summary.incidents.find((i) => i.name === 'Payment problems');
     assert.ok(shown, JSON.stringify(summary.incidents));
+    assert.ok(!summary.incidents.some((i) => i.name === 'Checkout errors'), JSON.stringify(summary.incidents));
+    await cody.waitFor(published.getByText('Payment problems', { exact: true }));
     assert.equal(shown.status, 'investigating');
     assert.match(shown.incident_updates[0].body, /Public API/);
     const api = summary.components.find((c) => c.name === 'Public API');
@@ -101,6 +108,7 @@ describe('the comms desk', () => {
       assert.ok(kinds.includes('update_drafted:cody'), kinds.join());
       assert.ok(kinds.includes('update_edited:cody'), kinds.join());
       assert.ok(kinds.includes('update_approved:carl'), kinds.join());
+      assert.ok(mine.some((e) => e.body.kind === 'update_edited' && e.body.public_title === 'Payment problems'), kinds.join());
       const pub = mine.find((e) => e.body.kind === 'update_published');
       assert.deepEqual(pub.body.targets, ['own']);
       assert.deepEqual(pub.body.overrides, [{ check: 'social_too_long', reason: 'Posted as a thread of two' }]);
@@ -138,7 +146,7 @@ describe('the comms desk', () => {
         body: JSON.stringify({ kind: 'statuspage', name: 'Vendor page', base_url: `http://127.0.0.1:${fake.address().port}`, page_id: 'abc123', key: 'wrong-key', components: {} }),
       });
       assert.equal(put.status, 200, await put.text());
-      const drafted = makeEvent(incident, { kind: 'update_drafted', phase: 'identified', channels: { status_page: 'We found the cause.' }, components: {} }, { author: 'cody' });
+      const drafted = makeEvent(incident, { kind: 'update_drafted', phase: 'identified', channels: { status_page: 'We found the cause.' }, components: {}, public_title: 'Payment problems' }, { author: 'cody' });
       await postEvents(server, [drafted]);
       await postEvents(server, [makeEvent(incident, { kind: 'update_approved', update: drafted.id }, { author: 'carl' })]);
       // Only the status page text is written and no component state: the

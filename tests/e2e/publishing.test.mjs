@@ -1,5 +1,5 @@
 // Publishing: an update drafted, approved and published by a communicator
-// reaches the server's own public status page, read back through
+// reaches the server's own public status page under its public title, read back through
 // /api/v2/summary.json and seen at /status; admins configure targets in
 // Settings, where a key is never shown again.
 import assert from 'node:assert/strict';
@@ -31,6 +31,7 @@ describe('publishing', () => {
       kind: 'update_drafted', phase: 'identified',
       channels: { status_page: 'We found the cause of failed checkouts.' },
       components: { api: 'major_outage' },
+      public_title: 'Checkout trouble',
     }, { author: 'cody' });
     await postEvents(server, [drafted]);
     await postEvents(server, [makeEvent(inc, { kind: 'update_approved', update: drafted.id }, { author: 'carl' })]);
@@ -44,7 +45,8 @@ describe('publishing', () => {
     });
     assert.equal(summary.page.name, 'Example status');
     const [shown] = summary.incidents;
-    assert.equal(shown.name, 'Checkout errors');
+    // Named by the public title the update gave, never the internal one.
+    assert.equal(shown.name, 'Checkout trouble');
     assert.equal(shown.status, 'identified');
     assert.equal(shown.impact, 'critical');
     assert.equal(shown.incident_updates[0].body, 'We found the cause of failed checkouts.');
@@ -59,8 +61,9 @@ describe('publishing', () => {
     await page.goto(`${server.url}/status`);
     await page.getByRole('heading', { name: 'Example status', level: 1, exact: true }).waitFor();
     await page.getByRole('status').getByText('Major Service Outage', { exact: true }).waitFor();
-    await page.getByRole('heading', { name: 'Checkout errors', level: 3, exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Checkout trouble', level: 3, exact: true }).waitFor();
     await page.getByText('We found the cause of failed checkouts.', { exact: true }).waitFor();
+    assert.doesNotMatch(await page.content(), /Checkout errors/);
     await page.context().close();
   });
 

@@ -63,6 +63,10 @@ async fn incident(s: &Running, title: &str) -> String {
     inc
 }
 
+/// The public title every update `publish` sends; the incidents' internal
+/// titles must never reach a status page.
+const PUBLIC_TITLE: &str = "Trouble with payments";
+
 /// Drafts, approves and publishes one update as the communicator; returns
 /// the update's id.
 async fn publish(
@@ -73,11 +77,25 @@ async fn publish(
     components: Value,
     targets: &[&str],
 ) -> String {
-    let (update, drafted) = event(
-        inc,
-        json!({"kind": "update_drafted", "phase": phase,
-               "channels": {"status_page": text}, "components": components}),
-    );
+    publish_titled(s, inc, phase, text, components, targets, Some(PUBLIC_TITLE)).await
+}
+
+/// `publish`, with the public title given (or none, keeping the last one).
+async fn publish_titled(
+    s: &Running,
+    inc: &str,
+    phase: &str,
+    text: &str,
+    components: Value,
+    targets: &[&str],
+    public_title: Option<&str>,
+) -> String {
+    let mut body = json!({"kind": "update_drafted", "phase": phase,
+                          "channels": {"status_page": text}, "components": components});
+    if let Some(t) = public_title {
+        body["public_title"] = json!(t);
+    }
+    let (update, drafted) = event(inc, body);
     let (_, approved) = event(inc, json!({"kind": "update_approved", "update": update}));
     // Only the status page text is written, so the empty-channel check is
     // answered with a reason, as the server asks; so is the resolution's
@@ -283,18 +301,143 @@ fn statuspage_target(base: &str, prefix: &str) -> Value {
 
 // --- the tests ----------------------------------------------------------------
 
+/// Every public body of the own page, concatenated: the HTML page and each
+/// v2 JSON document.
+async fn public_bodies(s: &Running) -> String {
+    let anon = reqwest::Client::new();
+    let mut all = String::new();
+    for path in [
+        "/status",
+        "/api/v2/summary.json",
+        "/api/v2/status.json",
+        "/api/v2/components.json",
+        "/api/v2/incidents.json",
+        "/api/v2/incidents/unresolved.json",
+        "/api/v2/scheduled-maintenances.json",
+        "/api/v2/scheduled-maintenances/upcoming.json",
+        "/api/v2/scheduled-maintenances/active.json",
+    ] {
+        let resp = anon.get(s.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        all.push_str(&resp.text().await.unwrap());
+    }
+    all
+}
+
+#[tokio::test]
+async fn the_own_page_names_an_incident_by_its_published_public_title_and_never_by_the_internal_one(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let internal = "Split brain on pg-main-03 after ACME migration";
+    let inc = incident(&s, internal).await;
+
+    // A first update without a public title is refused: nothing is stored.
+    let (update, drafted) = event(
+        &inc,
+        json!({"kind": "update_drafted", "phase": "investigating",
+               "channels": {"status_page": "Payments are failing."}, "components": {}}),
+    );
+    common::post_ok_as(&s, "communicator", &[drafted]).await;
+    let (_, approved) = event(&inc, json!({"kind": "update_approved", "update": update}));
+    common::post_ok_as(&s, "admin", &[approved]).await;
+    let (_, published) = event(
+        &inc,
+        json!({"kind": "update_published", "update": update, "targets": ["own"],
+               "overrides": [{"check": "channel_empty", "reason": "Status page only"}]}),
+    );
+    let (status, body) = common::post_as(&s, "communicator", &[published]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("public_title_missing"),
+        "{body}"
+    );
+    assert!(reports(&s, &update, "own").await.is_empty());
+    assert!(!public_bodies(&s).await.contains("Payments are failing"));
+
+    // With one, the page shows it, and the internal title nowhere.
+    let first = publish_titled(
+        &s,
+        &inc,
+        "investigating",
+        "We are looking into failed payments.",
+        json!({"api": "partial_outage"}),
+        &["own"],
+        Some("Payments failing"),
+    )
+    .await;
+    settled(&s, &first, "own", Duration::from_secs(10)).await;
+    let anon = reqwest::Client::new();
+    let summary: Value = anon
+        .get(s.url("/api/v2/summary.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["incidents"][0]["name"], "Payments failing");
+    let html = anon
+        .get(s.url("/status"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Payments failing"), "{html}");
+    let all = public_bodies(&s).await;
+    for secret in [internal, "pg-main-03", "ACME"] {
+        assert!(!all.contains(secret), "{secret} is public: {all}");
+    }
+
+    // A later update without one keeps it; one with a new one renames it.
+    let kept = publish_titled(
+        &s,
+        &inc,
+        "identified",
+        "We found the cause.",
+        json!({"api": "partial_outage"}),
+        &["own"],
+        None,
+    )
+    .await;
+    settled(&s, &kept, "own", Duration::from_secs(10)).await;
+    let all = public_bodies(&s).await;
+    assert!(all.contains("Payments failing"));
+    assert!(!all.contains(internal));
+    let renamed = publish_titled(
+        &s,
+        &inc,
+        "monitoring",
+        "A fix is in place.",
+        json!({"api": "degraded_performance"}),
+        &["own"],
+        Some("Slow payments"),
+    )
+    .await;
+    settled(&s, &renamed, "own", Duration::from_secs(10)).await;
+    let all = public_bodies(&s).await;
+    assert!(all.contains("Slow payments"));
+    assert!(!all.contains(internal));
+}
+
 #[tokio::test]
 async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_the_html() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
-    let inc = incident(&s, "API errors <b>for some</b>").await;
-    let update = publish(
+    let inc = incident(&s, "Internal title").await;
+    let update = publish_titled(
         &s,
         &inc,
         "investigating",
         "We are looking into errors on the <API>.",
         json!({"api": "partial_outage"}),
         &["own"],
+        Some("API errors <b>for some</b>"),
     )
     .await;
     let r = settled(&s, &update, "own", Duration::from_secs(10)).await;
@@ -364,13 +507,14 @@ async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_
     assert_eq!(maint["scheduled_maintenances"], json!([]));
 
     // Resolving moves it from the summary into the history.
-    let resolved = publish(
+    let resolved = publish_titled(
         &s,
         &inc,
         "resolved",
         "Fixed. No customer data was affected.",
         json!({"api": "operational"}),
         &["own"],
+        None,
     )
     .await;
     settled(&s, &resolved, "own", Duration::from_secs(10)).await;
@@ -413,6 +557,7 @@ async fn an_update_published_to_the_own_page_reads_back_through_the_v2_json_and_
     assert!(html.contains("errors on the &lt;API&gt;."));
     assert!(html.contains("Example &lt;Status&gt;"));
     assert!(!html.contains("<b>for some"));
+    assert!(!html.contains("Internal title"));
     assert!(!html.contains("<script"));
 }
 
@@ -1008,7 +1153,8 @@ async fn client_events_with_ids_in_the_servers_delivery_namespace_are_refused_wi
     let (update, drafted) = event(
         &inc,
         json!({"kind": "update_drafted", "phase": "investigating",
-               "channels": {"status_page": "We are looking into it."}, "components": {}}),
+               "channels": {"status_page": "We are looking into it."}, "components": {},
+               "public_title": PUBLIC_TITLE}),
     );
     common::post_ok_as(&s, "communicator", &[drafted]).await;
     // A responder takes the ids the server will give its delivery reports.
@@ -1151,7 +1297,10 @@ async fn cachet_gets_an_incident_then_updates_with_its_integer_codes() {
     }
     assert_eq!(seen[0].body, json!({"status": 3}));
     assert_eq!(seen[1].body["status"], 1);
-    assert_eq!(seen[1].body["name"], "Cachet incident");
+    assert_eq!(
+        seen[1].body["name"], PUBLIC_TITLE,
+        "never the internal title"
+    );
     assert_eq!(seen[1].body["message"], "Looking into it.");
     assert_eq!(seen[1].body["component_id"], 7);
     assert_eq!(seen[1].body["component_status"], 3);
@@ -1267,7 +1416,7 @@ async fn a_target_that_refuses_throttles_breaks_or_stays_silent_shows_it_per_tar
     assert_eq!(first.path, "/t429/pages/abc123/incidents");
     assert_eq!(
         first.body,
-        json!({"incident": {"name": "Bad targets", "status": "investigating", "body": "Looking.",
+        json!({"incident": {"name": PUBLIC_TITLE, "status": "investigating", "body": "Looking.",
                "components": {"8kbf7d35c070": "major_outage"}, "component_ids": ["8kbf7d35c070"]}})
     );
 
@@ -1574,7 +1723,7 @@ async fn statuspage_requests_validate_against_the_vendors_openapi_document() {
     let r = settled(&s, &scheduled, "statuspage", Duration::from_secs(30)).await;
     assert_eq!(last_state(&r), ("sent".into(), String::new()), "{r:#?}");
     let created = recorder.bodies(Method::POST)[posts]["incident"].clone();
-    assert_eq!(created["name"], "Database upgrade");
+    assert_eq!(created["name"], PUBLIC_TITLE, "never the internal title");
     assert_eq!(created["status"], "scheduled");
     assert_eq!(created["scheduled_for"], "2025-11-19T11:20:00.000Z");
     assert_eq!(created["scheduled_until"], "2025-11-19T13:20:00.000Z");

@@ -30,7 +30,8 @@ fn drafted(id: &str, text: &str) -> Value {
         id,
         json!({"kind": "update_drafted", "phase": "investigating",
                "channels": {"status_page": text, "social": text, "email_subject": "Checkout",
-                            "email_body": text, "banner": text}}),
+                            "email_body": text, "banner": text},
+               "public_title": "Checkout errors"}),
     )
 }
 

@@ -73,10 +73,13 @@ fn NewDraft() -> impl IntoView {
                 (c, left, i.components.clone())
             })
         });
+        // No public title yet: the editor asks for one when the incident
+        // has none published, and keeps the published one otherwise.
         room.record(EventBody::UpdateDrafted {
             phase: p,
             channels,
             components,
+            public_title: None,
         });
         outcome.set(Some(if left.is_empty() {
             format!("Drafted from the {} template.", p.label())

@@ -1,7 +1,8 @@
-//! Each channel of a draft with its own editor, preview and counter, and
-//! what the status page should show for each component.
+//! Each channel of a draft with its own editor, preview and counter, the
+//! incident's public title, and what the status page should show for each
+//! component.
 
-use crate::components::form::{Field, SelectField};
+use crate::components::form::{Field, SelectField, TextField};
 use crate::components::markdown::Markdown;
 use crate::room::use_room;
 use leptos::prelude::*;
@@ -33,6 +34,32 @@ pub fn ChannelEditors(uid: String, channels: RwSignal<Channels>) -> impl IntoVie
                 read={|c: &Channels| c.email_body.clone()} write={|c: &mut Channels, v: String| c.email_body = v}/>
             <ChannelField uid part="banner" label="Banner" kind=Kind::Line rows=1 channels
                 read={|c: &Channels| c.banner.clone()} write={|c: &mut Channels, v: String| c.banner = v}/>
+        </div>
+    }
+}
+
+/// The name status pages give the incident from this update on; blank
+/// keeps the one last published. The internal title is never published.
+#[component]
+pub fn PublicTitleField(uid: String, title: RwSignal<String>) -> impl IntoView {
+    let room = use_room();
+    let published = Memo::new(move |_| {
+        room.incident
+            .with(|i| i.published_title().map(str::to_string))
+    });
+    let hint_id = format!("{uid}-public-title-hint");
+    let hint = move || match published.get() {
+        Some(t) => format!("Status pages name the incident \"{t}\"; leave blank to keep it."),
+        None => {
+            "Status pages show this instead of the internal title; the first update must give one."
+                .to_string()
+        }
+    };
+    view! {
+        <div class="public-title">
+            <TextField id=format!("{uid}-public-title") label="Public title" value=title
+                maxlength=200 placeholder=Signal::derive(move || published.get().unwrap_or_default())/>
+            <p id=hint_id class="hint">{hint}</p>
         </div>
     }
 }

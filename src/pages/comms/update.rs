@@ -3,7 +3,7 @@
 //! and where each target stands.
 
 use super::checks::ChecksList;
-use super::editor::{ChannelEditors, ShownComponents};
+use super::editor::{ChannelEditors, PublicTitleField, ShownComponents};
 use super::review::ReviewBar;
 use super::targets::use_targets;
 use crate::api;
@@ -16,7 +16,7 @@ use leptos::task::spawn_local;
 use sitrep_core::comms::checks;
 use sitrep_core::comms::checks::Draft;
 use sitrep_core::comms::review::{may_edit, may_retry};
-use sitrep_core::comms::{CustomerUpdate, DeliveryState, Review};
+use sitrep_core::comms::{clean_title, CustomerUpdate, DeliveryState, Review};
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, EventId};
 use std::collections::BTreeMap;
@@ -39,6 +39,12 @@ pub fn UpdateCard(id: EventId) -> impl IntoView {
     }
 }
 
+/// The public title field's text for a saved update: its own title, blank
+/// when it keeps the last published one.
+fn saved_title(u: &CustomerUpdate) -> String {
+    u.public_title.clone().unwrap_or_default()
+}
+
 fn heading(u: &CustomerUpdate) -> String {
     let stage = match u.review {
         Review::Draft => "Draft",
@@ -57,40 +63,38 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
     let labelled_by = heading_id.clone();
     let channels = RwSignal::new(update.with_untracked(|u| u.channels.clone()));
     let shown = RwSignal::new(update.with_untracked(|u| u.components.clone()));
+    let title = RwSignal::new(update.with_untracked(saved_title));
     // Someone else's saved edit replaces this text unless it has changes
     // of its own; then the "unsaved" note tells the two apart.
-    let base =
-        StoredValue::new(update.with_untracked(|u| (u.channels.clone(), u.components.clone())));
+    let base = StoredValue::new(
+        update.with_untracked(|u| (u.channels.clone(), u.components.clone(), saved_title(u))),
+    );
     Effect::new(move |_| {
-        let saved = update.with(|u| (u.channels.clone(), u.components.clone()));
-        let untouched = base.with_value(|(c, s)| {
-            channels.with_untracked(|x| x == c) && shown.with_untracked(|x| x == s)
+        let saved = update.with(|u| (u.channels.clone(), u.components.clone(), saved_title(u)));
+        let untouched = base.with_value(|(c, s, t)| {
+            channels.with_untracked(|x| x == c)
+                && shown.with_untracked(|x| x == s)
+                && title.with_untracked(|x| x == t)
         });
         if untouched {
             channels.set(saved.0.clone());
             shown.set(saved.1.clone());
+            title.set(saved.2.clone());
         }
         base.set_value(saved);
     });
     let dirty = Signal::derive(move || {
-        update.with(|u| channels.with(|c| *c != u.channels) || shown.with(|s| *s != u.components))
+        update.with(|u| {
+            channels.with(|c| *c != u.channels)
+                || shown.with(|s| *s != u.components)
+                || title.with(|t| clean_title(Some(t)) != u.public_title)
+        })
     });
     let may = Signal::derive(move || update.with(|u| may_edit(u, session.role())));
     let findings = Memo::new(move |_| {
         room.workspace.with(|w| {
-            room.incident.with(|i| {
-                update.with(|u| {
-                    checks::run(
-                        &Draft {
-                            phase: u.phase,
-                            channels: &u.channels,
-                            components: &u.components,
-                        },
-                        i,
-                        w,
-                    )
-                })
-            })
+            room.incident
+                .with(|i| update.with(|u| checks::run(&Draft::of(u), i, w)))
         })
     });
     let overrides = RwSignal::new(BTreeMap::<String, String>::new());
@@ -105,6 +109,7 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
             phase,
             channels: channels.get_untracked(),
             components: shown.get_untracked(),
+            public_title: title.with_untracked(|t| clean_title(Some(t))),
         });
     };
     let byline = move || {
@@ -129,6 +134,7 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
             <p class="hint">{byline}</p>
             <form on:submit=save aria-label="Edit the update">
                 <fieldset class="plain" disabled=move || may.get().is_err()>
+                    <PublicTitleField uid=uid.clone() title/>
                     <ChannelEditors uid=uid.clone() channels/>
                     <ShownComponents uid=uid.clone() shown/>
                     <div class="row">
@@ -177,6 +183,9 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
         <article class="update-card published" aria-labelledby=labelled_by>
             <h3 id=heading_id>{move || update.with(heading)}</h3>
             <p class="hint">{byline}</p>
+            {update.with_untracked(|u| u.public_title.clone()).map(|t| view! {
+                <p class="public-title-shown">"Public title: " <strong>{t}</strong></p>
+            })}
             <div class="preview"><Markdown text/></div>
             {move || {
                 let o = overrides();

@@ -24,6 +24,10 @@ export class CommsPage extends ConsolePage {
     await card.getByLabel(label, { exact: true }).fill(text);
   }
 
+  async setPublicTitle(card, title) {
+    await card.getByLabel('Public title', { exact: true }).fill(title);
+  }
+
   async save(card) {
     await card.getByRole('button', { name: 'Save changes' }).click();
   }

@@ -132,6 +132,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: Channels::default(),
                 components: Default::default(),
+                public_title: None,
             },
         ));
         i.apply(&ev(
@@ -177,6 +178,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: Channels::default(),
                 components: Default::default(),
+                public_title: None,
             },
         ));
         assert_eq!(next_due(&i, &p, 0), Some(30 * MIN));

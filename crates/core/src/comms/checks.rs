@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Every check, by id, with what it guards against.
-pub const ALL: [(&str, &str); 13] = [
+pub const ALL: [(&str, &str); 14] = [
+    (
+        PUBLIC_TITLE,
+        "No public title published for the incident yet",
+    ),
     (PLACEHOLDER, "A placeholder is left unfilled"),
     (EMPTY_CHANNEL, "A channel has no text"),
     (HOSTNAME, "Internal host names"),
@@ -36,6 +40,7 @@ pub const ALL: [(&str, &str); 13] = [
     (BANNER_LINE, "The banner is more than one line"),
 ];
 
+pub const PUBLIC_TITLE: &str = "public_title_missing";
 pub const PLACEHOLDER: &str = "placeholder_unfilled";
 pub const EMPTY_CHANNEL: &str = "channel_empty";
 pub const HOSTNAME: &str = "internal_hostname";
@@ -63,13 +68,42 @@ pub struct Draft<'a> {
     pub phase: Phase,
     pub channels: &'a Channels,
     pub components: &'a BTreeMap<ComponentId, ComponentStatus>,
+    /// The incident's public name this update sets, if any (trimmed).
+    pub public_title: Option<&'a str>,
+}
+
+impl<'a> Draft<'a> {
+    /// A saved update, as it would be published.
+    pub fn of(u: &'a crate::comms::CustomerUpdate) -> Self {
+        Draft {
+            phase: u.phase,
+            channels: &u.channels,
+            components: &u.components,
+            public_title: u.public_title.as_deref(),
+        }
+    }
 }
 
 /// Runs every check; an empty answer means the update may go out as is.
 pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Finding> {
-    let texts = channel_texts(draft.channels);
+    let mut texts = channel_texts(draft.channels);
     let mut out = Vec::new();
     let mut add = |check: &'static str, message: String| out.push(Finding { check, message });
+
+    // Public pages name the incident by what a communicator published,
+    // never by its internal title; the first update must give them one.
+    let title = draft.public_title.map(str::trim).filter(|t| !t.is_empty());
+    if title.is_none() && incident.published_title().is_none() {
+        add(
+            PUBLIC_TITLE,
+            "Give the incident a public title: status pages show it instead of the internal title."
+                .into(),
+        );
+    }
+    // The title is public text too: every text check reads it.
+    if let Some(t) = title {
+        texts.push(("public title", t));
+    }
 
     let mut unfilled: Vec<String> = Vec::new();
     for (_, t) in &texts {
@@ -512,6 +546,7 @@ mod tests {
                 phase,
                 channels,
                 components: &components,
+                public_title: Some("Checkout errors"),
             },
             inc,
             ws,
@@ -642,6 +677,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: &c,
                 components: &shown,
+                public_title: Some("Checkout errors"),
             },
             &inc,
             &Workspace::default(),
@@ -680,6 +716,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: &c,
                 components: &BTreeMap::new(),
+                public_title: Some("Checkout errors"),
             },
             &incident(&[]),
             &Workspace::default(),
@@ -702,6 +739,68 @@ mod tests {
             ),
             [BANNER_LINE]
         );
+    }
+
+    fn run_titled(inc: &Incident, title: Option<&str>) -> Vec<&'static str> {
+        let c = text("We are investigating errors at checkout.");
+        run(
+            &Draft {
+                phase: Phase::Investigating,
+                channels: &c,
+                components: &BTreeMap::new(),
+                public_title: title,
+            },
+            inc,
+            &Workspace::default(),
+        )
+        .into_iter()
+        .map(|f| f.check)
+        .collect()
+    }
+
+    #[test]
+    fn a_first_update_without_a_public_title_fails_and_a_later_one_keeps_the_published_title() {
+        let mut inc = incident(&[]);
+        assert_eq!(run_titled(&inc, None), [PUBLIC_TITLE]);
+        assert_eq!(
+            run_titled(&inc, Some("   ")),
+            [PUBLIC_TITLE],
+            "blank is none"
+        );
+        assert!(run_titled(&inc, Some("Checkout errors")).is_empty());
+        for (id, body) in [
+            (
+                "u1",
+                EventBody::UpdateDrafted {
+                    phase: Phase::Investigating,
+                    channels: text("x"),
+                    components: BTreeMap::new(),
+                    public_title: Some("Checkout errors".into()),
+                },
+            ),
+            (
+                "p1",
+                EventBody::UpdatePublished {
+                    update: "u1".into(),
+                    targets: vec!["own".into()],
+                    overrides: vec![],
+                },
+            ),
+        ] {
+            inc.apply(&Event::new(id, "i", "ana", 100, body));
+        }
+        assert!(
+            run_titled(&inc, None).is_empty(),
+            "the published title stays"
+        );
+    }
+
+    #[test]
+    fn the_public_title_is_checked_like_the_channels() {
+        let inc = incident(&[]);
+        assert_eq!(run_titled(&inc, Some("db1.prod.internal down")), [HOSTNAME]);
+        assert_eq!(run_titled(&inc, Some("OPS-1234 checkout")), [TICKET]);
+        assert_eq!(run_titled(&inc, Some("{{title}}")), [PLACEHOLDER]);
     }
 
     #[test]

@@ -103,6 +103,14 @@ pub struct Channels {
     pub banner: String,
 }
 
+/// A public title as an update holds it: trimmed, and absent when blank
+/// (a blank field keeps the title last published).
+pub fn clean_title(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
 /// A pre-publication check someone chose to override, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -142,6 +150,9 @@ pub struct CustomerUpdate {
     pub channels: Channels,
     /// What the status page should show for each component.
     pub components: BTreeMap<ComponentId, ComponentStatus>,
+    /// The incident's public name from this update on, trimmed; `None`
+    /// keeps the one last published (see [`published_title`]).
+    pub public_title: Option<String>,
     pub drafted_by: Arc<str>,
     pub drafted_at: i64,
     /// Who last edited the text; approval by "someone else" means someone
@@ -181,6 +192,7 @@ impl CustomerUpdate {
             phase,
             channels,
             components,
+            public_title: None,
             drafted_by: by.clone(),
             drafted_at: at,
             edited_by: by,
@@ -201,6 +213,7 @@ impl CustomerUpdate {
         phase: Phase,
         channels: Channels,
         components: BTreeMap<ComponentId, ComponentStatus>,
+        public_title: Option<String>,
         by: Arc<str>,
     ) -> bool {
         if self.review == Review::Published {
@@ -209,6 +222,7 @@ impl CustomerUpdate {
         self.phase = phase;
         self.channels = channels;
         self.components = components;
+        self.public_title = public_title;
         self.edited_by = by;
         self.review = Review::Draft;
         self.approved_by = None;
@@ -290,6 +304,7 @@ mod tests {
             Phase::Identified,
             Channels::default(),
             BTreeMap::new(),
+            None,
             Arc::from("sam")
         ));
         assert_eq!(u.review, Review::Draft);
@@ -306,6 +321,7 @@ mod tests {
             Phase::Resolved,
             Channels::default(),
             BTreeMap::new(),
+            None,
             Arc::from("sam")
         ));
         assert_eq!(u.phase, Phase::Investigating);

@@ -140,12 +140,7 @@ pub fn publish_refusal(
     let Some(u) = incident.update(update) else {
         return Some(format!("there is no update {update} in this incident"));
     };
-    let draft = checks::Draft {
-        phase: u.phase,
-        channels: &u.channels,
-        components: &u.components,
-    };
-    let findings = checks::run(&draft, incident, workspace);
+    let findings = checks::run(&checks::Draft::of(u), incident, workspace);
     let why = may_publish(u, role, &findings, overrides, targets, &workspace.comms).err()?;
     let open = unanswered(&findings, overrides);
     if open.is_empty() {
@@ -331,6 +326,7 @@ mod tests {
             Phase::Investigating,
             Channels::default(),
             BTreeMap::new(),
+            None,
             Arc::from("carl"),
         );
         let p = CommsPolicy::default();
@@ -431,6 +427,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: all(text),
                 components: BTreeMap::new(),
+                public_title: Some("Checkout errors".into()),
             },
         ]
     }
@@ -521,6 +518,7 @@ mod tests {
                     phase: Phase::Investigating,
                     channels: Channels::default(),
                     components: BTreeMap::new(),
+                    public_title: Some("Checkout errors".into()),
                 },
             )
         }
@@ -605,6 +603,7 @@ mod tests {
                     phase: Phase::Identified,
                     channels: Channels::default(),
                     components: BTreeMap::new(),
+                    public_title: Some("Checkout errors".into()),
                 },
             ));
             batch.push(approved("after-edit", "carl"));

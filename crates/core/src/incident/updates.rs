@@ -10,15 +10,18 @@ impl Incident {
                 phase,
                 channels,
                 components,
+                public_title,
             } => {
-                self.updates.push(CustomerUpdate::drafted(
+                let mut drafted = CustomerUpdate::drafted(
                     ev.id.clone(),
                     *phase,
                     channels.clone(),
                     components.clone(),
                     ev.author.clone(),
                     at,
-                ));
+                );
+                drafted.public_title = crate::comms::clean_title(public_title.as_deref());
+                self.updates.push(drafted);
                 Some(EntryWhat::Update {
                     update: ev.id.clone(),
                     phase: *phase,
@@ -30,12 +33,14 @@ impl Incident {
                 phase,
                 channels,
                 components,
+                public_title,
             } => {
                 if let Some(u) = self.update_mut(update) {
                     u.edit(
                         *phase,
                         channels.clone(),
                         components.clone(),
+                        crate::comms::clean_title(public_title.as_deref()),
                         ev.author.clone(),
                     );
                 }
@@ -86,6 +91,17 @@ impl Incident {
 
     pub fn update(&self, id: &EventId) -> Option<&CustomerUpdate> {
         self.updates.iter().find(|u| &u.id == id)
+    }
+
+    /// The public title of the latest published update that set one: the
+    /// incident's name on public pages. `None` until one is published.
+    pub fn published_title(&self) -> Option<&str> {
+        self.updates
+            .iter()
+            .filter(|u| u.review == Review::Published)
+            .filter_map(|u| Some((u.published_at.unwrap_or(0), u.public_title.as_deref()?)))
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, t)| t)
     }
 
     fn update_mut(&mut self, id: &EventId) -> Option<&mut CustomerUpdate> {

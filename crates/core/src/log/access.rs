@@ -147,6 +147,7 @@ mod tests {
                 phase: Phase::Investigating,
                 channels: Channels::default(),
                 components: Default::default(),
+                public_title: None,
             },
         );
         assert!(!may_post(Role::Responder, &draft));

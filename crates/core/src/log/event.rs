@@ -212,14 +212,22 @@ pub enum EventBody {
         /// What the status page should show for each component.
         #[serde(default)]
         components: BTreeMap<ComponentId, ComponentStatus>,
+        /// The incident's name on public status pages from this update on;
+        /// absent keeps the last one published. The internal title is
+        /// never published.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_title: Option<String>,
     },
-    /// Replaces a draft's text; an approved draft goes back to review.
+    /// Replaces a draft's text (its public title too); an approved draft
+    /// goes back to review.
     UpdateEdited {
         update: EventId,
         phase: Phase,
         channels: Channels,
         #[serde(default)]
         components: BTreeMap<ComponentId, ComponentStatus>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_title: Option<String>,
     },
     UpdateApproved {
         update: EventId,
@@ -497,6 +505,21 @@ mod tests {
         ));
         // And a plain task still writes no remediation field.
         assert!(!serde_json::to_string(&ev).unwrap().contains("remediation"));
+    }
+
+    #[test]
+    fn an_update_drafted_before_public_titles_existed_still_parses() {
+        let json = r#"{"id":"e1","incident":"i1","author":"cody","at":5,
+            "body":{"kind":"update_drafted","phase":"investigating","channels":{}}}"#;
+        let ev: Event = serde_json::from_str(json).unwrap();
+        assert!(matches!(
+            ev.body,
+            EventBody::UpdateDrafted {
+                public_title: None,
+                ..
+            }
+        ));
+        assert!(!serde_json::to_string(&ev).unwrap().contains("public_title"));
     }
 
     #[test]

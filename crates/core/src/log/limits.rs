@@ -31,7 +31,14 @@ pub const MAX_UPDATE_COMPONENTS: usize = 200;
 /// Every channel of a customer update fits where it is going; the social
 /// post's own 280-character rule is a check, not a limit, so a long draft
 /// can still be saved.
-fn update_text(channels: &Channels, components: usize) -> Result<(), String> {
+fn update_text(
+    channels: &Channels,
+    public_title: Option<&str>,
+    components: usize,
+) -> Result<(), String> {
+    if let Some(t) = public_title {
+        field("public title", t, 0, MAX_TITLE_BYTES)?;
+    }
     field("status page text", &channels.status_page, 0, MAX_NOTE_BYTES)?;
     field("social post", &channels.social, 0, MAX_SUMMARY_BYTES)?;
     field("email subject", &channels.email_subject, 0, MAX_TITLE_BYTES)?;
@@ -249,16 +256,18 @@ pub fn check(ev: &Event) -> Result<(), String> {
         EventBody::UpdateDrafted {
             channels,
             components,
+            public_title,
             ..
-        } => update_text(channels, components.len()),
+        } => update_text(channels, public_title.as_deref(), components.len()),
         EventBody::UpdateEdited {
             update,
             channels,
             components,
+            public_title,
             ..
         } => {
             field("update", &update.0, 1, MAX_ID_BYTES)?;
-            update_text(channels, components.len())
+            update_text(channels, public_title.as_deref(), components.len())
         }
         EventBody::UpdateApproved { update } => field("update", &update.0, 1, MAX_ID_BYTES),
         EventBody::UpdatePublished {
@@ -336,7 +345,7 @@ pub fn check(ev: &Event) -> Result<(), String> {
             text("provider name", provider, 64)?;
             field("provider component", provider_component, 1, MAX_ID_BYTES)
         }
-        EventBody::TemplateSet { channels, .. } => update_text(channels, 0),
+        EventBody::TemplateSet { channels, .. } => update_text(channels, None, 0),
         EventBody::CommsPolicySet { policy } => {
             if !policy.audience_zone.is_valid() {
                 return Err(format!(

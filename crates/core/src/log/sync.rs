@@ -168,6 +168,11 @@ pub struct SyncEngine {
     write: Write,
     behind: Option<BackendBehind>,
     skipped: u64,
+    /// The signed-in account. Only its own pending events are delivered:
+    /// the backend stamps each with whoever sends it, so another account's
+    /// queued edits wait for their owner to sign in again. `None` (not
+    /// known yet) sends every pending event.
+    sender: Option<std::sync::Arc<str>>,
 }
 
 /// The side effects the engine asks for: the network, and the local store
@@ -215,6 +220,7 @@ impl SyncEngine {
             write: Write::default(),
             behind: None,
             skipped: 0,
+            sender: None,
         }
     }
 
@@ -225,6 +231,11 @@ impl SyncEngine {
     }
 
     // ---- inputs ----
+
+    /// Who is signed in now: the only author whose pending events go out.
+    pub fn set_sender(&mut self, name: &str) {
+        self.sender = Some(std::sync::Arc::from(name));
+    }
 
     /// A new local edit. The host has already written it to the store, so
     /// the engine does not ask for that. False if the id is already held.
@@ -483,6 +494,21 @@ impl SyncEngine {
         }
     }
 
+    /// Pending edits kept for other accounts than the one signed in, as
+    /// (author, count) by name: they go out when their author signs in.
+    pub fn held_for_others(&self) -> Vec<(std::sync::Arc<str>, usize)> {
+        let Some(me) = &self.sender else {
+            return Vec::new();
+        };
+        let mut held: BTreeMap<std::sync::Arc<str>, usize> = BTreeMap::new();
+        for e in self.log.pending() {
+            if e.author != *me {
+                *held.entry(e.author.clone()).or_default() += 1;
+            }
+        }
+        held.into_iter().collect()
+    }
+
     /// The replica: confirmed events, then pending ones in the order made.
     pub fn log(&self) -> &Log {
         &self.log
@@ -601,6 +627,7 @@ impl SyncEngine {
             .pending()
             .iter()
             .filter(|e| !self.refused.contains_key(&e.id))
+            .filter(|e| self.sender.as_ref().is_none_or(|s| *s == e.author))
     }
 
     fn is_pending(&self, id: &EventId) -> bool {
@@ -727,6 +754,27 @@ mod tests {
         let s = sends(&all(&mut e, 0));
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].1, ids(&[3, 1, 2]));
+    }
+
+    #[test]
+    fn another_accounts_queued_edits_wait_for_their_owner_to_sign_in_again() {
+        let mut e = engine_with([1, 2]);
+        let mut bo = ev(3);
+        bo.author = "bo".into();
+        e.make(bo);
+        // Bo signs in on ana's browser: only bo's edit goes out, as bo.
+        e.set_sender("bo");
+        let s = sends(&all(&mut e, 0));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].1, ids(&[3]));
+        e.on_ack(s[0].0, &[ack(3, 1)], 10);
+        assert_eq!(e.held_for_others(), vec![("ana".into(), 2)]);
+        assert!(sends(&all(&mut e, 20)).is_empty(), "ana's edits are kept");
+        assert_eq!(e.log().pending().len(), 2);
+        // Ana signs in again: hers go out.
+        e.set_sender("ana");
+        assert_eq!(sends(&all(&mut e, 30))[0].1, ids(&[1, 2]));
+        assert!(e.held_for_others().is_empty());
     }
 
     #[test]

@@ -377,7 +377,7 @@ pub fn build<'a>(
             last_at,
             v2::Incident {
                 id: inc.id.0.to_string(),
-                name: inc.title.clone(),
+                name: publishing::public_name(inc),
                 status: incident_status(last.phase),
                 created_at: utc::iso8601(first_at),
                 updated_at: utc::iso8601(last_at),
@@ -527,6 +527,7 @@ mod tests {
                     ..Channels::default()
                 },
                 components: BTreeMap::from([(ComponentId(Arc::from("api")), api)]),
+                public_title: None,
             },
         ));
         inc.apply(&ev(
@@ -618,6 +619,7 @@ mod tests {
                     ComponentId(Arc::from("api")),
                     ComponentStatus::PartialOutage,
                 )]),
+                public_title: None,
             },
         ));
         inc.apply(&ev(
@@ -656,6 +658,85 @@ mod tests {
     }
 
     #[test]
+    fn the_page_names_an_incident_by_its_latest_published_public_title_never_the_internal_one() {
+        let mut inc = incident(&["own"]);
+        let name = |inc: &Incident| {
+            build([inc], &workspace(), &times(), &info(), NOW).incidents[0]
+                .name
+                .clone()
+        };
+        // Published before updates carried a public title: a neutral name.
+        assert_eq!(name(&inc), "Service incident");
+        let titled = |id: &str, at: i64, title: Option<&str>| {
+            ev(
+                id,
+                "inc-1",
+                at,
+                EventBody::UpdateDrafted {
+                    phase: Phase::Identified,
+                    channels: Channels {
+                        status_page: "Found it.".into(),
+                        ..Channels::default()
+                    },
+                    components: BTreeMap::new(),
+                    public_title: title.map(str::to_string),
+                },
+            )
+        };
+        let published = |id: &str, at: i64| {
+            ev(
+                &format!("p-{id}"),
+                "inc-1",
+                at,
+                EventBody::UpdatePublished {
+                    update: EventId(Arc::from(id)),
+                    targets: vec!["own".into()],
+                    overrides: vec![],
+                },
+            )
+        };
+        inc.apply(&titled("u2", 40, Some("API errors")));
+        assert_eq!(name(&inc), "Service incident", "a draft is not published");
+        inc.apply(&published("u2", 45));
+        assert_eq!(name(&inc), "API errors");
+        inc.apply(&titled("u3", 50, None));
+        inc.apply(&published("u3", 55));
+        assert_eq!(name(&inc), "API errors", "an update without one keeps it");
+        inc.apply(&titled("u4", 60, Some("Slow API responses")));
+        inc.apply(&published("u4", 65));
+        let state = build([&inc], &workspace(), &times(), &info(), NOW);
+        assert_eq!(state.incidents[0].name, "Slow API responses");
+        let json = serde_json::to_string(&state.summary()).unwrap();
+        assert!(!json.contains("db-7"), "{json}");
+    }
+
+    #[test]
+    fn a_maintenance_published_without_a_public_title_is_named_neutrally() {
+        let mut m = Incident::new(IncidentId(Arc::from("mnt-1")));
+        m.apply(&ev(
+            "plan",
+            "mnt-1",
+            10,
+            EventBody::MaintenancePlanned {
+                title: "Upgrade pg-main-03".into(),
+                starts_at: 7_200_000,
+                ends_at: 10_800_000,
+                components: vec![],
+                customer_notice: String::new(),
+            },
+        ));
+        publish(
+            &mut m,
+            "u1",
+            20,
+            Phase::MaintenanceScheduled,
+            ComponentStatus::Operational,
+        );
+        let state = build([&m], &workspace(), &times(), &info(), NOW);
+        assert_eq!(state.maintenances[0].name, "Scheduled maintenance");
+    }
+
+    #[test]
     fn a_published_maintenance_window_is_a_scheduled_maintenance_with_its_times() {
         let mut m = Incident::new(IncidentId(Arc::from("mnt-1")));
         let hour = 3_600_000;
@@ -685,6 +766,7 @@ mod tests {
                         ComponentId(Arc::from("api")),
                         ComponentStatus::UnderMaintenance,
                     )]),
+                    public_title: None,
                 },
             ),
             (
@@ -745,6 +827,7 @@ mod tests {
                     ComponentId(Arc::from("api")),
                     ComponentStatus::Operational,
                 )]),
+                public_title: None,
             },
         ));
         inc.apply(&ev(

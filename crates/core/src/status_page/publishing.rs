@@ -4,6 +4,7 @@
 //! later, or failed with the backend's own words).
 
 use crate::comms::Phase;
+use crate::incident::Incident;
 use crate::time::utc;
 use crate::vocabulary::ComponentStatus;
 use std::collections::BTreeMap;
@@ -14,6 +15,18 @@ pub const OWN: &str = "own";
 /// Longest backend error text kept in a delivery report: it is untrusted
 /// text from someone else's server, shown in every console.
 pub const MAX_ERROR_CHARS: usize = 300;
+
+/// The incident's name on every status page: the latest public title a
+/// communicator published, never the internal title. Updates published
+/// before updates carried a public title (or published with the check
+/// overridden) get a neutral name.
+pub fn public_name(incident: &Incident) -> String {
+    match incident.published_title() {
+        Some(t) => t.to_string(),
+        None if incident.is_maintenance() => "Scheduled maintenance".into(),
+        None => "Service incident".into(),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TargetKind {

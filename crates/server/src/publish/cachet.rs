@@ -54,7 +54,7 @@ impl Publisher for Cachet {
                 }
                 None => {
                     let mut body = json!({
-                        "name": d.incident.title,
+                        "name": publishing::public_name(d.incident),
                         "message": message,
                         "status": status,
                         "visible": 1,

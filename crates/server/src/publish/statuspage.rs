@@ -31,8 +31,15 @@ pub fn incident_body(d: &Delivery<'_>, create: bool) -> Value {
         }
     }
     let mut incident = Map::new();
+    // Their incident is named by our public title: on creation the latest
+    // published, later whenever an update gives a new one.
     if create {
-        incident.insert("name".into(), Value::from(d.incident.title.clone()));
+        incident.insert(
+            "name".into(),
+            Value::from(publishing::public_name(d.incident)),
+        );
+    } else if let Some(title) = &d.update.public_title {
+        incident.insert("name".into(), Value::from(title.clone()));
     }
     incident.insert(
         "status".into(),
