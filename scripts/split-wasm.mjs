@@ -55,9 +55,10 @@ function run(cmd, args) {
   }
 }
 
-// Trunk's outputs for the bin: <bin>-<16 hex>.js and <bin>-<16 hex>_bg.wasm.
+// Trunk's outputs for the bin: <bin>-<hash>.js and <bin>-<hash>_bg.wasm; the
+// hash is a u64 in hex without leading zeros, so up to 16 digits, not always 16.
 const staged = readdirSync(dir);
-const trunkJs = staged.filter((f) => new RegExp(`^${BIN}-[0-9a-f]{16}\\.js$`).test(f));
+const trunkJs = staged.filter((f) => new RegExp(`^${BIN}-[0-9a-f]{1,16}\\.js$`).test(f));
 if (trunkJs.length !== 1) throw new Error(`split-wasm: expected one ${BIN}-<hash>.js in ${dir}, found ${trunkJs.length}`);
 const trunkName = trunkJs[0].slice(0, -'.js'.length);
 if (!staged.includes(`${trunkName}_bg.wasm`)) throw new Error(`split-wasm: ${trunkName}_bg.wasm is missing in ${dir}`);
