@@ -217,10 +217,22 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
         rest_rss / 1024, connected_rss / 1024, peak.load(Ordering::Relaxed) / 1024);
 
     // Phase 2: one client stops reading; 50 others must not notice.
-    let (stalled, _) =
-        tokio_tungstenite::connect_async(s.ws(&format!("/api/v1/stream?after={total}")))
-            .await
-            .unwrap();
+    // The stalled client's receive buffer is kept small: on loopback the
+    // kernel would otherwise buffer up to ~6 MiB on its side, and with the
+    // server's own buffers that can hold the whole phase, so the server would
+    // never see it stall (a flake, seen once).
+    let stalled = {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(64 * 1024).unwrap();
+        let tcp = socket.connect(s.addr.parse().unwrap()).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(
+            s.ws(&format!("/api/v1/stream?after={total}")),
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+        )
+        .await
+        .unwrap();
+        ws
+    };
     let phase2 = Instant::now();
     let big_total = 200;
     let mut readers = Vec::new();
@@ -258,6 +270,9 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
     }
     lat2.sort_unstable();
     // The stalled client: everything it buffered, then the server's close.
+    // Reading it before the server's send timeout (2 s) has run out would
+    // un-stall it; on an idle machine the phase can end sooner than that.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let mut stalled = stalled;
     let dropped = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
