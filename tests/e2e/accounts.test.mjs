@@ -142,7 +142,7 @@ describe('accounts in the console', () => {
     // Ana's session ends while the browser is away; cody signs in on it.
     await app.page.waitForTimeout(5500);
     await context.setOffline(false);
-    await app.page.getByTestId('signed-out').getByText('Signed out — sign in to deliver 2 edits').waitFor({ timeout: 15_000 });
+    await app.page.getByTestId('signed-out').getByText('Signed out — 2 edits waiting').waitFor({ timeout: 15_000 });
     await app.signIn('cody', TEST_PASSWORD);
     await app.whoAmI().getByText('Signed in as cody (communicator)').waitFor();
     await app.page.getByTestId('held-edits').getByText(

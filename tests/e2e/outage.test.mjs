@@ -105,7 +105,9 @@ describe('outage drills', { timeout: 180_000 }, () => {
       const base = Date.now();
       for (let i = 0; i < count; i++) {
         const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-        const event = { id, incident, author: 'importer', at: base + i, body: { kind: 'note_added', text: `alert ${i}` } };
+        // By the signed-in account, as the console writes them: another
+        // account's queued edits would wait for that account.
+        const event = { id, incident, author: 'ana', at: base + i, body: { kind: 'note_added', text: `alert ${i}` } };
         tx.objectStore('events').put({ id, made: base + 1_000_000 + i, json: JSON.stringify(event) });
       }
       await new Promise((ok) => (tx.oncomplete = ok));
