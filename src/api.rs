@@ -99,15 +99,15 @@ async fn accept(resp: Response) -> Result<Response, ApiFailure> {
     // A 403 naming an event is that event's kind beyond the account's role
     // (a responder adding a component): only it is refused, and the rest of
     // the batch goes again without it. A 403 naming none (a proxy, an
-    // Origin) says nothing about the events, so they wait.
+    // Origin) says nothing about the events, so they wait, as for a
+    // timeout, a rate limit, a 5xx or an answer that is not ours.
     let names_an_event = body.as_ref().is_some_and(|b| b.id.is_some());
-    if status == 403 && names_an_event {
-        return Err(ApiFailure::Refused {
-            error,
-            id: body.and_then(|b| b.id),
-        });
-    }
-    if matches!(status, 403 | 408 | 429) || status >= 500 || body.is_none() {
+    let waits = match status {
+        403 => !names_an_event,
+        408 | 429 => true,
+        s => s >= 500,
+    } || body.is_none();
+    if waits {
         Err(ApiFailure::Degraded(error))
     } else {
         Err(ApiFailure::Refused {
