@@ -530,9 +530,14 @@ async fn limits(b: &Backend) -> Checked {
 }
 
 async fn sign_in_flow(b: &Backend, name: &str, password: &str) -> Checked {
+    // Its own client, with no pooled connection a backend may have closed as
+    // idle while the checks before ran (seen once from a cold clean clone).
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(|e| e.to_string())?;
     let sign_in = |password: String| {
-        b.http
-            .post(b.url("/api/v1/session"))
+        http.post(b.url("/api/v1/session"))
             .json(&json!({"name": name, "password": password}))
             .send()
     };
@@ -569,8 +574,7 @@ async fn sign_in_flow(b: &Backend, name: &str, password: &str) -> Checked {
         return Err("a sign-in sets no sitrep_session cookie".into());
     };
     let session = |method: reqwest::Method| {
-        b.http
-            .request(method, b.url("/api/v1/session"))
+        http.request(method, b.url("/api/v1/session"))
             .header("cookie", &cookie)
             .send()
     };
