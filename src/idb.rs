@@ -22,6 +22,11 @@ const DB_VERSION: u32 = 3;
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "cursor";
+/// Which tab stored the last acks (a token per tab). Kept in IndexedDB, not
+/// localStorage: IndexedDB transactions are ordered across tabs, while
+/// Chromium propagates localStorage between renderer processes late, so a
+/// tab could read a stale marker and send again what another tab delivered.
+const DELIVERED_BY_KEY: &str = "delivered_by";
 const UPSTREAMS: &str = "upstreams";
 /// The upstreams store holds one record: the whole list, replaced at once.
 const UPSTREAMS_KEY: &str = "latest";
@@ -110,7 +115,29 @@ impl Idb {
         let db: IdbDatabase = result?
             .dyn_into()
             .map_err(|_| "open did not give a database")?;
-        Ok(Idb { db })
+        let idb = Idb { db };
+        // A newer console in another tab needs this connection gone to
+        // upgrade; holding it would block that tab until this one closes.
+        idb.when_replaced(|| {});
+        Ok(idb)
+    }
+
+    /// When a newer version of the database is asked for (a newer console
+    /// in another tab), closes this connection and calls `then`. Later
+    /// reads and writes fail; the caller tells the reader to reload.
+    pub fn when_replaced(&self, then: impl FnOnce() + 'static) {
+        let db = self.db.clone();
+        let mut then = Some(then);
+        let handler = Closure::<dyn FnMut()>::new(move || {
+            db.close();
+            if let Some(then) = then.take() {
+                then();
+            }
+        });
+        self.db
+            .set_onversionchange(Some(handler.as_ref().unchecked_ref()));
+        // Lives as long as the connection, which lives as long as the page.
+        handler.forget();
     }
 
     /// Writes records in one transaction and resolves once it has committed.
@@ -126,11 +153,39 @@ impl Idb {
         cursor: Option<u64>,
         durability: Durability,
     ) -> Result<(), String> {
-        if records.is_empty() && cursor.is_none() {
+        self.write_meta(records, cursor, None, durability).await
+    }
+
+    /// Stores delivered events and, in the same transaction, that `tab`
+    /// delivered them: a tab that reads the marker also sees the acks.
+    pub async fn write_delivered(&self, records: &[StoredEvent], tab: &str) -> Result<(), String> {
+        self.write_meta(records, None, Some(tab), Durability::Relaxed)
+            .await
+    }
+
+    /// The token of the tab that stored the last acks, if any did.
+    pub async fn delivered_by(&self) -> Result<Option<String>, String> {
+        let tx = self.db.transaction_with_str(META).map_err(describe)?;
+        let get = tx
+            .object_store(META)
+            .map_err(describe)?
+            .get(&JsValue::from_str(DELIVERED_BY_KEY))
+            .map_err(describe)?;
+        Ok(request(get).await?.as_string())
+    }
+
+    async fn write_meta(
+        &self,
+        records: &[StoredEvent],
+        cursor: Option<u64>,
+        delivered_by: Option<&str>,
+        durability: Durability,
+    ) -> Result<(), String> {
+        if records.is_empty() && cursor.is_none() && delivered_by.is_none() {
             return Ok(());
         }
         let scope = js_sys::Array::of1(&JsValue::from_str(EVENTS));
-        if cursor.is_some() {
+        if cursor.is_some() || delivered_by.is_some() {
             scope.push(&JsValue::from_str(META));
         }
         let tx = self.readwrite(&scope, durability)?;
@@ -145,6 +200,15 @@ impl Idb {
                 .put_with_key(
                     &JsValue::from_f64(cursor as f64),
                     &JsValue::from_str(CURSOR_KEY),
+                )
+                .map_err(describe)?;
+        }
+        if let Some(tab) = delivered_by {
+            tx.object_store(META)
+                .map_err(describe)?
+                .put_with_key(
+                    &JsValue::from_str(tab),
+                    &JsValue::from_str(DELIVERED_BY_KEY),
                 )
                 .map_err(describe)?;
         }

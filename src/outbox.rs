@@ -1,11 +1,12 @@
 //! The delivery queue of responder edits: sends the batch the sync engine
 //! asks for, holding a Web Lock so that of all this browser's tabs only one
 //! delivers at a time, and checking IndexedDB first so an event another tab
-//! has delivered is never re-sent.
+//! has delivered is never re-sent. The check and the acks it reads go
+//! through IndexedDB alone, whose transactions every tab sees in order.
 
 use crate::api::{self, ApiFailure};
-use crate::browser::{local_storage_get, local_storage_set, new_id, now_ms};
-use crate::idb::{Durability, StoredEvent};
+use crate::browser::{new_id, now_ms};
+use crate::idb::StoredEvent;
 use crate::replica::Replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,13 +39,13 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
     let mut acks = Vec::new();
     let mut todo = Vec::new();
     // Reading back every event costs a round trip per batch; it is needed
-    // only when another tab has delivered since this one last did.
-    let stored = match idb.as_ref().filter(|_| another_tab_delivered()) {
-        Some(idb) => idb
+    // only when another tab stored the last acks (or nobody yet did).
+    let stored = match idb.as_ref() {
+        Some(idb) if idb.delivered_by().await.ok().flatten().as_deref() != Some(this_tab()) => idb
             .get_many(events.iter().map(|e| &e.id))
             .await
             .unwrap_or_default(),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     for (i, ev) in events.into_iter().enumerate() {
         match stored
@@ -89,9 +90,8 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
                 })
                 .collect();
             let ids: Vec<_> = delivered.iter().map(|r| r.event.id.clone()).collect();
-            replica.write(delivered, None, Durability::Relaxed).await;
+            replica.write_delivered(delivered, this_tab()).await;
             replica.acks_stored(ids);
-            mark_delivered();
             acks.extend(reply.acks);
             Ok(acks)
         }
@@ -108,25 +108,13 @@ async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendF
     }
 }
 
-const DELIVERY_KEY: &str = "sitrep.last-delivery";
-
 thread_local! {
-    /// The token this tab last wrote under `DELIVERY_KEY`.
-    static MY_DELIVERY: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// This tab's token, written beside the acks it stores.
+    static THIS_TAB: &'static str = Box::leak(new_id().into_boxed_str());
 }
 
-/// True unless the last delivery recorded in localStorage (shared by all
-/// tabs, read synchronously) is this tab's own, or there never was one.
-fn another_tab_delivered() -> bool {
-    let last = local_storage_get(DELIVERY_KEY);
-    MY_DELIVERY.with(|mine| last.is_some() && *mine.borrow() != last)
-}
-
-/// Records, after its acks are stored, that this tab delivered.
-fn mark_delivered() {
-    let token = new_id();
-    local_storage_set(DELIVERY_KEY, &token);
-    MY_DELIVERY.with(|mine| *mine.borrow_mut() = Some(token));
+fn this_tab() -> &'static str {
+    THIS_TAB.with(|t| *t)
 }
 
 /// Runs `work` while holding the named Web Lock. Browsers without Web Locks

@@ -49,6 +49,12 @@ pub struct Replica {
     /// The backend's log ends before what this replica holds (it was reset
     /// or restored): shown in the header with an offer to re-send.
     pub behind: RwSignal<Option<BackendBehind>>,
+    /// A newer console in another tab upgraded the local database, so this
+    /// tab closed its connection: edits made here now live only in this tab
+    /// until it is reloaded.
+    pub replaced: RwSignal<bool>,
+    /// Edits made after that, which only this tab's memory holds.
+    memory_only: StoredValue<Vec<EventId>>,
     idb: StoredValue<Option<Idb>, LocalStorage>,
     /// Where each event made in this browser stands in the order made
     /// (IndexedDB keeps it, also once delivered): the events this browser
@@ -88,6 +94,8 @@ pub fn provide_replica_context() -> Replica {
         presence: provide_presence_context(),
         signed_out: RwSignal::new(false),
         behind: RwSignal::new(None),
+        replaced: RwSignal::new(false),
+        memory_only: StoredValue::new(Vec::new()),
         idb: StoredValue::new_local(None),
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
@@ -129,6 +137,11 @@ impl Replica {
                         .storage_problem
                         .set(Some(format!("Could not read the local copy: {e}"))),
                 }
+                idb.when_replaced(move || {
+                    // Writes through a closed connection would only fail.
+                    self.idb.set_value(None);
+                    self.replaced.set(true);
+                });
                 self.idb.set_value(Some(idb));
             }
             Err(e) => self.storage_problem.set(Some(format!(
@@ -218,6 +231,9 @@ impl Replica {
             made,
             error: None,
         };
+        if self.replaced.get_untracked() {
+            self.memory_only.update_value(|m| m.push(id.clone()));
+        }
         self.write(vec![record.clone()], None, Durability::Strict)
             .await;
         tabs::announce(&record);
@@ -376,7 +392,20 @@ impl Replica {
         let Some(idb) = self.idb.get_value() else {
             return;
         };
-        match idb.write(&records, cursor, durability).await {
+        self.saved(idb.write(&records, cursor, durability).await);
+    }
+
+    /// Stores acks the outbox received, marked as delivered by `tab`.
+    pub async fn write_delivered(self, records: Vec<StoredEvent>, tab: &str) {
+        let Some(idb) = self.idb.get_value() else {
+            return;
+        };
+        self.saved(idb.write_delivered(&records, tab).await);
+    }
+
+    /// Shows a failed local write, or clears the shown one once writes work.
+    fn saved(self, result: Result<(), String>) {
+        match result {
             Ok(()) => {
                 if self
                     .storage_problem
@@ -437,6 +466,16 @@ impl Replica {
         self.input(move |engine, now| {
             engine.resend_held(|ev| made.contains_key(&ev.id), now);
         });
+    }
+
+    /// How many edits only this tab holds, not yet delivered: what a reload
+    /// after the database was replaced would lose.
+    pub fn memory_only_pending(self) -> usize {
+        self.changed.track();
+        self.memory_only.with_value(|ids| {
+            self.engine
+                .with_value(|e| ids.iter().filter(|id| e.log().is_pending(id)).count())
+        })
     }
 
     /// Notes acked events the outbox has stored itself.
