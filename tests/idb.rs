@@ -210,3 +210,28 @@ async fn a_corrupt_record_is_reported_and_skipped_and_the_rest_load() {
         .iter()
         .any(|s| s.starts_with("record broken:")));
 }
+
+#[wasm_bindgen_test]
+async fn an_open_connection_steps_aside_for_a_newer_version_and_says_so() {
+    let name = format!("sitrep-test-{}", new_id());
+    let old = Idb::open(&name).await.expect("open current");
+    old.put(&[record("b", None, 2.0, None)]).await.expect("put");
+    let told = std::rc::Rc::new(std::cell::Cell::new(false));
+    old.when_replaced({
+        let told = told.clone();
+        move || told.set(true)
+    });
+
+    // A newer console asks for a later version while the old one is open:
+    // it is not blocked, and the old connection was told.
+    let newer = Idb::open_version(&name, 99)
+        .await
+        .expect("upgrade is not blocked");
+    assert!(told.get(), "the old connection heard of the newer version");
+    let loaded = newer.load().await.expect("load");
+    assert_eq!(loaded.events, vec![record("b", None, 2.0, None)]);
+    assert!(
+        old.load().await.is_err(),
+        "the old connection is closed, so it cannot write under the newer schema"
+    );
+}

@@ -137,6 +137,17 @@ pub fn Header() -> impl IntoView {
                 <button type="button" on:click=move |_| replica.resend_held()>"Re-send"</button>
             </div>
         })}
+        {move || replica.replaced.get().then(|| view! {
+            <div class="banner warn" role="alert" data-testid="replaced">
+                <p>"A newer version of Sitrep opened in another tab. Reload this tab to go on saving \
+                    edits on this device; until then, edits made here are kept only in this tab."</p>
+                {move || match replica.memory_only_pending() {
+                    0 => None,
+                    n => Some(view! { <p>{unsaved_line(n)}</p> }),
+                }}
+                <button type="button" on:click=move |_| reload(replica.memory_only_pending())>"Reload"</button>
+            </div>
+        })}
         {move || replica.storage_problem.get().map(|p| view! {
             <p class="banner warn" role="alert">{p}</p>
         })}
@@ -144,6 +155,27 @@ pub fn Header() -> impl IntoView {
             <p class="banner warn" role="alert" data-testid="clock-warning">{w}</p>
         })}
     }
+}
+
+fn unsaved_line(n: usize) -> String {
+    match n {
+        1 => "1 edit made since is not delivered yet: reloading now would lose it.".to_string(),
+        n => format!("{n} edits made since are not delivered yet: reloading now would lose them."),
+    }
+}
+
+/// Reloads, asking first when that would lose edits only this tab holds.
+fn reload(unsaved: usize) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if unsaved > 0 {
+        let question = format!("{} Reload anyway?", unsaved_line(unsaved));
+        if !window.confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
+    }
+    let _ = window.location().reload();
 }
 
 /// What the header says about delivery. Until the local copy is read

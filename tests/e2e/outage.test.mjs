@@ -157,6 +157,44 @@ describe('outage drills', { timeout: 180_000 }, () => {
     await server.stop();
   });
 
+  test('a tab on an older local database steps aside for a newer console and says to reload', async () => {
+    const server = await startServer();
+    const { context, app } = await openApp(browser, server);
+    await app.declare({ title: 'Upgrade mid-incident', severity: 'SEV3' });
+    await app.waitForAllDelivered();
+
+    // A newer console opens in another tab and upgrades the database: it
+    // is not blocked by the old tab, which closes its connection.
+    const newer = await context.newPage();
+    await newer.goto(`${server.url}/status`);
+    await newer.evaluate(() => new Promise((ok, fail) => {
+      const r = indexedDB.open('sitrep', 99);
+      r.onsuccess = () => { r.result.close(); ok(); };
+      r.onerror = () => fail(r.error);
+      r.onblocked = () => fail(new Error('the upgrade was blocked by the old tab'));
+    }));
+    const banner = app.page.getByTestId('replaced');
+    await banner.getByText(/A newer version of Sitrep opened in another tab/).waitFor();
+
+    // Edits still work from this tab, and a reload that would lose one
+    // that only this tab holds asks first.
+    await context.setOffline(true);
+    await app.addNote('written after the upgrade');
+    await banner.getByText('1 edit made since is not delivered yet').waitFor();
+    const asked = new Promise((ok) => app.page.once('dialog', (d) => { ok(d.message()); d.dismiss(); }));
+    await banner.getByRole('button', { name: 'Reload' }).click();
+    assert.match(await asked, /reloading now would lose it/);
+    await app.entry('written after the upgrade').waitFor();
+
+    await context.setOffline(false);
+    await app.waitForAllDelivered();
+    await banner.getByText(/not delivered yet/).waitFor({ state: 'detached' });
+    const stored = await allEvents(server);
+    assert.deepEqual(stored.map((e) => e.body.text ?? e.body.title), ['Upgrade mid-incident', 'written after the upgrade']);
+    await context.close();
+    await server.stop();
+  });
+
   test('a backend answering 503 shows as degraded, not offline, and the edit waits', async () => {
     const server = await startServer();
     const { context, app } = await openApp(browser, server);
