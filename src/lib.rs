@@ -4,6 +4,7 @@
 pub mod api;
 pub mod browser;
 pub mod components;
+pub mod idb;
 pub mod live_feed;
 pub mod now;
 pub mod outbox;
@@ -14,14 +15,13 @@ pub mod room;
 pub mod routes;
 pub mod session;
 pub mod shortcuts;
-pub mod idb;
 pub mod tabs;
 pub mod upstreams;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::Lazy;
 use leptos_router::path;
+use leptos_router::Lazy;
 
 #[component]
 pub fn App() -> impl IntoView {

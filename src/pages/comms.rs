@@ -8,9 +8,9 @@ mod review;
 mod targets;
 mod update;
 
-use desk::CommsDesk;
 use crate::components::labels::StatusBadge;
 use crate::room::{provide_room_context, use_route_incident, IncidentNotHereYet, RouteIncident};
+use desk::CommsDesk;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use sitrep_core::Incident;

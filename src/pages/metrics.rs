@@ -4,9 +4,9 @@
 
 mod bar_chart;
 
-use bar_chart::{Bar, BarChart};
 use crate::browser::now_ms;
 use crate::replica::use_replica;
+use bar_chart::{Bar, BarChart};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use sitrep_core::aftermath::metrics::{aggregate, Metrics, Row};

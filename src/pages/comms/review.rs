@@ -8,8 +8,8 @@ use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
 use sitrep_core::comms::checks::Finding;
-use sitrep_core::comms::{CheckOverride, CustomerUpdate};
 use sitrep_core::comms::review::{may_approve, may_publish, overrides_to_record};
+use sitrep_core::comms::{CheckOverride, CustomerUpdate};
 use sitrep_core::EventBody;
 use std::collections::BTreeMap;
 
