@@ -249,7 +249,17 @@ impl Disk {
         for ev in w.events {
             self.put(ev);
         }
-        self.refused.extend(w.refused);
+        for (ev, error) in w.refused {
+            self.refused.push((ev.id.clone(), error));
+            self.put(ev);
+        }
+        for ev in w.retried {
+            self.refused.retain(|(id, _)| *id != ev.id);
+            self.put(ev);
+        }
+        for ev in w.requeued {
+            self.put(ev);
+        }
         if let Some(c) = w.cursor {
             self.cursor = c;
         }

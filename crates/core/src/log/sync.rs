@@ -48,15 +48,17 @@ pub struct Write {
     /// Store each, replacing any copy with the same id: events received from
     /// the backend, and pending events now acknowledged (with their seq).
     pub events: Vec<Event>,
-    /// Events the backend refused, with its reason.
-    pub refused: Vec<(EventId, String)>,
+    /// Events the backend refused, with its reason: store them pending,
+    /// with the reason. The events themselves travel, so the host never
+    /// has to ask the engine for them while it carries out the write.
+    pub refused: Vec<(Event, String)>,
     /// Refused events the reader asked to send again: pending, no reason.
-    pub retried: Vec<EventId>,
+    pub retried: Vec<Event>,
     /// Refused events the reader discarded: delete them.
     pub discarded: Vec<EventId>,
     /// Events once confirmed, now pending again to be re-sent to a backend
     /// that lacks them (see `SyncEngine::resend_held`): store them pending.
-    pub requeued: Vec<EventId>,
+    pub requeued: Vec<Event>,
     /// Confirmed events of others, forgotten with the log they came from:
     /// delete them.
     pub forgotten: Vec<EventId>,
@@ -388,9 +390,8 @@ impl SyncEngine {
                 };
                 match culprit {
                     Some(ev) => {
-                        let id = ev.id.clone();
-                        self.refused.insert(id.clone(), error.clone());
-                        self.write.refused.push((id, error));
+                        self.refused.insert(ev.id.clone(), error.clone());
+                        self.write.refused.push((ev.clone(), error));
                         self.batch_limit = MAX_BATCH;
                     }
                     // Halve until the culprit is alone in its batch; the
@@ -523,10 +524,13 @@ impl SyncEngine {
     /// Sends a refused event again (its cause may be gone: a role granted,
     /// a setting changed). False when it is not refused.
     pub fn retry_refused(&mut self, id: &EventId) -> bool {
+        let Some(event) = self.log.pending_event(id).cloned() else {
+            return false;
+        };
         if self.refused.remove(id).is_none() {
             return false;
         }
-        self.write.retried.push(id.clone());
+        self.write.retried.push(event);
         true
     }
 
@@ -592,6 +596,9 @@ impl SyncEngine {
     pub fn resend_held(&mut self, mine: impl Fn(&Event) -> bool, now: u64) -> usize {
         let (requeued, forgotten) = self.log.requeue_confirmed(mine);
         let count = requeued.len();
+        let requeued = requeued
+            .iter()
+            .filter_map(|id| self.log.pending_event(id).cloned());
         self.write.requeued.extend(requeued);
         self.write.forgotten.extend(forgotten);
         self.cursor = 0;
@@ -881,7 +888,7 @@ mod tests {
         assert_eq!(
             commands[0],
             Command::Persist(Write {
-                refused: vec![(ev(2).id, error.clone())],
+                refused: vec![(ev(2), error.clone())],
                 ..Write::default()
             })
         );
@@ -919,7 +926,7 @@ mod tests {
         assert_eq!(
             commands[0],
             Command::Persist(Write {
-                retried: vec![ev(2).id],
+                retried: vec![ev(2)],
                 ..Write::default()
             })
         );
@@ -1218,7 +1225,7 @@ mod tests {
         assert_eq!(
             commands[0],
             Command::Persist(Write {
-                requeued: vec![ev(1).id, ev(3).id],
+                requeued: vec![ev(1), ev(3)],
                 forgotten: vec![ev(2).id],
                 cursor: Some(0),
                 ..Write::default()
