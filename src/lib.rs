@@ -27,7 +27,10 @@ use leptos_router::Lazy;
 pub fn App() -> impl IntoView {
     let replica = replica::provide_replica_context();
     upstreams::provide_upstreams_context(replica);
-    let session = session::provide_session_context();
+    let session = session::provide_session_context(session::SessionHooks {
+        signed_in: Callback::new(move |name| replica.signed_in(name)),
+        signed_out: Callback::new(move |()| replica.signed_out.set(true)),
+    });
     shortcuts::provide_shortcuts_context();
     now::provide_now_context();
     // Nobody has signed in in this browser: there is nothing to show yet.

@@ -1,12 +1,12 @@
 //! The live feed: a websocket to `/api/v1/stream` opened when the sync
-//! engine asks, whose opening, messages and closing go back to the engine.
-//! Retries, backoff and the cursor are the engine's business; the upstream
-//! list it also carries goes to the upstreams service.
+//! engine asks, whose opening, messages and closing go to the listener the
+//! replica gives. Retries, backoff and the cursor are the engine's
+//! business; which message goes where is the replica's.
 
 use crate::browser::websocket_origin;
-use crate::replica::Replica;
 use sitrep_core::log::protocol::StreamMessage;
-use sitrep_core::log::sync::StreamId;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, WebSocket};
@@ -15,47 +15,53 @@ thread_local! {
     /// The socket last opened: the engine asks for a new one only when it
     /// is done with this one (closed, or replaced to re-read the log after
     /// a re-send), so it is closed rather than left running unheard.
-    static CURRENT: std::cell::RefCell<Option<WebSocket>> = const { std::cell::RefCell::new(None) };
+    static CURRENT: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
 }
 
-pub fn open(replica: Replica, stream: StreamId, after: u64) {
+/// Told that the socket closed, and whether it had opened.
+pub type OnClose = Box<dyn Fn(&WebSocket, bool)>;
+
+/// Who hears what one connection does.
+pub struct Listener {
+    pub opened: Box<dyn Fn(&WebSocket)>,
+    pub message: Box<dyn Fn(StreamMessage)>,
+    /// The socket closed; `was_open` is false when it never opened (the
+    /// upgrade was refused, perhaps because the session ended).
+    pub closed: OnClose,
+}
+
+/// Opens the feed after `after`. An error means no socket could even be
+/// made; the listener then hears nothing.
+pub fn open(after: u64, listener: Listener) -> Result<(), JsValue> {
     if let Some(old) = CURRENT.with(|c| c.borrow_mut().take()) {
         if old.ready_state() <= WebSocket::OPEN {
             let _ = old.close();
         }
     }
-    let socket = websocket_origin()
-        .ok_or(JsValue::NULL)
-        .and_then(|origin| WebSocket::new(&format!("{origin}/api/v1/stream?after={after}")));
-    let ws = match socket {
-        Ok(ws) => ws,
-        Err(_) => return replica.input(move |e, now| e.disconnected(stream, now)),
-    };
+    let origin = websocket_origin().ok_or(JsValue::NULL)?;
+    let ws = WebSocket::new(&format!("{origin}/api/v1/stream?after={after}"))?;
+    let listener = Rc::new(listener);
 
-    let opened = std::rc::Rc::new(std::cell::Cell::new(false));
+    let was_open = Rc::new(Cell::new(false));
     let on_open = Closure::<dyn FnMut()>::new({
-        let opened = opened.clone();
-        let ws = ws.clone();
+        let (listener, was_open, ws) = (listener.clone(), was_open.clone(), ws.clone());
         move || {
-            opened.set(true);
-            replica.presence.connected(ws.clone());
-            replica.input(move |e, _| e.connected(stream));
+            was_open.set(true);
+            (listener.opened)(&ws);
         }
     });
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |msg: MessageEvent| {
-        let Some(text) = msg.data().as_string() else {
-            return;
-        };
-        match serde_json::from_str::<StreamMessage>(&text) {
-            Ok(StreamMessage::Presence { incident, people }) => {
-                replica.presence.received(incident, people)
-            }
-            // Not about the log: the upstreams service takes it.
-            Ok(message @ StreamMessage::Upstreams { .. }) => replica.side_message(message),
-            Ok(message) => replica.input(move |e, _| e.on_stream(stream, message)),
-            // One bad message must not end the session: log it and go on.
-            Err(e) => {
-                web_sys::console::warn_1(&format!("sitrep: skipped a stream message: {e}").into())
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+        let listener = listener.clone();
+        move |msg: MessageEvent| {
+            let Some(text) = msg.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<StreamMessage>(&text) {
+                Ok(message) => (listener.message)(message),
+                // One bad message must not end the session: log it and go on.
+                Err(e) => web_sys::console::warn_1(
+                    &format!("sitrep: skipped a stream message: {e}").into(),
+                ),
             }
         }
     });
@@ -65,13 +71,7 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
         closed.set_onopen(None);
         closed.set_onmessage(None);
         closed.set_onclose(None);
-        replica.presence.disconnected(&closed);
-        // A refused upgrade looks like any failed connect; ask whether the
-        // session is still good so the header can say so.
-        if !opened.get() {
-            crate::session::recheck(replica);
-        }
-        replica.input(move |e, now| e.disconnected(stream, now));
+        (listener.closed)(&closed, was_open.get());
     });
 
     CURRENT.with(|c| *c.borrow_mut() = Some(ws.clone()));
@@ -83,4 +83,5 @@ pub fn open(replica: Replica, stream: StreamId, after: u64) {
     on_open.forget();
     on_message.forget();
     on_close.forget();
+    Ok(())
 }

@@ -6,13 +6,9 @@
 
 use crate::api::{self, ApiFailure};
 use crate::browser::{new_id, now_ms};
-use crate::idb::StoredEvent;
-use crate::replica::Replica;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use crate::idb::{Idb, StoredEvent};
 use sitrep_core::log::protocol::Ack;
-use sitrep_core::log::sync::{RequestId, SendFailure};
-use sitrep_core::Event;
+use sitrep_core::log::sync::SendFailure;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
@@ -22,89 +18,110 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 const LOCK_NAME: &str = "sitrep-outbox";
 
-pub fn send(replica: Replica, request: RequestId, events: Vec<Event>) {
-    spawn_local(async move {
-        let outcome = with_lock(LOCK_NAME, deliver(replica, events)).await;
-        replica.input(move |engine, now| match outcome {
-            Ok(acks) => engine.on_ack(request, &acks, now),
-            Err(failure) => engine.on_send_failed(request, failure, now),
-        });
-    });
+/// What one delivery brought back.
+pub struct Delivered {
+    /// Every event of the batch the backend holds, in the order sent.
+    pub acks: Vec<Ack>,
+    /// The acks this delivery stored itself (beside the ones found stored).
+    pub stored: Vec<sitrep_core::EventId>,
+    /// Storing them failed: the reason, for the header. The acks stand.
+    pub storage_problem: Option<String>,
+    /// When the POST went and came back (this device's clock), and the
+    /// backend's time in between, for the clock estimate.
+    pub timing: Option<Timing>,
 }
 
-/// Runs under the lock: skips what IndexedDB says is already delivered,
-/// posts the rest, and stores the acks before the lock is released.
-async fn deliver(replica: Replica, events: Vec<Event>) -> Result<Vec<Ack>, SendFailure> {
-    let idb = replica.idb();
+#[derive(Clone, Copy)]
+pub struct Timing {
+    pub sent_at: i64,
+    pub server_now: i64,
+    pub answered_at: i64,
+}
+
+/// Delivers a batch (each event with its place in the order made) under
+/// the lock: skips what another tab already delivered, posts the rest, and
+/// stores the acks before the lock is released.
+pub async fn deliver(idb: Option<Idb>, batch: Vec<StoredEvent>) -> Result<Delivered, ApiFailure> {
+    with_lock(LOCK_NAME, deliver_locked(idb, batch)).await
+}
+
+async fn deliver_locked(
+    idb: Option<Idb>,
+    batch: Vec<StoredEvent>,
+) -> Result<Delivered, ApiFailure> {
     let mut acks = Vec::new();
     let mut todo = Vec::new();
     // Reading back every event costs a round trip per batch; it is needed
     // only when another tab stored the last acks (or nobody yet did).
     let stored = match idb.as_ref() {
         Some(idb) if idb.delivered_by().await.ok().flatten().as_deref() != Some(this_tab()) => idb
-            .get_many(events.iter().map(|e| &e.id))
+            .get_many(batch.iter().map(|r| &r.event.id))
             .await
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    for (i, ev) in events.into_iter().enumerate() {
+    for (i, record) in batch.into_iter().enumerate() {
         match stored
             .get(i)
             .and_then(|s| s.as_ref())
             .and_then(|s| Some((s.event.seq?, s.event.received_at)))
         {
             Some((seq, received_at)) => acks.push(Ack {
-                id: ev.id.clone(),
+                id: record.event.id.clone(),
                 seq,
                 received_at: received_at.unwrap_or(0),
             }),
-            None => todo.push(ev),
+            None => todo.push(record),
         }
     }
+    let mut done = Delivered {
+        acks,
+        stored: Vec::new(),
+        storage_problem: None,
+        timing: None,
+    };
     if todo.is_empty() {
-        return Ok(acks);
+        return Ok(done);
     }
     let sent_at = now_ms();
-    match api::post_events(&todo).await {
-        Ok(reply) => {
-            let answered_at = now_ms();
-            if let Some(server_now) = reply.server_time {
-                replica
-                    .clock
-                    .update(|c| c.observe(sent_at, server_now, answered_at));
-            }
-            replica.last_synced.set(Some(answered_at));
-            let delivered: Vec<StoredEvent> = reply
-                .acks
-                .iter()
-                .filter_map(|ack| {
-                    let mut event = todo.iter().find(|e| e.id == ack.id)?.clone();
-                    event.seq = Some(ack.seq);
-                    event.received_at = Some(ack.received_at);
-                    // The order made stays: it marks the event as this browser's.
-                    Some(StoredEvent {
-                        made: replica.made_order(&event.id),
-                        event,
-                        error: None,
-                    })
-                })
-                .collect();
-            let ids: Vec<_> = delivered.iter().map(|r| r.event.id.clone()).collect();
-            replica.write_delivered(delivered, this_tab()).await;
-            replica.acks_stored(ids);
-            acks.extend(reply.acks);
-            Ok(acks)
+    let events: Vec<_> = todo.iter().map(|r| r.event.clone()).collect();
+    let reply = api::post_events(&events).await?;
+    let answered_at = now_ms();
+    done.timing = reply.server_time.map(|server_now| Timing {
+        sent_at,
+        server_now,
+        answered_at,
+    });
+    let delivered: Vec<StoredEvent> = reply
+        .acks
+        .iter()
+        .filter_map(|ack| {
+            let mut record = todo.iter().find(|r| r.event.id == ack.id)?.clone();
+            record.event.seq = Some(ack.seq);
+            record.event.received_at = Some(ack.received_at);
+            // The order made stays: it marks the event as this browser's.
+            record.error = None;
+            Some(record)
+        })
+        .collect();
+    if let Some(idb) = &idb {
+        match idb.write_delivered(&delivered, this_tab()).await {
+            Ok(()) => done.stored = delivered.into_iter().map(|r| r.event.id).collect(),
+            Err(e) => done.storage_problem = Some(e),
         }
-        Err(failure) => Err(match failure {
-            ApiFailure::Unreachable(_) => SendFailure::Unreachable,
-            ApiFailure::Degraded(_) => SendFailure::Degraded,
-            // The outbox keeps everything; delivery resumes after signing in.
-            ApiFailure::SignedOut => {
-                replica.signed_out.set(true);
-                SendFailure::Degraded
-            }
-            ApiFailure::Refused { error, id } => SendFailure::Refused { id, error },
-        }),
+    }
+    done.acks.extend(reply.acks);
+    Ok(done)
+}
+
+/// What the engine makes of a POST that brought no acks.
+pub fn send_failure(failure: ApiFailure) -> SendFailure {
+    match failure {
+        ApiFailure::Unreachable(_) => SendFailure::Unreachable,
+        ApiFailure::Degraded(_) => SendFailure::Degraded,
+        // The outbox keeps everything; delivery resumes after signing in.
+        ApiFailure::SignedOut => SendFailure::Degraded,
+        ApiFailure::Refused { error, id } => SendFailure::Refused { id, error },
     }
 }
 

@@ -1,8 +1,12 @@
 //! This browser's replica of the incident log: the sync engine from core in
 //! a reactive context, the reactive state every view reads, and `record`,
 //! the one way a view makes an event. An event reaches IndexedDB before the
-//! engine may send it.
+//! engine may send it. The engine runs under core's `sync::drive`, the loop
+//! the seeded simulator proves; the replica is its `Transport`, and the
+//! only one that feeds the engine: the outbox, the live feed and the tabs
+//! channel report back to it and know nothing of it.
 
+use crate::api::{self, ApiFailure, WhoAmI};
 use crate::browser::{new_id, now_ms};
 use crate::idb::{Durability, Idb, StoredEvent, DB_NAME};
 use crate::presence::{provide_presence_context, Presence};
@@ -13,7 +17,7 @@ use sitrep_core::incident::list_order;
 use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
-use sitrep_core::log::sync::{BackendBehind, Command, Saved, SyncEngine};
+use sitrep_core::log::sync::{BackendBehind, RequestId, Saved, StreamId, SyncEngine, Transport};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -26,6 +30,9 @@ const COALESCE: Duration = Duration::from_millis(15);
 /// Views are refreshed at most this often while events pour in: folding
 /// 10,000 events for every batch of acks would starve the page.
 const REFRESH_EVERY_MS: f64 = 100.0;
+
+/// Who takes stream messages that are not about the log.
+type SideTaker = Rc<dyn Fn(StreamMessage)>;
 
 #[derive(Clone, Copy)]
 pub struct Replica {
@@ -73,7 +80,7 @@ pub struct Replica {
     /// them would only repeat it.
     stored_acks: StoredValue<HashSet<EventId>>,
     /// Who takes stream messages that are not about the log (upstreams).
-    side: StoredValue<Option<Rc<dyn Fn(StreamMessage)>>, LocalStorage>,
+    side: StoredValue<Option<SideTaker>, LocalStorage>,
 }
 
 pub fn use_replica() -> Replica {
@@ -110,7 +117,7 @@ pub fn provide_replica_context() -> Replica {
     provide_context(replica);
     spawn_local(async move {
         replica.load(DB_NAME).await;
-        tabs::listen(replica);
+        tabs::listen(move |record| replica.adopt_made(record));
         network_events(replica);
         replica.kick();
     });
@@ -282,31 +289,120 @@ impl Replica {
         set_timeout(move || self.drive(), COALESCE);
     }
 
-    /// Performs every command the engine has due, then sleeps until its next
-    /// retry falls due.
+    /// Performs every command the engine has due (core's `sync::drive`),
+    /// then sleeps until its next retry falls due.
     fn drive(self) {
         self.scheduled.set_value(false);
         let now = now_ms().max(0) as u64;
-        loop {
-            let Some(command) = self.engine.try_update_value(|e| e.poll(now)).flatten() else {
-                break;
-            };
-            match command {
-                Command::Persist(write) => self.persist(write),
-                Command::Send { request, events } => outbox::send(self, request, events),
-                Command::OpenStream { stream, after } => live_feed::open(self, stream, after),
-            }
+        let mut wire = Wire {
+            replica: self,
+            unopened: Vec::new(),
+            cursor_moved: false,
+        };
+        let wake = self
+            .engine
+            .try_update_value(|e| sync::drive(e, now, &mut wire))
+            .flatten();
+        // Answers that came at once are fed back only now: the engine is
+        // not re-entered while it drives.
+        for stream in wire.unopened {
+            self.input(move |e, now| e.disconnected(stream, now));
+        }
+        if wire.cursor_moved && self.engine.with_value(SyncEngine::is_caught_up) {
+            self.last_synced.set(Some(now_ms()));
         }
         if let Some(old) = self.wake.try_update_value(Option::take).flatten() {
             old.clear();
         }
-        if let Some(at) = self.engine.with_value(SyncEngine::next_wake) {
+        if let Some(at) = wake {
             let delay = Duration::from_millis(at.saturating_sub(now));
             if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
                 self.wake.set_value(Some(handle));
             }
         }
         self.refresh_soon();
+    }
+
+    /// Delivers a batch through the outbox and tells the engine how it went.
+    fn send(self, request: RequestId, events: Vec<Event>) {
+        let batch: Vec<StoredEvent> = events
+            .into_iter()
+            .map(|event| StoredEvent {
+                made: self.made_order(&event.id),
+                event,
+                error: None,
+            })
+            .collect();
+        let idb = self.idb();
+        spawn_local(async move {
+            match outbox::deliver(idb, batch).await {
+                Ok(done) => {
+                    if let Some(t) = done.timing {
+                        self.clock
+                            .update(|c| c.observe(t.sent_at, t.server_now, t.answered_at));
+                    }
+                    if done.timing.is_some() || !done.stored.is_empty() {
+                        self.last_synced.set(Some(now_ms()));
+                    }
+                    self.saved(done.storage_problem.map_or(Ok(()), Err));
+                    self.acks_stored(done.stored);
+                    self.input(move |engine, now| engine.on_ack(request, &done.acks, now));
+                }
+                Err(failure) => {
+                    if matches!(failure, ApiFailure::SignedOut) {
+                        self.signed_out.set(true);
+                    }
+                    let failure = outbox::send_failure(failure);
+                    self.input(move |engine, now| engine.on_send_failed(request, failure, now));
+                }
+            }
+        });
+    }
+
+    /// Opens the live feed; what it hears goes to `dispatch`.
+    fn open_stream(self, stream: StreamId, after: u64) -> bool {
+        let listener = live_feed::Listener {
+            opened: Box::new(move |ws| {
+                self.presence.connected(ws.clone());
+                self.input(move |e, _| e.connected(stream));
+            }),
+            message: Box::new(move |message| self.dispatch(stream, message)),
+            closed: Box::new(move |ws, was_open| {
+                self.presence.disconnected(ws);
+                // A refused upgrade looks like any failed connect; ask
+                // whether the session is still good so the header can say so.
+                if !was_open {
+                    self.recheck_session();
+                }
+                self.input(move |e, now| e.disconnected(stream, now));
+            }),
+        };
+        live_feed::open(after, listener).is_ok()
+    }
+
+    /// The one place stream messages are routed: presence to the presence
+    /// context, the upstream list to its taker, the log to the engine.
+    fn dispatch(self, stream: StreamId, message: StreamMessage) {
+        match message {
+            StreamMessage::Presence { incident, people } => {
+                self.presence.received(incident, people)
+            }
+            message @ StreamMessage::Upstreams { .. } => self.side_message(message),
+            message => self.input(move |e, _| e.on_stream(stream, message)),
+        }
+    }
+
+    /// The stream closed before it opened: perhaps the session expired.
+    /// Asks the backend, and marks the replica signed out if so.
+    fn recheck_session(self) {
+        if self.signed_out.get_untracked() {
+            return;
+        }
+        spawn_local(async move {
+            if let WhoAmI::SignedOut = api::who_am_i().await {
+                self.signed_out.set(true);
+            }
+        });
     }
 
     /// Refreshes views now, or once the refresh interval has passed.
@@ -330,6 +426,8 @@ impl Replica {
         );
     }
 
+    /// Carries out a write the engine asked for. Runs while the engine
+    /// drives, so it must not touch the engine.
     fn persist(self, write: sync::Write) {
         let mut records: Vec<StoredEvent> = self
             .stored_acks
@@ -351,25 +449,17 @@ impl Replica {
         let pending = write
             .refused
             .into_iter()
-            .map(|(id, error)| (id, Some(error)))
-            .chain(write.retried.into_iter().map(|id| (id, None)))
-            .chain(write.requeued.into_iter().map(|id| (id, None)));
-        for (id, error) in pending {
-            let event = self
-                .engine
-                .with_value(|e| e.log().pending_event(&id).cloned());
-            if let Some(event) = event {
-                let made = self.made_order(&id);
-                records.push(StoredEvent { event, made, error });
-            }
+            .map(|(event, error)| (event, Some(error)))
+            .chain(write.retried.into_iter().map(|event| (event, None)))
+            .chain(write.requeued.into_iter().map(|event| (event, None)));
+        for (event, error) in pending {
+            let made = self.made_order(&event.id);
+            records.push(StoredEvent { event, made, error });
         }
         let mut gone = write.discarded;
         gone.extend(write.forgotten);
         if !gone.is_empty() {
             spawn_local(self.delete(gone));
-        }
-        if write.cursor.is_some() && self.engine.with_value(SyncEngine::is_caught_up) {
-            self.last_synced.set(Some(now_ms()));
         }
         // Refusals exist only here; confirmed events and the cursor can be
         // fetched again from the backend.
@@ -570,6 +660,32 @@ impl Replica {
             self.changed.track();
             self.engine.with_value(SyncEngine::held_for_others)
         })
+    }
+}
+
+/// The replica as core's `Transport`, for one pass of `sync::drive`.
+struct Wire {
+    replica: Replica,
+    /// Streams that could not even be made, reported once the pass is over.
+    unopened: Vec<StreamId>,
+    /// A write moved the cursor: "last synced" may have to move too.
+    cursor_moved: bool,
+}
+
+impl Transport for Wire {
+    fn persist(&mut self, write: sync::Write) {
+        self.cursor_moved |= write.cursor.is_some();
+        self.replica.persist(write);
+    }
+
+    fn send(&mut self, request: RequestId, events: Vec<Event>) {
+        self.replica.send(request, events);
+    }
+
+    fn open_stream(&mut self, stream: StreamId, after: u64) {
+        if !self.replica.open_stream(stream, after) {
+            self.unopened.push(stream);
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 
 use crate::api::{self, ApiFailure, WhoAmI};
 use crate::browser::{local_storage_get, local_storage_remove, local_storage_set};
-use crate::replica::{use_replica, Replica};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::access::Role;
@@ -16,6 +15,17 @@ const SESSION_KEY: &str = "sitrep.session";
 pub struct Session {
     /// None until someone has signed in in this browser.
     pub me: RwSignal<Option<SessionInfo>>,
+    hooks: StoredValue<SessionHooks>,
+}
+
+/// What the rest of the console does when the session changes: the app
+/// root wires these to the replica, so this module knows nothing of it.
+#[derive(Clone, Copy)]
+pub struct SessionHooks {
+    /// Someone is signed in as this name (also the cached session at start).
+    pub signed_in: Callback<String>,
+    /// The backend says there is no valid session.
+    pub signed_out: Callback<()>,
 }
 
 pub fn use_session() -> Session {
@@ -23,22 +33,22 @@ pub fn use_session() -> Session {
 }
 
 /// Provides the session from localStorage, then asks the backend whether it
-/// still stands. Needs the replica: it makes events as the signed-in name.
-pub fn provide_session_context() -> Session {
-    let replica = use_replica();
+/// still stands.
+pub fn provide_session_context(hooks: SessionHooks) -> Session {
     let cached =
         local_storage_get(SESSION_KEY).and_then(|s| serde_json::from_str::<SessionInfo>(&s).ok());
     if let Some(me) = &cached {
-        replica.set_account(me.name.clone());
+        hooks.signed_in.run(me.name.clone());
     }
     let session = Session {
         me: RwSignal::new(cached),
+        hooks: StoredValue::new(hooks),
     };
     provide_context(session);
     spawn_local(async move {
         match api::who_am_i().await {
-            WhoAmI::SignedIn(me) => session.adopt(replica, me),
-            WhoAmI::SignedOut => replica.signed_out.set(true),
+            WhoAmI::SignedIn(me) => session.adopt(me),
+            WhoAmI::SignedOut => hooks.signed_out.run(()),
             WhoAmI::Unknown => {}
         }
     });
@@ -46,27 +56,22 @@ pub fn provide_session_context() -> Session {
 }
 
 impl Session {
-    fn adopt(self, replica: Replica, me: SessionInfo) {
+    fn adopt(self, me: SessionInfo) {
         if let Ok(json) = serde_json::to_string(&me) {
             local_storage_set(SESSION_KEY, &json);
         }
-        replica.signed_in(me.name.clone());
+        self.hooks.get_value().signed_in.run(me.name.clone());
         self.me.set(Some(me));
     }
 
-    pub async fn sign_in(
-        self,
-        replica: Replica,
-        name: String,
-        password: String,
-    ) -> Result<(), String> {
+    pub async fn sign_in(self, name: String, password: String) -> Result<(), String> {
         let me = api::sign_in(name, password).await.map_err(|e| match e {
             ApiFailure::Unreachable(_) => {
                 "The backend cannot be reached; sign in when you are back online.".to_string()
             }
             refused => refused.to_string(),
         })?;
-        self.adopt(replica, me);
+        self.adopt(me);
         Ok(())
     }
 
@@ -88,17 +93,4 @@ impl Session {
     pub fn can_write(self) -> bool {
         self.role().is_some_and(Role::writes)
     }
-}
-
-/// The stream closed before it opened: perhaps the session expired. Asks
-/// the backend, and marks the replica signed out if so.
-pub fn recheck(replica: Replica) {
-    if replica.signed_out.get_untracked() {
-        return;
-    }
-    spawn_local(async move {
-        if let WhoAmI::SignedOut = api::who_am_i().await {
-            replica.signed_out.set(true);
-        }
-    });
 }

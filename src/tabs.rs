@@ -3,7 +3,6 @@
 //! stores it already (IndexedDB is shared), so the message only informs.
 
 use crate::idb::StoredEvent;
-use crate::replica::Replica;
 use serde::{Deserialize, Serialize};
 use sitrep_core::Event;
 use std::cell::RefCell;
@@ -23,7 +22,8 @@ thread_local! {
     static CHANNEL_HANDLE: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
 }
 
-pub fn listen(replica: Replica) {
+/// Hands each event another tab made (and stored) to `made`.
+pub fn listen(made: impl Fn(StoredEvent) + 'static) {
     let Ok(channel) = BroadcastChannel::new(CHANNEL) else {
         return;
     };
@@ -32,7 +32,7 @@ pub fn listen(replica: Replica) {
             return;
         };
         match serde_json::from_str::<Made>(&text) {
-            Ok(m) => replica.adopt_made(StoredEvent {
+            Ok(m) => made(StoredEvent {
                 event: m.event,
                 made: m.made,
                 error: None,

@@ -2,7 +2,6 @@
 //! the banner when a session expired with edits waiting.
 
 use crate::components::form::{Outcome, TextField};
-use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +9,6 @@ use leptos::task::spawn_local;
 #[component]
 pub fn SignInForm() -> impl IntoView {
     let session = use_session();
-    let replica = use_replica();
     let name = RwSignal::new(
         session
             .me
@@ -33,7 +31,7 @@ pub fn SignInForm() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let result = session.sign_in(replica, n, p).await;
+            let result = session.sign_in(n, p).await;
             busy.set(false);
             match result {
                 Ok(()) => {
