@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::incident::list_order;
 use sitrep_core::log::clock::ClockEstimate;
+use sitrep_core::log::fold::Folded;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
 use sitrep_core::log::sync::{BackendBehind, RequestId, Saved, StreamId, SyncEngine, Transport};
@@ -39,6 +40,14 @@ pub struct Replica {
     engine: StoredValue<SyncEngine>,
     /// Bumped whenever the engine's log or refusals change; views track it.
     changed: RwSignal<u64>,
+    /// The log folded, kept current by `notify` (see `fold::Folded`).
+    folded: StoredValue<Folded>,
+    /// Bumped when an incident's fold changed, and when the workspace's did.
+    incidents_changed: RwSignal<u64>,
+    workspace_changed: RwSignal<u64>,
+    /// The one list and the one workspace every view shares.
+    list: Memo<Vec<Arc<Incident>>>,
+    settings: Memo<Workspace>,
     pub status: RwSignal<sync::Status>,
     /// True once the IndexedDB copy has been read (or found unreadable).
     pub loaded: RwSignal<bool>,
@@ -89,9 +98,28 @@ pub fn use_replica() -> Replica {
 
 /// Provides the replica, loads it from IndexedDB, then starts syncing.
 pub fn provide_replica_context() -> Replica {
+    let folded = StoredValue::new(Folded::default());
+    let incidents_changed = RwSignal::new(0);
+    let workspace_changed = RwSignal::new(0);
+    let list = Memo::new(move |_| {
+        incidents_changed.track();
+        let mut list: Vec<Arc<Incident>> =
+            folded.with_value(|f| f.incidents().filter(|i| i.declared).cloned().collect());
+        sitrep_core::ordering::sort_by(&mut list, |a, b| list_order(a, b));
+        list
+    });
+    let settings = Memo::new(move |_| {
+        workspace_changed.track();
+        folded.with_value(|f| (**f.workspace()).clone())
+    });
     let replica = Replica {
         engine: StoredValue::new(SyncEngine::new(Saved::default(), 0)),
         changed: RwSignal::new(0),
+        folded,
+        incidents_changed,
+        workspace_changed,
+        list,
+        settings,
         status: RwSignal::new(sync::Status::Connecting),
         loaded: RwSignal::new(false),
         last_synced: RwSignal::new(None),
@@ -599,6 +627,17 @@ impl Replica {
             .with_value(|e| (e.log().revision(), e.refused().len()));
         if self.seen.get_value() != now {
             self.seen.set_value(now);
+            let changes = self.engine.with_value(|e| {
+                self.folded
+                    .try_update_value(|f| f.refresh(e.log()))
+                    .unwrap_or_default()
+            });
+            if !changes.incidents.is_empty() {
+                self.incidents_changed.update(|n| *n += 1);
+            }
+            if changes.workspace {
+                self.workspace_changed.update(|n| *n += 1);
+            }
             self.changed.update(|n| *n += 1);
         }
     }
@@ -615,26 +654,26 @@ impl Replica {
         self.engine.with_value(|e| e.refused().get(id).cloned())
     }
 
-    pub fn incidents(self) -> Memo<Vec<Incident>> {
-        Memo::new(move |_| {
-            let mut list: Vec<Incident> =
-                self.with_log(|l| l.fold().into_values().filter(|i| i.declared).collect());
-            sitrep_core::ordering::sort_by(&mut list, list_order);
-            list
-        })
+    /// Every declared incident in list order (one memo, shared).
+    pub fn incidents(self) -> Memo<Vec<Arc<Incident>>> {
+        self.list
     }
 
-    pub fn incident(self, id: Memo<IncidentId>) -> Memo<Option<Incident>> {
+    /// One incident, declared. Tracks only folds of incidents: a change in
+    /// another one recomputes this memo cheaply (a pointer) and does not
+    /// re-render its views.
+    pub fn incident(self, id: Memo<IncidentId>) -> Memo<Option<Arc<Incident>>> {
         Memo::new(move |_| {
             let id = id.get();
-            self.with_log(|l| l.fold_incident(&id))
-                .filter(|i| i.declared)
+            self.incidents_changed.track();
+            self.folded
+                .with_value(|f| f.incident(&id).filter(|i| i.declared).cloned())
         })
     }
 
     /// The shared settings (component catalogue, roles, severity policy).
     pub fn workspace(self) -> Memo<Workspace> {
-        Memo::new(move |_| self.with_log(Log::fold_workspace))
+        self.settings
     }
 
     /// The signed-in account's edits not yet delivered.

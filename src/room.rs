@@ -7,10 +7,11 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use sitrep_core::{EventBody, Incident, IncidentId, Workspace};
+use std::sync::Arc;
 
 #[derive(Clone, Copy)]
 pub struct Room {
-    pub incident: Memo<Incident>,
+    pub incident: Memo<Arc<Incident>>,
     pub workspace: Memo<Workspace>,
 }
 
@@ -25,7 +26,7 @@ impl Room {
     }
 }
 
-pub fn provide_room_context(incident: Memo<Incident>) -> Room {
+pub fn provide_room_context(incident: Memo<Arc<Incident>>) -> Room {
     let room = Room {
         incident,
         workspace: use_replica().workspace(),
@@ -44,10 +45,10 @@ pub fn use_room() -> Room {
 pub struct RouteIncident {
     pub id: Memo<IncidentId>,
     /// None until this replica holds its declaration.
-    pub found: Memo<Option<Incident>>,
+    pub found: Memo<Option<Arc<Incident>>>,
     /// One copy per change of the log, which every panel then borrows: a
     /// derived signal would copy a 10,000-entry incident on every read.
-    pub current: Memo<Incident>,
+    pub current: Memo<Arc<Incident>>,
 }
 
 pub fn use_route_incident() -> RouteIncident {
@@ -56,7 +57,11 @@ pub fn use_route_incident() -> RouteIncident {
     let id =
         Memo::new(move |_| IncidentId(params.with(|p| p.get("id").unwrap_or_default()).into()));
     let found = replica.incident(id);
-    let current = Memo::new(move |_| found.get().unwrap_or_else(|| Incident::new(id.get())));
+    let current = Memo::new(move |_| {
+        found
+            .get()
+            .unwrap_or_else(|| Arc::new(Incident::new(id.get())))
+    });
     RouteIncident { id, found, current }
 }
 

@@ -7,10 +7,11 @@ use sitrep_core::comms::cadence::{due, Due};
 use sitrep_core::comms::policy::CadencePolicy;
 use sitrep_core::time::utc;
 use sitrep_core::Incident;
+use std::sync::Arc;
 
 #[component]
 pub fn CadenceBadge(
-    #[prop(into)] incident: Signal<Incident>,
+    #[prop(into)] incident: Signal<Arc<Incident>>,
     #[prop(into)] policy: Signal<CadencePolicy>,
 ) -> impl IntoView {
     let now = use_now();

@@ -21,7 +21,9 @@ pub fn active_freeze(replica: Replica) -> Memo<Option<Freeze>> {
         tick.track();
         // The tick may be a few seconds old; a freeze that just began counts.
         let now = now_ms();
-        workspace.with(|w| incidents.with(|all| freeze::active_at(&w.freeze, all.iter(), now)))
+        workspace.with(|w| {
+            incidents.with(|all| freeze::active_at(&w.freeze, all.iter().map(|i| &**i), now))
+        })
     })
 }
 

@@ -14,6 +14,7 @@ use desk::CommsDesk;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use sitrep_core::Incident;
+use std::sync::Arc;
 
 #[component]
 pub fn CommsPage() -> impl IntoView {
@@ -35,7 +36,7 @@ pub fn CommsPage() -> impl IntoView {
 }
 
 #[component]
-fn CommsBody(incident: Memo<Incident>) -> impl IntoView {
+fn CommsBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
     provide_room_context(incident);
     let room_href = move || format!("/incidents/{}", incident.with(|i| i.id.clone()));
     view! {

@@ -18,6 +18,7 @@ use sitrep_core::incident::query::{Query, Sort, StatusFilter};
 use sitrep_core::status_page::upstream_panel::tally;
 use sitrep_core::time::utc;
 use sitrep_core::{ComponentId, Incident, Severity, Status, Workspace};
+use std::sync::Arc;
 
 #[component]
 pub fn IncidentList() -> impl IntoView {
@@ -239,7 +240,7 @@ fn ComponentFilter(
 }
 
 #[component]
-fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
+fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView {
     let delivery = match inc.pending_entries() {
         0 => "delivered".to_string(),
         n => format!("{n} not yet delivered"),
@@ -268,21 +269,27 @@ fn IncidentRow(inc: Incident, workspace: Memo<Workspace>) -> impl IntoView {
     };
     let cadence = Signal::derive(move || workspace.with(|w| w.comms.cadence));
     let shown = inc.clone();
+    let (href, title, open, started) = (
+        format!("/incidents/{}", inc.id),
+        inc.title.clone(),
+        inc.status.is_open(),
+        utc::format(inc.started_at),
+    );
     view! {
-        <tr class:resolved=!inc.status.is_open() class:maintenance=maintenance>
+        <tr class:resolved=!open class:maintenance=maintenance>
             <td>{if maintenance {
                 view! { <span class="badge maintenance">"Maintenance"</span> }.into_any()
             } else {
                 view! { <SeverityBadge severity/> }.into_any()
             }}</td>
-            <td><A href=format!("/incidents/{}", inc.id)>{inc.title.clone()}</A></td>
+            <td><A href=href>{title}</A></td>
             <td>{if maintenance {
                 view! { <span class="badge status maintenance-state">{state}</span> }.into_any()
             } else {
                 view! { <StatusBadge status/> }.into_any()
             }}</td>
             <td class="components">{components}</td>
-            <td>{utc::format(inc.started_at)}</td>
+            <td>{started}</td>
             <td><CadenceBadge incident=Signal::stored(shown) policy=cadence/></td>
             <td>{delivery}</td>
         </tr>

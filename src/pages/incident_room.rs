@@ -27,6 +27,7 @@ use roles::RolesPanel;
 use sitrep_core::incident::severity_policy::prompt;
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Incident, NoteKind, Severity, Status};
+use std::sync::Arc;
 use tasks::TasksPanel;
 use times::TimesPanel;
 
@@ -60,7 +61,7 @@ pub fn IncidentRoom() -> impl IntoView {
 }
 
 #[component]
-fn RoomBody(incident: Memo<Incident>) -> impl IntoView {
+fn RoomBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
     provide_room_context(incident);
     let session = use_session();
     // A viewer reads everything and changes nothing; the server is the
@@ -76,7 +77,7 @@ fn RoomBody(incident: Memo<Incident>) -> impl IntoView {
                 <fieldset class="plain" disabled=read_only>
                     <MaintenancePanel/>
                     // A maintenance moves by its own steps until it becomes an incident.
-                    <Show when=move || !incident.with(Incident::is_maintenance)>
+                    <Show when=move || !incident.with(|i| i.is_maintenance())>
                         <StatusControls/>
                     </Show>
                     <NoteForm/>
@@ -114,7 +115,7 @@ fn RoomHead() -> impl IntoView {
         <div class="room-head">
             <h1>{move || incident.with(|i| i.title.clone())}</h1>
             <div class="facts">
-                {move || if incident.with(Incident::is_maintenance) {
+                {move || if incident.with(|i| i.is_maintenance()) {
                     view! { <span class="badge maintenance">"Maintenance"</span> }.into_any()
                 } else {
                     view! {

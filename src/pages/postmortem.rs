@@ -15,6 +15,7 @@ use leptos_router::components::A;
 use sitrep_core::aftermath::postmortem::{assemble, to_markdown, Line, Postmortem};
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Incident, PostmortemSection};
+use std::sync::Arc;
 
 #[component]
 pub fn PostmortemPage() -> impl IntoView {
@@ -36,7 +37,7 @@ pub fn PostmortemPage() -> impl IntoView {
 }
 
 #[component]
-fn PostmortemBody(incident: Memo<Incident>) -> impl IntoView {
+fn PostmortemBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
     let room = provide_room_context(incident);
     let session = use_session();
     let pm = Memo::new(move |_| room.workspace.with(|w| incident.with(|i| assemble(i, w))));

@@ -95,12 +95,17 @@ fn mean(v: &[i64]) -> Option<i64> {
 }
 
 /// Severity is each incident's current one: the level it ended at.
-pub fn aggregate(incidents: &[Incident], w: &Workspace, now: i64) -> Metrics {
+pub fn aggregate(
+    incidents: &[impl std::borrow::Borrow<Incident>],
+    w: &Workspace,
+    now: i64,
+) -> Metrics {
     // A maintenance window is planned work, not an incident, until it
     // converts into one.
     let declared = || {
         incidents
             .iter()
+            .map(|i| -> &Incident { i.borrow() })
             .filter(|i| i.declared && !i.is_maintenance())
     };
     let mut by_severity: BTreeMap<Severity, Tally> = Severity::ALL
@@ -371,7 +376,7 @@ mod tests {
 
     #[test]
     fn no_incidents_give_empty_figures_not_zeros() {
-        let m = aggregate(&[], &Workspace::default(), NOV);
+        let m = aggregate(&[] as &[Incident], &Workspace::default(), NOV);
         assert!(m
             .by_severity
             .iter()

@@ -4,6 +4,7 @@
 use crate::incident::{list_order, Incident};
 use crate::vocabulary::{ComponentId, Severity, Status};
 use crate::workspace::Workspace;
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -169,13 +170,20 @@ impl Query {
         out
     }
 
-    /// The incidents this query shows, in its order.
-    pub fn apply<'a>(&self, all: impl IntoIterator<Item = &'a Incident>) -> Vec<&'a Incident> {
-        let mut out: Vec<&Incident> = all
+    /// The incidents this query shows, in its order. Takes incidents or
+    /// anything holding one (the console shares them in `Arc`s).
+    pub fn apply<'a, I: Borrow<Incident>>(
+        &self,
+        all: impl IntoIterator<Item = &'a I>,
+    ) -> Vec<&'a I> {
+        let mut out: Vec<&I> = all
             .into_iter()
-            .filter(|i| i.declared && self.matches(i))
+            .filter(|i| {
+                let i: &Incident = (*i).borrow();
+                i.declared && self.matches(i)
+            })
             .collect();
-        crate::ordering::sort_by(&mut out, |a, b| self.compare(a, b));
+        crate::ordering::sort_by(&mut out, |a, b| self.compare((*a).borrow(), (*b).borrow()));
         out
     }
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod clock;
 pub mod event;
 pub mod event_id;
+pub mod fold;
 pub mod limits;
 pub mod protocol;
 #[cfg(feature = "schema")]
@@ -17,7 +18,7 @@ use crate::incident::Incident;
 use crate::log::event::Event;
 use crate::vocabulary::{EventId, IncidentId};
 use crate::workspace::Workspace;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 #[derive(Clone, Debug, Default)]
 pub struct Log {
@@ -32,6 +33,46 @@ pub struct Log {
     /// Added to the revision so it still grows after `requeue_confirmed`
     /// takes events away.
     revision_base: usize,
+    /// Each incident's (and the workspace's) part of the log, so one can be
+    /// folded without reading the others.
+    streams: HashMap<IncidentId, Stream>,
+    /// Bumped when every stream was rebuilt (`requeue_confirmed`).
+    generation: u64,
+}
+
+/// One incident's events as the log holds them: what `fold::Folded` needs
+/// to know whether its copy is current and whether new events only follow.
+#[derive(Clone, Debug, Default)]
+pub struct Stream {
+    /// Seqs of its confirmed events.
+    seqs: BTreeSet<u64>,
+    /// How many of its events are pending.
+    pending: usize,
+    /// Changes whenever the stream does.
+    revision: u64,
+    /// Changes when the stream changed other than by a confirmed event
+    /// after all the others (a late seq, a pending event confirmed or
+    /// dropped): a fold of it must start over.
+    reordered: u64,
+}
+
+impl Stream {
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn reordered(&self) -> u64 {
+        self.reordered
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// The highest confirmed seq in it.
+    pub fn last_seq(&self) -> u64 {
+        self.seqs.last().copied().unwrap_or(0)
+    }
 }
 
 /// What inserting an event did.
@@ -61,6 +102,7 @@ impl Log {
             (Some(None), Some(seq)) => {
                 self.take_pending(&ev.id);
                 self.ids.insert(ev.id.clone(), Some(seq));
+                self.stream_confirmed(&ev.incident, seq, true);
                 self.confirmed.insert(seq, ev);
                 Inserted::Confirmed
             }
@@ -68,9 +110,15 @@ impl Log {
                 self.ids.insert(ev.id.clone(), seq);
                 match seq {
                     Some(seq) => {
+                        self.stream_confirmed(&ev.incident, seq, false);
                         self.confirmed.insert(seq, ev);
                     }
-                    None => self.pending.push_back(ev),
+                    None => {
+                        let stream = self.streams.entry(ev.incident.clone()).or_default();
+                        stream.pending += 1;
+                        stream.revision += 1;
+                        self.pending.push_back(ev);
+                    }
                 }
                 Inserted::New
             }
@@ -89,8 +137,63 @@ impl Log {
         ev.seq = Some(seq);
         ev.received_at = received_at;
         self.ids.insert(ev.id.clone(), Some(seq));
+        self.stream_confirmed(&ev.incident, seq, true);
         self.confirmed.insert(seq, ev);
         true
+    }
+
+    /// Notes a confirmed event in its stream; `was_pending` when it had
+    /// been folded at the tail as pending.
+    fn stream_confirmed(&mut self, incident: &IncidentId, seq: u64, was_pending: bool) {
+        let stream = self.streams.entry(incident.clone()).or_default();
+        if was_pending || seq < stream.last_seq() {
+            stream.reordered += 1;
+        }
+        if was_pending {
+            stream.pending = stream.pending.saturating_sub(1);
+        }
+        stream.seqs.insert(seq);
+        stream.revision += 1;
+    }
+
+    /// Each incident's stream (and the workspace's), for `fold::Folded`.
+    pub fn streams(&self) -> impl Iterator<Item = (&IncidentId, &Stream)> {
+        self.streams.iter()
+    }
+
+    pub fn stream(&self, incident: &IncidentId) -> Option<&Stream> {
+        self.streams.get(incident)
+    }
+
+    /// Changes when every stream was rebuilt at once.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// A stream's confirmed events after `seq`, in order.
+    pub fn confirmed_after<'a>(
+        &'a self,
+        incident: &IncidentId,
+        seq: u64,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
+        self.streams
+            .get(incident)
+            .into_iter()
+            .flat_map(move |s| s.seqs.range(seq.saturating_add(1)..))
+            .filter_map(|seq| self.confirmed.get(seq))
+    }
+
+    /// A stream's events in fold order: confirmed by seq, then pending.
+    pub fn stream_events<'a>(
+        &'a self,
+        incident: &'a IncidentId,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
+        let pending = self.streams.get(incident).map_or(0, |s| s.pending);
+        self.confirmed_after(incident, 0).chain(
+            self.pending
+                .iter()
+                .filter(move |e| pending > 0 && &e.incident == incident),
+        )
     }
 
     pub fn contains(&self, id: &EventId) -> bool {
@@ -162,6 +265,7 @@ impl Log {
         }
         front.extend(std::mem::take(&mut self.pending));
         self.pending = front;
+        self.rebuild_streams();
         let raw = self.ids.len() + 2 * self.discarded;
         self.revision_base = (before + 1).saturating_sub(raw);
         (requeued, dropped)
@@ -176,7 +280,32 @@ impl Log {
         let ev = self.take_pending(id)?;
         self.ids.remove(id);
         self.discarded += 1;
+        if let Some(stream) = self.streams.get_mut(&ev.incident) {
+            stream.pending = stream.pending.saturating_sub(1);
+            stream.revision += 1;
+            stream.reordered += 1;
+        }
         Some(ev)
+    }
+
+    /// Every stream anew from the events held, under a new generation.
+    fn rebuild_streams(&mut self) {
+        self.generation += 1;
+        let mut streams: HashMap<IncidentId, Stream> = HashMap::new();
+        for (seq, ev) in &self.confirmed {
+            streams
+                .entry(ev.incident.clone())
+                .or_default()
+                .seqs
+                .insert(*seq);
+        }
+        for ev in &self.pending {
+            streams.entry(ev.incident.clone()).or_default().pending += 1;
+        }
+        for stream in streams.values_mut() {
+            stream.revision = self.generation;
+        }
+        self.streams = streams;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -188,7 +317,8 @@ impl Log {
         self.confirmed.values().chain(self.pending.iter())
     }
 
-    /// Folds the whole log into incidents, keyed by id.
+    /// Folds the whole log into incidents, keyed by id. (A view that folds
+    /// again as events arrive keeps a `fold::Folded` instead.)
     pub fn fold(&self) -> BTreeMap<IncidentId, Incident> {
         let mut out: BTreeMap<IncidentId, Incident> = BTreeMap::new();
         for ev in self.events().filter(|e| !e.incident.is_workspace()) {
@@ -202,16 +332,16 @@ impl Log {
     /// Folds the workspace stream: the settings every console shares.
     pub fn fold_workspace(&self) -> Workspace {
         let mut w = Workspace::default();
-        for ev in self.events().filter(|e| e.incident.is_workspace()) {
+        for ev in self.stream_events(&IncidentId::workspace()) {
             w.apply(ev);
         }
         w
     }
 
-    /// Folds one incident.
+    /// Folds one incident, reading only its own events.
     pub fn fold_incident(&self, id: &IncidentId) -> Option<Incident> {
         let mut inc: Option<Incident> = None;
-        for ev in self.events().filter(|e| &e.incident == id) {
+        for ev in self.stream_events(id) {
             inc.get_or_insert_with(|| Incident::new(id.clone()))
                 .apply(ev);
         }

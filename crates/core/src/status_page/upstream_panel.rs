@@ -230,7 +230,7 @@ impl Offer {
 pub fn offers(
     providers: &[ProviderView],
     workspace: &Workspace,
-    incidents: &[Incident],
+    incidents: &[impl std::borrow::Borrow<Incident>],
 ) -> Vec<Offer> {
     let mut out = Vec::new();
     for p in providers {
@@ -258,6 +258,7 @@ pub fn offers(
                 component_name: workspace.component_name(&link.component),
                 open_incidents: incidents
                     .iter()
+                    .map(|i| -> &Incident { i.borrow() })
                     .filter(|i| {
                         i.declared
                             && i.status.is_open()
