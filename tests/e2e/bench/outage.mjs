@@ -27,7 +27,9 @@ async function seed(page, { incidents, perIncident, confirmed }) {
         const body = j === 0
           ? { kind: 'declared', title: `Bench incident ${i}`, severity: `sev${(i % 4) + 1}`, summary: '', started_at: base }
           : { kind: 'note_added', text: `Observation ${j}: error rate back under 1% after the rollback` };
-        const event = { id, incident, author: 'bench', at: base + n, body };
+        // By the signed-in account: another account's queued edits would
+        // wait for their author and never be counted as this reader's.
+        const event = { id, incident, author: 'ana', at: base + n, body };
         if (confirmed) Object.assign(event, { seq: n + 1, received_at: base + n });
         tx.objectStore('events').put({ id, made: confirmed ? 0 : base + n, json: JSON.stringify(event) });
       }

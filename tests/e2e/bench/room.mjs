@@ -6,6 +6,7 @@
 //   scrolling that timeline from end to end.
 // Runs against a real sitrep-server and Debian's Chromium; see scripts/bench.
 import { launchBrowser } from '../support/browser.mjs';
+import { TEST_PASSWORD } from '../support/console_page.mjs';
 import { makeEvent, postEvents, startServer } from '../support/server.mjs';
 
 const ENTRIES = 10_000;
@@ -24,6 +25,12 @@ try {
   await postEvents(server, events);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // Signed in over the API, so the figure is the room opening, not the form.
+  const signedIn = await context.request.post(`${server.url}/api/v1/session`, {
+    data: { name: 'ana', password: TEST_PASSWORD },
+    headers: { Origin: server.url },
+  });
+  if (!signedIn.ok()) throw new Error(`sign-in failed: ${signedIn.status()}`);
   const page = await context.newPage();
   const url = `${server.url}/incidents/${id}`;
   const painted = () => page.locator('li[data-event]').filter({ hasText: `Observation ${ENTRIES - 1}:` }).waitFor({ timeout: 120_000 });
