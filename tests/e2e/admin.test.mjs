@@ -54,7 +54,7 @@ describe('the admin pages', () => {
     const admin = new AdminPage(await context.newPage(), server.url);
     await admin.open('/');
     await admin.openAdmin('Accounts');
-    await admin.account('ada').waitFor({ timeout: WAIT });
+    await admin.accountRow('ada').waitFor({ timeout: WAIT });
 
     await admin.createAccount('nora', 'responder', FIRST);
     assert.equal(await admin.roleOf('nora').inputValue(), 'responder');
@@ -83,7 +83,7 @@ describe('the admin pages', () => {
 
     // Disabled: its session ends at once, and it cannot sign in again.
     await admin.disable('nora');
-    await admin.account('nora').getByText(/^Disabled /).waitFor({ timeout: WAIT });
+    await admin.accountRow('nora').getByText(/^Disabled /).waitFor({ timeout: WAIT });
     await again.page.getByTestId('signed-out').waitFor({ timeout: 15_000 });
     await again.page.context().close();
     const refused = await signInPage();
@@ -198,12 +198,12 @@ describe('the admin pages', () => {
     const asked = await admin.removeAccount('temp', { accept: false });
     assert.match(asked ?? '', /^Remove the account temp\?/);
     await admin.page.reload();
-    await admin.account('temp').waitFor({ timeout: WAIT });
+    await admin.accountRow('temp').waitFor({ timeout: WAIT });
     let { accounts } = await (await adminApi('/api/v1/accounts')).json();
     assert.ok(accounts.some((a) => a.name === 'temp'), 'still on the server');
 
     await admin.removeAccount('temp', { accept: true });
-    await admin.account('temp').waitFor({ state: 'detached', timeout: WAIT });
+    await admin.accountRow('temp').waitFor({ state: 'detached', timeout: WAIT });
     ({ accounts } = await (await adminApi('/api/v1/accounts')).json());
     assert.ok(!accounts.some((a) => a.name === 'temp'), 'gone from the server');
     await context.close();

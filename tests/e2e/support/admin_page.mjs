@@ -38,7 +38,7 @@ export class AdminPage extends ConsolePage {
     return this.page.getByRole('table', { name: 'Accounts' });
   }
 
-  account(name) {
+  accountRow(name) {
     return this.accountsTable().getByRole('row').filter({ has: this.page.getByRole('rowheader', { name, exact: true }) });
   }
 
