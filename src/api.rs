@@ -6,6 +6,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sitrep_core::log::admin::{
+    AccountInfo, AccountsReply, AuditPage, ChangeAccount, CreateAccount, TokenInfo, TokensReply,
+};
 use sitrep_core::log::protocol::{
     Ack, ApiError, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
     SavePublishTarget, SessionInfo, SignIn, UpstreamsReply,
@@ -248,4 +251,110 @@ pub async fn retry_delivery(update: &str, target: &str) -> Result<(), ApiFailure
     };
     accept(send(Request::post("/api/v1/publish/retry"), Some(&body), None).await?).await?;
     Ok(())
+}
+
+/// A name or a filter as one URL component: account names are whatever
+/// an admin typed.
+fn component(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+/// `GET /api/v1/accounts` (admins).
+pub async fn get_accounts() -> Result<Vec<AccountInfo>, ApiFailure> {
+    let resp = send(Request::get("/api/v1/accounts"), NO_BODY, None).await?;
+    let reply: AccountsReply = read(accept(resp).await?).await?;
+    Ok(reply.accounts)
+}
+
+/// `POST /api/v1/accounts` (admins).
+pub async fn create_account(new: &CreateAccount) -> Result<AccountInfo, ApiFailure> {
+    let resp = send(Request::post("/api/v1/accounts"), Some(new), None).await?;
+    read(accept(resp).await?).await
+}
+
+/// `PATCH /api/v1/accounts/{name}` (admins): role, password, disabled.
+pub async fn change_account(name: &str, change: &ChangeAccount) -> Result<AccountInfo, ApiFailure> {
+    let url = format!("/api/v1/accounts/{}", component(name));
+    let resp = send(Request::patch(&url), Some(change), None).await?;
+    read(accept(resp).await?).await
+}
+
+/// `DELETE /api/v1/accounts/{name}` (admins).
+pub async fn remove_account(name: &str) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/accounts/{}", component(name));
+    accept(send(Request::delete(&url), NO_BODY, None).await?).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/accounts/{name}/sign-out` (admins): how many sessions ended.
+pub async fn sign_out_everywhere(name: &str) -> Result<u64, ApiFailure> {
+    #[derive(serde::Deserialize)]
+    struct Ended {
+        sessions_ended: u64,
+    }
+    let url = format!("/api/v1/accounts/{}/sign-out", component(name));
+    let resp = send(Request::post(&url), NO_BODY, None).await?;
+    let ended: Ended = read(accept(resp).await?).await?;
+    Ok(ended.sessions_ended)
+}
+
+/// `GET /api/v1/tokens` (admins): every account's tokens, never the tokens.
+pub async fn get_tokens() -> Result<Vec<TokenInfo>, ApiFailure> {
+    let resp = send(Request::get("/api/v1/tokens"), NO_BODY, None).await?;
+    let reply: TokensReply = read(accept(resp).await?).await?;
+    Ok(reply.tokens)
+}
+
+/// `DELETE /api/v1/tokens/{id}` (admins).
+pub async fn revoke_token(id: &str) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/tokens/{}", component(id));
+    accept(send(Request::delete(&url), NO_BODY, None).await?).await?;
+    Ok(())
+}
+
+/// Which audit entries: of one kind, by or about one account (both optional).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    pub kind: Option<String>,
+    pub account: Option<String>,
+}
+
+impl AuditFilter {
+    fn query(&self) -> Vec<String> {
+        let mut q = Vec::new();
+        if let Some(kind) = &self.kind {
+            q.push(format!("kind={}", component(kind)));
+        }
+        if let Some(account) = &self.account {
+            q.push(format!("account={}", component(account)));
+        }
+        q
+    }
+}
+
+/// `GET /api/v1/audit` (admins): `limit` entries, newest first, older
+/// than the entry `before`.
+pub async fn get_audit(
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<AuditPage, ApiFailure> {
+    let mut q = filter.query();
+    q.push(format!("limit={limit}"));
+    if let Some(before) = before {
+        q.push(format!("before={before}"));
+    }
+    let url = format!("/api/v1/audit?{}", q.join("&"));
+    let resp = send(Request::get(&url), NO_BODY, None).await?;
+    read(accept(resp).await?).await
+}
+
+/// `GET /api/v1/audit.csv` (admins): the whole filtered trail as CSV. The
+/// server records the export in the trail itself.
+pub async fn get_audit_csv(filter: &AuditFilter) -> Result<String, ApiFailure> {
+    let url = format!("/api/v1/audit.csv?{}", filter.query().join("&"));
+    let resp = accept(send(Request::get(&url), NO_BODY, None).await?).await?;
+    resp.text()
+        .await
+        .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
 }

@@ -1,5 +1,6 @@
 //! The few things the console asks of the browser directly: the clock,
-//! randomness for ids, the page's origin, downloads and printing.
+//! randomness for ids, the page's origin, downloads, printing and asking
+//! before something cannot be undone.
 
 use leptos::prelude::set_timeout;
 use sitrep_core::log::event_id::uuid_v7;
@@ -92,6 +93,15 @@ pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), Stri
         Duration::from_secs(60),
     );
     Ok(())
+}
+
+/// Asks the browser's own yes/no question; no answer (no window) is no.
+/// For what cannot be undone: removing an account, a component, a
+/// provider; revoking a token.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
 }
 
 /// Opens the browser's print dialog for the page (the print stylesheet

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod comms;
 pub mod declare;
 pub mod incident_list;

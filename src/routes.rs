@@ -35,6 +35,9 @@ lazy_page!(MetricsRoute, pages::metrics::MetricsPage);
 lazy_page!(CommsRoute, pages::comms::CommsPage);
 lazy_page!(SettingsRoute, pages::settings::Settings);
 lazy_page!(UpstreamsRoute, pages::upstreams::UpstreamPanel);
+lazy_page!(AdminAccountsRoute, pages::admin::AccountsPage);
+lazy_page!(AdminTokensRoute, pages::admin::TokensPage);
+lazy_page!(AdminAuditRoute, pages::admin::AuditPage);
 
 /// Fetches every lazy page's chunk in the background once the console is
 /// up. Outages take the network with them: a responder who loses it a
@@ -52,6 +55,9 @@ pub fn preload_pages() {
         <SettingsRoute as LazyRoute>::preload().await;
         <MetricsRoute as LazyRoute>::preload().await;
         <UpstreamsRoute as LazyRoute>::preload().await;
+        <AdminAccountsRoute as LazyRoute>::preload().await;
+        <AdminTokensRoute as LazyRoute>::preload().await;
+        <AdminAuditRoute as LazyRoute>::preload().await;
         // Said on the page, for tools and tests that must know the console
         // no longer needs the network to open any page.
         if let Some(root) = web_sys::window()

@@ -69,6 +69,10 @@ pub fn Header() -> impl IntoView {
                 <A href="/metrics">"Metrics"</A>
                 <A href="/upstreams">"Upstreams"</A>
                 <A href="/settings">"Settings"</A>
+                // Only admins may use them; the server refuses anyone else.
+                <Show when=move || session.role() == Some(sitrep_core::log::access::Role::Admin)>
+                    <A href=crate::pages::admin::HOME>"Admin"</A>
+                </Show>
             </nav>
             <div class="status" role="status" aria-label="Delivery">
                 // Signed out, the connection's state is moot (every request

@@ -13,6 +13,7 @@ mod templates;
 
 use crate::session::use_session;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use sitrep_core::log::access::Role;
 use sitrep_core::log::limits;
 use sitrep_core::{Event, EventBody, EventId, IncidentId};
@@ -30,6 +31,13 @@ pub fn Settings() -> impl IntoView {
             <freeze::FreezeSettings/>
             // Targets hold keys and live on the server; only admins see them here.
             <Show when=move || session.role() == Some(Role::Admin)>
+                <section class="settings-section" aria-labelledby="settings-admin">
+                    <h2 id="settings-admin">"Administration"</h2>
+                    <p class="hint">"Held by the server, for admins: "
+                        <A href="/admin/accounts">"accounts"</A>", "
+                        <A href="/admin/tokens">"API tokens"</A>" and the "
+                        <A href="/admin/audit">"audit trail"</A>"."</p>
+                </section>
                 <publishing::PublishingTargets/>
             </Show>
             <templates::CommsSettings/>

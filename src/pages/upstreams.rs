@@ -205,6 +205,12 @@ fn RemoveProvider(provider: String) -> impl IntoView {
                 let provider = provider.clone();
                 view! {
                     <button type="button" class="remove" on:click=move |_| {
+                        let question = format!(
+                            "Remove the provider {provider}? Its page is no longer watched, and its links to our components go."
+                        );
+                        if !crate::browser::confirm(&question) {
+                            return;
+                        }
                         let body = EventBody::UpstreamRemoved { name: provider.clone() };
                         spawn_local(async move {
                             replica.record(IncidentId::workspace(), body).await;

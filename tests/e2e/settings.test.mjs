@@ -44,7 +44,16 @@ describe('settings', () => {
     await second.component('Checkout', 'Payments gateway').waitFor();
     assert.equal(await second.group('Payments').count(), 0, 'the emptied group is gone');
 
-    await second.page.getByRole('button', { name: 'Remove Payments gateway', exact: true }).click();
+    // Removing asks first, naming the component; dismissing keeps it.
+    const remove = second.page.getByRole('button', { name: 'Remove Payments gateway', exact: true });
+    const asked = [];
+    second.page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+    await remove.click();
+    assert.match(asked[0] ?? '', /^Remove the component Payments gateway from the catalogue\?/);
+    assert.equal(await second.pendingCount().textContent(), 'All edits delivered', 'nothing recorded');
+    await second.component('Checkout', 'Payments gateway').waitFor();
+    second.page.once('dialog', (d) => d.accept());
+    await remove.click();
     await first.group('Checkout').waitFor({ state: 'detached' });
     await second.waitForAllDelivered();
 

@@ -175,6 +175,13 @@ describe('upstream panel', { timeout: 120_000, skip }, () => {
     const or = region(app, 'openai');
     await or.getByText('Operational', { exact: true }).waitFor({ timeout: 10_000 });
 
+    // Removing asks first, naming the provider; dismissing keeps it.
+    const asked = [];
+    app.page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+    await or.getByRole('button', { name: 'Remove openai', exact: true }).click();
+    assert.match(asked[0] ?? '', /^Remove the provider openai\?/);
+    await or.getByText('Operational', { exact: true }).waitFor();
+    app.page.once('dialog', (d) => d.accept());
     await or.getByRole('button', { name: 'Remove openai', exact: true }).click();
     await or.waitFor({ state: 'detached', timeout: 10_000 });
     await region(app, 'github').getByText('Degraded', { exact: true }).waitFor();

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http_body_util::{BodyExt, Limited};
 use sitrep_core::log::access::Role;
-use sitrep_core::log::admin::{AuditPage, AUDIT_KINDS, AUDIT_PAGE, MAX_AUDIT_PAGE};
+use sitrep_core::log::admin::{audit_csv, AuditPage, AUDIT_KINDS, AUDIT_PAGE, MAX_AUDIT_PAGE};
 use sitrep_core::log::protocol::{SessionInfo, SignIn};
 
 pub const COOKIE: &str = "sitrep_session";
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
             get(who_am_i).post(sign_in).delete(sign_out),
         )
         .route("/api/v1/audit", get(audit_trail))
+        .route("/api/v1/audit.csv", get(audit_export))
         .with_state(state)
 }
 
@@ -320,6 +321,84 @@ async fn audit_trail(
                 .flatten();
             Json(AuditPage { entries, next }).into_response()
         }
+        Err(resp) => resp,
+    }
+}
+
+/// `GET /api/v1/audit.csv?kind=&account=`: every entry the filter selects,
+/// newest first, as CSV to download. The export is itself audited
+/// (`audit_exported`): the trail says who took a copy of it, and of what.
+async fn audit_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let caller = match require(&state, &headers, Role::Admin).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let params = match query {
+        Ok(axum::extract::Query(p)) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    if params.before.is_some() || params.limit.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the export is the whole trail the filter selects; it takes kind and account, not before or limit",
+            None,
+        );
+    }
+    let mut q = match audit_query(params) {
+        Ok(q) => q,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why, None),
+    };
+    q.limit = MAX_AUDIT_PAGE;
+    let accounts = state.accounts.clone();
+    let read = reply::blocking_on(move || {
+        // Page by page, so no single query holds the whole table at once.
+        let mut all = Vec::new();
+        loop {
+            let page = accounts.audit_page(&q)?;
+            let last = page.last().map(|e| e.id);
+            let full = page.len() == q.limit;
+            all.extend(page);
+            match last.filter(|_| full) {
+                Some(id) => q.before = Some(id),
+                None => break,
+            }
+        }
+        let mut filter = Vec::new();
+        if let Some(kind) = &q.kind {
+            filter.push(format!("kind={kind}"));
+        }
+        if let Some(account) = &q.account {
+            filter.push(format!("account={account}"));
+        }
+        let filter = if filter.is_empty() {
+            "the whole trail".to_string()
+        } else {
+            filter.join(" ")
+        };
+        accounts.audit(
+            &caller.name,
+            "audit_exported",
+            &format!("{filter}: {} entries", all.len()),
+        )?;
+        Ok(all)
+    })
+    .await;
+    match read {
+        Ok(entries) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"sitrep-audit.csv\"",
+                ),
+            ],
+            audit_csv(&entries),
+        )
+            .into_response(),
         Err(resp) => resp,
     }
 }

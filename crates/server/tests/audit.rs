@@ -178,3 +178,122 @@ async fn a_bad_audit_query_is_refused_naming_the_parameter() {
     let (status, _) = audit(&s, "?limit=2&before=1").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn the_csv_export_holds_what_the_filter_selects_and_is_itself_audited() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let admin = s.client_as("admin");
+    for (name, role) in [("bob", "viewer"), ("cat", "responder")] {
+        let r = admin
+            .post(s.url("/api/v1/accounts"))
+            .json(&json!({"name": name, "role": role, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let (_, page) = audit(&s, "?kind=account_created").await;
+    let created = page["entries"].as_array().unwrap().clone();
+
+    let r = admin
+        .get(s.url("/api/v1/audit.csv?kind=account_created"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains("filename=\"sitrep-audit.csv\""),
+        "{disposition}"
+    );
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "id,at,last_at,count,actor,action,subject,address,detail"
+    );
+    // One row per entry the JSON page has, in the same order (newest first).
+    let ids: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    let want: Vec<String> = created.iter().map(|e| e["id"].to_string()).collect();
+    assert_eq!(ids, want);
+    assert!(lines[1..].iter().all(|l| l.contains(",account_created,")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(",admin,account_created,bob,")),
+        "{csv}"
+    );
+
+    // The trail now says who exported what.
+    let (_, page) = audit(&s, "?kind=audit_exported").await;
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{page}");
+    assert_eq!(entries[0]["actor"], "admin");
+    let detail = entries[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("kind=account_created"), "{detail}");
+    assert!(
+        detail.contains(&format!("{} entries", want.len())),
+        "{detail}"
+    );
+
+    // By account: entries by or about that account only.
+    let csv = admin
+        .get(s.url("/api/v1/audit.csv?account=bob"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.trim_end().split("\r\n").skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|l| l.contains(",bob,")), "{csv}");
+    assert!(!csv.contains(",cat,"), "{csv}");
+}
+
+#[tokio::test]
+async fn only_an_admin_may_export_and_a_bad_filter_is_refused_without_auditing() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    for role in ["viewer", "responder"] {
+        let r = s
+            .client_as(role)
+            .get(s.url("/api/v1/audit.csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{role}");
+    }
+    let r = client()
+        .get(s.url("/api/v1/audit.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    for (query, says) in [
+        ("?kind=nope", "there is no audit kind \"nope\""),
+        ("?limit=5", "not before or limit"),
+        ("?before=3", "not before or limit"),
+    ] {
+        let r = s
+            .client_as("admin")
+            .get(s.url(&format!("/api/v1/audit.csv{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains(says),
+            "{query}: {body}"
+        );
+    }
+    let (_, page) = audit(&s, "?kind=audit_exported").await;
+    assert_eq!(page["entries"], json!([]), "refusals export nothing");
+}

@@ -143,7 +143,14 @@ fn ComponentRow(component: Component, editing: RwSignal<Option<ComponentId>>) ->
     };
     let remove = {
         let id = id.clone();
+        let name = component.name.clone();
         move |_| {
+            let question = format!(
+                "Remove the component {name} from the catalogue? Incidents that name it keep their history."
+            );
+            if !crate::browser::confirm(&question) {
+                return;
+            }
             let body = EventBody::ComponentRemoved {
                 component: id.clone(),
             };
