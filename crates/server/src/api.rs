@@ -140,7 +140,7 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let upstreams = state.upstreams.clone();
     let relay = state.relay.clone();
     let acks = blocking(&state, move |log| {
-        log.append(batch.events, |stored| {
+        log.append(batch.events, move |stored| {
             stream::publish(&live, stored);
             // Under the write lock, so providers change in seq order.
             upstreams.workspace_events(stored);

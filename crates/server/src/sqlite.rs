@@ -7,7 +7,7 @@ use sitrep_core::log::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 /// WAL lets readers run beside the one writer, so catch-ups and page reads
@@ -20,6 +20,8 @@ pub const MAX_PAGE: usize = 1000;
 
 pub struct EventLog {
     writer: Mutex<Connection>,
+    /// Batches waiting for the next group commit.
+    queued: Mutex<Vec<Queued>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -27,6 +29,8 @@ pub struct EventLog {
 #[derive(Debug)]
 pub enum DbError {
     Sqlite(rusqlite::Error),
+    /// The transaction shared with other batches could not commit.
+    GroupCommit(String),
     /// A stored row no longer parses as an event (written by another version).
     Corrupt {
         seq: u64,
@@ -38,6 +42,7 @@ impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            DbError::GroupCommit(e) => write!(f, "sqlite commit: {e}"),
             DbError::Corrupt { seq, error } => {
                 write!(f, "stored event {seq} does not parse: {error}")
             }
@@ -88,70 +93,49 @@ impl EventLog {
             .collect::<Result<Vec<_>, rusqlite::Error>>()?;
         Ok(EventLog {
             writer: Mutex::new(writer),
+            queued: Mutex::new(Vec::new()),
             readers,
             next_reader: AtomicUsize::new(0),
         })
     }
 
-    /// Stores the batch in one transaction and acks every event in the order
-    /// given. An id already stored (earlier or in this batch) keeps its first
-    /// seq and received_at. `committed` sees the newly stored events, in seq
-    /// order, while the write lock is still held: publishing there keeps the
-    /// live feed in seq order even when batches race.
+    /// Stores the batch and acks every event in the order given. An id
+    /// already stored (earlier or in this batch) keeps its first seq and
+    /// received_at. `committed` sees the newly stored events, in seq order,
+    /// while the write lock is still held: publishing there keeps the live
+    /// feed in seq order even when batches race.
+    ///
+    /// Group commit: batches that arrive while another commit is running
+    /// wait for the write lock, and whichever takes it next stores every
+    /// batch queued by then in one transaction and one fsync, then hands
+    /// each its acks. Nothing is acked before the commit that made it
+    /// durable; a batch that fails alone (its savepoint rolled back) does
+    /// not take the others with it.
     pub fn append(
         &self,
         events: Vec<Event>,
-        committed: impl FnOnce(&[Event]),
+        committed: impl FnOnce(&[Event]) + Send + 'static,
     ) -> Result<Vec<Ack>, DbError> {
+        let (done, result) = mpsc::channel();
+        self.queued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Queued {
+                events,
+                committed: Box::new(committed),
+                done,
+            });
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let now = now_ms();
-        // IMMEDIATE: other connections write to this file too (accounts, the
-        // publishing queue). A deferred transaction that read first and
-        // then found another commit would fail at once with SQLITE_BUSY,
-        // which the busy timeout does not cover; taking the write lock up
-        // front makes it wait instead.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut acks = Vec::with_capacity(events.len());
-        let mut stored = Vec::new();
-        {
-            let mut find =
-                tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (id, incident, event, received_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for mut ev in events {
-                let existing = find
-                    .query_row([&*ev.id.0], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .optional()?;
-                let (seq, received_at) = match existing {
-                    Some(found) => found,
-                    None => {
-                        // The client's own seq/received_at mean nothing here.
-                        ev.seq = None;
-                        ev.received_at = None;
-                        let json = serde_json::to_string(&ev).expect("an event always serializes");
-                        insert.execute(params![&*ev.id.0, &*ev.incident.0, json, now])?;
-                        let seq = tx.last_insert_rowid();
-                        ev.seq = Some(seq as u64);
-                        ev.received_at = Some(now);
-                        stored.push(ev.clone());
-                        (seq, now)
-                    }
-                };
-                acks.push(Ack {
-                    id: ev.id,
-                    seq: seq as u64,
-                    received_at,
-                });
-            }
+        // The commit before this one may already have carried our batch.
+        if let Ok(r) = result.try_recv() {
+            return r;
         }
-        tx.commit()?;
-        if !stored.is_empty() {
-            committed(&stored);
-        }
-        Ok(acks)
+        let group = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|p| p.into_inner()));
+        commit_group(&mut conn, group);
+        drop(conn);
+        result.recv().unwrap_or(Err(DbError::GroupCommit(
+            "the commit ended without an answer".into(),
+        )))
     }
 
     /// Events with seq > `after`, ascending, at most `limit`, and the head,
@@ -208,6 +192,101 @@ impl EventLog {
         let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
         Ok(head(&conn)?)
     }
+}
+
+/// One POST's batch (or the relay's report) waiting to be stored.
+struct Queued {
+    events: Vec<Event>,
+    committed: Box<dyn FnOnce(&[Event]) + Send>,
+    done: mpsc::Sender<Result<Vec<Ack>, DbError>>,
+}
+
+/// Stores every queued batch in one transaction, each under its own
+/// savepoint, commits once, then (still under the write lock) runs each
+/// batch's `committed` in seq order and answers it.
+fn commit_group(conn: &mut Connection, group: Vec<Queued>) {
+    let now = now_ms();
+    // IMMEDIATE: other connections write to this file too (accounts, the
+    // publishing queue). A deferred transaction that read first and
+    // then found another commit would fail at once with SQLITE_BUSY,
+    // which the busy timeout does not cover; taking the write lock up
+    // front makes it wait instead.
+    let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            for q in group {
+                let _ = q.done.send(Err(DbError::GroupCommit(e.to_string())));
+            }
+            return;
+        }
+    };
+    let mut outcomes = Vec::with_capacity(group.len());
+    for q in group {
+        let stored = tx.savepoint().map_err(DbError::from).and_then(|mut sp| {
+            let r = store(&mut sp, q.events, now)?;
+            sp.commit()?;
+            Ok(r)
+        });
+        outcomes.push((stored, q.committed, q.done));
+    }
+    if let Err(e) = tx.commit() {
+        for (_, _, done) in outcomes {
+            let _ = done.send(Err(DbError::GroupCommit(e.to_string())));
+        }
+        return;
+    }
+    for (outcome, committed, done) in outcomes {
+        let reply = outcome.map(|(acks, stored)| {
+            if !stored.is_empty() {
+                committed(&stored);
+            }
+            acks
+        });
+        let _ = done.send(reply);
+    }
+}
+
+/// Inserts one batch: its acks in the order given, and the newly stored
+/// events in seq order.
+fn store(
+    tx: &mut rusqlite::Savepoint<'_>,
+    events: Vec<Event>,
+    now: i64,
+) -> Result<(Vec<Ack>, Vec<Event>), DbError> {
+    let mut acks = Vec::with_capacity(events.len());
+    let mut stored = Vec::new();
+    let mut find = tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events (id, incident, event, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for mut ev in events {
+        let existing = find
+            .query_row([&*ev.id.0], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .optional()?;
+        let (seq, received_at) = match existing {
+            Some(found) => found,
+            None => {
+                // The client's own seq/received_at mean nothing here.
+                ev.seq = None;
+                ev.received_at = None;
+                let json = serde_json::to_string(&ev).expect("an event always serializes");
+                insert.execute(params![&*ev.id.0, &*ev.incident.0, json, now])?;
+                let seq = tx.last_insert_rowid();
+                ev.seq = Some(seq as u64);
+                ev.received_at = Some(now);
+                stored.push(ev.clone());
+                (seq, now)
+            }
+        };
+        acks.push(Ack {
+            id: ev.id,
+            seq: seq as u64,
+            received_at,
+        });
+    }
+    Ok((acks, stored))
 }
 
 fn head(conn: &Connection) -> rusqlite::Result<u64> {

@@ -11,12 +11,16 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde::Deserialize;
 use sitrep_core::log::limits;
 use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
 use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
+};
 use tokio::sync::watch;
 
 /// One committed event, serialized once for every subscriber.
@@ -94,6 +98,11 @@ pub async fn handler(
             // bigger message ends this socket before it is buffered whole.
             .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
             .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+            // tungstenite zeroes its whole read buffer (128 KiB by default)
+            // before every read attempt, and the loop below polls for a read
+            // after every send: with 500 clients that memset was the
+            // server's top frame. A client message fits in a few KiB.
+            .read_buffer_size(READ_BUFFER)
             .on_upgrade(move |socket| async move {
                 // The connection's place is kept while the socket is open.
                 let _held = held;
@@ -113,6 +122,9 @@ struct Gone;
 /// a few hundred bytes. A message over it would end the socket.
 const MAX_WRITE_BUFFER: usize = sitrep_core::log::limits::MAX_BODY_BYTES + 64 * 1024;
 
+/// Enough for one whole client message and its frame header.
+const READ_BUFFER: usize = limits::MAX_CLIENT_MESSAGE_BYTES + 1024;
+
 const CLIENT_MESSAGE_TOO_BIG: &str = "a message to the server is at most 4096 bytes";
 
 /// The upstream list's own ceiling, well under the buffer.
@@ -122,6 +134,63 @@ const MAX_UPSTREAMS_BYTES: usize = 512 * 1024;
 /// the server's send timeout: its own task waits, nobody else does.
 async fn send(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
     match tokio::time::timeout(state.ws_send_timeout, socket.send(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
+
+/// At most this many events go out in one write: enough to empty a busy
+/// queue in a few writes, few enough that presence and a close are not
+/// held up behind a long backlog.
+const MAX_COALESCED: usize = 256;
+
+/// Buffers `first` and every further event already queued for this client
+/// (each its own text frame, so the protocol is unchanged), then flushes
+/// once: one write carries many frames, instead of one write and one
+/// wake-up of the client per event. Falling behind while draining
+/// resyncs from SQLite, as a lagged `recv` does.
+async fn forward(
+    socket: &mut WebSocket,
+    state: &AppState,
+    live: &mut broadcast::Receiver<Committed>,
+    last: &mut u64,
+    first: Committed,
+) -> Result<(), Gone> {
+    let mut next = Some(first);
+    let mut buffered = 0;
+    while let Some(c) = next.take() {
+        if c.seq > *last {
+            feed(socket, state, Message::Text(c.text)).await?;
+            *last = c.seq;
+            buffered += 1;
+        }
+        if buffered >= MAX_COALESCED {
+            break;
+        }
+        match live.try_recv() {
+            Ok(c) => next = Some(c),
+            Err(TryRecvError::Lagged(_)) => {
+                flush(socket, state).await?;
+                return replay(socket, state, last).await.map(|_| ());
+            }
+            // Closed: the next `recv` says so and the loop says goodbye.
+            Err(TryRecvError::Empty) | Err(TryRecvError::Closed) => {}
+        }
+    }
+    flush(socket, state).await
+}
+
+/// Queues one message in the socket's write buffer (writing out what is
+/// already there if it is full), with the same timeout as `send`.
+async fn feed(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
+    match tokio::time::timeout(state.ws_send_timeout, socket.feed(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
+
+async fn flush(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
+    match tokio::time::timeout(state.ws_send_timeout, socket.flush()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(Gone),
     }
@@ -178,12 +247,10 @@ async fn run(
     loop {
         tokio::select! {
             got = live.recv() => match got {
-                Ok(c) if c.seq <= last => {}
                 Ok(c) => {
-                    if send(&mut socket, &state, Message::Text(c.text)).await.is_err() {
+                    if forward(&mut socket, &state, &mut live, &mut last, c).await.is_err() {
                         return;
                     }
-                    last = c.seq;
                 }
                 // This client fell behind; SQLite still has everything it missed.
                 Err(RecvError::Lagged(_)) => {
@@ -331,11 +398,13 @@ async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Res
             .await
             .map_err(|_| Gone)?;
         let full = page.events.len() == MAX_PAGE;
+        // A page goes out in as few writes as the buffer allows.
         for ev in page.events {
             let seq = ev.seq.unwrap_or(0);
-            send(socket, state, Message::Text(encode_event(ev))).await?;
+            feed(socket, state, Message::Text(encode_event(ev))).await?;
             *last = seq;
         }
+        flush(socket, state).await?;
         if !full {
             return Ok(page.head);
         }

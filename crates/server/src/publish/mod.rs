@@ -200,7 +200,7 @@ impl Relay {
         );
         let live = self.live.clone();
         self.log
-            .append(vec![ev], |stored| stream::publish(&live, stored))?;
+            .append(vec![ev], move |stored| stream::publish(&live, stored))?;
         self.queue.mark_reported(job)
     }
 
