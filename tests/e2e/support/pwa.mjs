@@ -42,6 +42,29 @@ export class AppPage extends ConsolePage {
     await this.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
   }
 
+  /** Starts recording the registration's worker states and controller changes in the page. */
+  async watchServiceWorkers() {
+    await this.page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration();
+      const state = () => ['installing', 'waiting', 'active']
+        .map((k) => `${k}=${reg[k] ? reg[k].state : '-'}`).join(' ');
+      const log = (what) => window.swLog.push(`${Math.round(performance.now())} ms ${what}: ${state()}`);
+      window.swLog = [];
+      log('watching');
+      for (const w of [reg.installing, reg.waiting, reg.active]) {
+        w?.addEventListener('statechange', () => log(`a worker became ${w.state}`));
+      }
+      reg.addEventListener('updatefound', () => log('updatefound'));
+      navigator.serviceWorker.addEventListener('controllerchange', () => log('controllerchange'));
+      window.swLogState = () => { log('now'); return window.swLog.join('; '); };
+    });
+  }
+
+  /** What watchServiceWorkers recorded, ending with the state now. */
+  serviceWorkerLog() {
+    return this.page.evaluate(() => window.swLogState?.() ?? 'not watching (the page was replaced)').catch((e) => `unreadable: ${e.message}`);
+  }
+
   shellCaches() {
     return this.page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('sitrep-shell-')));
   }
