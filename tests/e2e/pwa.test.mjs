@@ -125,8 +125,9 @@ describe('the console as an installable, offline-capable app', () => {
     // the console preloads its pages through a worker still waking up waits
     // for that worker's 30 s idle timeout, and with DevTools attached (as
     // Playwright is) it never idles out. So click as a responder would, once
-    // the console has settled; the README says what an early click can cost.
-    await app.page.waitForLoadState('networkidle');
+    // the console has fetched its pages; the README says what an early click
+    // can cost.
+    await app.page.locator('html[data-pages="loaded"]').waitFor({ state: 'attached', timeout: 15_000 });
     await app.watchServiceWorkers();
     try {
       await Promise.all([app.page.waitForEvent('load', { timeout: 15_000 }), app.updateButton().click()]);
