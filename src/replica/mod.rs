@@ -6,11 +6,10 @@
 //! only one that feeds the engine: the outbox, the live feed and the tabs
 //! channel report back to it and know nothing of it.
 
-use crate::api::{self, ApiFailure, WhoAmI};
 use crate::browser::{new_id, now_ms};
 use crate::idb::{Durability, Idb, StoredEvent, DB_NAME};
 use crate::presence::{provide_presence_context, Presence};
-use crate::{live_feed, outbox, tabs};
+use crate::tabs;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::incident::list_order;
@@ -18,12 +17,15 @@ use sitrep_core::log::clock::ClockEstimate;
 use sitrep_core::log::fold::Folded;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync;
-use sitrep_core::log::sync::{BackendBehind, RequestId, Saved, StreamId, SyncEngine, Transport};
+use sitrep_core::log::sync::{BackendBehind, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod local;
+mod wire;
 
 /// Inputs that arrive together (a catch-up of thousands of events) are
 /// handled in one pass: one IndexedDB write, one re-render.
@@ -146,78 +148,13 @@ pub fn provide_replica_context() -> Replica {
     spawn_local(async move {
         replica.load(DB_NAME).await;
         tabs::listen(move |record| replica.adopt_made(record));
-        network_events(replica);
+        wire::network_events(replica);
         replica.kick();
     });
     replica
 }
 
 impl Replica {
-    async fn load(self, db_name: &str) {
-        let mut saved = Saved::default();
-        match Idb::open(db_name).await {
-            Ok(idb) => {
-                match idb.load().await {
-                    Ok(loaded) => {
-                        if !loaded.skipped.is_empty() {
-                            self.storage_problem.set(Some(format!(
-                                "{} stored record(s) could not be read and were skipped: {}",
-                                loaded.skipped.len(),
-                                loaded.skipped.join("; ")
-                            )));
-                        }
-                        saved = self.saved_from(loaded.events, loaded.cursor);
-                    }
-                    Err(e) => self
-                        .storage_problem
-                        .set(Some(format!("Could not read the local copy: {e}"))),
-                }
-                idb.when_replaced(move || {
-                    // Writes through a closed connection would only fail.
-                    self.idb.set_value(None);
-                    self.replaced.set(true);
-                });
-                self.idb.set_value(Some(idb));
-            }
-            Err(e) => self.storage_problem.set(Some(format!(
-                "Local storage is unavailable ({e}); edits live only in this tab"
-            ))),
-        }
-        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
-        let mut engine = SyncEngine::new(saved, seed);
-        // The account known before the local copy was read still decides
-        // whose queued edits go out.
-        let account = self.author.get_untracked();
-        if !account.trim().is_empty() {
-            engine.set_sender(&account);
-        }
-        self.engine.set_value(engine);
-        self.notify();
-        self.loaded.set(true);
-    }
-
-    fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
-        // Pending events must enter the engine in the order they were made.
-        sitrep_core::ordering::sort_by(&mut records, |a, b| a.made.total_cmp(&b.made));
-        let mut saved = Saved {
-            cursor,
-            ..Saved::default()
-        };
-        self.made.update_value(|made| {
-            for r in records {
-                self.last_made.update_value(|m| *m = m.max(r.made));
-                if r.event.seq.is_none() || r.made > 0.0 {
-                    made.insert(r.event.id.clone(), r.made);
-                }
-                if let Some(err) = r.error {
-                    saved.refused.push((r.event.id.clone(), err));
-                }
-                saved.events.push(r.event);
-            }
-        });
-        saved
-    }
-
     /// Signed in (again): events are made as `name`, and delivery is tried
     /// at once rather than after the backoff.
     pub fn signed_in(self, name: String) {
@@ -317,122 +254,6 @@ impl Replica {
         set_timeout(move || self.drive(), COALESCE);
     }
 
-    /// Performs every command the engine has due (core's `sync::drive`),
-    /// then sleeps until its next retry falls due.
-    fn drive(self) {
-        self.scheduled.set_value(false);
-        let now = now_ms().max(0) as u64;
-        let mut wire = Wire {
-            replica: self,
-            unopened: Vec::new(),
-            cursor_moved: false,
-        };
-        let wake = self
-            .engine
-            .try_update_value(|e| sync::drive(e, now, &mut wire))
-            .flatten();
-        // Answers that came at once are fed back only now: the engine is
-        // not re-entered while it drives.
-        for stream in wire.unopened {
-            self.input(move |e, now| e.disconnected(stream, now));
-        }
-        if wire.cursor_moved && self.engine.with_value(SyncEngine::is_caught_up) {
-            self.last_synced.set(Some(now_ms()));
-        }
-        if let Some(old) = self.wake.try_update_value(Option::take).flatten() {
-            old.clear();
-        }
-        if let Some(at) = wake {
-            let delay = Duration::from_millis(at.saturating_sub(now));
-            if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
-                self.wake.set_value(Some(handle));
-            }
-        }
-        self.refresh_soon();
-    }
-
-    /// Delivers a batch through the outbox and tells the engine how it went.
-    fn send(self, request: RequestId, events: Vec<Event>) {
-        let batch: Vec<StoredEvent> = events
-            .into_iter()
-            .map(|event| StoredEvent {
-                made: self.made_order(&event.id),
-                event,
-                error: None,
-            })
-            .collect();
-        let idb = self.idb();
-        spawn_local(async move {
-            match outbox::deliver(idb, batch).await {
-                Ok(done) => {
-                    if let Some(t) = done.timing {
-                        self.clock
-                            .update(|c| c.observe(t.sent_at, t.server_now, t.answered_at));
-                    }
-                    if done.timing.is_some() || !done.stored.is_empty() {
-                        self.last_synced.set(Some(now_ms()));
-                    }
-                    self.saved(done.storage_problem.map_or(Ok(()), Err));
-                    self.acks_stored(done.stored);
-                    self.input(move |engine, now| engine.on_ack(request, &done.acks, now));
-                }
-                Err(failure) => {
-                    if matches!(failure, ApiFailure::SignedOut) {
-                        self.signed_out.set(true);
-                    }
-                    let failure = outbox::send_failure(failure);
-                    self.input(move |engine, now| engine.on_send_failed(request, failure, now));
-                }
-            }
-        });
-    }
-
-    /// Opens the live feed; what it hears goes to `dispatch`.
-    fn open_stream(self, stream: StreamId, after: u64) -> bool {
-        let listener = live_feed::Listener {
-            opened: Box::new(move |ws| {
-                self.presence.connected(ws.clone());
-                self.input(move |e, _| e.connected(stream));
-            }),
-            message: Box::new(move |message| self.dispatch(stream, message)),
-            closed: Box::new(move |ws, was_open| {
-                self.presence.disconnected(ws);
-                // A refused upgrade looks like any failed connect; ask
-                // whether the session is still good so the header can say so.
-                if !was_open {
-                    self.recheck_session();
-                }
-                self.input(move |e, now| e.disconnected(stream, now));
-            }),
-        };
-        live_feed::open(after, listener).is_ok()
-    }
-
-    /// The one place stream messages are routed: presence to the presence
-    /// context, the upstream list to its taker, the log to the engine.
-    fn dispatch(self, stream: StreamId, message: StreamMessage) {
-        match message {
-            StreamMessage::Presence { incident, people } => {
-                self.presence.received(incident, people)
-            }
-            message @ StreamMessage::Upstreams { .. } => self.side_message(message),
-            message => self.input(move |e, _| e.on_stream(stream, message)),
-        }
-    }
-
-    /// The stream closed before it opened: perhaps the session expired.
-    /// Asks the backend, and marks the replica signed out if so.
-    fn recheck_session(self) {
-        if self.signed_out.get_untracked() {
-            return;
-        }
-        spawn_local(async move {
-            if let WhoAmI::SignedOut = api::who_am_i().await {
-                self.signed_out.set(true);
-            }
-        });
-    }
-
     /// Refreshes views now, or once the refresh interval has passed.
     fn refresh_soon(self) {
         if self.refresh_queued.get_value() {
@@ -452,103 +273,6 @@ impl Replica {
             },
             wait,
         );
-    }
-
-    /// Carries out a write the engine asked for. Runs while the engine
-    /// drives, so it must not touch the engine.
-    fn persist(self, write: sync::Write) {
-        let mut records: Vec<StoredEvent> = self
-            .stored_acks
-            .try_update_value(|stored| {
-                write
-                    .events
-                    .into_iter()
-                    .filter(|event| !stored.remove(&event.id))
-                    .map(|event| StoredEvent {
-                        made: self.made_order(&event.id),
-                        event,
-                        error: None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        // Refused ones with their reason; retried ones, and ones delivered to
-        // a backend that lost them, pending again without one.
-        let pending = write
-            .refused
-            .into_iter()
-            .map(|(event, error)| (event, Some(error)))
-            .chain(write.retried.into_iter().map(|event| (event, None)))
-            .chain(write.requeued.into_iter().map(|event| (event, None)));
-        for (event, error) in pending {
-            let made = self.made_order(&event.id);
-            records.push(StoredEvent { event, made, error });
-        }
-        let mut gone = write.discarded;
-        gone.extend(write.forgotten);
-        if !gone.is_empty() {
-            spawn_local(self.delete(gone));
-        }
-        // Refusals exist only here; confirmed events and the cursor can be
-        // fetched again from the backend.
-        let durability = if records.iter().any(|r| r.error.is_some()) {
-            Durability::Strict
-        } else {
-            Durability::Relaxed
-        };
-        spawn_local(self.write(records, write.cursor, durability));
-    }
-
-    /// Writes to IndexedDB; a failure is shown, and the events stay in this
-    /// tab's engine so they are still delivered from here.
-    pub async fn write(
-        self,
-        records: Vec<StoredEvent>,
-        cursor: Option<u64>,
-        durability: Durability,
-    ) {
-        let Some(idb) = self.idb.get_value() else {
-            return;
-        };
-        self.saved(idb.write(&records, cursor, durability).await);
-    }
-
-    /// Stores acks the outbox received, marked as delivered by `tab`.
-    pub async fn write_delivered(self, records: Vec<StoredEvent>, tab: &str) {
-        let Some(idb) = self.idb.get_value() else {
-            return;
-        };
-        self.saved(idb.write_delivered(&records, tab).await);
-    }
-
-    /// Shows a failed local write, or clears the shown one once writes work.
-    fn saved(self, result: Result<(), String>) {
-        match result {
-            Ok(()) => {
-                if self
-                    .storage_problem
-                    .get_untracked()
-                    .is_some_and(|p| p.starts_with("Could not save"))
-                {
-                    self.storage_problem.set(None);
-                }
-            }
-            Err(e) => self.storage_problem.set(Some(format!(
-                "Could not save locally ({e}). Keep this tab open until your edits show as delivered."
-            ))),
-        }
-    }
-
-    /// Deletes discarded edits from IndexedDB; a failure is shown (the edit
-    /// would come back, refused again, after a reload).
-    async fn delete(self, ids: Vec<EventId>) {
-        let Some(idb) = self.idb.get_value() else {
-            return;
-        };
-        if let Err(e) = idb.delete(&ids).await {
-            self.storage_problem
-                .set(Some(format!("Could not save locally ({e}).")));
-        }
     }
 
     /// Sends a refused edit again, for when its cause is gone.
@@ -699,52 +423,5 @@ impl Replica {
             self.changed.track();
             self.engine.with_value(SyncEngine::held_for_others)
         })
-    }
-}
-
-/// The replica as core's `Transport`, for one pass of `sync::drive`.
-struct Wire {
-    replica: Replica,
-    /// Streams that could not even be made, reported once the pass is over.
-    unopened: Vec<StreamId>,
-    /// A write moved the cursor: "last synced" may have to move too.
-    cursor_moved: bool,
-}
-
-impl Transport for Wire {
-    fn persist(&mut self, write: sync::Write) {
-        self.cursor_moved |= write.cursor.is_some();
-        self.replica.persist(write);
-    }
-
-    fn send(&mut self, request: RequestId, events: Vec<Event>) {
-        self.replica.send(request, events);
-    }
-
-    fn open_stream(&mut self, stream: StreamId, after: u64) {
-        if !self.replica.open_stream(stream, after) {
-            self.unopened.push(stream);
-        }
-    }
-}
-
-/// The browser's online and offline events: offline stops all attempts,
-/// online retries at once instead of waiting out the backoff.
-fn network_events(replica: Replica) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let online = window.navigator().on_line();
-    replica.input(|e, now| e.network(online, now));
-    for (name, up) in [("online", true), ("offline", false)] {
-        let handler = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-            replica.input(|e, now| e.network(up, now));
-        });
-        let _ = window.add_event_listener_with_callback(
-            name,
-            wasm_bindgen::JsCast::unchecked_ref(handler.as_ref()),
-        );
-        // Lives as long as the page.
-        handler.forget();
     }
 }

@@ -1,0 +1,173 @@
+//! The replica's local copy: reading it from IndexedDB at start, and
+//! carrying out the writes the engine asks for.
+
+use super::Replica;
+use crate::idb::{Durability, Idb, StoredEvent};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sitrep_core::log::sync::{self, Saved, SyncEngine};
+use sitrep_core::EventId;
+
+impl Replica {
+    pub(super) async fn load(self, db_name: &str) {
+        let mut saved = Saved::default();
+        match Idb::open(db_name).await {
+            Ok(idb) => {
+                match idb.load().await {
+                    Ok(loaded) => {
+                        if !loaded.skipped.is_empty() {
+                            self.storage_problem.set(Some(format!(
+                                "{} stored record(s) could not be read and were skipped: {}",
+                                loaded.skipped.len(),
+                                loaded.skipped.join("; ")
+                            )));
+                        }
+                        saved = self.saved_from(loaded.events, loaded.cursor);
+                    }
+                    Err(e) => self
+                        .storage_problem
+                        .set(Some(format!("Could not read the local copy: {e}"))),
+                }
+                idb.when_replaced(move || {
+                    // Writes through a closed connection would only fail.
+                    self.idb.set_value(None);
+                    self.replaced.set(true);
+                });
+                self.idb.set_value(Some(idb));
+            }
+            Err(e) => self.storage_problem.set(Some(format!(
+                "Local storage is unavailable ({e}); edits live only in this tab"
+            ))),
+        }
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        let mut engine = SyncEngine::new(saved, seed);
+        // The account known before the local copy was read still decides
+        // whose queued edits go out.
+        let account = self.author.get_untracked();
+        if !account.trim().is_empty() {
+            engine.set_sender(&account);
+        }
+        self.engine.set_value(engine);
+        self.notify();
+        self.loaded.set(true);
+    }
+
+    pub(super) fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
+        // Pending events must enter the engine in the order they were made.
+        sitrep_core::ordering::sort_by(&mut records, |a, b| a.made.total_cmp(&b.made));
+        let mut saved = Saved {
+            cursor,
+            ..Saved::default()
+        };
+        self.made.update_value(|made| {
+            for r in records {
+                self.last_made.update_value(|m| *m = m.max(r.made));
+                if r.event.seq.is_none() || r.made > 0.0 {
+                    made.insert(r.event.id.clone(), r.made);
+                }
+                if let Some(err) = r.error {
+                    saved.refused.push((r.event.id.clone(), err));
+                }
+                saved.events.push(r.event);
+            }
+        });
+        saved
+    }
+
+    /// Carries out a write the engine asked for. Runs while the engine
+    /// drives, so it must not touch the engine.
+    pub(super) fn persist(self, write: sync::Write) {
+        let mut records: Vec<StoredEvent> = self
+            .stored_acks
+            .try_update_value(|stored| {
+                write
+                    .events
+                    .into_iter()
+                    .filter(|event| !stored.remove(&event.id))
+                    .map(|event| StoredEvent {
+                        made: self.made_order(&event.id),
+                        event,
+                        error: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Refused ones with their reason; retried ones, and ones delivered to
+        // a backend that lost them, pending again without one.
+        let pending = write
+            .refused
+            .into_iter()
+            .map(|(event, error)| (event, Some(error)))
+            .chain(write.retried.into_iter().map(|event| (event, None)))
+            .chain(write.requeued.into_iter().map(|event| (event, None)));
+        for (event, error) in pending {
+            let made = self.made_order(&event.id);
+            records.push(StoredEvent { event, made, error });
+        }
+        let mut gone = write.discarded;
+        gone.extend(write.forgotten);
+        if !gone.is_empty() {
+            spawn_local(self.delete(gone));
+        }
+        // Refusals exist only here; confirmed events and the cursor can be
+        // fetched again from the backend.
+        let durability = if records.iter().any(|r| r.error.is_some()) {
+            Durability::Strict
+        } else {
+            Durability::Relaxed
+        };
+        spawn_local(self.write(records, write.cursor, durability));
+    }
+
+    /// Writes to IndexedDB; a failure is shown, and the events stay in this
+    /// tab's engine so they are still delivered from here.
+    pub async fn write(
+        self,
+        records: Vec<StoredEvent>,
+        cursor: Option<u64>,
+        durability: Durability,
+    ) {
+        let Some(idb) = self.idb.get_value() else {
+            return;
+        };
+        self.saved(idb.write(&records, cursor, durability).await);
+    }
+
+    /// Stores acks the outbox received, marked as delivered by `tab`.
+    pub async fn write_delivered(self, records: Vec<StoredEvent>, tab: &str) {
+        let Some(idb) = self.idb.get_value() else {
+            return;
+        };
+        self.saved(idb.write_delivered(&records, tab).await);
+    }
+
+    /// Shows a failed local write, or clears the shown one once writes work.
+    pub(super) fn saved(self, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                if self
+                    .storage_problem
+                    .get_untracked()
+                    .is_some_and(|p| p.starts_with("Could not save"))
+                {
+                    self.storage_problem.set(None);
+                }
+            }
+            Err(e) => self.storage_problem.set(Some(format!(
+                "Could not save locally ({e}). Keep this tab open until your edits show as delivered."
+            ))),
+        }
+    }
+
+    /// Deletes discarded edits from IndexedDB; a failure is shown (the edit
+    /// would come back, refused again, after a reload).
+    pub(super) async fn delete(self, ids: Vec<EventId>) {
+        let Some(idb) = self.idb.get_value() else {
+            return;
+        };
+        if let Err(e) = idb.delete(&ids).await {
+            self.storage_problem
+                .set(Some(format!("Could not save locally ({e}).")));
+        }
+    }
+}
