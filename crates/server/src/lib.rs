@@ -17,15 +17,16 @@ pub mod presence;
 pub mod publish;
 pub mod rate;
 pub mod reply;
-pub mod sqlite;
+pub mod storage;
 pub mod stream;
 pub mod upstream;
 
 use axum::Router;
-use sqlite::{DbError, EventLog};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+pub use storage::sqlite::{prepare_data_dir, DB_FILE};
+use storage::{DbError, EventStore};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
@@ -99,7 +100,9 @@ impl Default for Limits {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub log: Arc<EventLog>,
+    pub log: Arc<dyn EventStore>,
+    /// Everything beside the log (accounts, publishing, caches).
+    pub db: Arc<dyn storage::Database>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
     pub sign_in_backoff: Arc<rate::Backoff>,
@@ -135,48 +138,19 @@ pub struct Server {
     timeouts: connections::Timeouts,
 }
 
-/// The one SQLite file in the data dir: events, accounts, sessions, audit,
-/// publishing targets and deliveries.
-pub const DB_FILE: &str = "sitrep.sqlite3";
-
-/// Creates the data directory and the database file for this user alone
-/// (0700 and 0600 on Unix; SQLite gives its -wal and -shm files the
-/// database's mode): the file holds publishing keys and password hashes.
-/// An install made before is tightened the same way. Returns the database
-/// path. The CLI and the server both come through here.
-pub fn prepare_data_dir(dir: &std::path::Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let db = dir.join(DB_FILE);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        // An empty file is a new database to SQLite; made 0600 from the start.
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&db)?;
-        for suffix in ["", "-wal", "-shm"] {
-            let f = dir.join(format!("{DB_FILE}{suffix}"));
-            if f.exists() {
-                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-    }
-    Ok(db)
-}
-
-/// A subscriber that falls this far behind is resynced from SQLite rather
+/// A subscriber that falls this far behind is resynced from the log rather
 /// than holding everyone else back.
 const LIVE_CAPACITY: usize = 4096;
 
 impl Server {
+    /// Opens the storage (running pending schema steps) and builds the app.
+    /// Blocks on the database: call it off the async workers.
     pub fn new(config: &Config) -> Result<Server, StartError> {
-        let db = prepare_data_dir(&config.data_dir).map_err(StartError::DataDir)?;
-        let log = EventLog::open(&db).map_err(StartError::Database)?;
-        let accounts = accounts::Accounts::open(&db).map_err(StartError::Database)?;
-        let queue = publish::queue::PublishQueue::open(&db).map_err(StartError::Database)?;
+        let location = storage::Location::Sqlite(config.data_dir.clone());
+        let storage = storage::open(&location).map_err(StartError::Database)?;
+        let log = storage.log.clone();
+        let accounts = accounts::Accounts::new(storage.db.clone()).map_err(StartError::Database)?;
+        let queue = publish::queue::PublishQueue::new(storage.db.clone());
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
@@ -189,12 +163,24 @@ impl Server {
             &workspace,
             crate::clock::now_ms(),
         );
-        let log = Arc::new(log);
-        let relay = publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
+        let relay = publish::Relay::new(queue, config.publish.clone(), log.clone());
+        // Every committed event, once and in seq order: to the live
+        // streams, to the upstream list (providers change in seq order), and
+        // to the publishing queue (a published update is queued before its
+        // POST is acked).
+        {
+            let (live, upstreams, relay) = (live.clone(), upstreams.clone(), relay.clone());
+            log.set_feed(Arc::new(move |events| {
+                stream::publish(&live, events);
+                upstreams.workspace_events(events);
+                relay.stored(events);
+            }));
+        }
         let accounts = Arc::new(accounts);
         let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
             log: log.clone(),
+            db: storage.db.clone(),
             accounts: accounts.clone(),
             account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
@@ -241,6 +227,10 @@ impl Server {
         })
     }
 
+    pub fn accounts(&self) -> Arc<accounts::Accounts> {
+        self.accounts.clone()
+    }
+
     pub fn router(&self) -> Router {
         self.router.clone()
     }
@@ -285,7 +275,6 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3
 
 #[derive(Debug)]
 pub enum StartError {
-    DataDir(std::io::Error),
     Database(DbError),
     Upstreams(String),
 }
@@ -293,7 +282,6 @@ pub enum StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::DataDir(e) => write!(f, "cannot create the data directory: {e}"),
             StartError::Database(e) => write!(f, "cannot open the database: {e}"),
             StartError::Upstreams(e) => write!(f, "bad --upstream: {e}"),
         }

@@ -8,6 +8,7 @@ use sitrep_core::time::utc;
 use sitrep_server::accounts::{self, Accounts};
 use sitrep_server::publish;
 use sitrep_server::rate::Rate;
+use sitrep_server::storage::{self, Location};
 use sitrep_server::upstream::{self, Provider};
 use sitrep_server::{Config, Limits, Server};
 use std::io::Write;
@@ -311,9 +312,10 @@ fn main() -> ExitCode {
 type Failure = Box<dyn std::error::Error>;
 
 fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    let db = sitrep_server::prepare_data_dir(data)
-        .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    Ok(Accounts::open(&db)?)
+    let location = Location::Sqlite(data.to_path_buf());
+    let db = storage::open_database(&location)
+        .map_err(|e| format!("cannot open {}: {e}", location.describe()))?;
+    Ok(Accounts::new(db)?)
 }
 
 fn create_account(
@@ -530,14 +532,18 @@ async fn serve(
             static_dir.display()
         );
     }
-    let server = Server::new(&Config {
+    let config = Config {
         data_dir: data.clone(),
         static_dir,
         upstreams,
         limits,
         publish,
-    })?;
-    if open_accounts(&data)?.count()? == 0 {
+    };
+    // Opening blocks on the database (and may wait for another process's
+    // schema step): off the async workers.
+    let server = tokio::task::spawn_blocking(move || Server::new(&config)).await??;
+    let accounts = server.accounts();
+    if tokio::task::spawn_blocking(move || accounts.count()).await?? == 0 {
         eprintln!(
             "sitrep-server: warning: there are no accounts yet, so nobody can sign in. Create the first admin with:\n  \
              sitrep-server account create --name NAME --role admin --data {}",

@@ -4,7 +4,7 @@
 //! server-authored `update_delivery` event. The decisions (status mapping,
 //! retry policy) live in core `publish`; this module does the I/O.
 //!
-//! Exactly once: a delivery's stage is committed to SQLite before each
+//! Exactly once: a delivery's stage is committed to the database before each
 //! attempt (`sending`) and after it. A delivery found `sending` at start, or
 //! one that got no answer in time, may have reached the target, so it is
 //! marked failed rather than sent again; a person checks the page and asks
@@ -17,8 +17,7 @@ pub mod own;
 pub mod queue;
 pub mod statuspage;
 
-use crate::sqlite::{DbError, EventLog};
-use crate::stream;
+use crate::storage::{DbError, EventStore};
 use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
 use sitrep_core::status_page::public_page::PageInfo;
@@ -32,7 +31,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{watch, Notify};
 
 /// The author of every delivery report.
 pub const AUTHOR: &str = "sitrep-server";
@@ -106,24 +105,17 @@ pub struct Relay {
     pub settings: Settings,
     pub public: Arc<own::PublicCache>,
     wake: Arc<Notify>,
-    log: Arc<EventLog>,
-    live: broadcast::Sender<stream::Committed>,
+    log: Arc<dyn EventStore>,
 }
 
 impl Relay {
-    pub fn new(
-        queue: PublishQueue,
-        settings: Settings,
-        log: Arc<EventLog>,
-        live: broadcast::Sender<stream::Committed>,
-    ) -> Relay {
+    pub fn new(queue: PublishQueue, settings: Settings, log: Arc<dyn EventStore>) -> Relay {
         Relay {
             queue: Arc::new(queue),
             settings,
             public: Arc::new(own::PublicCache::default()),
             wake: Arc::new(Notify::new()),
             log,
-            live,
         }
     }
 
@@ -198,9 +190,8 @@ impl Relay {
                 attempt: job.attempt,
             },
         );
-        let live = self.live.clone();
-        self.log
-            .append(vec![ev], move |stored| stream::publish(&live, stored))?;
+        // The feed takes it to live streams like any other event.
+        self.log.append(vec![ev], |_| {})?;
         self.queue.mark_reported(job)
     }
 
@@ -325,7 +316,7 @@ impl Relay {
         let j = job.clone();
         let prepared = tokio::task::spawn_blocking(move || this.prepare(&j))
             .await
-            .map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))??;
+            .map_err(|e| DbError::Other(format!("a delivery's preparation failed: {e}")))??;
         let (target, incident, link) = match prepared {
             Ok(p) => p,
             Err(why) => {
@@ -363,13 +354,13 @@ impl Relay {
         }
         let queue = self.queue.clone();
         let j = job.clone();
-        let job = tokio::task::spawn_blocking(move || queue.start_attempt(&j))
+        let started = tokio::task::spawn_blocking(move || queue.start_attempt(&j))
             .await
-            .unwrap_or_else(|e| {
-                Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
-                    Box::new(e),
-                )))
-            })?;
+            .unwrap_or_else(|e| Err(DbError::Other(format!("a delivery could not start: {e}"))))?;
+        let Some(job) = started else {
+            // Moved on by another worker meanwhile: nothing to send.
+            return Ok(());
+        };
         let publisher = publishers
             .iter()
             .find(|(k, _)| **k == target.spec.kind)
