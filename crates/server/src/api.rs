@@ -222,9 +222,17 @@ async fn list_events(
     }
 }
 
+/// For balancers and monitors: the log's head as this replica reads it
+/// (an answer at all means the database answers), which replica answered,
+/// and whether it is the one doing the once-only work.
 async fn health(State(state): State<AppState>) -> Response {
+    let replica = state.cluster.replica().to_string();
+    let leader = *state.cluster.leader().borrow();
     match blocking(&state, |log| log.head()).await {
-        Ok(head) => Json(serde_json::json!({ "ok": true, "head": head })).into_response(),
+        Ok(head) => Json(serde_json::json!({
+            "ok": true, "head": head, "replica": replica, "leader": leader
+        }))
+        .into_response(),
         Err(resp) => resp,
     }
 }

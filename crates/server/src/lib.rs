@@ -31,8 +31,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub struct Config {
-    /// Holds `sitrep.sqlite3`; created if missing.
-    pub data_dir: PathBuf,
+    /// SQLite in a data directory (created if missing), or PostgreSQL.
+    pub storage: storage::Location,
     /// The built console (trunk's `dist/`).
     pub static_dir: PathBuf,
     /// Status pages to watch; none unless an admin configured some.
@@ -103,6 +103,8 @@ pub struct AppState {
     pub log: Arc<dyn EventStore>,
     /// Everything beside the log (accounts, publishing, caches).
     pub db: Arc<dyn storage::Database>,
+    /// The other replicas, if any: signals and leadership.
+    pub cluster: Arc<dyn storage::cluster::Cluster>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
     pub sign_in_backoff: Arc<rate::Backoff>,
@@ -134,8 +136,14 @@ pub struct Server {
     stop: watch::Sender<bool>,
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
+    upstream_cache: Arc<upstream::UpstreamCache>,
     relay: publish::Relay,
     timeouts: connections::Timeouts,
+    db: Arc<dyn storage::Database>,
+    cluster: Arc<dyn storage::cluster::Cluster>,
+    presence: presence::Board,
+    /// On several replicas: the tasks that share presence.
+    sharing: Option<presence::Sharing>,
 }
 
 /// A subscriber that falls this far behind is resynced from the log rather
@@ -146,8 +154,7 @@ impl Server {
     /// Opens the storage (running pending schema steps) and builds the app.
     /// Blocks on the database: call it off the async workers.
     pub fn new(config: &Config) -> Result<Server, StartError> {
-        let location = storage::Location::Sqlite(config.data_dir.clone());
-        let storage = storage::open(&location).map_err(StartError::Database)?;
+        let storage = storage::open(&config.storage).map_err(StartError::Database)?;
         let log = storage.log.clone();
         let accounts = accounts::Accounts::new(storage.db.clone()).map_err(StartError::Database)?;
         let queue = publish::queue::PublishQueue::new(storage.db.clone());
@@ -163,19 +170,38 @@ impl Server {
             &workspace,
             crate::clock::now_ms(),
         );
-        let relay = publish::Relay::new(queue, config.publish.clone(), log.clone());
-        // Every committed event, once and in seq order: to the live
-        // streams, to the upstream list (providers change in seq order), and
-        // to the publishing queue (a published update is queued before its
-        // POST is acked).
+        // What providers said before this start (or on the leading replica).
+        let upstream_cache = Arc::new(upstream::UpstreamCache::new(storage.db.clone()));
+        match upstream_cache.load() {
+            Ok(cached) => upstreams.adopt(cached),
+            Err(e) => eprintln!("sitrep-server: cannot read the upstream cache: {e}"),
+        }
+        let cluster = storage.cluster.clone();
+        let relay =
+            publish::Relay::new(queue, config.publish.clone(), log.clone(), cluster.clone());
+        // Every committed event, once and in seq order, whichever replica
+        // stored it: to the live streams, to the upstream list (providers
+        // change in seq order), and, on the leading replica, to the
+        // publishing queue (on one machine a published update is queued
+        // before its POST is acked; a replica that takes the lead queues
+        // whatever it finds missing).
         {
             let (live, upstreams, relay) = (live.clone(), upstreams.clone(), relay.clone());
+            let leader = cluster.leader();
             log.set_feed(Arc::new(move |events| {
                 stream::publish(&live, events);
                 upstreams.workspace_events(events);
-                relay.stored(events);
+                if *leader.borrow() {
+                    relay.stored(events);
+                }
             }));
         }
+        let (presence, sharing) = if cluster.replicated() {
+            let (board, sharing) = presence::Board::replicated();
+            (board, Some(sharing))
+        } else {
+            (presence::Board::default(), None)
+        };
         let accounts = Arc::new(accounts);
         let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
@@ -196,7 +222,8 @@ impl Server {
             allowed_origins: Arc::new(config.limits.allowed_origins.clone()),
             live,
             stopping,
-            presence: presence::Board::default(),
+            presence: presence.clone(),
+            cluster: cluster.clone(),
             upstreams: upstreams.clone(),
             relay: relay.clone(),
         };
@@ -222,8 +249,13 @@ impl Server {
             stop,
             upstreams,
             upstream_settings: config.upstreams.clone(),
+            upstream_cache,
             relay,
             timeouts: config.limits.connections,
+            db: storage.db.clone(),
+            cluster,
+            presence,
+            sharing,
         })
     }
 
@@ -245,10 +277,25 @@ impl Server {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = self.stop;
-        // Polling starts with serving, inside the runtime, and ends with it.
-        upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
+        // Polling starts with serving, inside the runtime, and ends with it
+        // (on the leading replica).
+        upstream::spawn(
+            &self.upstreams,
+            &self.upstream_settings,
+            self.upstream_cache.clone(),
+            self.cluster.clone(),
+            stop.subscribe(),
+        );
         // So does the relay, which first repairs what the last stop left.
         self.relay.spawn(stop.subscribe());
+        if let Some(sharing) = self.sharing {
+            sharing.run(
+                self.presence.clone(),
+                self.db.clone(),
+                self.cluster.clone(),
+                stop.subscribe(),
+            );
+        }
         tokio::spawn(accounts::watch(
             self.accounts.clone(),
             self.account_changes.clone(),

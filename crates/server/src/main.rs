@@ -30,6 +30,34 @@ struct Cli {
     command: Command,
 }
 
+/// Where the data lives, for every command: SQLite in `--data` (the
+/// default), or PostgreSQL with `--database` for several replicas.
+#[derive(clap::Args, Clone)]
+struct Store {
+    /// Directory for SQLite (sitrep.sqlite3); created if missing. Not used
+    /// with --database.
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (every replica of one deployment names the same database).
+    #[arg(
+        long,
+        env = "SITREP_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+}
+
+impl Store {
+    fn location(&self) -> Result<Location, Failure> {
+        Ok(Location::from_args(
+            self.data.clone(),
+            self.database.as_deref(),
+        )?)
+    }
+}
+
 #[derive(Subcommand)]
 // Parsed once at start; the size of the serve variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -39,9 +67,8 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Directory for the event log (sitrep.sqlite3); created if missing.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
         /// The built console (trunk's dist/).
         #[arg(long = "static", default_value = DEFAULT_STATIC)]
         static_dir: PathBuf,
@@ -146,13 +173,13 @@ enum AccountCommand {
         /// On a reset, keep the account's API tokens working.
         #[arg(long)]
         keep_tokens: bool,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Lists the accounts: role, disabled or not, open sessions, tokens.
     List {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Changes an account's role (its sessions and tokens stay).
     Role {
@@ -160,36 +187,36 @@ enum AccountCommand {
         name: String,
         #[arg(long)]
         role: Role,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Disables an account: its sessions end, its tokens and streams stop
     /// working at once, and it cannot sign in until enabled again.
     Disable {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Enables a disabled account again (its tokens work again).
     Enable {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Removes an account with its sessions and tokens (its events and
     /// audit entries stay).
     Remove {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Prints how many accounts there are (0 on a fresh install).
     Count {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
 }
 
@@ -201,8 +228,8 @@ enum TokenCommand {
         /// The account the token acts as (with that account's role).
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Lists API tokens (never the tokens themselves): id, account,
     /// created, last used (to the minute).
@@ -210,15 +237,15 @@ enum TokenCommand {
         /// Only this account's.
         #[arg(long)]
         name: Option<String>,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Revokes a token by the id `token list` shows; its streams close.
     Revoke {
         #[arg(long)]
         id: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
 }
 
@@ -311,19 +338,14 @@ fn main() -> ExitCode {
 
 type Failure = Box<dyn std::error::Error>;
 
-fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    let location = Location::Sqlite(data.to_path_buf());
+fn open_accounts(data: &Store) -> Result<Accounts, Failure> {
+    let location = data.location()?;
     let db = storage::open_database(&location)
         .map_err(|e| format!("cannot open {}: {e}", location.describe()))?;
     Ok(Accounts::new(db)?)
 }
 
-fn create_account(
-    data: &std::path::Path,
-    name: &str,
-    role: Role,
-    keep_tokens: bool,
-) -> Result<(), Failure> {
+fn create_account(data: &Store, name: &str, role: Role, keep_tokens: bool) -> Result<(), Failure> {
     accounts::check_name(name)?;
     let accounts = open_accounts(data)?;
     let password = read_password(name)?;
@@ -333,7 +355,7 @@ fn create_account(
 }
 
 fn change_account(
-    data: &std::path::Path,
+    data: &Store,
     name: &str,
     change: ChangeAccount,
     done: &str,
@@ -343,7 +365,7 @@ fn change_account(
     Ok(())
 }
 
-fn list_accounts(data: &std::path::Path) -> Result<(), Failure> {
+fn list_accounts(data: &Store) -> Result<(), Failure> {
     for a in open_accounts(data)?.list()? {
         let state = match a.disabled_at {
             Some(at) => format!("disabled {}", utc::format(at)),
@@ -357,7 +379,7 @@ fn list_accounts(data: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn list_tokens(data: &std::path::Path, name: Option<&str>) -> Result<(), Failure> {
+fn list_tokens(data: &Store, name: Option<&str>) -> Result<(), Failure> {
     for t in open_accounts(data)?.tokens(name)? {
         let used = t
             .last_used_at
@@ -373,7 +395,7 @@ fn list_tokens(data: &std::path::Path, name: Option<&str>) -> Result<(), Failure
     Ok(())
 }
 
-fn create_token(data: &std::path::Path, name: &str) -> Result<(), Failure> {
+fn create_token(data: &Store, name: &str) -> Result<(), Failure> {
     let accounts = open_accounts(data)?;
     match accounts.create_token("install", name)? {
         Some(token) => {
@@ -520,7 +542,7 @@ fn connections_limits(
 
 async fn serve(
     addr: SocketAddr,
-    data: PathBuf,
+    data: Store,
     static_dir: PathBuf,
     upstreams: upstream::Settings,
     limits: Limits,
@@ -533,7 +555,7 @@ async fn serve(
         );
     }
     let config = Config {
-        data_dir: data.clone(),
+        storage: data.location()?,
         static_dir,
         upstreams,
         limits,
@@ -546,8 +568,11 @@ async fn serve(
     if tokio::task::spawn_blocking(move || accounts.count()).await?? == 0 {
         eprintln!(
             "sitrep-server: warning: there are no accounts yet, so nobody can sign in. Create the first admin with:\n  \
-             sitrep-server account create --name NAME --role admin --data {}",
-            data.display()
+             sitrep-server account create --name NAME --role admin {}",
+            match &data.database {
+                Some(_) => "(with the same SITREP_DATABASE)".to_string(),
+                None => format!("--data {}", data.data.display()),
+            }
         );
     }
     let listener = tokio::net::TcpListener::bind(addr)

@@ -51,8 +51,8 @@ impl Accounts {
             self.db().write(|tx| {
                 tx.execute(
                     "UPDATE api_tokens SET last_used_at = ?2
-                     WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000)",
-                    &args![&hash, now],
+                     WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+                    &args![&hash, now, now - 60_000],
                 )
             })?;
         }

@@ -17,6 +17,7 @@ pub mod own;
 pub mod queue;
 pub mod statuspage;
 
+use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
 use crate::storage::{DbError, EventStore};
 use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
@@ -106,16 +107,23 @@ pub struct Relay {
     pub public: Arc<own::PublicCache>,
     wake: Arc<Notify>,
     log: Arc<dyn EventStore>,
+    cluster: Arc<dyn Cluster>,
 }
 
 impl Relay {
-    pub fn new(queue: PublishQueue, settings: Settings, log: Arc<dyn EventStore>) -> Relay {
+    pub fn new(
+        queue: PublishQueue,
+        settings: Settings,
+        log: Arc<dyn EventStore>,
+        cluster: Arc<dyn Cluster>,
+    ) -> Relay {
         Relay {
             queue: Arc::new(queue),
             settings,
             public: Arc::new(own::PublicCache::default()),
             wake: Arc::new(Notify::new()),
             log,
+            cluster,
         }
     }
 
@@ -195,19 +203,50 @@ impl Relay {
         self.queue.mark_reported(job)
     }
 
-    /// Repairs what a stop left behind, then delivers until `stopping`.
+    /// Delivers while this process leads (relaying is once-only work):
+    /// each time it comes to lead it first repairs what the last leader (or
+    /// the last stop) left, then delivers until it no longer leads or
+    /// `stopping`. Any replica may queue or retry a delivery; the leader
+    /// hears it through the `publish` signal.
     pub fn spawn(&self, stopping: watch::Receiver<bool>) {
+        tokio::spawn(self.clone().hear(stopping.clone()));
         let relay = self.clone();
         tokio::spawn(async move {
-            let r = relay.clone();
-            let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
-            match recovered {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
-                Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+            let mut leader = relay.cluster.leader();
+            let mut stop = stopping.clone();
+            loop {
+                tokio::select! {
+                    led = leader.wait_for(|l| *l) => if led.is_err() { return },
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let until = while_leading(stopping.clone(), relay.cluster.leader());
+                let r = relay.clone();
+                let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
+                match recovered {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+                    Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+                }
+                relay.clone().run(until).await;
             }
-            relay.run(stopping).await;
         });
+    }
+
+    /// Wakes the worker when a replica says a delivery was queued or
+    /// retried, or when signals may have been missed.
+    async fn hear(self, mut stopping: watch::Receiver<bool>) {
+        let mut signals = self.cluster.signals();
+        loop {
+            tokio::select! {
+                s = signals.recv() => match s {
+                    Ok(s) if s.topic == PUBLISH || s.topic == RESYNC => self.wake(),
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.wake(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+        }
     }
 
     fn recover(&self) -> Result<(), DbError> {
@@ -322,7 +361,9 @@ impl Relay {
             Err(why) => {
                 let this = self.clone();
                 return tokio::task::spawn_blocking(move || {
-                    this.queue.finish(&job, Stage::Failed, &why, 0, None)?;
+                    if !this.queue.finish(&job, Stage::Failed, &why, 0, None)? {
+                        return Ok(());
+                    }
                     let done = Job {
                         stage: Stage::Failed,
                         error: why,
@@ -342,8 +383,12 @@ impl Relay {
             // its targets get nothing (and no report that would confuse it).
             let this = self.clone();
             return tokio::task::spawn_blocking(move || {
-                this.queue
-                    .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?;
+                if !this
+                    .queue
+                    .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?
+                {
+                    return Ok(());
+                }
                 this.queue.mark_reported(&Job {
                     stage: Stage::Failed,
                     ..job
@@ -394,8 +439,16 @@ impl Relay {
         };
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            this.queue
-                .finish(&job, stage, &error, next_at, created.as_deref())?;
+            if !this
+                .queue
+                .finish(&job, stage, &error, next_at, created.as_deref())?
+            {
+                eprintln!(
+                    "sitrep-server: delivery of {} to {} was taken over while it was sent; its outcome is not recorded twice",
+                    job.update, job.target
+                );
+                return Ok(());
+            }
             let done = Job {
                 stage,
                 error,
@@ -448,6 +501,10 @@ impl Relay {
         };
         self.report(&job, &format!("retry asked by {by}"))?;
         self.wake();
+        // The worker may run on another replica.
+        if let Err(e) = self.cluster.signal(PUBLISH, "") {
+            eprintln!("sitrep-server: cannot tell the leading replica of a retry: {e}");
+        }
         Ok(Some(job))
     }
 }

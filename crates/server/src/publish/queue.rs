@@ -307,7 +307,10 @@ impl PublishQueue {
     }
 
     /// Records an outcome, and the target's incident id when this attempt
-    /// created it, in one transaction.
+    /// created it, in one transaction. Only while the delivery is still at
+    /// the stage and attempt `job` saw: false when another worker moved it
+    /// on meanwhile (a replica that took over marked an attempt it found
+    /// in flight as failed), and then nothing is written.
     pub fn finish(
         &self,
         job: &Job,
@@ -315,13 +318,24 @@ impl PublishQueue {
         error: &str,
         next_at: i64,
         link: Option<&str>,
-    ) -> Result<(), DbError> {
+    ) -> Result<bool, DbError> {
         self.db().write(|tx| {
-            tx.execute(
+            let n = tx.execute(
                 "UPDATE publish_deliveries SET stage = ?3, error = ?4, next_at = ?5, reported = 0
-                 WHERE update_id = ?1 AND target = ?2",
-                &args![&job.update, &job.target, stage.wire(), error, next_at],
+                 WHERE update_id = ?1 AND target = ?2 AND stage = ?6 AND attempt = ?7",
+                &args![
+                    &job.update,
+                    &job.target,
+                    stage.wire(),
+                    error,
+                    next_at,
+                    job.stage.wire(),
+                    job.attempt
+                ],
             )?;
+            if n == 0 {
+                return Ok(false);
+            }
             if let Some(remote) = link {
                 tx.execute(
                     "INSERT INTO publish_links (target, incident, remote_id) VALUES (?1, ?2, ?3)
@@ -329,7 +343,7 @@ impl PublishQueue {
                     &args![&job.target, &job.incident, remote],
                 )?;
             }
-            Ok(())
+            Ok(true)
         })
     }
 

@@ -13,6 +13,9 @@ pub const PUBLISH: &str = "publish";
 pub const UPSTREAMS: &str = "upstreams";
 /// Who has these incidents open changed (detail: the incident ids, one a line).
 pub const PRESENCE: &str = "presence";
+/// Signals may have been missed (the listening connection was re-made):
+/// every follower looks again at whatever it follows.
+pub const RESYNC: &str = "resync";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signal {
@@ -35,8 +38,18 @@ pub trait Cluster: Send + Sync {
     fn replica(&self) -> &str;
 }
 
+/// Eight hex digits, new for each process: names a replica in health
+/// answers and presence rows (not its host, which strangers need not know).
+pub fn random_id() -> String {
+    let mut r = [0u8; 4];
+    // Without randomness the id is still a valid name, just not unique.
+    let _ = getrandom::fill(&mut r);
+    r.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// One process alone: always the leader, signals stay in memory.
 pub struct Local {
+    id: String,
     signals: broadcast::Sender<Signal>,
     leader: watch::Sender<bool>,
 }
@@ -44,6 +57,7 @@ pub struct Local {
 impl Default for Local {
     fn default() -> Local {
         Local {
+            id: random_id(),
             signals: broadcast::channel(256).0,
             leader: watch::channel(true).0,
         }
@@ -72,7 +86,7 @@ impl Cluster for Local {
     }
 
     fn replica(&self) -> &str {
-        "local"
+        &self.id
     }
 }
 

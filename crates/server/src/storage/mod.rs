@@ -12,11 +12,14 @@
 //! written for it), integers as BIGINT-sized numbers, flags as 0/1,
 //! `IS NOT DISTINCT FROM` rather than `IS` for comparing with a value that
 //! may be NULL, `ON CONFLICT` rather than `INSERT OR IGNORE`, and
-//! `RETURNING` rather than `last_insert_rowid()`. Tables are made by the
+//! `RETURNING` rather than `last_insert_rowid()`, and no arithmetic on a
+//! parameter (`?2 - 60000` makes PostgreSQL guess a 32-bit type: pass the
+//! result as a parameter of its own). Tables are made by the
 //! versioned steps in `schema`, one text per backend.
 
 pub mod cluster;
 pub mod feed;
+pub mod postgres;
 pub mod schema;
 pub mod sqlite;
 pub mod value;
@@ -35,6 +38,7 @@ pub const MAX_PAGE: usize = 1000;
 #[derive(Debug)]
 pub enum DbError {
     Sqlite(rusqlite::Error),
+    Postgres(tokio_postgres::Error),
     /// The database cannot be reached right now (refused, restarting, every
     /// connection busy for too long): the request may be tried again.
     Unavailable(String),
@@ -59,6 +63,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Unavailable(_) => true,
+            DbError::Postgres(e) => postgres::is_connection_error(e),
             DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
@@ -72,6 +77,7 @@ impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            DbError::Postgres(e) => write!(f, "postgresql: {}", postgres::describe(e)),
             DbError::Unavailable(e) => write!(f, "the database is unavailable: {e}"),
             DbError::GroupCommit(e) => write!(f, "commit: {e}"),
             DbError::Corrupt { seq, error } => {
@@ -89,6 +95,12 @@ impl std::error::Error for DbError {}
 impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
         DbError::Sqlite(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        DbError::Postgres(e)
     }
 }
 
@@ -217,18 +229,50 @@ impl dyn EventStore + '_ {
     }
 }
 
-/// Where the data lives: the data directory holding `sitrep.sqlite3`.
+/// Where the data lives, from `--data` and `--database` (`SITREP_DATABASE`).
 #[derive(Clone, Debug)]
 pub enum Location {
+    /// The data directory holding `sitrep.sqlite3`.
     Sqlite(PathBuf),
+    /// A `postgres://USER@HOST[:PORT]/DB` URL.
+    Postgres(String),
 }
 
 impl Location {
-    /// For messages: where.
+    /// `--database` wins when given; it must be a PostgreSQL URL.
+    pub fn from_args(data: PathBuf, database: Option<&str>) -> Result<Location, String> {
+        match database.map(str::trim).filter(|d| !d.is_empty()) {
+            None => Ok(Location::Sqlite(data)),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Location::Postgres(url.to_string()))
+            }
+            Some(other) => Err(format!(
+                "--database must be a postgres:// URL (got {:?}); leave it out to use SQLite in --data",
+                redact(other)
+            )),
+        }
+    }
+
+    /// For messages: where, without a password.
     pub fn describe(&self) -> String {
         match self {
             Location::Sqlite(dir) => format!("SQLite in {}", dir.display()),
+            Location::Postgres(url) => format!("PostgreSQL at {}", redact(url)),
         }
+    }
+}
+
+/// A database URL with any password replaced, for logs and errors.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((auth, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
     }
 }
 
@@ -246,6 +290,7 @@ pub struct Storage {
 pub fn open(location: &Location) -> Result<Storage, DbError> {
     match location {
         Location::Sqlite(dir) => sqlite::open(dir),
+        Location::Postgres(url) => postgres::open(url),
     }
 }
 
@@ -253,5 +298,43 @@ pub fn open(location: &Location) -> Result<Storage, DbError> {
 pub fn open_database(location: &Location) -> Result<Arc<dyn Database>, DbError> {
     match location {
         Location::Sqlite(dir) => sqlite::open_database(dir),
+        Location::Postgres(url) => postgres::open_database(url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact("postgres://sitrep:hunter2@db.internal:5432/sitrep"),
+            "postgres://sitrep:***@db.internal:5432/sitrep"
+        );
+        assert_eq!(
+            redact("postgres://sitrep@db/sitrep"),
+            "postgres://sitrep@db/sitrep"
+        );
+    }
+
+    #[test]
+    fn only_a_postgres_url_is_taken_for_database() {
+        let data = PathBuf::from("data");
+        assert!(matches!(
+            Location::from_args(data.clone(), None),
+            Ok(Location::Sqlite(_))
+        ));
+        assert!(matches!(
+            Location::from_args(data.clone(), Some("  ")),
+            Ok(Location::Sqlite(_))
+        ));
+        assert!(matches!(
+            Location::from_args(data.clone(), Some("postgres://u@h/db")),
+            Ok(Location::Postgres(_))
+        ));
+        let err = Location::from_args(data, Some("mysql://u:pw@h/db")).unwrap_err();
+        assert!(err.contains("postgres://"), "{err}");
+        assert!(!err.contains("pw"), "no password in errors: {err}");
     }
 }

@@ -17,12 +17,27 @@ pub struct Step {
     pub postgres: &'static str,
 }
 
-pub const STEPS: &[Step] = &[Step {
-    version: 1,
-    name: "log, accounts, audit, publishing",
-    sqlite: SQLITE_1,
-    postgres: POSTGRES_1,
-}];
+pub const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        name: "log, accounts, audit, publishing",
+        sqlite: SQLITE_1,
+        postgres: POSTGRES_1,
+    },
+    Step {
+        version: 2,
+        name: "replicas and presence",
+        // One process keeps presence in memory.
+        sqlite: "-- replicas and presence are kept in memory on one machine",
+        postgres: POSTGRES_2,
+    },
+    Step {
+        version: 3,
+        name: "upstream cache",
+        sqlite: UPSTREAM_CACHE,
+        postgres: UPSTREAM_CACHE,
+    },
+];
 
 /// The newest version this binary knows.
 pub fn latest() -> u32 {
@@ -224,6 +239,36 @@ CREATE TABLE publish_links (
     incident TEXT NOT NULL,
     remote_id TEXT NOT NULL,
     PRIMARY KEY (target, incident)
+);
+";
+
+/// Version 2 on PostgreSQL: the replicas serving this database (a
+/// heartbeat on the database's clock) and who has which incident open on
+/// each, so every replica lists everyone.
+const POSTGRES_2: &str = "
+CREATE TABLE replicas (
+    id TEXT PRIMARY KEY,
+    alive_at BIGINT NOT NULL
+);
+CREATE TABLE presence (
+    replica TEXT NOT NULL,
+    seat BIGINT NOT NULL,
+    incident TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (replica, seat)
+);
+CREATE INDEX presence_by_incident ON presence (incident);
+";
+
+/// Version 3: what each watched provider last said (the state as JSON),
+/// so a restarted server, or a replica that does not poll, shows it at
+/// once with its age. The same text on both.
+const UPSTREAM_CACHE: &str = "
+CREATE TABLE IF NOT EXISTS upstream_cache (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
 );
 ";
 
