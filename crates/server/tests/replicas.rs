@@ -640,3 +640,93 @@ async fn replicas_started_together_run_each_schema_step_once_and_a_newer_schema_
     assert!(err.contains("from a newer server"), "{err}");
     let _ = admin;
 }
+
+#[tokio::test]
+async fn a_postgresql_restart_during_writes_loses_nothing_acked_and_stores_nothing_twice() {
+    if skipped("a_postgresql_restart_during_writes") {
+        return;
+    }
+    // A cluster of this test's own: restarting the shared one would cut
+    // off every other test.
+    let cluster = Cluster::start();
+    let dir = temp_dir();
+    let data = data_dir(&dir);
+    pin_database(&data, &cluster.database("sitrep_restart"));
+    let (a, b) = pair(&data, &[]);
+    let mut on_b = stream(&b, "viewer").await;
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let refused = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let restarted = Arc::new(AtomicBool::new(false));
+    // Four posters, each batch tried again until it is acked, as a
+    // console's outbox does; they go on until five batches each have
+    // been acked after the restart.
+    let mut posters = Vec::new();
+    for p in 0..4 {
+        let (a, b) = (a.clone(), b.clone());
+        let (refused, acked, restarted) = (refused.clone(), acked.clone(), restarted.clone());
+        posters.push(tokio::spawn(async move {
+            let mut after = 0;
+            for i in 0.. {
+                let s = if (p + i) % 2 == 0 { &a } else { &b };
+                let batch: Vec<Value> = (0..3)
+                    .map(|k| note(&format!("r{p}-{i}-{k}"), "during a restart"))
+                    .collect();
+                loop {
+                    let resp = s
+                        .client()
+                        .post(s.url("/api/v1/events"))
+                        .json(&json!({ "events": batch }))
+                        .timeout(Duration::from_secs(20))
+                        .send()
+                        .await;
+                    match resp.map(|r| r.status().as_u16()) {
+                        Ok(200) => break,
+                        Ok(503) | Ok(500) | Err(_) => {
+                            refused.fetch_add(1, Relaxed);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Ok(other) => panic!("answered {other}"),
+                    }
+                }
+                acked.fetch_add(3, Relaxed);
+                if restarted.load(Relaxed) {
+                    after += 1;
+                    if after == 5 {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    // Restart once writes are under way.
+    while acked.load(Relaxed) < 60 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let began = Instant::now();
+    let c = Arc::new(cluster);
+    let c2 = c.clone();
+    tokio::task::spawn_blocking(move || c2.restart())
+        .await
+        .unwrap();
+    restarted.store(true, Relaxed);
+    println!("PostgreSQL restarted in {:?}", began.elapsed());
+    for p in posters {
+        p.await.unwrap();
+    }
+    let refused = refused.load(Relaxed);
+    let acked = acked.load(Relaxed);
+    println!("{acked} events acked; {refused} POSTs were refused or cut off while it restarted");
+    assert!(refused > 0, "the restart happened while writing");
+    let log = whole_log(&a).await;
+    assert_eq!(log.len(), acked, "every acked event once");
+    assert_eq!(
+        log.iter().map(|e| e.0).collect::<Vec<_>>(),
+        (1..=acked as u64).collect::<Vec<_>>()
+    );
+    assert_eq!(whole_log(&b).await, log);
+    // The stream open on B across the restart got every event, in order.
+    assert_eq!(events_off(&mut on_b, acked).await, log);
+}

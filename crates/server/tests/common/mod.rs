@@ -53,6 +53,12 @@ pub fn database_for(data: &Path) -> Option<(String, bool)> {
     use std::collections::hash_map::DefaultHasher;
     use std::hash::{Hash, Hasher};
     static MADE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    if let Some(url) = pinned(data) {
+        let mut made = MADE.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = !made.iter().any(|d| d == data);
+        made.push(data.to_path_buf());
+        return Some((url, fresh));
+    }
     let admin = postgres_admin()?;
     let mut h = DefaultHasher::new();
     data.hash(&mut h);
@@ -81,6 +87,95 @@ pub fn database_for(data: &Path) -> Option<(String, bool)> {
     });
     made.push(data.to_path_buf());
     Some((url, fresh))
+}
+
+static PINNED: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Servers on this data dir use this (empty) database instead, e.g. one on
+/// a PostgreSQL cluster a test restarts by itself.
+pub fn pin_database(data: &Path, url: &str) {
+    PINNED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((data.to_path_buf(), url.to_string()));
+}
+
+fn pinned(data: &Path) -> Option<String> {
+    PINNED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(d, _)| d == data)
+        .map(|(_, u)| u.clone())
+}
+
+/// A throwaway PostgreSQL cluster of a test's own (`scripts/pg-cluster`),
+/// stopped and removed when dropped.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    /// The admin URL (`.../postgres`).
+    pub url: String,
+}
+
+fn cluster_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-cluster")
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("sitrep-pg-test-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let out = Command::new("bash")
+            .arg(cluster_script())
+            .args(["start"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "a cluster of the test's own: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        Cluster { dir, url }
+    }
+
+    /// A new empty database on it; its URL.
+    pub fn database(&self, name: &str) -> String {
+        let create = format!("CREATE DATABASE {name}");
+        admin_sql(&self.url, move |c| async move {
+            c.batch_execute(&create).await.unwrap();
+        });
+        format!("{}/{name}", self.url.rsplit_once('/').unwrap().0)
+    }
+
+    /// Stops PostgreSQL (fast: connections are cut) and starts it again on
+    /// the same port.
+    pub fn restart(&self) {
+        let out = Command::new("bash")
+            .arg(cluster_script())
+            .args(["restart"])
+            .arg(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(cluster_script())
+            .args(["stop"])
+            .arg(self.dir.path())
+            .output();
+    }
 }
 
 /// Runs `f` with a connection to the test PostgreSQL server as its admin,
