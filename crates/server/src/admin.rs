@@ -57,14 +57,14 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
 async fn hashing<T: Send + 'static>(
     state: &AppState,
     hashes: bool,
-    f: impl FnOnce() -> Result<T, crate::sqlite::DbError> + Send + 'static,
+    f: impl FnOnce() -> Result<T, crate::storage::DbError> + Send + 'static,
 ) -> Result<T, Response> {
     if !hashes {
         return blocking_on(f).await;
     }
     match state.hashers.run(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(reply::internal(e)),
+        Ok(Err(e)) => Err(reply::db_failure(e)),
         Err(crate::hashing::Busy) => Err(reply::busy(
             "the server is busy checking passwords; try again in a second",
             1,

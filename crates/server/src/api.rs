@@ -21,7 +21,7 @@ use sitrep_core::{Event, IncidentId};
 use tower_http::compression::CompressionLayer;
 
 pub const DEFAULT_PAGE: usize = 500;
-pub use crate::sqlite::MAX_PAGE;
+pub use crate::storage::MAX_PAGE;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -135,17 +135,11 @@ async fn post_events(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if let Err(resp) = refuse_unreviewed(&state, caller.role, &batch.events).await {
         return resp;
     }
-    let live = state.live.clone();
     let accounts = state.accounts.clone();
-    let upstreams = state.upstreams.clone();
-    let relay = state.relay.clone();
+    // The live streams, the upstream list and the publishing queue hear of
+    // the new events through the log's feed (see `Server::new`).
     let acks = blocking(&state, move |log| {
         log.append(batch.events, move |stored| {
-            stream::publish(&live, stored);
-            // Under the write lock, so providers change in seq order.
-            upstreams.workspace_events(stored);
-            // Published updates are queued for delivery before the ack.
-            relay.stored(stored);
             // Settings changes (the workspace stream) go in the audit trail,
             // once each: only newly stored events get here.
             for ev in stored.iter().filter(|e| e.incident.is_workspace()) {
@@ -228,9 +222,17 @@ async fn list_events(
     }
 }
 
+/// For balancers and monitors: the log's head as this replica reads it
+/// (an answer at all means the database answers), which replica answered,
+/// and whether it is the one doing the once-only work.
 async fn health(State(state): State<AppState>) -> Response {
+    let replica = state.cluster.replica().to_string();
+    let leader = *state.cluster.leader().borrow();
     match blocking(&state, |log| log.head()).await {
-        Ok(head) => Json(serde_json::json!({ "ok": true, "head": head })).into_response(),
+        Ok(head) => Json(serde_json::json!({
+            "ok": true, "head": head, "replica": replica, "leader": leader
+        }))
+        .into_response(),
         Err(resp) => resp,
     }
 }

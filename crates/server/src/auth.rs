@@ -98,7 +98,7 @@ pub async fn check(state: &AppState, cred: Credential) -> Result<Option<Caller>,
     .await;
     match found {
         Ok(Ok(c)) => Ok(c),
-        Ok(Err(e)) => Err(reply::internal(e)),
+        Ok(Err(e)) => Err(reply::db_failure(e)),
         Err(e) => Err(reply::internal(e)),
     }
 }
@@ -217,7 +217,7 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
                 other => return Ok(Err(other)),
             };
             let (token, expires_at) = accounts.create_session(&name, ttl)?;
-            Ok::<_, crate::sqlite::DbError>(Ok((
+            Ok::<_, crate::storage::DbError>(Ok((
                 Caller {
                     name,
                     role,
@@ -244,7 +244,7 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
             state.sign_in_backoff.failed(&tried);
             return error(StatusCode::UNAUTHORIZED, "wrong name or password", None);
         }
-        Ok(Err(e)) => return reply::internal(e),
+        Ok(Err(e)) => return reply::db_failure(e),
         Err(crate::hashing::Busy) => {
             return reply::busy("too many sign-ins at once; try again in a second", 1)
         }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod connections;
 pub mod console;
@@ -17,21 +18,22 @@ pub mod presence;
 pub mod publish;
 pub mod rate;
 pub mod reply;
-pub mod sqlite;
+pub mod storage;
 pub mod stream;
 pub mod upstream;
 
 use axum::Router;
-use sqlite::{DbError, EventLog};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+pub use storage::sqlite::{prepare_data_dir, DB_FILE};
+use storage::{DbError, EventStore};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub struct Config {
-    /// Holds `sitrep.sqlite3`; created if missing.
-    pub data_dir: PathBuf,
+    /// SQLite in a data directory (created if missing), or PostgreSQL.
+    pub storage: storage::Location,
     /// The built console (trunk's `dist/`).
     pub static_dir: PathBuf,
     /// Status pages to watch; none unless an admin configured some.
@@ -99,7 +101,11 @@ impl Default for Limits {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub log: Arc<EventLog>,
+    pub log: Arc<dyn EventStore>,
+    /// Everything beside the log (accounts, publishing, caches).
+    pub db: Arc<dyn storage::Database>,
+    /// The other replicas, if any: signals and leadership.
+    pub cluster: Arc<dyn storage::cluster::Cluster>,
     pub accounts: Arc<accounts::Accounts>,
     pub post_limiter: Arc<rate::Limiter>,
     pub sign_in_backoff: Arc<rate::Backoff>,
@@ -131,52 +137,28 @@ pub struct Server {
     stop: watch::Sender<bool>,
     upstreams: upstream::Upstreams,
     upstream_settings: upstream::Settings,
+    upstream_cache: Arc<upstream::UpstreamCache>,
     relay: publish::Relay,
     timeouts: connections::Timeouts,
+    db: Arc<dyn storage::Database>,
+    cluster: Arc<dyn storage::cluster::Cluster>,
+    presence: presence::Board,
+    /// On several replicas: the tasks that share presence.
+    sharing: Option<presence::Sharing>,
 }
 
-/// The one SQLite file in the data dir: events, accounts, sessions, audit,
-/// publishing targets and deliveries.
-pub const DB_FILE: &str = "sitrep.sqlite3";
-
-/// Creates the data directory and the database file for this user alone
-/// (0700 and 0600 on Unix; SQLite gives its -wal and -shm files the
-/// database's mode): the file holds publishing keys and password hashes.
-/// An install made before is tightened the same way. Returns the database
-/// path. The CLI and the server both come through here.
-pub fn prepare_data_dir(dir: &std::path::Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let db = dir.join(DB_FILE);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        // An empty file is a new database to SQLite; made 0600 from the start.
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&db)?;
-        for suffix in ["", "-wal", "-shm"] {
-            let f = dir.join(format!("{DB_FILE}{suffix}"));
-            if f.exists() {
-                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-    }
-    Ok(db)
-}
-
-/// A subscriber that falls this far behind is resynced from SQLite rather
+/// A subscriber that falls this far behind is resynced from the log rather
 /// than holding everyone else back.
 const LIVE_CAPACITY: usize = 4096;
 
 impl Server {
+    /// Opens the storage (running pending schema steps) and builds the app.
+    /// Blocks on the database: call it off the async workers.
     pub fn new(config: &Config) -> Result<Server, StartError> {
-        let db = prepare_data_dir(&config.data_dir).map_err(StartError::DataDir)?;
-        let log = EventLog::open(&db).map_err(StartError::Database)?;
-        let accounts = accounts::Accounts::open(&db).map_err(StartError::Database)?;
-        let queue = publish::queue::PublishQueue::open(&db).map_err(StartError::Database)?;
+        let storage = storage::open(&config.storage).map_err(StartError::Database)?;
+        let log = storage.log.clone();
+        let accounts = accounts::Accounts::new(storage.db.clone()).map_err(StartError::Database)?;
+        let queue = publish::queue::PublishQueue::new(storage.db.clone());
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
@@ -189,12 +171,43 @@ impl Server {
             &workspace,
             crate::clock::now_ms(),
         );
-        let log = Arc::new(log);
-        let relay = publish::Relay::new(queue, config.publish.clone(), log.clone(), live.clone());
+        // What providers said before this start (or on the leading replica).
+        let upstream_cache = Arc::new(upstream::UpstreamCache::new(storage.db.clone()));
+        match upstream_cache.load() {
+            Ok(cached) => upstreams.adopt(cached),
+            Err(e) => eprintln!("sitrep-server: cannot read the upstream cache: {e}"),
+        }
+        let cluster = storage.cluster.clone();
+        let relay =
+            publish::Relay::new(queue, config.publish.clone(), log.clone(), cluster.clone());
+        // Every committed event, once and in seq order, whichever replica
+        // stored it: to the live streams, to the upstream list (providers
+        // change in seq order), and, on the leading replica, to the
+        // publishing queue (on one machine a published update is queued
+        // before its POST is acked; a replica that takes the lead queues
+        // whatever it finds missing).
+        {
+            let (live, upstreams, relay) = (live.clone(), upstreams.clone(), relay.clone());
+            let leader = cluster.leader();
+            log.set_feed(Arc::new(move |events| {
+                stream::publish(&live, events);
+                upstreams.workspace_events(events);
+                if *leader.borrow() {
+                    relay.stored(events);
+                }
+            }));
+        }
+        let (presence, sharing) = if cluster.replicated() {
+            let (board, sharing) = presence::Board::replicated();
+            (board, Some(sharing))
+        } else {
+            (presence::Board::default(), None)
+        };
         let accounts = Arc::new(accounts);
         let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
             log: log.clone(),
+            db: storage.db.clone(),
             accounts: accounts.clone(),
             account_changes: account_changes.clone(),
             post_limiter: Arc::new(rate::Limiter::new(config.limits.posts)),
@@ -210,7 +223,8 @@ impl Server {
             allowed_origins: Arc::new(config.limits.allowed_origins.clone()),
             live,
             stopping,
-            presence: presence::Board::default(),
+            presence: presence.clone(),
+            cluster: cluster.clone(),
             upstreams: upstreams.clone(),
             relay: relay.clone(),
         };
@@ -236,9 +250,18 @@ impl Server {
             stop,
             upstreams,
             upstream_settings: config.upstreams.clone(),
+            upstream_cache,
             relay,
             timeouts: config.limits.connections,
+            db: storage.db.clone(),
+            cluster,
+            presence,
+            sharing,
         })
+    }
+
+    pub fn accounts(&self) -> Arc<accounts::Accounts> {
+        self.accounts.clone()
     }
 
     pub fn router(&self) -> Router {
@@ -255,10 +278,25 @@ impl Server {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = self.stop;
-        // Polling starts with serving, inside the runtime, and ends with it.
-        upstream::spawn(&self.upstreams, &self.upstream_settings, stop.subscribe());
+        // Polling starts with serving, inside the runtime, and ends with it
+        // (on the leading replica).
+        upstream::spawn(
+            &self.upstreams,
+            &self.upstream_settings,
+            self.upstream_cache.clone(),
+            self.cluster.clone(),
+            stop.subscribe(),
+        );
         // So does the relay, which first repairs what the last stop left.
         self.relay.spawn(stop.subscribe());
+        if let Some(sharing) = self.sharing {
+            sharing.run(
+                self.presence.clone(),
+                self.db.clone(),
+                self.cluster.clone(),
+                stop.subscribe(),
+            );
+        }
         tokio::spawn(accounts::watch(
             self.accounts.clone(),
             self.account_changes.clone(),
@@ -285,7 +323,6 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3
 
 #[derive(Debug)]
 pub enum StartError {
-    DataDir(std::io::Error),
     Database(DbError),
     Upstreams(String),
 }
@@ -293,7 +330,6 @@ pub enum StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::DataDir(e) => write!(f, "cannot create the data directory: {e}"),
             StartError::Database(e) => write!(f, "cannot open the database: {e}"),
             StartError::Upstreams(e) => write!(f, "bad --upstream: {e}"),
         }

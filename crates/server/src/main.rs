@@ -4,8 +4,10 @@
 use clap::{Parser, Subcommand};
 use sitrep_core::log::access::Role;
 use sitrep_core::log::admin::ChangeAccount;
-use sitrep_core::time::utc;
-use sitrep_server::accounts::{self, Accounts};
+use sitrep_server::cli::{
+    backup, change_account, create_account, create_token, list_accounts, list_tokens,
+    open_accounts, Failure, Store,
+};
 use sitrep_server::publish;
 use sitrep_server::rate::Rate;
 use sitrep_server::upstream::{self, Provider};
@@ -38,9 +40,8 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Directory for the event log (sitrep.sqlite3); created if missing.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
         /// The built console (trunk's dist/).
         #[arg(long = "static", default_value = DEFAULT_STATIC)]
         static_dir: PathBuf,
@@ -130,6 +131,15 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Copies the SQLite database while the server runs (SQLite's online
+    /// backup) to a new file. On PostgreSQL, use pg_dump.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[command(flatten)]
+        data: Store,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,13 +155,13 @@ enum AccountCommand {
         /// On a reset, keep the account's API tokens working.
         #[arg(long)]
         keep_tokens: bool,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Lists the accounts: role, disabled or not, open sessions, tokens.
     List {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Changes an account's role (its sessions and tokens stay).
     Role {
@@ -159,36 +169,36 @@ enum AccountCommand {
         name: String,
         #[arg(long)]
         role: Role,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Disables an account: its sessions end, its tokens and streams stop
     /// working at once, and it cannot sign in until enabled again.
     Disable {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Enables a disabled account again (its tokens work again).
     Enable {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Removes an account with its sessions and tokens (its events and
     /// audit entries stay).
     Remove {
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Prints how many accounts there are (0 on a fresh install).
     Count {
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
 }
 
@@ -200,8 +210,8 @@ enum TokenCommand {
         /// The account the token acts as (with that account's role).
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Lists API tokens (never the tokens themselves): id, account,
     /// created, last used (to the minute).
@@ -209,15 +219,15 @@ enum TokenCommand {
         /// Only this account's.
         #[arg(long)]
         name: Option<String>,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
     /// Revokes a token by the id `token list` shows; its streams close.
     Revoke {
         #[arg(long)]
         id: String,
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Store,
     },
 }
 
@@ -294,6 +304,7 @@ fn main() -> ExitCode {
         Command::Token {
             command: TokenCommand::Create { name, data },
         } => create_token(&data, &name),
+        Command::Backup { to, data } => backup(&data, &to),
         serve @ Command::Serve { .. } => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(run_serve(serve)),
             Err(e) => Err(e.into()),
@@ -305,121 +316,6 @@ fn main() -> ExitCode {
             eprintln!("sitrep-server: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-type Failure = Box<dyn std::error::Error>;
-
-fn open_accounts(data: &std::path::Path) -> Result<Accounts, Failure> {
-    let db = sitrep_server::prepare_data_dir(data)
-        .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    Ok(Accounts::open(&db)?)
-}
-
-fn create_account(
-    data: &std::path::Path,
-    name: &str,
-    role: Role,
-    keep_tokens: bool,
-) -> Result<(), Failure> {
-    accounts::check_name(name)?;
-    let accounts = open_accounts(data)?;
-    let password = read_password(name)?;
-    accounts.upsert("install", name, role, &password, keep_tokens)??;
-    println!("Account {name} ({role}) is ready.");
-    Ok(())
-}
-
-fn change_account(
-    data: &std::path::Path,
-    name: &str,
-    change: ChangeAccount,
-    done: &str,
-) -> Result<(), Failure> {
-    open_accounts(data)?.change("install", name, &change)??;
-    println!("{done}");
-    Ok(())
-}
-
-fn list_accounts(data: &std::path::Path) -> Result<(), Failure> {
-    for a in open_accounts(data)?.list()? {
-        let state = match a.disabled_at {
-            Some(at) => format!("disabled {}", utc::format(at)),
-            None => "enabled".into(),
-        };
-        println!(
-            "{}\t{}\t{state}\t{} sessions\t{} tokens",
-            a.name, a.role, a.sessions, a.tokens
-        );
-    }
-    Ok(())
-}
-
-fn list_tokens(data: &std::path::Path, name: Option<&str>) -> Result<(), Failure> {
-    for t in open_accounts(data)?.tokens(name)? {
-        let used = t
-            .last_used_at
-            .map(utc::format)
-            .unwrap_or_else(|| "never used".into());
-        println!(
-            "{}\t{}\tcreated {}\t{used}",
-            t.id,
-            t.account,
-            utc::format(t.created_at)
-        );
-    }
-    Ok(())
-}
-
-fn create_token(data: &std::path::Path, name: &str) -> Result<(), Failure> {
-    let accounts = open_accounts(data)?;
-    match accounts.create_token("install", name)? {
-        Some(token) => {
-            eprintln!(
-                "The token for {name}, shown only this once (send it as Authorization: Bearer):"
-            );
-            println!("{token}");
-            Ok(())
-        }
-        None => Err(format!("no account named {name}").into()),
-    }
-}
-
-/// On a terminal: asked twice without echo. Piped: the first line.
-fn read_password(name: &str) -> Result<String, Failure> {
-    use std::io::{BufRead, IsTerminal};
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        let mut line = String::new();
-        stdin.lock().read_line(&mut line)?;
-        let password = line.trim_end_matches(['\n', '\r']).to_string();
-        accounts::check_password(&password)?;
-        return Ok(password);
-    }
-    let ask = |prompt: &str| -> Result<String, Failure> {
-        eprint!("{prompt}");
-        std::io::stderr().flush()?;
-        let _ = std::process::Command::new("stty").arg("-echo").status();
-        let mut line = String::new();
-        let read = stdin.lock().read_line(&mut line);
-        let _ = std::process::Command::new("stty").arg("echo").status();
-        eprintln!();
-        read?;
-        Ok(line.trim_end_matches(['\n', '\r']).to_string())
-    };
-    loop {
-        let first = ask(&format!(
-            "Password for {name} (at least {} characters): ",
-            accounts::MIN_PASSWORD_CHARS
-        ))?;
-        if let Err(why) = accounts::check_password(&first) {
-            eprintln!("{why}; try again.");
-            continue;
-        }
-        if ask("The same password again: ")? == first {
-            return Ok(first);
-        }
-        eprintln!("The two did not match; try again.");
     }
 }
 
@@ -518,7 +414,7 @@ fn connections_limits(
 
 async fn serve(
     addr: SocketAddr,
-    data: PathBuf,
+    data: Store,
     static_dir: PathBuf,
     upstreams: upstream::Settings,
     limits: Limits,
@@ -530,18 +426,25 @@ async fn serve(
             static_dir.display()
         );
     }
-    let server = Server::new(&Config {
-        data_dir: data.clone(),
+    let config = Config {
+        storage: data.location()?,
         static_dir,
         upstreams,
         limits,
         publish,
-    })?;
-    if open_accounts(&data)?.count()? == 0 {
+    };
+    // Opening blocks on the database (and may wait for another process's
+    // schema step): off the async workers.
+    let server = tokio::task::spawn_blocking(move || Server::new(&config)).await??;
+    let accounts = server.accounts();
+    if tokio::task::spawn_blocking(move || accounts.count()).await?? == 0 {
         eprintln!(
             "sitrep-server: warning: there are no accounts yet, so nobody can sign in. Create the first admin with:\n  \
-             sitrep-server account create --name NAME --role admin --data {}",
-            data.display()
+             sitrep-server account create --name NAME --role admin {}",
+            match &data.database {
+                Some(_) => "(with the same SITREP_DATABASE)".to_string(),
+                None => format!("--data {}", data.data.display()),
+            }
         );
     }
     let listener = tokio::net::TcpListener::bind(addr)

@@ -1,8 +1,9 @@
 //! How every handler answers when it does not succeed: an `ApiError` JSON
 //! body with the right status (and Retry-After where it helps), and running
-//! SQLite work off the async workers with failures mapped to a 500. Below
+//! database work off the async workers with failures mapped to a 500. Below
 //! every handler module, so none of them imports another for these.
 
+use crate::storage::{DbError, EventStore};
 use crate::AppState;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,29 +61,38 @@ pub fn busy(why: &str, retry_after_secs: u64) -> Response {
     resp
 }
 
-/// Runs blocking work (SQLite) on the blocking pool, mapping failures to a 500.
+/// A storage failure as an answer: 503 with Retry-After while the
+/// database cannot be reached (a client's outbox keeps the edit and tries
+/// again), 500 for anything else.
+pub fn db_failure(e: DbError) -> Response {
+    if e.is_unavailable() {
+        eprintln!("sitrep-server: {e}");
+        busy("the database is unavailable; try again shortly", 1)
+    } else {
+        internal(e)
+    }
+}
+
+/// Runs blocking work (the database) on the blocking pool, mapping
+/// failures to a 500 (or 503, see `db_failure`).
 pub async fn blocking_on<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::sqlite::DbError> + Send + 'static,
+    f: impl FnOnce() -> Result<T, DbError> + Send + 'static,
 ) -> Result<T, Response> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(internal(e)),
+        Ok(Err(e)) => Err(db_failure(e)),
         Err(e) => Err(internal(e)),
     }
 }
 
-/// Runs log work on the blocking pool: SQLite calls (and fsync) must not
+/// Runs log work on the blocking pool: database calls (and fsync) must not
 /// stall the async workers that drive every other connection.
 pub async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&crate::sqlite::EventLog) -> Result<T, crate::sqlite::DbError> + Send + 'static,
+    f: impl FnOnce(&dyn EventStore) -> Result<T, DbError> + Send + 'static,
 ) -> Result<T, Response> {
     let log = state.log.clone();
-    match tokio::task::spawn_blocking(move || f(&log)).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(internal(e)),
-        Err(e) => Err(internal(e)),
-    }
+    blocking_on(move || f(&*log)).await
 }
 
 /// True when the body is declared JSON (parameters such as charset allowed).

@@ -3,7 +3,7 @@
 
 use crate::accounts::Caller;
 use crate::reply::{self, blocking};
-use crate::sqlite::MAX_PAGE;
+use crate::storage::MAX_PAGE;
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;

@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use std::process::Command;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -93,7 +92,7 @@ async fn admin_call(
 }
 
 fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    common::server_command(data)
         .args(args)
         .arg("--data")
         .arg(data)
@@ -358,7 +357,7 @@ fn cli_reset(data: &std::path::Path, keep_tokens: bool) -> std::process::Output 
     if keep_tokens {
         args.push("--keep-tokens");
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let mut child = common::server_command(data)
         .args(&args)
         .arg("--data")
         .arg(data)

@@ -145,18 +145,28 @@ async fn a_page_limit_above_the_maximum_is_clamped_and_a_bad_query_is_a_400() {
 }
 
 #[tokio::test]
-async fn health_reports_the_head() {
+async fn health_reports_the_head_the_replica_and_that_it_leads() {
     let dir = temp_dir();
     let s = Running::start(&data_dir(&dir));
-    assert_eq!(
-        get_json(&s, "/api/v1/health").await,
-        (200, json!({"ok": true, "head": 0}))
-    );
+    let (status, before) = get_json(&s, "/api/v1/health").await;
+    assert_eq!(status, 200);
+    assert_eq!((&before["ok"], &before["head"]), (&json!(true), &json!(0)));
     post(&s, &notes("h", 2)).await;
-    assert_eq!(
-        get_json(&s, "/api/v1/health").await,
-        (200, json!({"ok": true, "head": 2}))
-    );
+    // One server alone leads (on PostgreSQL, once it holds the lock: at
+    // its first heartbeat); its id is the same on every answer.
+    let began = std::time::Instant::now();
+    let after = loop {
+        let (_, h) = get_json(&s, "/api/v1/health").await;
+        if h["leader"] == true || began.elapsed() > std::time::Duration::from_secs(10) {
+            break h;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(after["head"], 2);
+    assert_eq!(after["leader"], true, "{after}");
+    let replica = after["replica"].as_str().unwrap();
+    assert_eq!(replica.len(), 8, "{after}");
+    assert_eq!(before["replica"], replica);
 }
 
 #[tokio::test]

@@ -292,3 +292,101 @@ async fn five_hundred_subscribers_get_every_event_exactly_once_and_a_stalled_one
     println!("load: with one client stalled, 50 others got all {big_total} events of 60 KB; p50 {:.1} ms, p99 {:.1} ms; the stalled one was dropped ({:.1} s for the phase)",
         percentile(&lat2, 0.5) as f64 / 1000.0, percentile(&lat2, 0.99) as f64 / 1000.0, phase2.elapsed().as_secs_f64());
 }
+
+/// The same fan-out across two replicas on PostgreSQL: 500 subscribers, half
+/// on each, while 50 posters alternate between them. Every subscriber must
+/// get every event once and in order, whichever replica stored it; prints
+/// the same figures with `load (2 replicas on PostgreSQL)`. Skipped (and
+/// says so) without SITREP_TEST_POSTGRES.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load test: run with --ignored (scripts/test, scripts/bench)"]
+async fn five_hundred_subscribers_across_two_replicas_get_every_event_exactly_once() {
+    if !on_postgres() {
+        println!("load (2 replicas on PostgreSQL): skipped, SITREP_TEST_POSTGRES is not set");
+        return;
+    }
+    let dir = temp_dir();
+    let args = [
+        "--max-connections-per-address",
+        "2000",
+        "--post-rate",
+        "100000",
+        "--post-burst",
+        "100000",
+        "--ws-send-timeout-ms",
+        "2000",
+    ];
+    let none = dir.path().join("none");
+    let replicas = [
+        Running::start_with_args(&data_dir(&dir), &none, &args),
+        Running::start_with_args(&data_dir(&dir), &none, &args),
+    ];
+    let start = Instant::now();
+    let per_poster = events_per_poster();
+    let total = POSTERS * per_poster;
+    let mut subs = Vec::new();
+    for n in 0..SUBSCRIBERS {
+        let s = &replicas[n % 2];
+        let (ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream"))
+            .await
+            .expect("a subscriber connects");
+        subs.push(tokio::spawn(subscriber(ws, total, start)));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let post_start = Instant::now();
+    let mut posters = Vec::new();
+    for p in 0..POSTERS {
+        let s = &replicas[p % 2];
+        let client = s.client();
+        let url = s.url("/api/v1/events");
+        posters.push(tokio::spawn(async move {
+            for i in 0..per_poster {
+                let sent = start.elapsed().as_micros();
+                let ev = json!({
+                    "id": format!("load-{p:02}-{i:03}"), "incident": "inc-load", "author": "x",
+                    "at": CLOCK_START_MS, "body": {"kind": "note_added", "text": format!("{sent} from poster {p}")}
+                });
+                let r = client.post(&url).json(&json!({"events": [ev]})).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+            }
+        }));
+    }
+    let posted = tokio::time::timeout(PHASE_DEADLINE, futures_util::future::join_all(posters))
+        .await
+        .expect("posting finished within the deadline");
+    for p in posted {
+        p.expect("a poster finished");
+    }
+    let post_secs = post_start.elapsed().as_secs_f64();
+    let received = tokio::time::timeout(PHASE_DEADLINE, futures_util::future::join_all(subs))
+        .await
+        .expect("every subscriber received everything within the deadline");
+    let mut latencies = Vec::with_capacity(total * SUBSCRIBERS);
+    for (n, r) in received.into_iter().enumerate() {
+        let got = r.expect("a subscriber finished");
+        assert_eq!(
+            got.len(),
+            total,
+            "subscriber {n} got {} of {total}",
+            got.len()
+        );
+        assert!(
+            got.windows(2).all(|w| w[0].0 + 1 == w[1].0),
+            "subscriber {n}: every seq once, in order"
+        );
+        latencies.extend(got.iter().map(|g| g.2.saturating_sub(g.1)));
+    }
+    assert_eq!(whole_log(&replicas[0]).await, whole_log(&replicas[1]).await);
+    latencies.sort_unstable();
+    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    println!("load (2 replicas on PostgreSQL): {total} events from {POSTERS} posters (alternating) to {SUBSCRIBERS} subscribers (half on each), each received every event exactly once, in order");
+    println!(
+        "load (2 replicas on PostgreSQL): events accepted per second: {:.0}",
+        total as f64 / post_secs
+    );
+    println!(
+        "load (2 replicas on PostgreSQL): fan-out latency (POST sent to event received, either replica) p50 {:.1} ms, p99 {:.1} ms",
+        p50 as f64 / 1000.0,
+        p99 as f64 / 1000.0
+    );
+}

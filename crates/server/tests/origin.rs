@@ -111,7 +111,7 @@ async fn an_origin_allowed_on_the_command_line_may_sign_in_and_open_the_stream()
     assert_eq!(resp.status(), 200);
 
     // A malformed flag stops the server with a reason.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let out = common::server_command(&data)
         .args([
             "serve",
             "--addr",

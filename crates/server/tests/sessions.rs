@@ -142,7 +142,7 @@ async fn the_cli_refuses_short_passwords_and_unknown_roles() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("12 characters"));
     let role = create_account(&data, "eve", "root", PASSWORD);
     assert!(!role.status.success());
-    let count = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let count = common::server_command(&data)
         .args(["account", "count", "--data"])
         .arg(&data)
         .output()
@@ -318,7 +318,7 @@ async fn signing_out_resetting_a_password_or_changing_a_role_closes_that_account
 
     // A role change closes the account's token streams too; the console
     // comes back with the new role.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let out = common::server_command(&data)
         .args([
             "account",
             "role",

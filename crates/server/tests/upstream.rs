@@ -4,10 +4,12 @@
 //! each failure as unknown with the last known summary kept, and a healthy
 //! provider beside it stays known throughout.
 
+mod common;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -151,7 +153,7 @@ struct Server {
 /// An admin account and its token, made through the CLI before serving.
 fn admin_token(data: &std::path::Path) -> String {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let mut child = common::server_command(data)
         .args([
             "account", "create", "--name", "watcher", "--role", "admin", "--data",
         ])
@@ -164,7 +166,7 @@ fn admin_token(data: &std::path::Path) -> String {
     stdin.write_all(b"correct horse battery staple\n").unwrap();
     drop(stdin);
     assert!(child.wait().unwrap().success());
-    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let out = common::server_command(data)
         .args(["token", "create", "--name", "watcher", "--data"])
         .arg(data)
         .output()
@@ -182,7 +184,7 @@ impl Server {
     fn start_in(dir: tempfile::TempDir, args: &[String]) -> Server {
         let data = dir.path().join("data");
         let token = admin_token(&data);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        let mut child = common::server_command(&data)
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(&data)
             .arg("--static")
@@ -503,7 +505,7 @@ fn a_malformed_or_duplicate_upstream_flag_stops_the_server_with_a_reason() {
         (vec!["--upstream-interval", "0"], "upstream-interval"),
     ] {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        let out = common::server_command(&dir.path().join("data"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir.path().join("data"))
             .args(&args)

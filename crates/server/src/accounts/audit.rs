@@ -2,6 +2,7 @@
 //! paged and filtered, newest first.
 
 use super::*;
+use crate::storage::Value;
 
 /// Which audit entries to read: newest first, before the `before` id.
 #[derive(Clone, Debug, Default)]
@@ -18,8 +19,8 @@ impl Accounts {
     /// Records something an admin should be able to see later: settings
     /// and publishing-target changes call this too.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), DbError> {
-        audit_in(&self.conn(), actor, action, None, None, detail)?;
-        Ok(())
+        self.db()
+            .write(|tx| audit_in(tx, actor, action, None, None, detail))
     }
 
     /// A page of the trail, newest first.
@@ -28,34 +29,34 @@ impl Accounts {
             "SELECT id, at, actor, action, subject, address, detail, count, COALESCE(last_at, at)
              FROM audit WHERE id < ?1",
         );
-        let mut args: Vec<rusqlite::types::Value> = vec![q.before.unwrap_or(i64::MAX).into()];
+        let mut args: Vec<Value> = vec![q.before.unwrap_or(i64::MAX).into()];
         if let Some(kind) = &q.kind {
-            args.push(kind.clone().into());
+            args.push(kind.into());
             sql.push_str(&format!(" AND action = ?{}", args.len()));
         }
         if let Some(account) = &q.account {
-            args.push(account.clone().into());
+            args.push(account.into());
             let n = args.len();
             sql.push_str(&format!(" AND (actor = ?{n} OR subject = ?{n})"));
         }
-        args.push((q.limit as i64).into());
+        args.push(q.limit.into());
         sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                subject: r.get(4)?,
-                address: r.get(5)?,
-                detail: r.get(6)?,
-                count: r.get(7)?,
-                last_at: r.get(8)?,
+        let rows = self.db().read(|tx| tx.query(&sql, &args))?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    address: r.get(5)?,
+                    detail: r.get(6)?,
+                    count: r.get(7)?,
+                    last_at: r.get(8)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            .collect()
     }
 
     /// The newest `limit` entries, newest first.

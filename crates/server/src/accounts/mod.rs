@@ -1,6 +1,7 @@
-//! Accounts, sessions, API tokens and the audit trail, in SQLite beside the
-//! event log. Passwords are argon2id hashes; session and API tokens are
-//! random and stored only as SHA-256, so a copied database signs no one in.
+//! Accounts, sessions, API tokens and the audit trail, in the database
+//! beside the event log (through `storage::Database`, so on SQLite and
+//! PostgreSQL alike). Passwords are argon2id hashes; session and API tokens
+//! are random and stored only as SHA-256, so a copied database signs no one in.
 
 mod audit;
 mod passwords;
@@ -14,24 +15,22 @@ pub use passwords::{
 pub use sessions::{watch, WATCH_EVERY};
 pub use tokens::{new_token, token_hash, token_id, TOKEN_ID_LEN};
 
+use crate::args;
 use crate::clock::now_ms;
+use crate::storage::{Database, DbError, Row, Tx};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use sitrep_core::log::access::Role;
 pub use sitrep_core::log::admin::AuditEntry;
 use sitrep_core::log::admin::{AccountInfo, ChangeAccount, TokenInfo};
-use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
-
-use crate::sqlite::DbError;
 
 pub const MAX_NAME_BYTES: usize = sitrep_core::log::limits::MAX_AUTHOR_BYTES;
 
 pub struct Accounts {
-    conn: Mutex<Connection>,
+    db: Arc<dyn Database>,
     /// Verified against when a name is unknown, so a failed sign-in takes
     /// as long whether or not the account exists.
     dummy_hash: String,
@@ -50,62 +49,19 @@ pub struct Caller {
 pub type Address<'a> = Option<&'a str>;
 
 impl Accounts {
-    pub fn open(path: &Path) -> Result<Accounts, DbError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS accounts (
-                name TEXT PRIMARY KEY,
-                role TEXT NOT NULL,
-                password_hash TEXT NOT NULL,
-                created_at INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS sessions (
-                token_hash TEXT PRIMARY KEY,
-                name TEXT NOT NULL REFERENCES accounts(name),
-                expires_at INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS api_tokens (
-                token_hash TEXT PRIMARY KEY,
-                name TEXT NOT NULL REFERENCES accounts(name),
-                created_at INTEGER NOT NULL
-            );
-            -- Every change that may end an account's streams (a session
-            -- ended, a password or role set, an account removed): a
-            -- running server reads these, whichever process wrote them.
-            CREATE TABLE IF NOT EXISTS account_changes (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                name TEXT NOT NULL,
-                at INTEGER NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS audit (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                at INTEGER NOT NULL,
-                actor TEXT NOT NULL,
-                action TEXT NOT NULL,
-                detail TEXT NOT NULL
-            );",
-        )?;
-        migrate(&mut conn)?;
+    pub fn new(db: Arc<dyn Database>) -> Result<Accounts, DbError> {
         let dummy_hash = hash_password("not a real password, only for timing")
-            .map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidParameterName(e)))?;
-        Ok(Accounts {
-            conn: Mutex::new(conn),
-            dummy_hash,
-        })
+            .map_err(|e| DbError::Other(format!("cannot hash: {e}")))?;
+        Ok(Accounts { db, dummy_hash })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn db(&self) -> &dyn Database {
+        &*self.db
     }
 
     pub fn count(&self) -> Result<u64, DbError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))?
-            as u64)
+        self.db()
+            .read(|tx| tx.query_value("SELECT COUNT(*) FROM accounts", &[]))
     }
 
     /// Creates an account, or resets the role and password of an existing
@@ -127,20 +83,19 @@ impl Accounts {
             Ok(h) => h,
             Err(e) => return Ok(Err(Refusal::Invalid(e))),
         };
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        match account_in(&tx, name)? {
-            None => create_in(&tx, by, name, role, &hash)?,
-            Some(old) => {
-                if let Err(r) = keeps_an_admin(&tx, &old, role, old.disabled_at.is_some())? {
-                    return Ok(Err(r));
+        self.db().write(|tx| {
+            match account_in(tx, name)? {
+                None => create_in(tx, by, name, role, &hash)?,
+                Some(old) => {
+                    if let Err(r) = keeps_an_admin(tx, &old, role, old.disabled_at.is_some())? {
+                        return Ok(Err(r));
+                    }
+                    set_role_in(tx, by, &old, role)?;
+                    set_password_in(tx, by, name, &hash, keep_tokens)?;
                 }
-                set_role_in(&tx, by, &old, role)?;
-                set_password_in(&tx, by, name, &hash, keep_tokens)?;
             }
-        }
-        tx.commit()?;
-        Ok(Ok(()))
+            Ok(Ok(()))
+        })
     }
 
     /// A new account; refused if the name is taken.
@@ -158,15 +113,13 @@ impl Accounts {
             Ok(h) => h,
             Err(e) => return Ok(Err(Refusal::Invalid(e))),
         };
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if account_in(&tx, name)?.is_some() {
-            return Ok(Err(Refusal::Exists(name.to_string())));
-        }
-        create_in(&tx, by, name, role, &hash)?;
-        let info = info_in(&tx, name)?;
-        tx.commit()?;
-        Ok(info.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+        self.db().write(|tx| {
+            if account_in(tx, name)?.is_some() {
+                return Ok(Err(Refusal::Exists(name.to_string())));
+            }
+            create_in(tx, by, name, role, &hash)?;
+            Ok(info_in(tx, name)?.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+        })
     }
 
     /// Changes any of an account's role, password and disabled state, all
@@ -187,70 +140,67 @@ impl Accounts {
                 Err(why) => return Ok(Err(Refusal::Invalid(why))),
             },
         };
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let Some(old) = account_in(&tx, name)? else {
-            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
-        };
-        let role = change.role.unwrap_or(old.role);
-        let disabled = change.disabled.unwrap_or(old.disabled_at.is_some());
-        if let Err(r) = keeps_an_admin(&tx, &old, role, disabled)? {
-            return Ok(Err(r));
-        }
-        set_role_in(&tx, by, &old, role)?;
-        if let Some(hash) = &hash {
-            set_password_in(&tx, by, name, hash, change.keep_tokens)?;
-        }
-        match (old.disabled_at.is_some(), disabled) {
-            (false, true) => {
-                tx.execute(
-                    "UPDATE accounts SET disabled_at = ?2 WHERE name = ?1",
-                    params![name, now_ms()],
-                )?;
-                tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
-                changed_in(&tx, name)?;
-                audit_in(&tx, by, "account_disabled", Some(name), None, name)?;
+        self.db().write(|tx| {
+            let Some(old) = account_in(tx, name)? else {
+                return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+            };
+            let role = change.role.unwrap_or(old.role);
+            let disabled = change.disabled.unwrap_or(old.disabled_at.is_some());
+            if let Err(r) = keeps_an_admin(tx, &old, role, disabled)? {
+                return Ok(Err(r));
             }
-            (true, false) => {
-                tx.execute(
-                    "UPDATE accounts SET disabled_at = NULL WHERE name = ?1",
-                    [name],
-                )?;
-                changed_in(&tx, name)?;
-                audit_in(&tx, by, "account_enabled", Some(name), None, name)?;
+            set_role_in(tx, by, &old, role)?;
+            if let Some(hash) = &hash {
+                set_password_in(tx, by, name, hash, change.keep_tokens)?;
             }
-            _ => {}
-        }
-        let info = info_in(&tx, name)?;
-        tx.commit()?;
-        Ok(info.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+            match (old.disabled_at.is_some(), disabled) {
+                (false, true) => {
+                    tx.execute(
+                        "UPDATE accounts SET disabled_at = ?2 WHERE name = ?1",
+                        &args![name, now_ms()],
+                    )?;
+                    tx.execute("DELETE FROM sessions WHERE name = ?1", &args![name])?;
+                    changed_in(tx, name)?;
+                    audit_in(tx, by, "account_disabled", Some(name), None, name)?;
+                }
+                (true, false) => {
+                    tx.execute(
+                        "UPDATE accounts SET disabled_at = NULL WHERE name = ?1",
+                        &args![name],
+                    )?;
+                    changed_in(tx, name)?;
+                    audit_in(tx, by, "account_enabled", Some(name), None, name)?;
+                }
+                _ => {}
+            }
+            Ok(info_in(tx, name)?.ok_or_else(|| Refusal::NoSuchAccount(name.to_string())))
+        })
     }
 
     /// Removes an account with its sessions and tokens; the audit trail
     /// and the events it wrote stay. Not the last enabled admin.
     pub fn remove(&self, by: &str, name: &str) -> Result<Result<(), Refusal>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let Some(old) = account_in(&tx, name)? else {
-            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
-        };
-        if let Err(r) = keeps_an_admin(&tx, &old, Role::Viewer, true)? {
-            return Ok(Err(r));
-        }
-        tx.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
-        tx.execute("DELETE FROM api_tokens WHERE name = ?1", [name])?;
-        tx.execute("DELETE FROM accounts WHERE name = ?1", [name])?;
-        changed_in(&tx, name)?;
-        audit_in(
-            &tx,
-            by,
-            "account_removed",
-            Some(name),
-            None,
-            &format!("{name} ({})", old.role),
-        )?;
-        tx.commit()?;
-        Ok(Ok(()))
+        self.db().write(|tx| {
+            let Some(old) = account_in(tx, name)? else {
+                return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+            };
+            if let Err(r) = keeps_an_admin(tx, &old, Role::Viewer, true)? {
+                return Ok(Err(r));
+            }
+            tx.execute("DELETE FROM sessions WHERE name = ?1", &args![name])?;
+            tx.execute("DELETE FROM api_tokens WHERE name = ?1", &args![name])?;
+            tx.execute("DELETE FROM accounts WHERE name = ?1", &args![name])?;
+            changed_in(tx, name)?;
+            audit_in(
+                tx,
+                by,
+                "account_removed",
+                Some(name),
+                None,
+                &format!("{name} ({})", old.role),
+            )?;
+            Ok(Ok(()))
+        })
     }
 
     /// Ends every browser session of an account (its tokens stay).
@@ -259,46 +209,43 @@ impl Accounts {
         by: &str,
         name: &str,
     ) -> Result<Result<u32, Refusal>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if account_in(&tx, name)?.is_none() {
-            return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
-        }
-        let ended = tx.execute("DELETE FROM sessions WHERE name = ?1", [name])? as u32;
-        changed_in(&tx, name)?;
-        audit_in(
-            &tx,
-            by,
-            "signed_out_everywhere",
-            Some(name),
-            None,
-            &format!("{ended} sessions"),
-        )?;
-        tx.commit()?;
-        Ok(Ok(ended))
+        self.db().write(|tx| {
+            if account_in(tx, name)?.is_none() {
+                return Ok(Err(Refusal::NoSuchAccount(name.to_string())));
+            }
+            let ended = tx.execute("DELETE FROM sessions WHERE name = ?1", &args![name])? as u32;
+            changed_in(tx, name)?;
+            audit_in(
+                tx,
+                by,
+                "signed_out_everywhere",
+                Some(name),
+                None,
+                &format!("{ended} sessions"),
+            )?;
+            Ok(Ok(ended))
+        })
     }
 
     /// Every account, by name, with its open sessions and tokens.
     pub fn list(&self) -> Result<Vec<AccountInfo>, DbError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("{INFO} ORDER BY a.name"))?;
-        let rows = stmt.query_map(params![now_ms()], info_row)?;
-        Ok(rows
-            .filter_map(|r| r.transpose())
-            .collect::<Result<_, _>>()?)
+        self.db().read(|tx| {
+            let rows = tx.query(&format!("{INFO} ORDER BY a.name"), &args![now_ms()])?;
+            Ok(rows.iter().filter_map(info_row).collect())
+        })
     }
 
     /// Checks a password; records the sign-in or the failure either way
     /// (failures counted per name, address and minute).
     pub fn verify(&self, name: &str, password: &str, address: Address) -> Result<Verdict, DbError> {
-        let found: Option<(String, String, Option<i64>)> = self
-            .conn()
-            .query_row(
+        let found: Option<(String, String, Option<i64>)> = self.db().read(|tx| {
+            tx.query_row(
                 "SELECT role, password_hash, disabled_at FROM accounts WHERE name = ?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+                &args![name],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .transpose()
+        })?;
         let (role, hash) = match &found {
             Some((role, hash, _)) => (role.parse::<Role>().ok(), hash.as_str()),
             None => (None, self.dummy_hash.as_str()),
@@ -309,11 +256,13 @@ impl Accounts {
         let actor: String = name.chars().take(MAX_NAME_BYTES).collect();
         match role {
             Some(role) if right && !disabled => {
-                audit_in(&self.conn(), &actor, "sign_in", Some(&actor), address, "")?;
+                self.db()
+                    .write(|tx| audit_in(tx, &actor, "sign_in", Some(&actor), address, ""))?;
                 Ok(Verdict::Signed(role))
             }
             Some(_) if right => {
-                failure_in(&self.conn(), &actor, address, "account disabled")?;
+                self.db()
+                    .write(|tx| failure_in(tx, &actor, address, "account disabled"))?;
                 Ok(Verdict::Disabled)
             }
             _ => {
@@ -322,42 +271,11 @@ impl Accounts {
                 } else {
                     "no such account"
                 };
-                failure_in(&self.conn(), &actor, address, why)?;
+                self.db().write(|tx| failure_in(tx, &actor, address, why))?;
                 Ok(Verdict::Wrong)
             }
         }
     }
-}
-
-/// Brings a database made by an older server up to this one's tables:
-/// columns added since are added, in a transaction that looks again, so
-/// the CLI and a server opening the file at once do not both add them.
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let added = [
-        ("audit", "subject", "TEXT"),
-        ("audit", "address", "TEXT"),
-        ("audit", "count", "INTEGER NOT NULL DEFAULT 1"),
-        ("audit", "last_at", "INTEGER"),
-        ("accounts", "disabled_at", "INTEGER"),
-        ("api_tokens", "last_used_at", "INTEGER"),
-    ];
-    for (table, column, kind) in added {
-        let has: bool = tx.query_row(
-            &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
-            [column],
-            |r| r.get(0),
-        )?;
-        if !has {
-            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
-        }
-    }
-    tx.execute_batch(
-        "CREATE INDEX IF NOT EXISTS audit_by_action ON audit(action, id);
-         CREATE INDEX IF NOT EXISTS audit_by_actor ON audit(actor, id);
-         CREATE INDEX IF NOT EXISTS audit_by_subject ON audit(subject, id);",
-    )?;
-    tx.commit()
 }
 
 /// Why an account change was refused; nothing was changed.
@@ -407,37 +325,36 @@ struct Stored {
     disabled_at: Option<i64>,
 }
 
-fn account_in(conn: &Connection, name: &str) -> rusqlite::Result<Option<Stored>> {
-    let row: Option<(String, Option<i64>)> = conn
-        .query_row(
-            "SELECT role, disabled_at FROM accounts WHERE name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(row.map(|(role, disabled_at)| Stored {
-        name: name.to_string(),
-        // A role this server does not know reads as the least one.
-        role: role.parse().unwrap_or(Role::Viewer),
-        disabled_at,
-    }))
+fn account_in(tx: &mut dyn Tx, name: &str) -> Result<Option<Stored>, DbError> {
+    let row = tx.query_row(
+        "SELECT role, disabled_at FROM accounts WHERE name = ?1",
+        &args![name],
+    )?;
+    row.map(|r| {
+        Ok(Stored {
+            name: name.to_string(),
+            // A role this server does not know reads as the least one.
+            role: r.get::<String>(0)?.parse().unwrap_or(Role::Viewer),
+            disabled_at: r.get(1)?,
+        })
+    })
+    .transpose()
 }
 
 /// Refuses a change that would leave no enabled admin.
 fn keeps_an_admin(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     old: &Stored,
     role: Role,
     disabled: bool,
-) -> rusqlite::Result<Result<(), Refusal>> {
+) -> Result<Result<(), Refusal>, DbError> {
     let was_admin = old.role == Role::Admin && old.disabled_at.is_none();
     if !was_admin || (role == Role::Admin && !disabled) {
         return Ok(Ok(()));
     }
-    let others: i64 = conn.query_row(
+    let others: i64 = tx.query_value(
         "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND disabled_at IS NULL AND name != ?1",
-        [&old.name],
-        |r| r.get(0),
+        &args![&old.name],
     )?;
     Ok(if others == 0 {
         Err(Refusal::LastAdmin(old.name.clone()))
@@ -446,19 +363,13 @@ fn keeps_an_admin(
     })
 }
 
-fn create_in(
-    conn: &Connection,
-    by: &str,
-    name: &str,
-    role: Role,
-    hash: &str,
-) -> rusqlite::Result<()> {
-    conn.execute(
+fn create_in(tx: &mut dyn Tx, by: &str, name: &str, role: Role, hash: &str) -> Result<(), DbError> {
+    tx.execute(
         "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![name, role.as_str(), hash, now_ms()],
+        &args![name, role.as_str(), hash, now_ms()],
     )?;
     audit_in(
-        conn,
+        tx,
         by,
         "account_created",
         Some(name),
@@ -467,17 +378,17 @@ fn create_in(
     )
 }
 
-fn set_role_in(conn: &Connection, by: &str, old: &Stored, role: Role) -> rusqlite::Result<()> {
+fn set_role_in(tx: &mut dyn Tx, by: &str, old: &Stored, role: Role) -> Result<(), DbError> {
     if old.role == role {
         return Ok(());
     }
-    conn.execute(
+    tx.execute(
         "UPDATE accounts SET role = ?2 WHERE name = ?1",
-        params![old.name, role.as_str()],
+        &args![&old.name, role.as_str()],
     )?;
-    changed_in(conn, &old.name)?;
+    changed_in(tx, &old.name)?;
     audit_in(
-        conn,
+        tx,
         by,
         "role_changed",
         Some(&old.name),
@@ -489,24 +400,24 @@ fn set_role_in(conn: &Connection, by: &str, old: &Stored, role: Role) -> rusqlit
 /// A new password ends every session made with the old one, and revokes
 /// the account's API tokens unless the admin keeps them.
 fn set_password_in(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     by: &str,
     name: &str,
     hash: &str,
     keep_tokens: bool,
-) -> rusqlite::Result<()> {
-    conn.execute(
+) -> Result<(), DbError> {
+    tx.execute(
         "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
-        params![name, hash],
+        &args![name, hash],
     )?;
-    conn.execute("DELETE FROM sessions WHERE name = ?1", [name])?;
+    tx.execute("DELETE FROM sessions WHERE name = ?1", &args![name])?;
     let kept = if keep_tokens { "tokens kept" } else { "" };
-    audit_in(conn, by, "password_set", Some(name), None, kept)?;
+    audit_in(tx, by, "password_set", Some(name), None, kept)?;
     if !keep_tokens {
-        let revoked = conn.execute("DELETE FROM api_tokens WHERE name = ?1", [name])?;
+        let revoked = tx.execute("DELETE FROM api_tokens WHERE name = ?1", &args![name])?;
         if revoked > 0 {
             audit_in(
-                conn,
+                tx,
                 by,
                 "tokens_revoked",
                 Some(name),
@@ -515,7 +426,7 @@ fn set_password_in(
             )?;
         }
     }
-    changed_in(conn, name)
+    changed_in(tx, name)
 }
 
 /// An account's row as the admin API shows it; the `?1` is now.
@@ -524,56 +435,53 @@ const INFO: &str = "SELECT a.name, a.role, a.created_at, a.disabled_at,
         (SELECT COUNT(*) FROM api_tokens t WHERE t.name = a.name)
      FROM accounts a";
 
-fn info_row(r: &rusqlite::Row) -> rusqlite::Result<Option<AccountInfo>> {
-    let role: String = r.get(1)?;
-    Ok(role.parse().ok().map(|role| AccountInfo {
+/// None for a role this server does not know.
+fn info_row(r: &Row) -> Option<AccountInfo> {
+    let role: String = r.get(1).ok()?;
+    Some(AccountInfo {
         name: r.get(0).unwrap_or_default(),
-        role,
+        role: role.parse().ok()?,
         created_at: r.get(2).unwrap_or_default(),
         disabled_at: r.get(3).unwrap_or_default(),
         sessions: r.get(4).unwrap_or_default(),
         tokens: r.get(5).unwrap_or_default(),
-    }))
+    })
 }
 
-fn info_in(conn: &Connection, name: &str) -> rusqlite::Result<Option<AccountInfo>> {
-    Ok(conn
-        .query_row(
-            &format!("{INFO} WHERE a.name = ?2"),
-            params![now_ms(), name],
-            info_row,
-        )
-        .optional()?
-        .flatten())
+fn info_in(tx: &mut dyn Tx, name: &str) -> Result<Option<AccountInfo>, DbError> {
+    Ok(tx
+        .query_row(&format!("{INFO} WHERE a.name = ?2"), &args![now_ms(), name])?
+        .as_ref()
+        .and_then(info_row))
 }
 
 /// Notes that `name`'s credentials may have changed. Only the newest
 /// thousand are kept: a running server reads them within a second.
-fn changed_in(conn: &Connection, name: &str) -> rusqlite::Result<()> {
-    conn.execute(
+fn changed_in(tx: &mut dyn Tx, name: &str) -> Result<(), DbError> {
+    tx.execute(
         "INSERT INTO account_changes (name, at) VALUES (?1, ?2)",
-        params![name, now_ms()],
+        &args![name, now_ms()],
     )?;
-    conn.execute(
+    tx.execute(
         "DELETE FROM account_changes WHERE seq <= (SELECT MAX(seq) FROM account_changes) - 1000",
-        [],
+        &[],
     )?;
     Ok(())
 }
 
 fn audit_in(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     actor: &str,
     action: &str,
     subject: Option<&str>,
     address: Address,
     detail: &str,
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     let now = now_ms();
-    conn.execute(
+    tx.execute(
         "INSERT INTO audit (at, actor, action, subject, address, detail, count, last_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1)",
-        params![now, actor, action, subject, address, detail],
+        &args![now, actor, action, subject, address, detail],
     )?;
     Ok(())
 }
@@ -581,17 +489,18 @@ fn audit_in(
 /// A failed sign-in: counted on this minute's line for the name, address
 /// and reason if there is one, so a flood of them is a few lines and the
 /// rest of the trail stays in sight.
-fn failure_in(conn: &Connection, name: &str, address: Address, why: &str) -> rusqlite::Result<()> {
+fn failure_in(tx: &mut dyn Tx, name: &str, address: Address, why: &str) -> Result<(), DbError> {
     let now = now_ms();
     let minute = now - now.rem_euclid(60_000);
-    let counted = conn.execute(
+    let counted = tx.execute(
         "UPDATE audit SET count = count + 1, last_at = ?1 WHERE id = (
              SELECT id FROM audit WHERE actor = ?2 AND action = 'sign_in_failed'
-             AND address IS ?3 AND detail = ?4 AND at >= ?5 ORDER BY id DESC LIMIT 1)",
-        params![now, name, address, why, minute],
+             AND address IS NOT DISTINCT FROM ?3 AND detail = ?4 AND at >= ?5
+             ORDER BY id DESC LIMIT 1)",
+        &args![now, name, address, why, minute],
     )?;
     if counted == 0 {
-        audit_in(conn, name, "sign_in_failed", None, address, why)?;
+        audit_in(tx, name, "sign_in_failed", None, address, why)?;
     }
     Ok(())
 }
@@ -615,8 +524,8 @@ mod tests {
 
     fn open() -> (tempfile::TempDir, Accounts) {
         let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(&dir.path().join("a.sqlite3")).unwrap();
-        (dir, a)
+        let db = crate::storage::sqlite::open_database(dir.path()).unwrap();
+        (dir, Accounts::new(db).unwrap())
     }
 
     #[test]
@@ -643,12 +552,13 @@ mod tests {
         assert_eq!(acc.token(&t1).unwrap().unwrap().name, "ana");
         assert!(acc.token("0".repeat(64).as_str()).unwrap().is_none());
         let stored: Vec<String> = acc
-            .conn()
-            .prepare("SELECT token_hash FROM api_tokens")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
+            .db()
+            .read(|tx| {
+                tx.query("SELECT token_hash FROM api_tokens", &[])?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+            })
             .unwrap();
         assert!(!stored.contains(&t1));
         assert!(stored.contains(&token_hash(&t1)));

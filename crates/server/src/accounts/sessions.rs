@@ -8,75 +8,82 @@ impl Accounts {
     /// and when it expires.
     pub fn create_session(&self, name: &str, ttl: Duration) -> Result<(String, i64), DbError> {
         let token = new_token();
+        let hash = token_hash(&token);
         let expires_at = now_ms() + ttl.as_millis() as i64;
-        let conn = self.conn();
-        // Expired sessions are swept whenever someone signs in.
-        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_ms()])?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, name, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash(&token), name, expires_at],
-        )?;
+        self.db().write(|tx| {
+            // Expired sessions are swept whenever someone signs in.
+            tx.execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                &args![now_ms()],
+            )?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, name, expires_at) VALUES (?1, ?2, ?3)",
+                &args![&hash, name, expires_at],
+            )
+        })?;
         Ok((token, expires_at))
     }
 
     pub fn session(&self, token: &str) -> Result<Option<Caller>, DbError> {
-        let row: Option<(String, String, i64)> = self
-            .conn()
-            .query_row(
+        let hash = token_hash(token);
+        let row = self.db().read(|tx| {
+            tx.query_row(
                 "SELECT s.name, a.role, s.expires_at FROM sessions s JOIN accounts a ON a.name = s.name
                  WHERE s.token_hash = ?1 AND a.disabled_at IS NULL",
-                [token_hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                &args![&hash],
             )
-            .optional()?;
-        Ok(row.and_then(|(name, role, expires_at)| {
-            (expires_at > now_ms()).then_some(())?;
-            Some(Caller {
-                name,
-                role: role.parse().ok()?,
-                expires_at: Some(expires_at),
-            })
+        })?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (name, role, expires_at): (String, String, i64) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
+        if expires_at <= now_ms() {
+            return Ok(None);
+        }
+        Ok(role.parse().ok().map(|role| Caller {
+            name,
+            role,
+            expires_at: Some(expires_at),
         }))
     }
 
     pub fn end_session(&self, token: &str) -> Result<(), DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
         let hash = token_hash(token);
-        let name: Option<String> = tx
-            .query_row(
-                "SELECT name FROM sessions WHERE token_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )
-            .optional()?;
-        tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&hash])?;
-        if let Some(name) = name {
-            changed_in(&tx, &name)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.db().write(|tx| {
+            let name: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM sessions WHERE token_hash = ?1",
+                    &args![&hash],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", &args![&hash])?;
+            if let Some(name) = name {
+                changed_in(tx, &name)?;
+            }
+            Ok(())
+        })
     }
 
     /// The newest account change's seq (0 when there is none).
     pub fn last_change(&self) -> Result<i64, DbError> {
-        Ok(self.conn().query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM account_changes",
-            [],
-            |r| r.get(0),
-        )?)
+        self.db()
+            .read(|tx| tx.query_value("SELECT COALESCE(MAX(seq), 0) FROM account_changes", &[]))
     }
 
     /// Accounts changed after `seq`, with the newest seq read.
     pub fn changes_after(&self, seq: i64) -> Result<(i64, Vec<String>), DbError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = self.db().read(|tx| {
+            tx.query(
+                "SELECT seq, name FROM account_changes WHERE seq > ?1 ORDER BY seq",
+                &args![seq],
+            )
+        })?;
         let mut last = seq;
         let mut names = Vec::new();
         for row in rows {
-            let (s, name) = row?;
+            let (s, name): (i64, String) = (row.get(0)?, row.get(1)?);
             last = s;
             if !names.contains(&name) {
                 names.push(name);

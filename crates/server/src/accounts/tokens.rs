@@ -8,104 +8,109 @@ impl Accounts {
     /// such account. The token itself is returned once and never stored;
     /// `token_id` of it names it in lists.
     pub fn create_token(&self, by: &str, name: &str) -> Result<Option<String>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let exists = tx
-            .query_row("SELECT 1 FROM accounts WHERE name = ?1", [name], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !exists {
-            return Ok(None);
-        }
         let token = new_token();
-        tx.execute(
-            "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
-            params![token_hash(&token), name, now_ms()],
-        )?;
-        let id = token_id(&token_hash(&token));
-        audit_in(&tx, by, "token_created", Some(name), None, &id)?;
-        tx.commit()?;
-        Ok(Some(token))
+        let hash = token_hash(&token);
+        let made = self.db().write(|tx| {
+            if tx
+                .query_row("SELECT 1 FROM accounts WHERE name = ?1", &args![name])?
+                .is_none()
+            {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
+                &args![&hash, name, now_ms()],
+            )?;
+            audit_in(tx, by, "token_created", Some(name), None, &token_id(&hash))?;
+            Ok(true)
+        })?;
+        Ok(made.then_some(token))
     }
 
     /// Who a token signs in, if anyone: not for a disabled account. Notes
     /// its use, to the minute (a write per request would cost an fsync).
     pub fn token(&self, token: &str) -> Result<Option<Caller>, DbError> {
         let hash = token_hash(token);
-        let conn = self.conn();
-        let row: Option<(String, String)> = conn
-            .query_row(
-                "SELECT t.name, a.role FROM api_tokens t JOIN accounts a ON a.name = t.name
+        let now = now_ms();
+        let found = self.db().read(|tx| {
+            tx.query_row(
+                "SELECT t.name, a.role, t.last_used_at FROM api_tokens t
+                 JOIN accounts a ON a.name = t.name
                  WHERE t.token_hash = ?1 AND a.disabled_at IS NULL",
-                [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                &args![&hash],
             )
-            .optional()?;
-        if row.is_some() {
-            let now = now_ms();
-            conn.execute(
-                "UPDATE api_tokens SET last_used_at = ?2
-                 WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000)",
-                params![hash, now],
-            )?;
+        })?;
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        let (name, role, last_used): (String, String, Option<i64>) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
+        // Written only when the minute has moved on, so most requests
+        // only read.
+        if last_used.is_none_or(|at| at <= now - 60_000) {
+            self.db().write(|tx| {
+                tx.execute(
+                    "UPDATE api_tokens SET last_used_at = ?2
+                     WHERE token_hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+                    &args![&hash, now, now - 60_000],
+                )
+            })?;
         }
-        Ok(row.and_then(|(name, role)| {
-            Some(Caller {
-                name,
-                role: role.parse().ok()?,
-                expires_at: None,
-            })
+        Ok(role.parse().ok().map(|role| Caller {
+            name,
+            role,
+            expires_at: None,
         }))
     }
 
     /// The API tokens (of one account, or all), newest first; never the
     /// tokens themselves.
     pub fn tokens(&self, account: Option<&str>) -> Result<Vec<TokenInfo>, DbError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT token_hash, name, created_at, last_used_at FROM api_tokens
-             WHERE ?1 IS NULL OR name = ?1 ORDER BY created_at DESC, token_hash",
-        )?;
-        let rows = stmt.query_map([account], |r| {
-            Ok(TokenInfo {
-                id: token_id(&r.get::<_, String>(0)?),
-                account: r.get(1)?,
-                created_at: r.get(2)?,
-                last_used_at: r.get(3)?,
-            })
+        let rows = self.db().read(|tx| {
+            tx.query(
+                "SELECT token_hash, name, created_at, last_used_at FROM api_tokens
+                 WHERE CAST(?1 AS TEXT) IS NULL OR name = ?1 ORDER BY created_at DESC, token_hash",
+                &args![account],
+            )
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: token_id(&r.get::<String>(0)?),
+                    account: r.get(1)?,
+                    created_at: r.get(2)?,
+                    last_used_at: r.get(3)?,
+                })
+            })
+            .collect()
     }
 
     /// Revokes the token with this id; returns its account. Its streams
     /// close within a second.
     pub fn revoke_token(&self, by: &str, id: &str) -> Result<Result<String, Refusal>, DbError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let found: Vec<(String, String)> = {
-            let mut stmt = tx.prepare(
+        self.db().write(|tx| {
+            let found = tx.query(
                 "SELECT token_hash, name FROM api_tokens WHERE substr(token_hash, 1, ?2) = ?1",
+                &args![id, TOKEN_ID_LEN],
             )?;
-            let rows = stmt.query_map(params![id, TOKEN_ID_LEN as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let (hash, name) = match found.as_slice() {
-            [one] => one.clone(),
-            [] => return Ok(Err(Refusal::NoSuchToken(id.to_string()))),
-            // 48 bits of a SHA-256: two tokens sharing them is not expected.
-            _ => {
-                return Ok(Err(Refusal::Invalid(format!(
-                    "{id} names more than one token"
-                ))))
-            }
-        };
-        tx.execute("DELETE FROM api_tokens WHERE token_hash = ?1", [&hash])?;
-        changed_in(&tx, &name)?;
-        audit_in(&tx, by, "token_revoked", Some(&name), None, id)?;
-        tx.commit()?;
-        Ok(Ok(name))
+            let (hash, name): (String, String) = match found.as_slice() {
+                [one] => (one.get(0)?, one.get(1)?),
+                [] => return Ok(Err(Refusal::NoSuchToken(id.to_string()))),
+                // 48 bits of a SHA-256: two tokens sharing them is not expected.
+                _ => {
+                    return Ok(Err(Refusal::Invalid(format!(
+                        "{id} names more than one token"
+                    ))))
+                }
+            };
+            tx.execute(
+                "DELETE FROM api_tokens WHERE token_hash = ?1",
+                &args![&hash],
+            )?;
+            changed_in(tx, &name)?;
+            audit_in(tx, by, "token_revoked", Some(&name), None, id)?;
+            Ok(Ok(name))
+        })
     }
 }
 

@@ -101,19 +101,18 @@ async fn save(
         return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
     }
     let queue = state.relay.queue.clone();
+    let accounts = state.accounts.clone();
     let saved = blocking_on(move || {
         queue.save_target(&spec, &key, crate::clock::now_ms())?;
+        // The audit names the target, never the key.
+        if let Err(e) = accounts.audit(&caller.name, "publish_target_saved", &spec.id) {
+            eprintln!("sitrep-server: cannot record a target change in the audit: {e}");
+        }
         queue.target(&spec.id)
     })
     .await;
     match saved {
-        Ok(Some(t)) => {
-            // The audit names the target, never the key.
-            let _ = state
-                .accounts
-                .audit(&caller.name, "publish_target_saved", &id);
-            Json(view(&t)).into_response()
-        }
+        Ok(Some(t)) => Json(view(&t)).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "the target vanished", None),
         Err(resp) => resp,
     }
@@ -136,14 +135,20 @@ async fn remove(
         );
     }
     let queue = state.relay.queue.clone();
+    let accounts = state.accounts.clone();
     let id2 = id.clone();
-    match blocking_on(move || queue.delete_target(&id2)).await {
-        Ok(true) => {
-            let _ = state
-                .accounts
-                .audit(&caller.name, "publish_target_removed", &id);
-            StatusCode::NO_CONTENT.into_response()
+    let removed = blocking_on(move || {
+        let removed = queue.delete_target(&id2)?;
+        if removed {
+            if let Err(e) = accounts.audit(&caller.name, "publish_target_removed", &id2) {
+                eprintln!("sitrep-server: cannot record a target change in the audit: {e}");
+            }
         }
+        Ok(removed)
+    })
+    .await;
+    match removed {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
         Ok(false) => error(StatusCode::NOT_FOUND, format!("no target {id:?}"), None),
         Err(resp) => resp,
     }
@@ -168,29 +173,30 @@ async fn retry(
     let (update, target) = (body.update.clone(), body.target.clone());
     let by = caller.name.clone();
     let r = relay.clone();
+    let accounts = state.accounts.clone();
     let done = blocking_on(move || {
         let job = r.retry(&update, &target, &by)?;
         let now = match &job {
-            Some(_) => None,
+            Some(_) => {
+                let detail = format!("{update} {target}");
+                if let Err(e) = accounts.audit(&by, "publish_retry", &detail) {
+                    eprintln!("sitrep-server: cannot record a retry in the audit: {e}");
+                }
+                None
+            }
             None => r.queue.job(&update, &target)?,
         };
         Ok((job, now))
     })
     .await;
     match done {
-        Ok((Some(_), _)) => {
-            let detail = format!("{} {}", body.update, body.target);
-            if let Err(e) = state.accounts.audit(&caller.name, "publish_retry", &detail) {
-                eprintln!("sitrep-server: cannot record a retry in the audit: {e}");
-            }
-            (
-                StatusCode::ACCEPTED,
-                Json(RetryReply {
-                    state: "queued".into(),
-                }),
-            )
-                .into_response()
-        }
+        Ok((Some(_), _)) => (
+            StatusCode::ACCEPTED,
+            Json(RetryReply {
+                state: "queued".into(),
+            }),
+        )
+            .into_response(),
         Ok((None, Some(job))) => error(
             StatusCode::CONFLICT,
             format!(

@@ -4,7 +4,7 @@
 //! server-authored `update_delivery` event. The decisions (status mapping,
 //! retry policy) live in core `publish`; this module does the I/O.
 //!
-//! Exactly once: a delivery's stage is committed to SQLite before each
+//! Exactly once: a delivery's stage is committed to the database before each
 //! attempt (`sending`) and after it. A delivery found `sending` at start, or
 //! one that got no answer in time, may have reached the target, so it is
 //! marked failed rather than sent again; a person checks the page and asks
@@ -17,8 +17,8 @@ pub mod own;
 pub mod queue;
 pub mod statuspage;
 
-use crate::sqlite::{DbError, EventLog};
-use crate::stream;
+use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
+use crate::storage::{DbError, EventStore};
 use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
 use sitrep_core::status_page::public_page::PageInfo;
@@ -32,7 +32,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{watch, Notify};
 
 /// The author of every delivery report.
 pub const AUTHOR: &str = "sitrep-server";
@@ -106,16 +106,16 @@ pub struct Relay {
     pub settings: Settings,
     pub public: Arc<own::PublicCache>,
     wake: Arc<Notify>,
-    log: Arc<EventLog>,
-    live: broadcast::Sender<stream::Committed>,
+    log: Arc<dyn EventStore>,
+    cluster: Arc<dyn Cluster>,
 }
 
 impl Relay {
     pub fn new(
         queue: PublishQueue,
         settings: Settings,
-        log: Arc<EventLog>,
-        live: broadcast::Sender<stream::Committed>,
+        log: Arc<dyn EventStore>,
+        cluster: Arc<dyn Cluster>,
     ) -> Relay {
         Relay {
             queue: Arc::new(queue),
@@ -123,7 +123,7 @@ impl Relay {
             public: Arc::new(own::PublicCache::default()),
             wake: Arc::new(Notify::new()),
             log,
-            live,
+            cluster,
         }
     }
 
@@ -198,25 +198,55 @@ impl Relay {
                 attempt: job.attempt,
             },
         );
-        let live = self.live.clone();
-        self.log
-            .append(vec![ev], move |stored| stream::publish(&live, stored))?;
+        // The feed takes it to live streams like any other event.
+        self.log.append(vec![ev], |_| {})?;
         self.queue.mark_reported(job)
     }
 
-    /// Repairs what a stop left behind, then delivers until `stopping`.
+    /// Delivers while this process leads (relaying is once-only work):
+    /// each time it comes to lead it first repairs what the last leader (or
+    /// the last stop) left, then delivers until it no longer leads or
+    /// `stopping`. Any replica may queue or retry a delivery; the leader
+    /// hears it through the `publish` signal.
     pub fn spawn(&self, stopping: watch::Receiver<bool>) {
+        tokio::spawn(self.clone().hear(stopping.clone()));
         let relay = self.clone();
         tokio::spawn(async move {
-            let r = relay.clone();
-            let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
-            match recovered {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
-                Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+            let mut leader = relay.cluster.leader();
+            let mut stop = stopping.clone();
+            loop {
+                tokio::select! {
+                    led = leader.wait_for(|l| *l) => if led.is_err() { return },
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let until = while_leading(stopping.clone(), relay.cluster.leader());
+                let r = relay.clone();
+                let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
+                match recovered {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+                    Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
+                }
+                relay.clone().run(until).await;
             }
-            relay.run(stopping).await;
         });
+    }
+
+    /// Wakes the worker when a replica says a delivery was queued or
+    /// retried, or when signals may have been missed.
+    async fn hear(self, mut stopping: watch::Receiver<bool>) {
+        let mut signals = self.cluster.signals();
+        loop {
+            tokio::select! {
+                s = signals.recv() => match s {
+                    Ok(s) if s.topic == PUBLISH || s.topic == RESYNC => self.wake(),
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.wake(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+        }
     }
 
     fn recover(&self) -> Result<(), DbError> {
@@ -325,13 +355,15 @@ impl Relay {
         let j = job.clone();
         let prepared = tokio::task::spawn_blocking(move || this.prepare(&j))
             .await
-            .map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))??;
+            .map_err(|e| DbError::Other(format!("a delivery's preparation failed: {e}")))??;
         let (target, incident, link) = match prepared {
             Ok(p) => p,
             Err(why) => {
                 let this = self.clone();
                 return tokio::task::spawn_blocking(move || {
-                    this.queue.finish(&job, Stage::Failed, &why, 0, None)?;
+                    if !this.queue.finish(&job, Stage::Failed, &why, 0, None)? {
+                        return Ok(());
+                    }
                     let done = Job {
                         stage: Stage::Failed,
                         error: why,
@@ -351,8 +383,12 @@ impl Relay {
             // its targets get nothing (and no report that would confuse it).
             let this = self.clone();
             return tokio::task::spawn_blocking(move || {
-                this.queue
-                    .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?;
+                if !this
+                    .queue
+                    .finish(&job, Stage::Failed, "published twice; ignored", 0, None)?
+                {
+                    return Ok(());
+                }
                 this.queue.mark_reported(&Job {
                     stage: Stage::Failed,
                     ..job
@@ -363,13 +399,13 @@ impl Relay {
         }
         let queue = self.queue.clone();
         let j = job.clone();
-        let job = tokio::task::spawn_blocking(move || queue.start_attempt(&j))
+        let started = tokio::task::spawn_blocking(move || queue.start_attempt(&j))
             .await
-            .unwrap_or_else(|e| {
-                Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
-                    Box::new(e),
-                )))
-            })?;
+            .unwrap_or_else(|e| Err(DbError::Other(format!("a delivery could not start: {e}"))))?;
+        let Some(job) = started else {
+            // Moved on by another worker meanwhile: nothing to send.
+            return Ok(());
+        };
         let publisher = publishers
             .iter()
             .find(|(k, _)| **k == target.spec.kind)
@@ -403,8 +439,16 @@ impl Relay {
         };
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
-            this.queue
-                .finish(&job, stage, &error, next_at, created.as_deref())?;
+            if !this
+                .queue
+                .finish(&job, stage, &error, next_at, created.as_deref())?
+            {
+                eprintln!(
+                    "sitrep-server: delivery of {} to {} was taken over while it was sent; its outcome is not recorded twice",
+                    job.update, job.target
+                );
+                return Ok(());
+            }
             let done = Job {
                 stage,
                 error,
@@ -457,6 +501,10 @@ impl Relay {
         };
         self.report(&job, &format!("retry asked by {by}"))?;
         self.wake();
+        // The worker may run on another replica.
+        if let Err(e) = self.cluster.signal(PUBLISH, "") {
+            eprintln!("sitrep-server: cannot tell the leading replica of a retry: {e}");
+        }
         Ok(Some(job))
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Relay;
 use crate::reply;
-use crate::sqlite::EventLog;
+use crate::storage::{DbError, EventStore};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -40,11 +40,7 @@ struct Folded {
 }
 
 impl PublicCache {
-    pub fn state(
-        &self,
-        log: &EventLog,
-        info: &PageInfo,
-    ) -> Result<PublicState, crate::sqlite::DbError> {
+    pub fn state(&self, log: &dyn EventStore, info: &PageInfo) -> Result<PublicState, DbError> {
         let mut f = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             let page = log.page(f.head, 1000)?;
@@ -74,7 +70,7 @@ impl PublicCache {
     }
 }
 
-pub fn router(relay: Relay, log: Arc<EventLog>) -> Router {
+pub fn router(relay: Relay, log: Arc<dyn EventStore>) -> Router {
     let state = Public { relay, log };
     Router::new()
         .route("/status", get(html))
@@ -100,14 +96,14 @@ pub fn router(relay: Relay, log: Arc<EventLog>) -> Router {
 #[derive(Clone)]
 struct Public {
     relay: Relay,
-    log: Arc<EventLog>,
+    log: Arc<dyn EventStore>,
 }
 
 async fn load(p: &Public) -> Result<PublicState, Response> {
     let cache = p.relay.public.clone();
     let log = p.log.clone();
     let info = p.relay.settings.page.clone();
-    reply::blocking_on(move || cache.state(&log, &info)).await
+    reply::blocking_on(move || cache.state(&*log, &info)).await
 }
 
 /// Public JSON any status client may read from anywhere, briefly cached.

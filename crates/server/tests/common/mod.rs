@@ -1,5 +1,11 @@
 //! Starts the real `sitrep-server` binary on a free loopback port with its own
 //! data dir, and a few helpers to make and read events.
+//!
+//! The backend: SQLite in the data dir, as a server runs by default; or,
+//! when `SITREP_TEST_POSTGRES` names a PostgreSQL server (an admin URL,
+//! `postgres://USER@127.0.0.1:PORT/postgres`, as `scripts/test` starts),
+//! a database of its own per data dir on that server, so every test here
+//! runs unchanged against both.
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
@@ -29,10 +35,197 @@ pub const ROLES: [&str; 4] = ["viewer", "responder", "communicator", "admin"];
 pub const CLOCK_START_MS: i64 = 1_763_464_800_000;
 const CLOCK_START: &str = "1763464800000";
 
+/// The PostgreSQL server the tests run against, if any.
+pub fn postgres_admin() -> Option<String> {
+    std::env::var("SITREP_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// True when the tests run against PostgreSQL (see the module's doc).
+pub fn on_postgres() -> bool {
+    postgres_admin().is_some()
+}
+
+/// The database for a data dir on the test PostgreSQL server, made on
+/// first use: its URL, and whether it was made just now (a fresh install).
+pub fn database_for(data: &Path) -> Option<(String, bool)> {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    static MADE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    if let Some(url) = pinned(data) {
+        let mut made = MADE.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = !made.iter().any(|d| d == data);
+        made.push(data.to_path_buf());
+        return Some((url, fresh));
+    }
+    let admin = postgres_admin()?;
+    let mut h = DefaultHasher::new();
+    data.hash(&mut h);
+    let name = format!("sitrep_t_{:016x}", h.finish());
+    let url = match admin.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("SITREP_TEST_POSTGRES must end in /DATABASE: {admin}"),
+    };
+    let mut made = MADE.lock().unwrap_or_else(|p| p.into_inner());
+    if made.iter().any(|d| d == data) {
+        return Some((url, false));
+    }
+    let fresh = admin_sql(&admin, move |client| async move {
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .await
+            .expect("the test PostgreSQL answers")
+            .is_some();
+        if !exists {
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("a test database is made");
+        }
+        !exists
+    });
+    made.push(data.to_path_buf());
+    Some((url, fresh))
+}
+
+static PINNED: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Servers on this data dir use this (empty) database instead, e.g. one on
+/// a PostgreSQL cluster a test restarts by itself.
+pub fn pin_database(data: &Path, url: &str) {
+    PINNED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((data.to_path_buf(), url.to_string()));
+}
+
+fn pinned(data: &Path) -> Option<String> {
+    PINNED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(d, _)| d == data)
+        .map(|(_, u)| u.clone())
+}
+
+/// A throwaway PostgreSQL cluster of a test's own (`scripts/pg-cluster`),
+/// stopped and removed when dropped.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    /// The admin URL (`.../postgres`).
+    pub url: String,
+}
+
+fn cluster_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-cluster")
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("sitrep-pg-test-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let out = Command::new("bash")
+            .arg(cluster_script())
+            .args(["start"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "a cluster of the test's own: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        Cluster { dir, url }
+    }
+
+    /// A new empty database on it; its URL.
+    pub fn database(&self, name: &str) -> String {
+        let create = format!("CREATE DATABASE {name}");
+        admin_sql(&self.url, move |c| async move {
+            c.batch_execute(&create).await.unwrap();
+        });
+        format!("{}/{name}", self.url.rsplit_once('/').unwrap().0)
+    }
+
+    /// Stops PostgreSQL (fast: connections are cut) and starts it again on
+    /// the same port.
+    pub fn restart(&self) {
+        let out = Command::new("bash")
+            .arg(cluster_script())
+            .args(["restart"])
+            .arg(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(cluster_script())
+            .args(["stop"])
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// Runs `f` with a connection to the test PostgreSQL server as its admin,
+/// on a thread of its own (tests call this from inside their runtime).
+pub fn admin_sql<T, F>(url: &str, f: impl FnOnce(tokio_postgres::Client) -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {url}: {e}"));
+            tokio::spawn(conn);
+            f(client).await
+        })
+    })
+    .join()
+    .expect("the admin thread ends")
+}
+
+/// The server binary, pointed at this data dir's storage: `SITREP_DATABASE`
+/// is set when the tests run on PostgreSQL.
+pub fn server_command(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sitrep-server"));
+    match database_for(data) {
+        Some((url, _)) => c.env("SITREP_DATABASE", url),
+        None => c.env_remove("SITREP_DATABASE"),
+    };
+    c
+}
+
+/// Whether this data dir holds nothing yet (no accounts made).
+fn fresh(data: &Path) -> bool {
+    match database_for(data) {
+        Some((_, made_now)) => made_now,
+        None => !data.join("sitrep.sqlite3").exists(),
+    }
+}
+
 /// Creates an account through the CLI, the password piped as one line.
 pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let mut child = server_command(data)
         .args([
             "account", "create", "--name", name, "--role", role, "--data",
         ])
@@ -52,7 +245,7 @@ pub fn create_account(data: &Path, name: &str, role: &str, password: &str) -> st
 
 /// A new API token for an account, through the CLI.
 pub fn create_token(data: &Path, name: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let out = server_command(data)
         .args(["token", "create", "--name", name, "--data"])
         .arg(data)
         .output()
@@ -83,10 +276,10 @@ impl Running {
 
     pub fn start_with_args(data: &Path, static_dir: &Path, args: &[&str]) -> Running {
         let mut tokens = std::collections::BTreeMap::new();
+        let fresh = fresh(data);
         for role in ROLES {
             // Restarting on the same data dir keeps the accounts made before.
-            if !data.join("sitrep.sqlite3").exists() || create_token_if_exists(data, role).is_none()
-            {
+            if fresh || create_token_if_exists(data, role).is_none() {
                 let out = create_account(data, role, role, PASSWORD);
                 assert!(
                     out.status.success(),
@@ -103,7 +296,7 @@ impl Running {
         } else {
             &["--clock-start-ms", CLOCK_START]
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+        let mut child = server_command(data)
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
             .arg("--static")
@@ -247,7 +440,7 @@ pub fn client() -> reqwest::Client {
 
 /// A token for an existing account, or None when there is no such account.
 fn create_token_if_exists(data: &Path, name: &str) -> Option<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
+    let out = server_command(data)
         .args(["token", "create", "--name", name, "--data"])
         .arg(data)
         .output()

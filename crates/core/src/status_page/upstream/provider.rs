@@ -12,8 +12,9 @@ pub struct Fetched {
     pub fetched_at: i64,
 }
 
-/// What we know about one provider.
-#[derive(Clone, Debug, PartialEq)]
+/// What we know about one provider. Serialized for the server's upstream
+/// cache (restarts and replicas that do not poll read it back).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ProviderState {
     Known(Fetched),
     /// Not polled yet, or the last poll failed. `since` is when we stopped

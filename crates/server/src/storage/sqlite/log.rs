@@ -1,7 +1,10 @@
-//! The event log on SQLite: one append-only table whose rowid is the seq.
-//! Every method blocks; async code calls them through `spawn_blocking`.
+//! The event log on SQLite: one append-only table whose rowid is the seq,
+//! written by one connection with group commit, read by a few others.
 
+use super::connect;
 use crate::clock::now_ms;
+use crate::storage::feed::Feeder;
+use crate::storage::{Committed, DbError, EventStore, Feed, Page};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sitrep_core::log::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
@@ -14,73 +17,19 @@ use std::time::Duration;
 /// never wait for an append; a few readers are enough to spread the load.
 const READERS: usize = 4;
 
-/// The most events one page read returns (the API's `limit`, the stream's
-/// catch-up pages).
-pub const MAX_PAGE: usize = 1000;
-
-pub struct EventLog {
+pub struct SqliteLog {
     writer: Mutex<Connection>,
     /// Batches waiting for the next group commit.
     queued: Mutex<Vec<Queued>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    feeder: Feeder,
 }
 
-#[derive(Debug)]
-pub enum DbError {
-    Sqlite(rusqlite::Error),
-    /// The transaction shared with other batches could not commit.
-    GroupCommit(String),
-    /// A stored row no longer parses as an event (written by another version).
-    Corrupt {
-        seq: u64,
-        error: serde_json::Error,
-    },
-}
-
-impl std::fmt::Display for DbError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DbError::Sqlite(e) => write!(f, "sqlite: {e}"),
-            DbError::GroupCommit(e) => write!(f, "sqlite commit: {e}"),
-            DbError::Corrupt { seq, error } => {
-                write!(f, "stored event {seq} does not parse: {error}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for DbError {}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> Self {
-        DbError::Sqlite(e)
-    }
-}
-
-pub struct Page {
-    pub events: Vec<Event>,
-    pub head: u64,
-}
-
-impl EventLog {
-    pub fn open(path: &Path) -> Result<EventLog, DbError> {
-        let writer = Connection::open(path)?;
-        writer.busy_timeout(Duration::from_secs(5))?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
-        // An ack tells the client it may drop the event from its queue, so a
-        // commit must survive a power cut, not just a crash of this process.
-        writer.pragma_update(None, "synchronous", "FULL")?;
-        writer.execute_batch(
-            "CREATE TABLE IF NOT EXISTS events (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                id TEXT NOT NULL UNIQUE,
-                incident TEXT NOT NULL,
-                event TEXT NOT NULL,
-                received_at INTEGER NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS events_incident ON events (incident, seq);",
-        )?;
+impl SqliteLog {
+    /// Opens the log of a migrated database file.
+    pub fn open(path: &Path) -> Result<SqliteLog, DbError> {
+        let writer = connect(path)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open_with_flags(
@@ -91,38 +40,38 @@ impl EventLog {
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()?;
-        Ok(EventLog {
+        let feeder = Feeder::new(head(&writer)?);
+        Ok(SqliteLog {
             writer: Mutex::new(writer),
             queued: Mutex::new(Vec::new()),
             readers,
             next_reader: AtomicUsize::new(0),
+            feeder,
         })
     }
 
-    /// Stores the batch and acks every event in the order given. An id
-    /// already stored (earlier or in this batch) keeps its first seq and
-    /// received_at. `committed` sees the newly stored events, in seq order,
-    /// while the write lock is still held: publishing there keeps the live
-    /// feed in seq order even when batches race.
-    ///
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl EventStore for SqliteLog {
     /// Group commit: batches that arrive while another commit is running
     /// wait for the write lock, and whichever takes it next stores every
     /// batch queued by then in one transaction and one fsync, then hands
-    /// each its acks. Nothing is acked before the commit that made it
-    /// durable; a batch that fails alone (its savepoint rolled back) does
-    /// not take the others with it.
-    pub fn append(
-        &self,
-        events: Vec<Event>,
-        committed: impl FnOnce(&[Event]) + Send + 'static,
-    ) -> Result<Vec<Ack>, DbError> {
+    /// each its acks. A batch that fails alone (its savepoint rolled back)
+    /// does not take the others with it. The feed and `committed` run
+    /// while the write lock is still held, so the live feed stays in seq
+    /// order even when batches race.
+    fn append_boxed(&self, events: Vec<Event>, committed: Committed) -> Result<Vec<Ack>, DbError> {
         let (done, result) = mpsc::channel();
         self.queued
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Queued {
                 events,
-                committed: Box::new(committed),
+                committed,
                 done,
             });
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,80 +80,83 @@ impl EventLog {
             return r;
         }
         let group = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|p| p.into_inner()));
-        commit_group(&mut conn, group);
+        commit_group(&mut conn, group, &self.feeder);
         drop(conn);
         result.recv().unwrap_or(Err(DbError::GroupCommit(
             "the commit ended without an answer".into(),
         )))
     }
 
-    /// Events with seq > `after`, ascending, at most `limit`, and the head,
-    /// read in one snapshot so the head is never behind the page.
-    pub fn page(&self, after: u64, limit: usize) -> Result<Page, DbError> {
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let mut conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
-        let head = head(&tx)?;
-        let mut events = Vec::new();
-        {
-            let mut stmt = tx.prepare_cached(
-                "SELECT seq, event, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let after = i64::try_from(after).unwrap_or(i64::MAX);
-            let mut rows = stmt.query(params![after, limit as i64])?;
-            while let Some(row) = rows.next()? {
-                let seq = row.get::<_, i64>(0)? as u64;
-                let json: String = row.get(1)?;
-                let mut ev: Event =
-                    serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
-                ev.seq = Some(seq);
-                ev.received_at = Some(row.get(2)?);
-                events.push(ev);
-            }
-        }
-        tx.commit()?;
-        Ok(Page { events, head })
+    fn page(&self, after: u64, limit: usize) -> Result<Page, DbError> {
+        page(&mut self.reader(), after, limit)
     }
 
-    /// Every event of one stream (an incident, or the workspace), in seq order.
-    pub fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, DbError> {
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
+    fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, DbError> {
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT seq, event, received_at FROM events WHERE incident = ?1 ORDER BY seq",
         )?;
         let mut rows = stmt.query([&*incident.0])?;
         let mut events = Vec::new();
         while let Some(row) = rows.next()? {
-            let seq = row.get::<_, i64>(0)? as u64;
-            let json: String = row.get(1)?;
-            let mut ev: Event =
-                serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
-            ev.seq = Some(seq);
-            ev.received_at = Some(row.get(2)?);
-            events.push(ev);
+            events.push(event_of(row)?);
         }
         Ok(events)
     }
 
-    pub fn head(&self) -> Result<u64, DbError> {
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        let conn = self.readers[i].lock().unwrap_or_else(|p| p.into_inner());
-        Ok(head(&conn)?)
+    fn head(&self) -> Result<u64, DbError> {
+        Ok(head(&self.reader())?)
     }
+
+    fn set_feed(&self, feed: Feed) {
+        self.feeder.set(feed);
+    }
+
+    /// One process writes this log: nothing is committed elsewhere.
+    fn catch_up(&self, _head: u64) -> Result<(), DbError> {
+        Ok(())
+    }
+}
+
+fn page(conn: &mut Connection, after: u64, limit: usize) -> Result<Page, DbError> {
+    let tx = conn.transaction()?;
+    let head = head(&tx)?;
+    let mut events = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, event, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![after, limit as i64])?;
+        while let Some(row) = rows.next()? {
+            events.push(event_of(row)?);
+        }
+    }
+    tx.commit()?;
+    Ok(Page { events, head })
+}
+
+fn event_of(row: &rusqlite::Row<'_>) -> Result<Event, DbError> {
+    let seq = row.get::<_, i64>(0)? as u64;
+    let json: String = row.get(1)?;
+    let mut ev: Event =
+        serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
+    ev.seq = Some(seq);
+    ev.received_at = Some(row.get(2)?);
+    Ok(ev)
 }
 
 /// One POST's batch (or the relay's report) waiting to be stored.
 struct Queued {
     events: Vec<Event>,
-    committed: Box<dyn FnOnce(&[Event]) + Send>,
+    committed: Committed,
     done: mpsc::Sender<Result<Vec<Ack>, DbError>>,
 }
 
 /// Stores every queued batch in one transaction, each under its own
-/// savepoint, commits once, then (still under the write lock) runs each
-/// batch's `committed` in seq order and answers it.
-fn commit_group(conn: &mut Connection, group: Vec<Queued>) {
+/// savepoint, commits once, then (still under the write lock) feeds each
+/// batch's new events, runs its `committed` and answers it.
+fn commit_group(conn: &mut Connection, group: Vec<Queued>, feeder: &Feeder) {
     let now = now_ms();
     // IMMEDIATE: other connections write to this file too (accounts, the
     // publishing queue). A deferred transaction that read first and
@@ -238,6 +190,11 @@ fn commit_group(conn: &mut Connection, group: Vec<Queued>) {
     for (outcome, committed, done) in outcomes {
         let reply = outcome.map(|(acks, stored)| {
             if !stored.is_empty() {
+                // Only this process writes the log, so nothing has to be
+                // read back; a failed read-back would only delay the feed.
+                if let Err(e) = feeder.local(&stored, |after, limit| page(conn, after, limit)) {
+                    eprintln!("sitrep-server: cannot feed committed events: {e}");
+                }
                 committed(&stored);
             }
             acks

@@ -1,7 +1,9 @@
 //! Watched upstreams: polls the status pages an admin configured (on the
 //! command line, `--upstream NAME=URL`, or with `UpstreamAdded` events on the
 //! workspace stream) for their Statuspage v2 `summary.json`, keeps what each
-//! said in memory, and serves it at `GET /api/v1/upstreams`.
+//! said in memory and in the database's cache, and serves it at
+//! `GET /api/v1/upstreams`. Only the leading replica polls (the others show
+//! what it stored, see `cache`); one machine always leads.
 //!
 //! Only configured URLs are ever fetched, and redirects are not followed: a
 //! client cannot make the server fetch anything (no open proxy), and a
@@ -11,20 +13,21 @@
 
 use crate::clock::now_ms;
 use crate::reply;
-use axum::body::Bytes;
+mod cache;
+mod fetch;
+
+pub use cache::UpstreamCache;
+pub use fetch::fetch;
+
+use crate::storage::cluster::{while_leading, Cluster, UPSTREAMS};
 use axum::extract::State;
-use axum::http::{header, Request, StatusCode, Uri};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use fetch::{client, clip, HttpsClient};
 pub use sitrep_core::log::protocol::UpstreamsReply;
-use sitrep_core::status_page::upstream::{
-    parse_summary, ParseError, PollSchedule, ProviderState, ProviderView, Summary,
-};
+use sitrep_core::status_page::upstream::{PollSchedule, ProviderState, ProviderView, Summary};
 use sitrep_core::status_page::upstream_budget;
 use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, Workspace};
@@ -35,8 +38,6 @@ use tokio::sync::watch;
 pub use sitrep_core::status_page::upstream::{DEFAULT_INTERVAL_MS, MAX_SUMMARY_BYTES};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest reason kept: reasons quote parts of untrusted documents.
-const MAX_REASON_CHARS: usize = 300;
 const SUMMARY_PATH: &str = "/api/v2/summary.json";
 
 /// One provider as configured: `NAME=URL`, URL being the page's base
@@ -156,8 +157,11 @@ struct Runner {
     runtime: tokio::runtime::Handle,
     client: HttpsClient,
     settings: Settings,
+    /// Turns true when the server stops or this process stops leading.
     stopping: watch::Receiver<bool>,
     seed: u64,
+    cache: Arc<UpstreamCache>,
+    cluster: Arc<dyn Cluster>,
 }
 
 struct Inner {
@@ -335,9 +339,9 @@ impl Upstreams {
         }
     }
 
-    /// Records one poll; returns whether what consoles see has changed, or
-    /// None when the provider is no longer watched (its poller then ends).
-    fn observe(&self, id: u64, result: Result<Summary, String>, now: i64) -> Option<bool> {
+    /// Records one poll; returns what to keep in the cache, or None when
+    /// the provider is no longer watched (its poller then ends).
+    fn observe(&self, id: u64, result: Result<Summary, String>, now: i64) -> Option<Observed> {
         let mut inner = self.write();
         let entry = inner.entries.iter_mut().find(|e| e.id == id)?;
         let was_known = entry.state.is_known();
@@ -355,12 +359,75 @@ impl Upstreams {
             (false, None) => eprintln!("sitrep-server: upstream {:?} answers", entry.name),
             _ => {}
         }
+        let observed = Observed {
+            name: entry.name.clone(),
+            url: entry.url.clone(),
+            state: entry.state.clone(),
+        };
         drop(inner);
         if changed {
             self.changes.send_modify(|n| *n = n.wrapping_add(1));
         }
-        Some(changed)
+        Some(observed)
     }
+
+    /// Takes what the cache says of providers watched here (same name and
+    /// URL): at start, and on a replica that does not poll whenever the
+    /// leader stored something new.
+    pub fn adopt(&self, cached: Vec<Observed>) {
+        let mut changed = false;
+        {
+            let mut inner = self.write();
+            for c in cached {
+                if let Some(e) = inner
+                    .entries
+                    .iter_mut()
+                    .find(|e| e.name == c.name && e.url == c.url)
+                {
+                    if e.state != c.state {
+                        e.state = c.state;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Starts every provider's poller, and those added later, until
+    /// `runner.stopping`. Must run inside the runtime.
+    fn start_polling(&self, runner: Runner) {
+        let mut inner = self.write();
+        let mut entries = std::mem::take(&mut inner.entries);
+        for entry in &mut entries {
+            if entry.task.is_none() {
+                entry.task = start(self, &runner, entry);
+            }
+        }
+        inner.entries = entries;
+        inner.runner = Some(runner);
+    }
+
+    /// Stops every poller (this process no longer leads).
+    fn stop_polling(&self) {
+        let mut inner = self.write();
+        inner.runner = None;
+        for entry in &mut inner.entries {
+            if let Some(task) = entry.task.take() {
+                task.abort();
+            }
+        }
+    }
+}
+
+/// What one provider said, as the cache keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub name: String,
+    pub url: String,
+    pub state: ProviderState,
 }
 
 pub fn router(upstreams: Upstreams) -> Router {
@@ -381,44 +448,46 @@ async fn list(State(upstreams): State<Upstreams>) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(reply)).into_response()
 }
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
-
-fn client(timeout: Duration) -> HttpsClient {
-    let mut http = HttpConnector::new();
-    http.set_connect_timeout(Some(timeout));
-    // `http` URLs are allowed: an admin may watch a page on the internal
-    // network, and the tests serve fixtures on loopback.
-    http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("ring supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build(https)
-}
-
-/// Starts polling every provider, and any added later; each has its own
-/// task, and all end when `stopping` turns true. Must run inside the runtime.
-pub fn spawn(upstreams: &Upstreams, settings: &Settings, stopping: watch::Receiver<bool>) {
-    let runner = Runner {
-        runtime: tokio::runtime::Handle::current(),
-        client: client(settings.timeout),
-        settings: settings.clone(),
-        stopping,
-        seed: now_ms() as u64,
-    };
-    let mut inner = upstreams.write();
-    let mut entries = std::mem::take(&mut inner.entries);
-    for entry in &mut entries {
-        if entry.task.is_none() {
-            entry.task = start(upstreams, &runner, entry);
+/// Polls while this process leads (polling is once-only work): every
+/// provider's poller starts when it comes to lead and stops when it no
+/// longer does; meanwhile it follows what the leader stores in the cache.
+/// Until `stopping`. Must run inside the runtime.
+pub fn spawn(
+    upstreams: &Upstreams,
+    settings: &Settings,
+    cache: Arc<UpstreamCache>,
+    cluster: Arc<dyn Cluster>,
+    stopping: watch::Receiver<bool>,
+) {
+    tokio::spawn(cache::follow(
+        upstreams.clone(),
+        cache.clone(),
+        cluster.clone(),
+        stopping.clone(),
+    ));
+    let (upstreams, settings) = (upstreams.clone(), settings.clone());
+    tokio::spawn(async move {
+        let mut leader = cluster.leader();
+        let mut stop = stopping.clone();
+        loop {
+            tokio::select! {
+                led = leader.wait_for(|l| *l) => if led.is_err() { return },
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            let mut until = while_leading(stopping.clone(), cluster.leader());
+            upstreams.start_polling(Runner {
+                runtime: tokio::runtime::Handle::current(),
+                client: client(settings.timeout),
+                settings: settings.clone(),
+                stopping: until.clone(),
+                seed: now_ms() as u64,
+                cache: cache.clone(),
+                cluster: cluster.clone(),
+            });
+            let _ = until.wait_for(|s| *s).await;
+            upstreams.stop_polling();
         }
-    }
-    inner.entries = entries;
-    inner.runner = Some(runner);
+    });
 }
 
 /// Starts the poller of one entry; none for a URL we do not poll.
@@ -430,6 +499,8 @@ fn start(
     let url = entry.target.as_ref().ok()?.clone();
     let task = Poller {
         upstreams: upstreams.clone(),
+        cache: runner.cache.clone(),
+        cluster: runner.cluster.clone(),
         id: entry.id,
         url,
         client: runner.client.clone(),
@@ -448,6 +519,8 @@ fn start(
 
 struct Poller {
     upstreams: Upstreams,
+    cache: Arc<UpstreamCache>,
+    cluster: Arc<dyn Cluster>,
     id: u64,
     url: Uri,
     client: HttpsClient,
@@ -470,9 +543,20 @@ impl Poller {
                 _ = stopping.wait_for(|s| *s) => return,
             };
             let ok = result.is_ok();
-            if self.upstreams.observe(self.id, result, now_ms()).is_none() {
+            let Some(observed) = self.upstreams.observe(self.id, result, now_ms()) else {
                 return;
-            }
+            };
+            // Kept for restarts and for the replicas that do not poll.
+            let (cache, cluster) = (self.cache.clone(), self.cluster.clone());
+            tokio::task::spawn_blocking(move || match cache.save(&observed, now_ms()) {
+                Ok(()) => {
+                    let _ = cluster.signal(UPSTREAMS, &observed.name);
+                }
+                Err(e) => eprintln!(
+                    "sitrep-server: cannot keep what {:?} said: {e}",
+                    observed.name
+                ),
+            });
             let random = self.rng.next_f64();
             delay = if ok {
                 self.schedule.after_success(random)
@@ -480,102 +564,6 @@ impl Poller {
                 self.schedule.after_failure(random)
             };
         }
-    }
-}
-
-/// One GET of a summary, within `timeout` in all (connecting, headers and
-/// body), reading at most `max_bytes`. The error is a reason for a person.
-pub async fn fetch(
-    client: &HttpsClient,
-    url: &Uri,
-    timeout: Duration,
-    max_bytes: usize,
-) -> Result<Summary, String> {
-    match tokio::time::timeout(timeout, fetch_body(client, url, max_bytes)).await {
-        Ok(Ok(body)) => parse_summary(&body, max_bytes).map_err(|e| clip(e.to_string())),
-        Ok(Err(reason)) => Err(clip(reason)),
-        Err(_) => Err(format!("no answer within {}", seconds(timeout))),
-    }
-}
-
-async fn fetch_body(client: &HttpsClient, url: &Uri, max_bytes: usize) -> Result<Bytes, String> {
-    let request = Request::get(url.clone())
-        .header(header::ACCEPT, "application/json")
-        .header(
-            header::USER_AGENT,
-            concat!(
-                "sitrep-server/",
-                env!("CARGO_PKG_VERSION"),
-                " (upstream poller)"
-            ),
-        )
-        .body(Empty::new())
-        .map_err(|e| format!("cannot build the request: {e}"))?;
-    let response = client.request(request).await.map_err(|e| {
-        if e.is_connect() {
-            format!("cannot connect: {}", root_cause(&e))
-        } else {
-            format!("the request failed: {}", root_cause(&e))
-        }
-    })?;
-    let status = response.status();
-    if status.is_redirection() {
-        let to = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("nowhere");
-        return Err(format!(
-            "HTTP {status}, redirected to {to}; configure that URL instead (redirects are not followed)"
-        ));
-    }
-    if !status.is_success() {
-        return Err(format!("HTTP {status}"));
-    }
-    let too_large = || ParseError::TooLarge { limit: max_bytes }.to_string();
-    let declared = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_bytes as u64) {
-        return Err(too_large());
-    }
-    // Stops reading past the limit, whatever the length header said.
-    match Limited::new(response.into_body(), max_bytes)
-        .collect()
-        .await
-    {
-        Ok(body) => Ok(body.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(format!("the answer broke off: {}", root_cause(e.as_ref()))),
-    }
-}
-
-fn root_cause<'a>(
-    e: &'a (dyn std::error::Error + 'static),
-) -> &'a (dyn std::error::Error + 'static) {
-    let mut e = e;
-    while let Some(inner) = e.source() {
-        e = inner;
-    }
-    e
-}
-
-fn clip(mut reason: String) -> String {
-    reason.retain(|c| !c.is_control());
-    if let Some((i, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
-        reason.truncate(i);
-        reason.push('…');
-    }
-    reason
-}
-
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -621,19 +609,5 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.check().unwrap_err().contains("\"a\""));
-    }
-
-    #[test]
-    fn reasons_are_clipped_and_lose_control_characters() {
-        assert_eq!(clip("a\r\nb".into()), "ab");
-        let long = clip("x".repeat(1000));
-        assert_eq!(long.chars().count(), MAX_REASON_CHARS + 1);
-        assert!(long.ends_with('…'));
-    }
-
-    #[test]
-    fn timeouts_print_in_seconds() {
-        assert_eq!(seconds(Duration::from_secs(10)), "10 s");
-        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
     }
 }

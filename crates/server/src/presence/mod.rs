@@ -1,6 +1,12 @@
 //! Who has which incident open right now: each stream connection says which
 //! incident it shows and under what name, and every subscriber hears the
-//! new list for that incident. Held in memory only; it is not part of the log.
+//! new list for that incident. Not part of the log: held in memory on one
+//! machine, and on several replicas also in the database (`shared`), so the
+//! list names everyone whichever replica they are on.
+
+mod shared;
+
+pub use shared::Sharing;
 
 use axum::extract::ws::Utf8Bytes;
 use sitrep_core::log::protocol::StreamMessage;
@@ -22,6 +28,8 @@ struct Inner {
     viewers: Mutex<HashMap<u64, (IncidentId, String)>>,
     next: AtomicU64,
     changes: broadcast::Sender<Utf8Bytes>,
+    /// On several replicas: the lists come from the database.
+    shared: Option<shared::Shared>,
 }
 
 /// One stream connection's place on the board; leaving is dropping it.
@@ -37,6 +45,7 @@ impl Default for Board {
                 viewers: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
                 changes: broadcast::channel(1024).0,
+                shared: None,
             }),
         }
     }
@@ -54,8 +63,26 @@ impl Board {
         self.inner.changes.subscribe()
     }
 
+    /// A board whose lists are every replica's: seats are written to the
+    /// database and lists read back from it (`Sharing::run` does both).
+    pub fn replicated() -> (Board, Sharing) {
+        let (shared, sharing) = shared::Shared::new();
+        let board = Board {
+            inner: Arc::new(Inner {
+                viewers: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(1),
+                changes: broadcast::channel(1024).0,
+                shared: Some(shared),
+            }),
+        };
+        (board, sharing)
+    }
+
     /// The current list for every incident someone has open, for a newcomer.
     pub fn snapshot(&self) -> Vec<Utf8Bytes> {
+        if let Some(shared) = &self.inner.shared {
+            return shared.snapshot();
+        }
         let incidents: Vec<IncidentId> = {
             let viewers = self.lock();
             let mut ids: Vec<IncidentId> = viewers.values().map(|(i, _)| i.clone()).collect();
@@ -81,8 +108,13 @@ impl Board {
             }
         };
         let mut touched: Vec<IncidentId> = before.into_iter().map(|(i, _)| i).collect();
-        touched.extend(viewing.map(|(i, _)| i));
+        touched.extend(viewing.clone().map(|(i, _)| i));
         touched.dedup();
+        if let Some(shared) = &self.inner.shared {
+            // The new lists come back from the database, with everyone's.
+            shared.write(seat, viewing, touched);
+            return;
+        }
         for incident in touched {
             let msg = self.message(incident);
             let _ = self.inner.changes.send(msg);
@@ -90,19 +122,36 @@ impl Board {
     }
 
     fn message(&self, incident: IncidentId) -> Utf8Bytes {
-        let mut people: Vec<String> = self
+        let people: Vec<String> = self
             .lock()
             .values()
             .filter(|(i, _)| *i == incident)
             .map(|(_, n)| n.clone())
             .collect();
-        people.sort();
-        people.dedup();
-        let msg = StreamMessage::Presence { incident, people };
-        serde_json::to_string(&msg)
-            .expect("a presence message always serializes")
-            .into()
+        message(incident, people)
     }
+
+    /// This process's seats, for writing them all again.
+    fn seats(&self) -> Vec<(u64, IncidentId, String)> {
+        self.lock()
+            .iter()
+            .map(|(seat, (i, n))| (*seat, i.clone(), n.clone()))
+            .collect()
+    }
+
+    fn announce(&self, msg: Utf8Bytes) {
+        let _ = self.inner.changes.send(msg);
+    }
+}
+
+/// The list for one incident, each name once, sorted.
+fn message(incident: IncidentId, mut people: Vec<String>) -> Utf8Bytes {
+    people.sort();
+    people.dedup();
+    let msg = StreamMessage::Presence { incident, people };
+    serde_json::to_string(&msg)
+        .expect("a presence message always serializes")
+        .into()
 }
 
 impl Seat {

@@ -1,0 +1,310 @@
+//! The schema as numbered steps, each with its SQLite and PostgreSQL text.
+//! A database records the steps it has had (`sitrep_schema`); a server runs
+//! the missing ones at start, one process at a time (SQLite's write lock,
+//! PostgreSQL's advisory lock), and refuses a database that has a step it
+//! does not know: a newer server wrote it, and running on would lose data.
+//!
+//! A new table is a new step at the end, never an edit of an old one.
+
+/// One schema change.
+#[derive(Debug)]
+pub struct Step {
+    pub version: u32,
+    /// Checked too: a database whose step N has another name was made by a
+    /// different build, and is refused rather than guessed at.
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        name: "log, accounts, audit, publishing",
+        sqlite: SQLITE_1,
+        postgres: POSTGRES_1,
+    },
+    Step {
+        version: 2,
+        name: "replicas and presence",
+        // One process keeps presence in memory.
+        sqlite: "-- replicas and presence are kept in memory on one machine",
+        postgres: POSTGRES_2,
+    },
+    Step {
+        version: 3,
+        name: "upstream cache",
+        sqlite: UPSTREAM_CACHE,
+        postgres: UPSTREAM_CACHE,
+    },
+];
+
+/// The newest version this binary knows.
+pub fn latest() -> u32 {
+    STEPS.last().map_or(0, |s| s.version)
+}
+
+/// The steps still to run, given those the database records as
+/// (version, name) in ascending order; or why the database must be refused.
+pub fn pending(applied: &[(u32, String)]) -> Result<&'static [Step], String> {
+    for (i, (version, name)) in applied.iter().enumerate() {
+        let Some(ours) = STEPS.get(i) else {
+            return Err(format!(
+                "the database's schema is at version {version} ({name}), newer than this \
+                 sitrep-server knows (version {}): run the newer sitrep-server that wrote it, \
+                 or restore a backup made by this one",
+                latest()
+            ));
+        };
+        if ours.version != *version || ours.name != name {
+            return Err(format!(
+                "the database's schema step {version} is {name:?}, but this sitrep-server's step \
+                 {} is {:?}: the database was made by a different build; nothing was changed",
+                ours.version, ours.name
+            ));
+        }
+    }
+    Ok(&STEPS[applied.len().min(STEPS.len())..])
+}
+
+/// The bookkeeping table itself (the same text works on both backends).
+pub const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS sitrep_schema (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+)";
+
+/// Version 1 on SQLite: the tables as they were before steps were counted,
+/// so an existing data directory is taken over as it is (`IF NOT EXISTS`;
+/// columns added since by hand are added by `sqlite::schema`).
+const SQLITE_1: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    incident TEXT NOT NULL,
+    event TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_incident ON events (incident, seq);
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    disabled_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES accounts(name),
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES accounts(name),
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+-- Every change that may end an account's streams (a session ended, a
+-- password or role set, an account removed): a running server reads
+-- these, whichever process wrote them.
+CREATE TABLE IF NOT EXISTS account_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    subject TEXT,
+    address TEXT,
+    count INTEGER NOT NULL DEFAULT 1,
+    last_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS publish_targets (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    page_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    components TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publish_deliveries (
+    update_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    tries INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (update_id, target)
+);
+CREATE TABLE IF NOT EXISTS publish_links (
+    target TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    PRIMARY KEY (target, incident)
+);
+";
+
+/// Version 1 on PostgreSQL: the same tables. The log's seq is handed out
+/// from `log_head` under its row lock, so commits happen in seq order and a
+/// reader that sees seq N has every seq below it (a SEQUENCE would let a
+/// later seq commit first, and a client paging past it would skip one).
+const POSTGRES_1: &str = "
+CREATE TABLE events (
+    seq BIGINT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    incident TEXT NOT NULL,
+    event TEXT NOT NULL,
+    received_at BIGINT NOT NULL
+);
+CREATE INDEX events_incident ON events (incident, seq);
+CREATE TABLE log_head (
+    one BIGINT PRIMARY KEY CHECK (one = 1),
+    head BIGINT NOT NULL
+);
+INSERT INTO log_head (one, head) VALUES (1, 0);
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    disabled_at BIGINT
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES accounts(name),
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_name ON sessions (name);
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES accounts(name),
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE TABLE account_changes (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE TABLE audit (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    subject TEXT,
+    address TEXT,
+    count BIGINT NOT NULL DEFAULT 1,
+    last_at BIGINT
+);
+CREATE INDEX audit_by_action ON audit (action, id);
+CREATE INDEX audit_by_actor ON audit (actor, id);
+CREATE INDEX audit_by_subject ON audit (subject, id);
+CREATE TABLE publish_targets (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    page_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    components TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE publish_deliveries (
+    update_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    stage TEXT NOT NULL,
+    attempt BIGINT NOT NULL DEFAULT 0,
+    tries BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    reported BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (update_id, target)
+);
+CREATE INDEX publish_deliveries_by_stage ON publish_deliveries (stage, seq);
+CREATE TABLE publish_links (
+    target TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    PRIMARY KEY (target, incident)
+);
+";
+
+/// Version 2 on PostgreSQL: the replicas serving this database (a
+/// heartbeat on the database's clock) and who has which incident open on
+/// each, so every replica lists everyone.
+const POSTGRES_2: &str = "
+CREATE TABLE replicas (
+    id TEXT PRIMARY KEY,
+    alive_at BIGINT NOT NULL
+);
+CREATE TABLE presence (
+    replica TEXT NOT NULL,
+    seat BIGINT NOT NULL,
+    incident TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (replica, seat)
+);
+CREATE INDEX presence_by_incident ON presence (incident);
+";
+
+/// Version 3: what each watched provider last said (the state as JSON),
+/// so a restarted server, or a replica that does not poll, shows it at
+/// once with its age. The same text on both.
+const UPSTREAM_CACHE: &str = "
+CREATE TABLE IF NOT EXISTS upstream_cache (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(n: usize) -> Vec<(u32, String)> {
+        STEPS[..n]
+            .iter()
+            .map(|s| (s.version, s.name.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn steps_are_numbered_one_by_one() {
+        for (i, s) in STEPS.iter().enumerate() {
+            assert_eq!(s.version as usize, i + 1, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn a_fresh_database_gets_every_step_and_a_current_one_none() {
+        assert_eq!(pending(&[]).unwrap().len(), STEPS.len());
+        assert!(pending(&applied(STEPS.len())).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_newer_or_foreign_schema_is_refused_with_what_to_do() {
+        let mut newer = applied(STEPS.len());
+        newer.push((latest() + 1, "from the future".into()));
+        let err = pending(&newer).unwrap_err();
+        assert!(err.contains("newer than this sitrep-server knows"), "{err}");
+        assert!(err.contains("from the future"), "{err}");
+        let foreign = vec![(1, "something else".to_string())];
+        let err = pending(&foreign).unwrap_err();
+        assert!(err.contains("different build"), "{err}");
+    }
+}
