@@ -7,7 +7,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sitrep_core::log::admin::{
-    AccountInfo, AccountsReply, AuditPage, ChangeAccount, CreateAccount, TokenInfo, TokensReply,
+    AccountInfo, AccountsReply, AuditPage, ChangeAccount, CreateAccount, HookDeliveriesReply,
+    HookDelivery, SaveTeamHook, SavedTeamHook, TeamHook, TeamHooksReply, TokenInfo, TokensReply,
 };
 use sitrep_core::log::protocol::{
     Ack, ApiError, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
@@ -357,4 +358,51 @@ pub async fn get_audit_csv(filter: &AuditFilter) -> Result<String, ApiFailure> {
     resp.text()
         .await
         .map_err(|e| ApiFailure::Degraded(format!("unreadable answer: {e}")))
+}
+
+/// `GET /api/v1/hooks` (admins): the team's webhooks, never their secrets.
+pub async fn get_hooks() -> Result<Vec<TeamHook>, ApiFailure> {
+    let resp = send(Request::get("/api/v1/hooks"), NO_BODY, None).await?;
+    let reply: TeamHooksReply = read(accept(resp).await?).await?;
+    Ok(reply.hooks)
+}
+
+/// `PUT /api/v1/hooks/{id}` (admins): the secret comes back only when made.
+pub async fn save_hook(id: &str, hook: &SaveTeamHook) -> Result<SavedTeamHook, ApiFailure> {
+    let url = format!("/api/v1/hooks/{}", component(id));
+    let resp = send(Request::put(&url), Some(hook), None).await?;
+    read(accept(resp).await?).await
+}
+
+/// `DELETE /api/v1/hooks/{id}` (admins).
+pub async fn remove_hook(id: &str) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/hooks/{}", component(id));
+    accept(send(Request::delete(&url), NO_BODY, None).await?).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/hooks/{id}/secret` (admins): a new secret, shown once.
+pub async fn rotate_hook_secret(id: &str) -> Result<SavedTeamHook, ApiFailure> {
+    let url = format!("/api/v1/hooks/{}/secret", component(id));
+    let resp = send(Request::post(&url), NO_BODY, None).await?;
+    read(accept(resp).await?).await
+}
+
+/// `GET /api/v1/hooks/{id}/deliveries` (admins), newest first.
+pub async fn get_hook_deliveries(id: &str) -> Result<Vec<HookDelivery>, ApiFailure> {
+    let url = format!("/api/v1/hooks/{}/deliveries?limit=50", component(id));
+    let resp = send(Request::get(&url), NO_BODY, None).await?;
+    let reply: HookDeliveriesReply = read(accept(resp).await?).await?;
+    Ok(reply.deliveries)
+}
+
+/// `POST /api/v1/hooks/{id}/deliveries/{event}/retry` (admins): a failed one.
+pub async fn retry_hook_delivery(id: &str, event: &str) -> Result<(), ApiFailure> {
+    let url = format!(
+        "/api/v1/hooks/{}/deliveries/{}/retry",
+        component(id),
+        component(event)
+    );
+    accept(send(Request::post(&url), NO_BODY, None).await?).await?;
+    Ok(())
 }

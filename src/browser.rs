@@ -111,3 +111,33 @@ pub fn print_page() {
         let _ = w.print();
     }
 }
+
+/// Puts text on the clipboard (the async Clipboard API, reached by name so
+/// the console needs no extra web-sys bindings); says why not when the
+/// browser has none or refuses (no permission, not a secure page).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let navigator = web_sys::window()
+        .map(|w| w.navigator())
+        .ok_or("no browser window")?;
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null())
+        .ok_or("this browser offers no clipboard here (it needs https or localhost)")?;
+    let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("this browser cannot write to the clipboard")?;
+    let promise: js_sys::Promise = write
+        .call1(&clipboard, &text.into())
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("the clipboard refused the text")?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(drop)
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| "the browser did not allow copying".into())
+        })
+}

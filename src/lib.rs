@@ -54,9 +54,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/incidents/:id/comms") view={Lazy::<routes::CommsRoute>::new()}/>
                         <Route path=path!("/settings") view={Lazy::<routes::SettingsRoute>::new()}/>
                         <Route path=path!("/upstreams") view={Lazy::<routes::UpstreamsRoute>::new()}/>
+                        <Route path=path!("/alerts") view={Lazy::<routes::AlertsRoute>::new()}/>
                         <Route path=path!("/admin/accounts") view={Lazy::<routes::AdminAccountsRoute>::new()}/>
                         <Route path=path!("/admin/tokens") view={Lazy::<routes::AdminTokensRoute>::new()}/>
                         <Route path=path!("/admin/audit") view={Lazy::<routes::AdminAuditRoute>::new()}/>
+                        <Route path=path!("/admin/hooks") view={Lazy::<routes::AdminHooksRoute>::new()}/>
                     </Routes>
                 </main>
                 <components::shortcut_layer::ShortcutLayer/>

@@ -39,7 +39,10 @@ pub fn open(after: u64, listener: Listener) -> Result<(), JsValue> {
         }
     }
     let origin = websocket_origin().ok_or(JsValue::NULL)?;
-    let ws = WebSocket::new(&format!("{origin}/api/v1/stream?after={after}"))?;
+    // batch=1: the backend may send several events in one `events`
+    // message (the engine takes them one by one), so a busy incident costs
+    // this tab far fewer messages to parse and hand over.
+    let ws = WebSocket::new(&format!("{origin}/api/v1/stream?after={after}&batch=1"))?;
     let listener = Rc::new(listener);
 
     let was_open = Rc::new(Cell::new(false));

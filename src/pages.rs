@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod alerts;
 pub mod comms;
 pub mod declare;
 pub mod incident_list;

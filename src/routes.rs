@@ -38,6 +38,8 @@ lazy_page!(UpstreamsRoute, pages::upstreams::UpstreamPanel);
 lazy_page!(AdminAccountsRoute, pages::admin::AccountsPage);
 lazy_page!(AdminTokensRoute, pages::admin::TokensPage);
 lazy_page!(AdminAuditRoute, pages::admin::AuditPage);
+lazy_page!(AlertsRoute, pages::alerts::AlertInbox);
+lazy_page!(AdminHooksRoute, pages::admin::HooksPage);
 
 /// Fetches every lazy page's chunk in the background once the console is
 /// up. Outages take the network with them: a responder who loses it a
@@ -58,6 +60,8 @@ pub fn preload_pages() {
         <AdminAccountsRoute as LazyRoute>::preload().await;
         <AdminTokensRoute as LazyRoute>::preload().await;
         <AdminAuditRoute as LazyRoute>::preload().await;
+        <AlertsRoute as LazyRoute>::preload().await;
+        <AdminHooksRoute as LazyRoute>::preload().await;
         // Said on the page, for tools and tests that must know the console
         // no longer needs the network to open any page.
         if let Some(root) = web_sys::window()

@@ -66,6 +66,7 @@ pub fn Header() -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/">"Incidents"</A>
                 <A href="/new">"Declare incident"</A>
+                <A href="/alerts">"Alerts"</A>
                 <A href="/metrics">"Metrics"</A>
                 <A href="/upstreams">"Upstreams"</A>
                 <A href="/settings">"Settings"</A>

@@ -1,10 +1,11 @@
-//! The admins' pages: accounts, API tokens and the audit trail, all held
-//! by the server and changed through its admin API (every change audited
-//! there). The console only hides them from other roles; the server is what
+//! The admins' pages: accounts, API tokens, the audit trail and the team's
+//! webhooks, all held by the server and changed through its admin API
+//! (every change audited there). The console only hides them from other roles; the server is what
 //! refuses a non-admin, so a page opened by URL just says who it is for.
 
 pub mod accounts;
 pub mod audit;
+pub mod hooks;
 pub mod tokens;
 
 use crate::session::use_session;
@@ -14,6 +15,7 @@ use sitrep_core::log::access::Role;
 
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
+pub use hooks::HooksPage;
 pub use tokens::TokensPage;
 
 /// Where the admin pages are, for the header and Settings.
@@ -37,7 +39,7 @@ fn AdminFrame(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoVie
             </div>
             <Show when=admin fallback=|| view! {
                 <p class="empty" role="alert">
-                    "Admins only: this page manages accounts, tokens and the audit trail. Ask an admin if you need a change. "
+                    "Admins only: this page manages accounts, tokens, the audit trail and webhooks. Ask an admin if you need a change. "
                     <A href="/">"Back to incidents"</A>
                 </p>
             }>
@@ -55,6 +57,7 @@ fn AdminNav() -> impl IntoView {
             <A href="/admin/accounts">"Accounts"</A>
             <A href="/admin/tokens">"API tokens"</A>
             <A href="/admin/audit">"Audit trail"</A>
+            <A href="/admin/hooks">"Webhooks"</A>
         </nav>
     }
 }

@@ -5,6 +5,7 @@ mod checks;
 mod desk;
 mod editor;
 mod review;
+mod social;
 mod targets;
 mod update;
 

@@ -1,6 +1,10 @@
 //! An incident's post-mortem: the parts the log already knows (impact,
-//! times, timeline with key entries first) and the parts people write,
-//! each section edited in place as an event; export to Markdown and print.
+//! times, timeline with key entries first, where each update went) and the
+//! parts people write (sections, what customers lost and got), each edited
+//! in place as an event; export to Markdown and print.
+
+mod customers;
+mod trail;
 
 use crate::browser::{download_text, print_page};
 use crate::components::form::{Outcome, SelectField, TextArea, TextField};
@@ -80,8 +84,10 @@ fn PostmortemBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
             <SectionEditor section=PostmortemSection::ContributingFactors pm/>
             <SectionEditor section=PostmortemSection::WentWell pm/>
             <SectionEditor section=PostmortemSection::WentPoorly pm/>
+            <customers::CustomersSection pm/>
             <RemediationSection pm/>
         </fieldset>
+        <trail::TrailSection pm/>
         <TimelineSection pm/>
     }
 }

@@ -1,8 +1,10 @@
 //! Settings every console shares: the component catalogue, custom roles,
-//! the severity policy, the change freeze and the comms desk's policy and
-//! templates (each change an event on the workspace stream), and for admins
+//! the severity policy, the change freeze, alert routing and the comms
+//! desk's policy and templates (each change an event on the workspace
+//! stream), and for admins
 //! the publishing targets, which live on the server.
 
+mod alert_routes;
 mod catalogue;
 mod comms_policy;
 mod freeze;
@@ -29,6 +31,7 @@ pub fn Settings() -> impl IntoView {
             <roles::Roles/>
             <severity::SeverityPolicy/>
             <freeze::FreezeSettings/>
+            <alert_routes::AlertRoutes/>
             // Targets hold keys and live on the server; only admins see them here.
             <Show when=move || session.role() == Some(Role::Admin)>
                 <section class="settings-section" aria-labelledby="settings-admin">

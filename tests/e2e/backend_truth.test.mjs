@@ -22,7 +22,7 @@ async function noteFromElsewhere(server, incident, text) {
   return id;
 }
 
-describe('the header tells the truth about the backend', { timeout: 180_000 }, () => {
+describe('the header tells the truth about the backend', { timeout: 300_000 }, () => {
   let browser;
   before(async () => {
     browser = await launchBrowser();

@@ -21,7 +21,7 @@ function assertOncePerId(events, label) {
   assert.equal(new Set(ids).size, ids.length, `${label}: an event is stored twice`);
 }
 
-describe('outage drills', { timeout: 180_000 }, () => {
+describe('outage drills', { timeout: 420_000 }, () => {
   let browser;
   before(async () => {
     browser = await launchBrowser();

@@ -26,6 +26,7 @@ const routes = (id, title) => [
   ['/admin/accounts', 'Accounts'],
   ['/admin/tokens', 'API tokens'],
   ['/admin/audit', 'Audit trail'],
+  ['/alerts', 'Alert inbox'],
 ];
 
 describe('the split console', () => {
@@ -44,7 +45,7 @@ describe('the split console', () => {
     const sw = await readFile(join(DIST, 'sw.js'), 'utf8');
     const { files } = JSON.parse(sw.match(/^const PRECACHE = (.*);$/m)[1]);
     const wasm = files.filter((f) => f.endsWith('.wasm'));
-    for (const page of ['settings', 'postmortem', 'metrics', 'upstreams', 'comms', 'plan_maintenance', 'room', 'admin_accounts', 'admin_tokens', 'admin_audit']) {
+    for (const page of ['settings', 'postmortem', 'metrics', 'upstreams', 'comms', 'plan_maintenance', 'room', 'admin_accounts', 'admin_tokens', 'admin_audit', 'alerts']) {
       assert.ok(wasm.some((f) => f.endsWith(`_${page}.wasm`)), `a chunk for ${page} in ${wasm.join(', ')}`);
     }
     assert.ok(files.some((f) => f.endsWith('_split.js')), 'the chunk loader is precached');
@@ -59,7 +60,7 @@ describe('the split console', () => {
     await app.open('/');
     await app.page.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor({ timeout: WAIT });
     assert.match(fetched[0], /^\/sitrep-[0-9a-f]{1,16}_bg\.wasm$/, `the main module first: ${fetched.join(', ')}`);
-    for (const page of ['declare', 'room', 'comms', 'postmortem', 'plan_maintenance', 'settings', 'metrics', 'upstreams', 'admin_accounts', 'admin_tokens', 'admin_audit']) {
+    for (const page of ['declare', 'room', 'comms', 'postmortem', 'plan_maintenance', 'settings', 'metrics', 'upstreams', 'admin_accounts', 'admin_tokens', 'admin_audit', 'alerts']) {
       assert.ok(fetched.some((f) => f.endsWith(`_${page}.wasm`)), `the ${page} chunk was fetched in the background`);
     }
 

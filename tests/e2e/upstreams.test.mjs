@@ -44,7 +44,7 @@ function upstreamFlags(pages) {
   return args;
 }
 
-describe('upstream panel', { timeout: 120_000, skip }, () => {
+describe('upstream panel', { timeout: 240_000, skip }, () => {
   let browser;
   before(async () => {
     browser = await launchBrowser();

@@ -9,13 +9,16 @@
 //!   limits and who may write what;
 //! - `comms`: customer updates, their templates, checks, review and cadence;
 //! - `incident`: the fold of one incident, its list queries and entry text;
+//! - `alerts`: alert intake, the inbox of alert groups, routing rules;
 //! - `workspace`: the settings every console shares;
 //! - `status_page`: watched upstreams, our own public page, vendor mapping;
 //! - `aftermath`: post-mortem, metrics, change freeze;
+//! - `webhook`: what webhooks we send say and how they are signed;
 //! - `view`: decisions the console's views make (Markdown, search, virtual list);
 //! - `ordering`: stable sorting compiled once (imports nothing).
 
 pub mod aftermath;
+pub mod alerts;
 pub mod comms;
 pub mod incident;
 pub mod log;
@@ -25,6 +28,7 @@ pub mod status_page;
 pub mod time;
 pub mod view;
 pub mod vocabulary;
+pub mod webhook;
 pub mod workspace;
 
 pub use incident::{Entry, EntryKind, EntryWhat, Incident};

@@ -26,6 +26,10 @@ pub struct IncidentId(pub Arc<str>);
 /// are written by admins only.
 pub const WORKSPACE: &str = "workspace";
 
+/// The stream of the alert inbox: alert groups as senders posted them and
+/// what responders did with them (see `alerts`). Not an incident either.
+pub const ALERTS: &str = "alerts";
+
 impl IncidentId {
     pub fn workspace() -> Self {
         IncidentId(Arc::from(WORKSPACE))
@@ -33,6 +37,20 @@ impl IncidentId {
 
     pub fn is_workspace(&self) -> bool {
         &*self.0 == WORKSPACE
+    }
+
+    pub fn alerts() -> Self {
+        IncidentId(Arc::from(ALERTS))
+    }
+
+    pub fn is_alerts(&self) -> bool {
+        &*self.0 == ALERTS
+    }
+
+    /// Whether this stream is an incident's (or a maintenance's), rather
+    /// than the workspace's or the alert inbox's.
+    pub fn is_incident(&self) -> bool {
+        !self.is_workspace() && !self.is_alerts()
     }
 }
 
@@ -87,6 +105,12 @@ pub enum PostmortemSection {
     ContributingFactors,
     WentWell,
     WentPoorly,
+    /// What customers lost and got (`CUSTOMERS`): what data was lost or
+    /// delayed, which customers (the count is `postmortem_impact_set`'s),
+    /// what was restored.
+    DataAffected,
+    Customers,
+    Restored,
 }
 
 impl PostmortemSection {
@@ -98,6 +122,13 @@ impl PostmortemSection {
         PostmortemSection::WentPoorly,
     ];
 
+    /// The sections that say what customers lost and got.
+    pub const CUSTOMERS: [PostmortemSection; 3] = [
+        PostmortemSection::DataAffected,
+        PostmortemSection::Customers,
+        PostmortemSection::Restored,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             PostmortemSection::Summary => "Summary",
@@ -105,6 +136,9 @@ impl PostmortemSection {
             PostmortemSection::ContributingFactors => "Contributing factors",
             PostmortemSection::WentWell => "What went well",
             PostmortemSection::WentPoorly => "What did not go well",
+            PostmortemSection::DataAffected => "What data was lost or delayed",
+            PostmortemSection::Customers => "Which customers",
+            PostmortemSection::Restored => "What was restored",
         }
     }
 
@@ -115,7 +149,54 @@ impl PostmortemSection {
             PostmortemSection::ContributingFactors => "contributing_factors",
             PostmortemSection::WentWell => "went_well",
             PostmortemSection::WentPoorly => "went_poorly",
+            PostmortemSection::DataAffected => "data_affected",
+            PostmortemSection::Customers => "customers",
+            PostmortemSection::Restored => "restored",
         }
+    }
+}
+
+/// What affected customers were offered to make up for it. On the wire it
+/// is the plain word (`postmortem_offer_added.offer`), checked by `limits`:
+/// one enum fewer for the console to parse on its first load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OfferKind {
+    /// Money back or off the next invoice.
+    Credit,
+    ExtendedTrial,
+    /// Days added to a subscription or a deadline.
+    MakeUpDays,
+    Other,
+}
+
+impl OfferKind {
+    pub const ALL: [OfferKind; 4] = [
+        OfferKind::Credit,
+        OfferKind::ExtendedTrial,
+        OfferKind::MakeUpDays,
+        OfferKind::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OfferKind::Credit => "Credit",
+            OfferKind::ExtendedTrial => "Extended trial",
+            OfferKind::MakeUpDays => "Make-up days",
+            OfferKind::Other => "Other",
+        }
+    }
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            OfferKind::Credit => "credit",
+            OfferKind::ExtendedTrial => "extended_trial",
+            OfferKind::MakeUpDays => "make_up_days",
+            OfferKind::Other => "other",
+        }
+    }
+
+    pub fn from_wire(s: &str) -> Option<OfferKind> {
+        OfferKind::ALL.into_iter().find(|k| k.wire() == s)
     }
 }
 

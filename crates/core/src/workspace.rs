@@ -1,9 +1,10 @@
 //! Settings every console shares, folded from the workspace stream: the
 //! component catalogue, roles, the severity policy, watched upstreams,
-//! the change-freeze settings (see `freeze`), and the comms desk's
-//! templates and policy.
+//! the change-freeze settings (see `freeze`), the comms desk's
+//! templates and policy, and the alert routing rules.
 
 use crate::aftermath::freeze::FreezeSettings;
+use crate::alerts::model::AlertRoute;
 use crate::comms::policy::CommsPolicy;
 use crate::comms::{Channels, Phase};
 use crate::log::event::{Event, EventBody};
@@ -25,6 +26,8 @@ pub struct Workspace {
     /// Templates an admin changed; the others are `default_templates::default_for`.
     pub templates: BTreeMap<Phase, Channels>,
     pub comms: CommsPolicy,
+    /// Alert routing rules, tried in order (see `alerts::routing`).
+    pub alert_routes: Vec<AlertRoute>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +108,7 @@ impl Default for Workspace {
             freeze: FreezeSettings::default(),
             templates: BTreeMap::new(),
             comms: CommsPolicy::default(),
+            alert_routes: Vec::new(),
         }
     }
 }
@@ -182,6 +186,7 @@ impl Workspace {
                 self.templates.insert(*phase, channels.clone());
             }
             EventBody::CommsPolicySet { policy } => self.comms = policy.clone(),
+            EventBody::AlertRoutesSet { routes } => self.alert_routes = routes.clone(),
             _ => {}
         }
     }

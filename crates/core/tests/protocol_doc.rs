@@ -90,6 +90,8 @@ fn row<'a>(doc: &'a str, name: &str) -> Option<Vec<&'a str>> {
 fn role_in_words(body: &EventBody) -> &'static str {
     let incident = if body.is_workspace_kind() {
         IncidentId::workspace()
+    } else if body.is_alerts_kind() {
+        IncidentId::alerts()
     } else {
         IncidentId("i1".into())
     };
@@ -140,6 +142,8 @@ fn every_body_kind_is_documented_with_its_fields_stream_and_role() {
         assert_eq!(body.kind(), kind);
         let expected_stream = if body.is_workspace_kind() {
             "workspace"
+        } else if body.is_alerts_kind() {
+            "alerts"
         } else {
             "incident"
         };

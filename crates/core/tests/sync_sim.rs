@@ -967,9 +967,18 @@ impl Sim {
                 self.server.log.push(ev.clone());
                 new.push(ev);
             }
-            for ev in new {
-                for conn in 0..self.conns.len() {
-                    if self.conns[conn].alive {
+            // A commit reaches each stream as `event` messages or, as the
+            // reference backend sends it to `batch=1` streams, as one
+            // `events` message.
+            for conn in 0..self.conns.len() {
+                if !self.conns[conn].alive || new.is_empty() {
+                    continue;
+                }
+                if self.rng.chance(0.5) {
+                    let events = new.clone();
+                    self.push(conn, Some(StreamMessage::Events { events }));
+                } else {
+                    for ev in &new {
                         self.push(conn, Some(StreamMessage::Event { event: ev.clone() }));
                     }
                 }
@@ -1008,8 +1017,16 @@ impl Sim {
             .filter(|e| e.seq.is_some_and(|s| s > after))
             .cloned()
             .collect();
-        for event in catch_up {
-            self.push(conn, Some(StreamMessage::Event { event }));
+        // The catch-up in `events` messages of a few events, or one by one.
+        if self.rng.chance(0.5) {
+            for events in catch_up.chunks(3) {
+                let events = events.to_vec();
+                self.push(conn, Some(StreamMessage::Events { events }));
+            }
+        } else {
+            for event in catch_up {
+                self.push(conn, Some(StreamMessage::Event { event }));
+            }
         }
         let head = self.server.head;
         self.push(conn, Some(StreamMessage::CaughtUp { head }));
@@ -1036,12 +1053,15 @@ impl Sim {
                 engine.connected(stream);
             }
             Some(msg) => {
-                let id = match &msg {
-                    StreamMessage::Event { event } => Some(event.id.clone()),
-                    _ => None,
+                let ids: Vec<EventId> = match &msg {
+                    StreamMessage::Event { event } => vec![event.id.clone()],
+                    StreamMessage::Events { events } => {
+                        events.iter().map(|e| e.id.clone()).collect()
+                    }
+                    _ => Vec::new(),
                 };
                 engine.on_stream(stream, msg);
-                if let Some(id) = id.filter(|id| is_confirmed(engine, id)) {
+                for id in ids.into_iter().filter(|id| is_confirmed(engine, id)) {
                     c.confirmed.insert(id);
                 }
             }

@@ -5,10 +5,10 @@
 //! many connections it holds open. Half-sent requests and idle connections
 //! cannot pile up.
 
-use crate::reply::error;
+use crate::reply::ApiError;
 use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
@@ -105,11 +105,11 @@ pub async fn deadline(
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => {
-            let mut resp = error(
+            let mut resp = ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("the request took over {} s", limit.as_secs_f64()),
-                None,
-            );
+            )
+            .into_response();
             resp.headers_mut().insert(
                 axum::http::header::CONNECTION,
                 axum::http::HeaderValue::from_static("close"),

@@ -2,10 +2,10 @@
 //! Folds the log (the workspace stream and every incident) on each call; the
 //! decision itself is `sitrep_core::aftermath::freeze`.
 
-use crate::{auth, reply, AppState};
+use crate::auth::Reader;
+use crate::reply::{self, ApiError};
+use crate::AppState;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sitrep_core::aftermath::freeze;
 use sitrep_core::aftermath::freeze::FreezeReport;
@@ -15,10 +15,10 @@ use std::collections::HashMap;
 /// Events read per query while folding.
 const PAGE: usize = 1000;
 
-pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(resp) = auth::authenticate(&state, &headers).await {
-        return resp;
-    }
+pub async fn handler(
+    State(state): State<AppState>,
+    _reader: Reader,
+) -> Result<Json<FreezeReport>, ApiError> {
     let now = crate::clock::now_ms();
     let report = reply::blocking(&state, move |log| {
         let mut workspace = Workspace::default();
@@ -32,7 +32,7 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Respo
             for ev in &page.events {
                 if ev.incident.is_workspace() {
                     workspace.apply(ev);
-                } else {
+                } else if ev.incident.is_incident() {
                     incidents
                         .entry(ev.incident.clone())
                         .or_insert_with(|| Incident::new(ev.incident.clone()))
@@ -44,9 +44,6 @@ pub async fn handler(State(state): State<AppState>, headers: HeaderMap) -> Respo
         let active = freeze::active_at(&workspace.freeze, incidents.values(), now);
         Ok(FreezeReport::of(active.as_ref()))
     })
-    .await;
-    match report {
-        Ok(r) => Json(r).into_response(),
-        Err(resp) => resp,
-    }
+    .await?;
+    Ok(Json(report))
 }

@@ -3,24 +3,34 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod connections;
 pub mod console;
+pub mod fanout;
 pub mod freeze;
 pub mod hashing;
 pub mod headers;
+pub mod intake;
+pub mod metrics;
 pub mod origin;
+pub mod outbound;
+pub mod overload;
 pub mod peer;
 pub mod presence;
 pub mod publish;
 pub mod rate;
 pub mod reply;
+pub mod reviews;
+pub mod routes;
 pub mod storage;
 pub mod stream;
+pub mod team_hooks;
 pub mod upstream;
+pub mod webhook_post;
 
 use axum::Router;
 use std::future::Future;
@@ -41,6 +51,8 @@ pub struct Config {
     pub limits: Limits,
     /// The own status page's identity, and how targets are called and retried.
     pub publish: publish::Settings,
+    /// Origins whose pages may read `/api/v2/banner.json` (`--banner-origin`).
+    pub banner_origins: Vec<String>,
 }
 
 /// How long sessions last and how hard anyone may push.
@@ -116,7 +128,12 @@ pub struct AppState {
     pub ws_send_timeout: std::time::Duration,
     pub tls_proxy: bool,
     pub allowed_origins: Arc<Vec<String>>,
-    pub live: broadcast::Sender<stream::Committed>,
+    /// Hands committed events to every open stream.
+    pub live: fanout::Fanout,
+    /// Refuses writes while deliveries or commits fall behind.
+    pub door: overload::Door,
+    /// What review checks read, kept current by every commit (the log's feed).
+    pub reviews: reviews::Reviews,
     /// Flips to true when the server is stopping, so websockets can say goodbye.
     pub stopping: watch::Receiver<bool>,
     pub presence: presence::Board,
@@ -128,10 +145,16 @@ pub struct AppState {
     pub upstreams: upstream::Upstreams,
     /// Publishing targets, the delivery queue and the own status page.
     pub relay: publish::Relay,
+    /// The alert inbox as stored, and the writer that paces alert storms.
+    pub alerts: alerts::Alerts,
+    /// The team's outbound webhooks.
+    pub hooks: team_hooks::TeamHooks,
 }
 
 pub struct Server {
     router: Router,
+    /// The one client for calls out (publishing, upstream polling).
+    https: outbound::HttpsClient,
     accounts: Arc<accounts::Accounts>,
     account_changes: broadcast::Sender<Arc<str>>,
     stop: watch::Sender<bool>,
@@ -139,6 +162,8 @@ pub struct Server {
     upstream_settings: upstream::Settings,
     upstream_cache: Arc<upstream::UpstreamCache>,
     relay: publish::Relay,
+    alerts: alerts::Alerts,
+    hooks: team_hooks::TeamHooks,
     timeouts: connections::Timeouts,
     db: Arc<dyn storage::Database>,
     cluster: Arc<dyn storage::cluster::Cluster>,
@@ -146,10 +171,6 @@ pub struct Server {
     /// On several replicas: the tasks that share presence.
     sharing: Option<presence::Sharing>,
 }
-
-/// A subscriber that falls this far behind is resynced from the log rather
-/// than holding everyone else back.
-const LIVE_CAPACITY: usize = 4096;
 
 impl Server {
     /// Opens the storage (running pending schema steps) and builds the app.
@@ -159,7 +180,10 @@ impl Server {
         let log = storage.log.clone();
         let accounts = accounts::Accounts::new(storage.db.clone()).map_err(StartError::Database)?;
         let queue = publish::queue::PublishQueue::new(storage.db.clone());
-        let (live, _) = broadcast::channel(LIVE_CAPACITY);
+        let live = fanout::Fanout::default();
+        let reviews = reviews::Reviews::default();
+        let channel_store = publish::channels::store::ChannelStore::new(storage.db.clone());
+        let hook_store = team_hooks::store::HookStore::new(storage.db.clone());
         let (stop, stopping) = watch::channel(false);
         config.upstreams.check().map_err(StartError::Upstreams)?;
         // Providers added from consoles are events on the workspace stream.
@@ -178,22 +202,49 @@ impl Server {
             Err(e) => eprintln!("sitrep-server: cannot read the upstream cache: {e}"),
         }
         let cluster = storage.cluster.clone();
-        let relay =
-            publish::Relay::new(queue, config.publish.clone(), log.clone(), cluster.clone());
+        let relay = publish::Relay::new(
+            queue,
+            channel_store,
+            config.publish.clone(),
+            log.clone(),
+            cluster.clone(),
+        )
+        .map_err(StartError::Channels)?;
+        let hooks = team_hooks::TeamHooks::new(
+            hook_store,
+            log.clone(),
+            cluster.clone(),
+            team_hooks::Settings {
+                console_url: config.publish.page.url.clone(),
+                policy: config.publish.policy.clone(),
+                timeout: config.publish.timeout,
+            },
+        );
+        // The alert inbox as stored, and the writer that paces storms.
+        let alerts = alerts::Alerts::open(log.clone()).map_err(StartError::Database)?;
         // Every committed event, once and in seq order, whichever replica
-        // stored it: to the live streams, to the upstream list (providers
-        // change in seq order), and, on the leading replica, to the
-        // publishing queue (on one machine a published update is queued
-        // before its POST is acked; a replica that takes the lead queues
-        // whatever it finds missing).
+        // stored it: to the live streams (the fan-out), to the review folds,
+        // to the upstream list (providers change in seq order), and, on the
+        // leading replica, to the publishing queue (on one machine a
+        // published update is queued before its POST is acked; a replica
+        // that takes the lead queues whatever it finds missing). Every
+        // replica's public page marks itself stale; the leader's team hooks
+        // read the log behind their own cursor.
         {
-            let (live, upstreams, relay) = (live.clone(), upstreams.clone(), relay.clone());
+            let (live, reviews) = (live.clone(), reviews.clone());
+            let (upstreams, relay, hooks) = (upstreams.clone(), relay.clone(), hooks.clone());
+            let alerts = alerts.clone();
             let leader = cluster.leader();
             log.set_feed(Arc::new(move |events| {
-                stream::publish(&live, events);
+                live.publish(events);
+                reviews.committed(events);
                 upstreams.workspace_events(events);
+                // Every replica keeps its inbox (dedup, triage checks) current.
+                alerts.stored(events);
+                relay.public.stored(events);
                 if *leader.borrow() {
                     relay.stored(events);
+                    hooks.wake();
                 }
             }));
         }
@@ -222,29 +273,35 @@ impl Server {
             tls_proxy: config.limits.tls_proxy,
             allowed_origins: Arc::new(config.limits.allowed_origins.clone()),
             live,
+            door: overload::Door::default(),
+            reviews,
             stopping,
             presence: presence.clone(),
             cluster: cluster.clone(),
             upstreams: upstreams.clone(),
             relay: relay.clone(),
+            alerts: alerts.clone(),
+            hooks: hooks.clone(),
         };
-        let router = api::router(state.clone())
-            .merge(auth::router(state.clone()))
-            .merge(admin::router(state.clone()))
-            .merge(publish::api::router(state.clone()))
-            // Public: the status page is for customers, who have no account.
-            .merge(publish::own::router(relay.clone(), log.clone()))
-            .merge(upstream::router(upstreams.clone()).route_layer(
-                axum::middleware::from_fn_with_state(state.clone(), auth::signed_in),
-            ))
-            .fallback_service(console::router(config.static_dir.clone()))
-            .layer(axum::middleware::from_fn_with_state(
-                config.limits.connections.request,
-                connections::deadline,
-            ))
-            .layer(axum::middleware::from_fn(headers::layer));
+        let public = publish::own::Public {
+            relay: relay.clone(),
+            log: log.clone(),
+            banner_origins: Arc::new(config.banner_origins.clone()),
+            tls_proxy: config.limits.tls_proxy,
+        };
+        let router = routes::router(
+            state.clone(),
+            public,
+            config.static_dir.clone(),
+            config.limits.connections.request,
+        );
+        // Publishing and upstream polling share one HTTPS client; its
+        // connect bound is the shorter of theirs (each bounds its requests'
+        // whole time itself).
+        let https = outbound::client(config.publish.connect_timeout.min(config.upstreams.timeout));
         Ok(Server {
             router,
+            https,
             accounts,
             account_changes,
             stop,
@@ -252,6 +309,8 @@ impl Server {
             upstream_settings: config.upstreams.clone(),
             upstream_cache,
             relay,
+            alerts,
+            hooks,
             timeouts: config.limits.connections,
             db: storage.db.clone(),
             cluster,
@@ -285,10 +344,13 @@ impl Server {
             &self.upstream_settings,
             self.upstream_cache.clone(),
             self.cluster.clone(),
+            self.https.clone(),
             stop.subscribe(),
         );
         // So does the relay, which first repairs what the last stop left.
-        self.relay.spawn(stop.subscribe());
+        self.relay.spawn(self.https.clone(), stop.subscribe());
+        // And the alert desk's writer.
+        self.alerts.spawn(stop.subscribe());
         if let Some(sharing) = self.sharing {
             sharing.run(
                 self.presence.clone(),
@@ -297,6 +359,7 @@ impl Server {
                 stop.subscribe(),
             );
         }
+        self.hooks.spawn(self.https.clone(), stop.subscribe());
         tokio::spawn(accounts::watch(
             self.accounts.clone(),
             self.account_changes.clone(),
@@ -325,6 +388,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3
 pub enum StartError {
     Database(DbError),
     Upstreams(String),
+    Channels(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -332,6 +396,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Database(e) => write!(f, "cannot open the database: {e}"),
             StartError::Upstreams(e) => write!(f, "bad --upstream: {e}"),
+            StartError::Channels(e) => write!(f, "{e}"),
         }
     }
 }

@@ -120,6 +120,43 @@ enum Command {
         /// on a chosen day rather than today.
         #[arg(long, hide = true)]
         clock_start_ms: Option<i64>,
+        /// The SMTP server for email to subscribers: smtp://host[:587]
+        /// (STARTTLS required), smtps://host[:465] (TLS), or
+        /// smtp://127.0.0.1:PORT?tls=none for a relay on this machine. A
+        /// user name may be in it (smtp://user@host); the password never:
+        /// see --smtp-password-file. Needs --smtp-from and --status-page-url.
+        #[arg(long, value_name = "URL")]
+        smtp: Option<String>,
+        /// The From of every email, e.g. "Example status <status@example.com>".
+        #[arg(long, value_name = "ADDRESS")]
+        smtp_from: Option<String>,
+        /// A file holding the SMTP password (its first line); or set
+        /// SITREP_SMTP_PASSWORD. Never printed.
+        #[arg(long, value_name = "FILE")]
+        smtp_password_file: Option<PathBuf>,
+        /// Emails sent per second at most.
+        #[arg(long, value_name = "N", default_value_t = 5.0)]
+        smtp_rate: f64,
+        /// A PEM certificate to trust for the SMTP server besides the public
+        /// roots (a private CA).
+        #[arg(long, value_name = "FILE")]
+        smtp_ca: Option<PathBuf>,
+        /// Tests only: the time limit of one SMTP exchange in ms (default 30 s).
+        #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(50..))]
+        smtp_timeout_ms: Option<u64>,
+        /// A web origin (scheme://host[:port]) whose pages may read
+        /// /api/v2/banner.json (the in-app banner); repeatable.
+        #[arg(long = "banner-origin", value_name = "ORIGIN",
+              value_parser = sitrep_server::origin::parse_allowed)]
+        banner_origins: Vec<String>,
+        /// Let subscriber webhooks reach private, loopback and link-local
+        /// addresses (a closed network); off by default so a subscriber
+        /// cannot point the server at the machines around it.
+        #[arg(long)]
+        webhook_allow_private: bool,
+        /// Tests only: subscription requests one client address may make at once.
+        #[arg(long, hide = true)]
+        subscribe_burst: Option<f64>,
     },
     /// Accounts: create one (or reset its role and password), count them.
     Account {
@@ -344,6 +381,15 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         publish_retry_base_ms,
         publish_attempts,
         clock_start_ms,
+        smtp,
+        smtp_from,
+        smtp_password_file,
+        smtp_rate,
+        smtp_ca,
+        smtp_timeout_ms,
+        banner_origins,
+        webhook_allow_private,
+        subscribe_burst,
     } = command
     else {
         unreachable!("run_serve is only called for serve");
@@ -396,7 +442,85 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
     if let Some(n) = publish_attempts {
         publish.policy.max_attempts = n;
     }
-    serve(addr, data, static_dir, upstreams, limits, publish).await
+    publish.channels.allow_private_webhooks = webhook_allow_private;
+    if let Some(b) = subscribe_burst {
+        publish.channels.subscribe_per_ip.burst = b.max(1.0);
+    }
+    if let Some(url) = smtp {
+        publish.channels.smtp = Some(smtp_settings(
+            &url,
+            smtp_from,
+            smtp_password_file,
+            smtp_rate,
+            smtp_ca,
+            smtp_timeout_ms,
+            &publish.page.url,
+        )?);
+    }
+    serve(
+        addr,
+        data,
+        static_dir,
+        upstreams,
+        limits,
+        publish,
+        banner_origins,
+    )
+    .await
+}
+
+/// `--smtp` and friends, checked before anything starts. The password comes
+/// from a file or the environment and is never echoed in an error.
+fn smtp_settings(
+    url: &str,
+    from: Option<String>,
+    password_file: Option<PathBuf>,
+    rate: f64,
+    ca: Option<PathBuf>,
+    timeout_ms: Option<u64>,
+    page_url: &str,
+) -> Result<publish::channels::mailer::SmtpSettings, Failure> {
+    use publish::channels::mailer::{parse_url, SmtpSettings};
+    let (host, port, security, user) = parse_url(url)?;
+    let from = from.ok_or("--smtp needs --smtp-from, the address emails come from")?;
+    if !(page_url.starts_with("https://") || page_url.starts_with("http://")) {
+        return Err(
+            "--smtp needs --status-page-url: every email links to the page and to unsubscribe"
+                .into(),
+        );
+    }
+    if rate.is_nan() || rate <= 0.0 {
+        return Err("--smtp-rate must be above 0".into());
+    }
+    let password = match password_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read --smtp-password-file {}: {e}", path.display()))?;
+            Some(text.lines().next().unwrap_or("").to_string())
+        }
+        None => std::env::var("SITREP_SMTP_PASSWORD").ok(),
+    };
+    if password.is_some() && user.is_none() {
+        return Err("an SMTP password was given but no user: write it as smtp://USER@host".into());
+    }
+    let ca_pem = match ca {
+        Some(path) => Some(
+            std::fs::read(&path)
+                .map_err(|e| format!("cannot read --smtp-ca {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(SmtpSettings {
+        host,
+        port,
+        security,
+        user,
+        password,
+        from,
+        rate,
+        timeout: Duration::from_millis(timeout_ms.unwrap_or(30_000)),
+        ca_pem,
+    })
 }
 
 fn connections_limits(
@@ -419,6 +543,7 @@ async fn serve(
     upstreams: upstream::Settings,
     limits: Limits,
     publish: publish::Settings,
+    banner_origins: Vec<String>,
 ) -> Result<(), Failure> {
     if !static_dir.join("index.html").is_file() {
         eprintln!(
@@ -432,6 +557,7 @@ async fn serve(
         upstreams,
         limits,
         publish,
+        banner_origins,
     };
     // Opening blocks on the database (and may wait for another process's
     // schema step): off the async workers.

@@ -1,49 +1,28 @@
 //! `/api/v1/stream`: a websocket that first replays the log after the
-//! client's seq from SQLite, then forwards each newly committed event.
+//! client's seq from SQLite, then forwards each newly committed event as
+//! the fan-out hands it over (several to a message for a client that asked
+//! with `batch=1`).
 
 use crate::accounts::Caller;
-use crate::reply::{self, blocking};
+use crate::fanout::{self, Subscription, Taken};
+use crate::reply::{blocking, ApiError};
 use crate::storage::MAX_PAGE;
 use crate::{auth, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use sitrep_core::log::limits;
 use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
 use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
-use tokio::sync::broadcast::{
-    self,
-    error::{RecvError, TryRecvError},
-};
-use tokio::sync::watch;
-
-/// One committed event, serialized once for every subscriber.
-#[derive(Clone)]
-pub struct Committed {
-    pub seq: u64,
-    pub text: Utf8Bytes,
-}
-
-/// Called with the write lock held, so subscribers see commits in seq order.
-pub fn publish(live: &broadcast::Sender<Committed>, stored: &[Event]) {
-    // Nobody listening: a subscriber that arrives later reads these from
-    // SQLite, because it subscribes before it reads.
-    if live.receiver_count() == 0 {
-        return;
-    }
-    for ev in stored {
-        let _ = live.send(Committed {
-            seq: ev.seq.unwrap_or(0),
-            text: encode_event(ev.clone()),
-        });
-    }
-}
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{oneshot, watch};
 
 fn encode_event(event: Event) -> Utf8Bytes {
     encode(&StreamMessage::Event { event })
@@ -59,62 +38,63 @@ fn encode(msg: &StreamMessage) -> Utf8Bytes {
 pub struct StreamQuery {
     #[serde(default)]
     after: u64,
+    /// `batch=1`: the client reads `events` messages (several events each).
+    #[serde(default)]
+    batch: Option<String>,
 }
 
+/// `GET /api/v1/stream`: a bad query is a 400 and a page elsewhere a 403
+/// before the credentials count; then the same credentials as every other
+/// read, checked before the upgrade.
 pub async fn handler(
     State(state): State<AppState>,
+    caller: Result<auth::Reader, ApiError>,
     headers: HeaderMap,
     query: Result<Query<StreamQuery>, QueryRejection>,
     held: Option<axum::Extension<crate::connections::Held>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    let after = match query {
-        Ok(Query(q)) => q.after,
-        Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.body_text(), None),
-    };
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let (after, batch) = (q.after, q.batch.as_deref() == Some("1"));
     // A page elsewhere must not read the log with this browser's cookie.
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
-        return reply::error(StatusCode::FORBIDDEN, why, None);
+        return Err(ApiError::forbidden(why));
     }
-    // The same credentials as every other read, checked before the upgrade.
-    let caller = match auth::authenticate(&state, &headers).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
-    let Some(credential) = auth::credential(&headers) else {
-        return reply::error(StatusCode::UNAUTHORIZED, "sign in first", None);
-    };
+    let auth::Reader(caller) = caller?;
+    let credential = auth::credential(&headers).ok_or_else(ApiError::unauthorized)?;
     // A session's stream ends with the session; a token's does not expire.
     let ends_in = caller
         .expires_at
         .map(|at| std::time::Duration::from_millis((at - crate::clock::now_ms()).max(0) as u64));
-    match ws {
-        // Bounded: a client that stops reading cannot make its buffer grow;
-        // once it is full, sends wait, and a send that waits too long ends it.
-        Ok(ws) => ws
-            .write_buffer_size(64 * 1024)
-            .max_write_buffer_size(MAX_WRITE_BUFFER)
-            // Consoles send only presence: a few KB is plenty, and a
-            // bigger message ends this socket before it is buffered whole.
-            .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
-            .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
-            // tungstenite zeroes its whole read buffer (128 KiB by default)
-            // before every read attempt, and the loop below polls for a read
-            // after every send: with 500 clients that memset was the
-            // server's top frame. A client message fits in a few KiB.
-            .read_buffer_size(READ_BUFFER)
-            .on_upgrade(move |socket| async move {
-                // The connection's place is kept while the socket is open.
-                let _held = held;
-                run(socket, state, after, ends_in, caller, credential).await
-            })
-            .into_response(),
-        Err(e) => reply::error(e.status(), e.body_text(), None),
-    }
+    let ws = ws.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    // Bounded: a client that stops reading cannot make its buffer grow;
+    // once it is full, sends wait, and a send that waits too long ends it.
+    Ok(ws
+        .write_buffer_size(64 * 1024)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        // Consoles send only presence: a few KB is plenty, and a
+        // bigger message ends this socket before it is buffered whole.
+        .max_message_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(limits::MAX_CLIENT_MESSAGE_BYTES)
+        // tungstenite zeroes its whole read buffer (128 KiB by default)
+        // before every read attempt: with 500 clients that memset was
+        // the server's top frame. A client message fits in a few KiB
+        // (and the socket is now read only when the client sends).
+        .read_buffer_size(READ_BUFFER)
+        .on_upgrade(move |socket| async move {
+            // The connection's place is kept while the socket is open.
+            let _held = held;
+            run(socket, state, after, batch, ends_in, caller, credential).await
+        })
+        .into_response())
 }
 
 /// The socket is gone, stalled, or the log failed; this client is done.
 struct Gone;
+
+/// The server's half of the socket; the client's half is read by its own
+/// task (`read_client`), so sending never polls for a read.
+type Out = SplitSink<WebSocket, Message>;
 
 /// Larger than the largest message: an event is at most a POST body (its
 /// seq and the envelope add a few bytes), the upstream list is bounded by
@@ -130,81 +110,151 @@ const CLIENT_MESSAGE_TOO_BIG: &str = "a message to the server is at most 4096 by
 /// The upstream list's own ceiling, well under the buffer.
 const MAX_UPSTREAMS_BYTES: usize = 512 * 1024;
 
-/// Sends one message, giving up on a client that has not taken it within
-/// the server's send timeout: its own task waits, nobody else does.
-async fn send(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
-    match tokio::time::timeout(state.ws_send_timeout, socket.send(msg)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(Gone),
-    }
-}
-
-/// At most this many events go out in one write: enough to empty a busy
-/// queue in a few writes, few enough that presence and a close are not
-/// held up behind a long backlog.
-const MAX_COALESCED: usize = 256;
-
-/// Buffers `first` and every further event already queued for this client
-/// (each its own text frame, so the protocol is unchanged), then flushes
-/// once: one write carries many frames, instead of one write and one
-/// wake-up of the client per event. Falling behind while draining
-/// resyncs from SQLite, as a lagged `recv` does.
-async fn forward(
-    socket: &mut WebSocket,
+/// Writes `msgs` in as few writes as the buffer allows, giving up on a
+/// client that has not taken them within the server's send timeout: its
+/// own task waits, nobody else does. One timer for the lot.
+async fn write_all(
+    out: &mut Out,
     state: &AppState,
-    live: &mut broadcast::Receiver<Committed>,
-    last: &mut u64,
-    first: Committed,
+    msgs: impl IntoIterator<Item = Utf8Bytes>,
 ) -> Result<(), Gone> {
-    let mut next = Some(first);
-    let mut buffered = 0;
-    while let Some(c) = next.take() {
-        if c.seq > *last {
-            feed(socket, state, Message::Text(c.text)).await?;
-            *last = c.seq;
-            buffered += 1;
+    let writes = async {
+        for text in msgs {
+            out.feed(Message::Text(text)).await?;
         }
-        if buffered >= MAX_COALESCED {
-            break;
+        out.flush().await
+    };
+    match tokio::time::timeout(state.ws_send_timeout, writes).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
+
+async fn send(out: &mut Out, state: &AppState, msg: Message) -> Result<(), Gone> {
+    match tokio::time::timeout(state.ws_send_timeout, out.send(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Gone),
+    }
+}
+
+async fn close(out: &mut Out, state: &AppState, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = send(out, state, Message::Close(Some(frame))).await;
+}
+
+/// Writes out what the fan-out published since the last call: for a
+/// `batch=1` client as few `events` messages as the frame limit allows,
+/// else one `event` message each; all in one flush. A stream that fell
+/// out of the fan-out's ring is caught up from SQLite first.
+async fn forward(
+    out: &mut Out,
+    state: &AppState,
+    live: &mut Subscription,
+    last: &mut u64,
+    batch: bool,
+) -> Result<(), Gone> {
+    let groups = match live.take() {
+        Taken::Groups(groups) => groups,
+        Taken::Lagged => {
+            crate::metrics::metrics().stream_resyncs.inc();
+            live.blocked(true);
+            replay(out, state, last, batch).await?;
+            live.blocked(false);
+            return Ok(());
         }
-        match live.try_recv() {
-            Ok(c) => next = Some(c),
-            Err(TryRecvError::Lagged(_)) => {
-                flush(socket, state).await?;
-                return replay(socket, state, last).await.map(|_| ());
+    };
+    let after = *last;
+    let queued: usize = groups
+        .iter()
+        .flat_map(|g| g.singles().iter())
+        .filter(|(seq, _)| *seq > after)
+        .count();
+    crate::metrics::metrics()
+        .stream_queue
+        .observe(queued as f64);
+    live.blocked(true);
+    if batch {
+        write_all(out, state, fanout::coalesce(&groups, after)).await?;
+    } else {
+        let fresh: Vec<Utf8Bytes> = groups
+            .iter()
+            .flat_map(|g| g.singles().iter())
+            .filter(|(seq, _)| *seq > after)
+            .map(|(_, one)| one.clone())
+            .collect();
+        write_all(out, state, fresh).await?;
+    }
+    live.blocked(false);
+    if let Some(g) = groups.last() {
+        *last = after.max(g.last_seq);
+    }
+    live.delivered();
+    Ok(())
+}
+
+/// Why the client's half of the socket ended.
+enum Ended {
+    /// Closed, or the connection dropped.
+    Closed,
+    /// A message over the size limit (or a broken frame).
+    TooBig,
+}
+
+/// Reads what the client sends (presence; anything else is ignored) until
+/// its half ends, and says how. Presence goes by the signed-in account,
+/// whatever name the client sends, and an incident id that is not one is
+/// relayed to nobody. The seat is given up when this task ends.
+async fn read_client(
+    mut incoming: SplitStream<WebSocket>,
+    seat: crate::presence::Seat,
+    account: String,
+    ended: oneshot::Sender<Ended>,
+) {
+    let how = loop {
+        match incoming.next().await {
+            Some(Ok(Message::Close(_))) | None => break Ended::Closed,
+            Some(Err(_)) => break Ended::TooBig,
+            Some(Ok(Message::Text(text))) => {
+                // A message this server does not understand is ignored:
+                // the stream is for reading, and a newer console may say more.
+                if let Ok(ClientMessage::Presence { incident, .. }) =
+                    serde_json::from_str(text.as_str())
+                {
+                    if limits::presence(incident.as_ref()).is_ok() {
+                        seat.view(incident, &account);
+                    }
+                }
             }
-            // Closed: the next `recv` says so and the loop says goodbye.
-            Err(TryRecvError::Empty) | Err(TryRecvError::Closed) => {}
+            Some(Ok(_)) => {}
         }
-    }
-    flush(socket, state).await
+    };
+    let _ = ended.send(how);
 }
 
-/// Queues one message in the socket's write buffer (writing out what is
-/// already there if it is full), with the same timeout as `send`.
-async fn feed(socket: &mut WebSocket, state: &AppState, msg: Message) -> Result<(), Gone> {
-    match tokio::time::timeout(state.ws_send_timeout, socket.feed(msg)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(Gone),
-    }
-}
+/// Ends the client reader with the stream.
+struct Reader(tokio::task::JoinHandle<()>);
 
-async fn flush(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
-    match tokio::time::timeout(state.ws_send_timeout, socket.flush()).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) | Err(_) => Err(Gone),
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
 async fn run(
-    mut socket: WebSocket,
+    socket: WebSocket,
     state: AppState,
     after: u64,
+    batch: bool,
     ends_in: Option<std::time::Duration>,
     caller: Caller,
     credential: auth::Credential,
 ) {
     let account = caller.name.clone();
+    // Counted while this function runs, whichever way it ends.
+    let _counted = StreamClient::new();
     let session_over = async move {
         match ends_in {
             Some(d) => tokio::time::sleep(d).await,
@@ -216,16 +266,23 @@ async fn run(
     // arrives live, anything before is in SQLite; the overlap is skipped by seq.
     let mut live = state.live.subscribe();
     let mut presence = state.presence.subscribe();
-    let seat = state.presence.seat();
     let mut stopping = state.stopping.clone();
     let mut upstreams = state.upstreams.subscribe();
     let mut account_changes = state.account_changes.subscribe();
+    let (mut out, incoming) = socket.split();
+    let (ended_tx, mut ended) = oneshot::channel();
+    let _reader = Reader(tokio::spawn(read_client(
+        incoming,
+        state.presence.seat(),
+        account.to_string(),
+        ended_tx,
+    )));
     let mut last = after;
-    let Ok(head) = replay(&mut socket, &state, &mut last).await else {
+    let Ok(head) = replay(&mut out, &state, &mut last, batch).await else {
         return;
     };
     if send(
-        &mut socket,
+        &mut out,
         &state,
         Message::Text(encode(&StreamMessage::CaughtUp { head })),
     )
@@ -234,75 +291,48 @@ async fn run(
     {
         return;
     }
+    live.live();
     // The upstream list follows the catch-up, so a console has it at once.
     upstreams.borrow_and_update();
-    if send_upstreams(&mut socket, &state).await.is_err() {
+    if send_upstreams(&mut out, &state).await.is_err() {
         return;
     }
-    for msg in state.presence.snapshot() {
-        if send(&mut socket, &state, Message::Text(msg)).await.is_err() {
-            return;
-        }
+    if write_all(&mut out, &state, state.presence.snapshot())
+        .await
+        .is_err()
+    {
+        return;
     }
     loop {
         tokio::select! {
-            got = live.recv() => match got {
-                Ok(c) => {
-                    if forward(&mut socket, &state, &mut live, &mut last, c).await.is_err() {
-                        return;
-                    }
-                }
-                // This client fell behind; SQLite still has everything it missed.
-                Err(RecvError::Lagged(_)) => {
-                    if replay(&mut socket, &state, &mut last).await.is_err() {
-                        return;
-                    }
-                }
-                Err(RecvError::Closed) => break,
-            },
-            changed = presence.recv() => match changed {
-                Ok(text) => {
-                    if send(&mut socket, &state, Message::Text(text)).await.is_err() {
-                        return;
-                    }
-                }
-                // Missed some presence news: the snapshot has the latest.
-                Err(RecvError::Lagged(_)) => {
-                    for msg in state.presence.snapshot() {
-                        if send(&mut socket, &state, Message::Text(msg)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(RecvError::Closed) => break,
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None => return,
-                Some(Err(_)) => {
-                    // Over the size limit (or broken): this client only.
-                    let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
-                        code: 1009,
-                        reason: CLIENT_MESSAGE_TOO_BIG.into(),
-                    }))).await;
+            () = live.ready() => {
+                if forward(&mut out, &state, &mut live, &mut last, batch).await.is_err() {
                     return;
                 }
-                Some(Ok(Message::Text(text))) => {
-                    // A message this server does not understand is ignored:
-                    // the stream is for reading, and a newer console may say
-                    // more. Presence goes by the signed-in account, whatever
-                    // name the client sends, and an incident id that is not
-                    // one is not relayed to anyone.
-                    if let Ok(ClientMessage::Presence { incident, .. }) = serde_json::from_str(text.as_str()) {
-                        if limits::presence(incident.as_ref()).is_ok() {
-                            seat.view(incident, &account);
-                        }
+            }
+            changed = presence.recv() => {
+                let sent = match changed {
+                    Ok(text) => write_all(&mut out, &state, [text]).await,
+                    // Missed some presence news: the snapshot has the latest.
+                    Err(RecvError::Lagged(_)) => {
+                        write_all(&mut out, &state, state.presence.snapshot()).await
                     }
+                    Err(RecvError::Closed) => break,
+                };
+                if sent.is_err() {
+                    return;
                 }
-                Some(Ok(_)) => {}
-            },
+            }
+            how = &mut ended => {
+                if let Ok(Ended::TooBig) = how {
+                    // Over the size limit (or broken): this client only.
+                    close(&mut out, &state, 1009, CLIENT_MESSAGE_TOO_BIG).await;
+                }
+                return;
+            }
             changed = upstreams.changed() => {
                 // The sender lives as long as the server; gone means stopping.
-                if changed.is_err() || send_upstreams(&mut socket, &state).await.is_err() {
+                if changed.is_err() || send_upstreams(&mut out, &state).await.is_err() {
                     return;
                 }
             }
@@ -317,10 +347,7 @@ async fn run(
                     if let Some(reason) = revoked(&state, &caller, &credential).await {
                         // 1008 (policy): the client reconnects and is told
                         // to sign in, or comes back with its new role.
-                        let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
-                            code: 1008,
-                            reason: reason.into(),
-                        }))).await;
+                        close(&mut out, &state, 1008, reason).await;
                         return;
                     }
                 }
@@ -329,23 +356,12 @@ async fn run(
             () = &mut session_over => {
                 // 1008 (policy): the client reconnects, is refused with 401,
                 // and asks its user to sign in again.
-                let _ = send(&mut socket, &state, Message::Close(Some(CloseFrame {
-                    code: 1008,
-                    reason: "session expired".into(),
-                }))).await;
+                close(&mut out, &state, 1008, "session expired").await;
                 return;
             }
         }
     }
-    let _ = send(
-        &mut socket,
-        &state,
-        Message::Close(Some(CloseFrame {
-            code: 1001,
-            reason: "server shutting down".into(),
-        })),
-    )
-    .await;
+    close(&mut out, &state, 1001, "server shutting down").await;
 }
 
 /// Why a stream's credential no longer holds as it did when it opened
@@ -369,7 +385,7 @@ async fn revoked(
 /// push is whole again with the next one. A list still too big (hundreds of
 /// providers) goes brief; one too big even so is not sent, and the console
 /// keeps the last it had, rather than the socket breaking.
-async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), Gone> {
+async fn send_upstreams(out: &mut Out, state: &AppState) -> Result<(), Gone> {
     let providers = state.upstreams.views();
     let mut text = encode(&StreamMessage::Upstreams {
         providers: providers.clone(),
@@ -386,25 +402,30 @@ async fn send_upstreams(socket: &mut WebSocket, state: &AppState) -> Result<(), 
         );
         return Ok(());
     }
-    send(socket, state, Message::Text(text)).await
+    send(out, state, Message::Text(text)).await
 }
 
 /// Sends every stored event with seq > `last`, page by page, advancing `last`;
-/// returns the head seen by the final read.
-async fn replay(socket: &mut WebSocket, state: &AppState, last: &mut u64) -> Result<u64, Gone> {
+/// returns the head seen by the final read. A `batch` client gets each
+/// page as `events` messages; a page goes out in as few writes as the
+/// buffer allows.
+async fn replay(out: &mut Out, state: &AppState, last: &mut u64, batch: bool) -> Result<u64, Gone> {
     loop {
         let after = *last;
         let page = blocking(state, move |log| log.page(after, MAX_PAGE))
             .await
             .map_err(|_| Gone)?;
         let full = page.events.len() == MAX_PAGE;
-        // A page goes out in as few writes as the buffer allows.
-        for ev in page.events {
-            let seq = ev.seq.unwrap_or(0);
-            feed(socket, state, Message::Text(encode_event(ev))).await?;
+        let end = page.events.last().and_then(|e| e.seq);
+        if batch {
+            write_all(out, state, fanout::frames(&page.events)).await?;
+        } else {
+            let frames: Vec<Utf8Bytes> = page.events.into_iter().map(encode_event).collect();
+            write_all(out, state, frames).await?;
+        }
+        if let Some(seq) = end {
             *last = seq;
         }
-        flush(socket, state).await?;
         if !full {
             return Ok(page.head);
         }
@@ -421,5 +442,21 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
             // The server is gone without saying so; the runtime will end us.
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// One open stream in the `sitrep_stream_clients` gauge, for as long as it lives.
+struct StreamClient;
+
+impl StreamClient {
+    fn new() -> StreamClient {
+        crate::metrics::metrics().stream_clients.inc();
+        StreamClient
+    }
+}
+
+impl Drop for StreamClient {
+    fn drop(&mut self) {
+        crate::metrics::metrics().stream_clients.dec();
     }
 }

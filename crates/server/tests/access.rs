@@ -7,32 +7,65 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-/// What each caller gets: anonymous, viewer, responder, communicator, admin.
-type Row = (&'static str, &'static str, [u16; 5]);
+/// What each caller gets: anonymous, monitor, viewer, responder, communicator, admin.
+type Row = (&'static str, &'static str, [u16; 6]);
 
 const TABLE: &[Row] = &[
-    ("GET", "/api/v1/health", [200, 200, 200, 200, 200]),
-    ("GET", "/api/v1/events", [401, 200, 200, 200, 200]),
-    ("POST", "/api/v1/events#incident", [401, 403, 200, 200, 200]),
+    ("GET", "/api/v1/health", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/events", [401, 403, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/api/v1/events#incident",
+        [401, 403, 403, 200, 200, 200],
+    ),
     (
         "POST",
         "/api/v1/events#workspace",
-        [401, 403, 403, 403, 200],
+        [401, 403, 403, 403, 403, 200],
     ),
     // What customers are told needs a communicator; a delivery report
     // comes from sitrep-server alone.
-    ("POST", "/api/v1/events#update", [401, 403, 403, 200, 200]),
-    ("POST", "/api/v1/events#delivery", [401, 403, 403, 403, 403]),
-    ("GET", "/api/v1/stream", [401, 101, 101, 101, 101]),
-    ("GET", "/api/v1/session", [401, 200, 200, 200, 200]),
-    ("GET", "/api/v1/audit", [401, 403, 403, 403, 200]),
-    ("GET", "/api/v1/upstreams", [401, 200, 200, 200, 200]),
-    ("GET", "/api/v1/freeze", [401, 200, 200, 200, 200]),
-    ("GET", "/", [200, 200, 200, 200, 200]),
-    ("GET", "/incidents/x", [200, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/api/v1/events#update",
+        [401, 403, 403, 403, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/v1/events#delivery",
+        [401, 403, 403, 403, 403, 403],
+    ),
+    ("GET", "/api/v1/stream", [401, 403, 101, 101, 101, 101]),
+    ("GET", "/api/v1/session", [401, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/audit", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/upstreams", [401, 403, 200, 200, 200, 200]),
+    ("GET", "/api/v1/freeze", [401, 403, 200, 200, 200, 200]),
+    // Alerts come from monitor tokens only; /metrics is for them and admins.
+    (
+        "POST",
+        "/api/v1/alerts#alerts",
+        [401, 200, 403, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/api/v1/alerts/alertmanager#alerts",
+        [401, 200, 403, 403, 403, 403],
+    ),
+    ("GET", "/metrics", [401, 200, 403, 403, 403, 200]),
+    ("GET", "/", [200, 200, 200, 200, 200, 200]),
+    ("GET", "/incidents/x", [200, 200, 200, 200, 200, 200]),
 ];
 
 fn event_for(target: &str, id: &str) -> Value {
+    if target.ends_with("/alertmanager#alerts") {
+        return json!({"version": "4", "groupKey": format!("{{}}:{{alertname=\"{id}\"}}"),
+            "receiver": "sitrep", "status": "firing", "alerts": [{"status": "firing",
+            "labels": {"alertname": id}, "startsAt": "2025-11-18T11:19:00Z",
+            "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "0123456789abcdef"}]});
+    }
+    if target.ends_with("#alerts") {
+        return json!({"alerts": [{"name": id, "starts_at": 1_763_464_700_000_i64}]});
+    }
     let (incident, body) = if target.ends_with("#workspace") {
         (
             "workspace",
@@ -99,9 +132,10 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
         "<!doctype html><title>Sitrep</title>",
     )
     .unwrap();
-    let s = Running::start_with_static(&data_dir(&dir), &dist);
+    let s = Running::start_with_static(&data_dir(&dir), &dist).with_monitor(&data_dir(&dir));
     let callers = [
         None,
+        Some("monitor"),
         Some("viewer"),
         Some("responder"),
         Some("communicator"),
@@ -123,8 +157,10 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // Only the allowed posts were stored: 3 incident notes, 2 drafts and
-    // 1 setting; no delivery report.
-    assert_eq!(whole_log(&s).await.len(), 6);
+    // 1 setting; no delivery report; and the monitor's two alert payloads,
+    // one `alerts_received` each.
+    let log = whole_log(&s).await;
+    assert_eq!(log.len(), 8, "{log:?}");
 }
 
 #[tokio::test]

@@ -730,3 +730,30 @@ async fn a_postgresql_restart_during_writes_loses_nothing_acked_and_stores_nothi
     // The stream open on B across the restart got every event, in order.
     assert_eq!(events_off(&mut on_b, acked).await, log);
 }
+
+#[tokio::test]
+async fn the_post_rate_holds_per_account_on_each_replica_so_within_the_replica_count() {
+    if skipped("the_post_rate_holds_per_account") {
+        return;
+    }
+    let dir = temp_dir();
+    let data = data_dir(&dir);
+    // A burst of 5, then one POST every 100 s: nothing refills meanwhile.
+    let args = ["--post-rate", "0.01", "--post-burst", "5"];
+    let a = Running::start_with_args(&data, &data.join("no-console"), &args);
+    let b = Running::start_with_args(&data, &data.join("no-console"), &args);
+    let mut taken = [0, 0];
+    for i in 0..30 {
+        let (s, n) = if i % 2 == 0 { (&a, 0) } else { (&b, 1) };
+        let (status, _) = post(s, &[note(&format!("rate-{i}"), "x")]).await;
+        match status {
+            200 => taken[n] += 1,
+            429 => {}
+            other => panic!("answered {other}"),
+        }
+    }
+    // Each replica keeps its own bucket: one account gets the burst on
+    // each, so at most the replica count times the limit in all.
+    assert_eq!(taken, [5, 5], "the burst per replica");
+    assert_eq!(whole_log(&a).await.len(), 10);
+}

@@ -53,7 +53,10 @@ pub fn CommsDesk() -> impl IntoView {
 fn NewDraft() -> impl IntoView {
     let room = use_room();
     let session = use_session();
-    let picked = RwSignal::new(None::<Phase>);
+    // `?phase=postmortem` (the post-mortem page's link) starts there.
+    let asked = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("phase").and_then(|p| Phase::from_wire(&p)));
+    let picked = RwSignal::new(asked);
     let phase = move || {
         picked
             .get()

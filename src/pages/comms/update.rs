@@ -5,6 +5,7 @@
 use super::checks::ChecksList;
 use super::editor::{ChannelEditors, PublicTitleField, ShownComponents};
 use super::review::ReviewBar;
+use super::social::SocialPost;
 use super::targets::use_targets;
 use crate::api;
 use crate::components::form::Outcome;
@@ -231,6 +232,7 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            <SocialPost update/>
         </article>
     }
 }

@@ -182,4 +182,42 @@ export class AdminPage extends ConsolePage {
     const { readFile } = await import('node:fs/promises');
     return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
   }
+
+  // Webhooks
+
+  hooksTable() {
+    return this.page.getByRole('table', { name: 'Webhooks' });
+  }
+
+  hookRow(id) {
+    return this.hooksTable().locator(`tr[data-hook="${id}"]`);
+  }
+
+  async addHook({ id, name, url, format = 'Signed JSON', events }) {
+    const form = this.page.getByRole('form', { name: 'Add or change a webhook' });
+    await form.getByLabel('Hook id', { exact: true }).fill(id);
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Format', { exact: true }).selectOption({ label: format });
+    await form.getByLabel('Address (https://…)', { exact: true }).fill(url);
+    if (events) {
+      for (const box of await form.getByRole('group', { name: 'Events to send' }).getByRole('checkbox').all()) {
+        const label = await box.evaluate((b) => b.labels[0].textContent);
+        await box.setChecked(events.includes(label));
+      }
+    }
+    await form.getByRole('button', { name: 'Save webhook' }).click();
+  }
+
+  /** The signing key shown once after a hook is made. */
+  shownKey() {
+    return this.page.locator('.secret-once code');
+  }
+
+  async openDeliveries(name) {
+    await this.page.getByRole('button', { name: `Deliveries of ${name}`, exact: true }).click();
+  }
+
+  deliveriesOf(id) {
+    return this.page.getByRole('table', { name: `Deliveries of ${id}`, exact: true });
+  }
 }

@@ -56,6 +56,33 @@ export class CommsPage extends ConsolePage {
     return card.getByRole('table', { name: 'Delivery' });
   }
 
+  /** A target's row in a published card's delivery table. */
+  delivery(card, targetName) {
+    return this.deliveries(card).getByRole('row').filter({ has: this.page.getByRole('cell', { name: targetName, exact: true }) });
+  }
+
+  async retry(card, targetName) {
+    await card.getByRole('button', { name: `Retry delivery to ${targetName}`, exact: true }).click();
+  }
+
+  social(card) {
+    return card.getByRole('region', { name: 'Social post', exact: true });
+  }
+
+  async copySocialPost(card) {
+    await this.social(card).getByRole('button', { name: 'Copy the post' }).click();
+  }
+
+  async markPosted(card, url) {
+    const form = this.social(card).getByRole('form', { name: 'Mark the social post as posted' });
+    await form.getByLabel('Address of the post', { exact: true }).fill(url);
+    await form.getByRole('button', { name: 'Mark as posted' }).click();
+  }
+
+  postedAt(card) {
+    return this.social(card).getByRole('list', { name: 'Where it was posted' }).getByRole('listitem');
+  }
+
   async waitFor(locator) {
     await locator.waitFor({ timeout: WAIT });
   }

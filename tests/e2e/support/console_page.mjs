@@ -39,6 +39,10 @@ export class ConsolePage {
     await form.waitFor({ state: 'detached', timeout: WAIT });
   }
 
+  async waitFor(locator) {
+    await locator.waitFor({ timeout: WAIT });
+  }
+
   /** The header's account line: "Signed in as NAME (role)". */
   whoAmI() {
     return this.page.getByTestId('account');

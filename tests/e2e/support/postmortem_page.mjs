@@ -55,6 +55,30 @@ export class PostmortemPage extends ConsolePage {
     return this.section('Remediation').getByRole('list', { name: 'Remediation tasks', exact: true });
   }
 
+  /** Writes one of what customers lost and got, and saves it. */
+  async writeCustomerFact(label, text) {
+    const form = this.section('What customers lost and got').getByRole('form', { name: label, exact: true });
+    await form.getByLabel(`${label} (Markdown)`, { exact: true }).fill(text);
+    await form.getByRole('button', { name: `Save: ${label.toLowerCase()}` }).click();
+  }
+
+  async recordOffer({ kind, details, customers = '' }) {
+    const form = this.section('What customers lost and got').getByRole('form', { name: 'Record an offer' });
+    await form.getByLabel('Offer', { exact: true }).selectOption({ label: kind });
+    await form.getByLabel('What exactly', { exact: true }).fill(details);
+    await form.getByLabel('To whom', { exact: true }).fill(customers);
+    await form.getByRole('button', { name: 'Record offer' }).click();
+  }
+
+  offers() {
+    return this.section('What customers lost and got').getByRole('list', { name: 'Offers' }).getByRole('listitem');
+  }
+
+  /** "Where each update went": one item per published update. */
+  trail() {
+    return this.section('Where each update went').getByRole('list', { name: 'Published updates' }).getByRole('listitem');
+  }
+
   /** Clicks "Export Markdown" and answers the downloaded file's name and text. */
   async exportMarkdown() {
     const [download] = await Promise.all([

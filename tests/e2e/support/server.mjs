@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../../..');
 const BIN = process.env.SITREP_SERVER ?? join(root, 'target/debug/sitrep-server');
 const DIST = process.env.SITREP_DIST ?? join(root, 'dist');
 
-async function freePort() {
+export async function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);
@@ -32,17 +32,32 @@ process.on('exit', () => {
 export const TEST_PASSWORD = 'e2e password for every account';
 export const ACCOUNTS = { ana: 'responder', vera: 'viewer', cody: 'communicator', carl: 'communicator', ada: 'admin' };
 
+/**
+ * PostgreSQL databases by data dir: a server started with `database` (and
+ * every CLI call on its data dir) runs on it, as SITREP_DATABASE says;
+ * any other runs on SQLite in its data dir.
+ */
+const databases = new Map();
+
+function envFor(dataDir) {
+  const env = { ...process.env };
+  delete env.SITREP_DATABASE;
+  if (databases.has(dataDir)) env.SITREP_DATABASE = databases.get(dataDir);
+  return env;
+}
+
 /** Creates an account the way an operator does: the CLI, password on stdin. */
 export function createAccount(dataDir, name, role, password = TEST_PASSWORD) {
   execFileSync(BIN, ['account', 'create', '--name', name, '--role', role, '--data', dataDir], {
     input: `${password}\n`,
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: envFor(dataDir),
   });
 }
 
 /** A new API token for an account (for tests that call the API directly). */
 export function createToken(dataDir, name = 'ana') {
-  return execFileSync(BIN, ['token', 'create', '--name', name, '--data', dataDir], { stdio: ['ignore', 'pipe', 'ignore'] })
+  return execFileSync(BIN, ['token', 'create', '--name', name, '--data', dataDir], { stdio: ['ignore', 'pipe', 'ignore'], env: envFor(dataDir) })
     .toString()
     .trim();
 }
@@ -51,17 +66,21 @@ export function createToken(dataDir, name = 'ana') {
  * `dist`: the built console to serve (default SITREP_DIST), e.g. a copied build.
  * `args`: more `serve` flags (e.g. `--upstream NAME=URL`). On a fresh data dir the accounts in ACCOUNTS
  * are created first; `server.token` acts as ana (responder) on the API.
+ * `database`: a postgres:// URL to run on instead of SQLite; servers given
+ * the same data dir and database are replicas of one server.
  */
-export async function startServer({ dataDir, port, dist = DIST, args = [] } = {}) {
+export async function startServer({ dataDir, port, dist = DIST, args = [], database } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), 'sitrep-e2e-'));
   port ??= await freePort();
-  const count = execFileSync(BIN, ['account', 'count', '--data', dataDir]).toString().trim();
+  if (database) databases.set(dataDir, database);
+  const count = execFileSync(BIN, ['account', 'count', '--data', dataDir], { env: envFor(dataDir) }).toString().trim();
   if (count === '0') {
     for (const [name, role] of Object.entries(ACCOUNTS)) createAccount(dataDir, name, role);
   }
   const token = createToken(dataDir, 'ana');
   const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--static', dist, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: envFor(dataDir),
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -94,6 +113,10 @@ export async function startServer({ dataDir, port, dist = DIST, args = [] } = {}
     token,
     /** Headers that sign a fetch in as ana. */
     auth: { authorization: `Bearer ${token}` },
+    /** What the server wrote to stderr so far (for a failure's message). */
+    get log() {
+      return stderr;
+    },
     /** Stops the server and waits for it to exit. */
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

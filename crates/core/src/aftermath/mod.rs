@@ -2,6 +2,7 @@
 //! incidents (time to detect and resolve), and the change freeze that a
 //! customer-impacting incident starts.
 
+pub mod customers;
 pub mod freeze;
 pub mod metrics;
 pub mod postmortem;

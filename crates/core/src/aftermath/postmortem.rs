@@ -38,6 +38,10 @@ pub struct Postmortem {
     /// Every entry, in log order.
     pub timeline: Vec<Line>,
     pub remediation: Vec<Remediation>,
+    /// What customers lost and got.
+    pub customers: super::customers::Customers,
+    /// Where each published customer update went.
+    pub trail: Vec<super::customers::Trail>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +200,8 @@ pub fn assemble(inc: &Incident, w: &Workspace) -> Postmortem {
                 done_at: t.done_at,
             })
             .collect(),
+        customers: super::customers::customers(inc),
+        trail: super::customers::trail(inc),
     }
 }
 
@@ -350,6 +356,7 @@ pub fn to_markdown(p: &Postmortem) -> String {
     {
         written(&mut out, s);
     }
+    super::customers::to_markdown(&mut out, &p.customers, &p.trail);
     out.push_str("## Remediation\n\n");
     for r in &p.remediation {
         let mut extra = Vec::new();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Every check, by id, with what it guards against.
-pub const ALL: [(&str, &str); 14] = [
+pub const ALL: [(&str, &str); 16] = [
     (
         PUBLIC_TITLE,
         "No public title published for the incident yet",
@@ -36,6 +36,14 @@ pub const ALL: [(&str, &str); 14] = [
         NO_DATA_STATEMENT,
         "A resolution that says nothing about customer data",
     ),
+    (
+        POSTMORTEM_DATA,
+        "A public post-mortem without a statement on customer data",
+    ),
+    (
+        POSTMORTEM_OPEN,
+        "A public post-mortem of an incident not yet resolved",
+    ),
     (SOCIAL_LENGTH, "The social post is over 280 characters"),
     (BANNER_LINE, "The banner is more than one line"),
 ];
@@ -52,6 +60,8 @@ pub const BLAME: &str = "blame_words";
 pub const RESOLVED_AFFECTED: &str = "resolved_while_affected";
 pub const CONTRADICTION: &str = "status_page_contradiction";
 pub const NO_DATA_STATEMENT: &str = "resolution_without_data";
+pub const POSTMORTEM_DATA: &str = "postmortem_without_data_statement";
+pub const POSTMORTEM_OPEN: &str = "postmortem_before_resolution";
 pub const SOCIAL_LENGTH: &str = "social_too_long";
 pub const BANNER_LINE: &str = "banner_not_one_line";
 
@@ -198,7 +208,8 @@ pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Fin
         );
     }
 
-    let closing = matches!(draft.phase, Phase::Resolved | Phase::MaintenanceCompleted);
+    // A post-mortem says it is over as much as a resolution does.
+    let closing = draft.phase.is_closing() || draft.phase == Phase::Postmortem;
     if closing {
         let mut still: Vec<String> = incident
             .components
@@ -245,15 +256,45 @@ pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Fin
             );
         }
     }
+    if draft.phase == Phase::Postmortem {
+        let email = &draft.channels.email_body;
+        let said = speaks_of_data(&draft.channels.status_page)
+            && (email.trim().is_empty() || speaks_of_data(email));
+        // Stated for customers, and established first in the post-mortem:
+        // the public text must not say more than the team knows.
+        let established = incident.data_lost.is_some()
+            || incident
+                .writeup
+                .contains_key(&crate::vocabulary::PostmortemSection::DataAffected);
+        if !said || !established {
+            let mut what = Vec::new();
+            if !established {
+                what.push("record in the post-mortem whether data was lost and what (Customers)");
+            }
+            if !said {
+                what.push(
+                    "say what happened to customer data in the status page text and the email",
+                );
+            }
+            add(
+                POSTMORTEM_DATA,
+                format!(
+                    "A public post-mortem needs a data statement: {}.",
+                    what.join("; then ")
+                ),
+            );
+        }
+        if incident.status != crate::vocabulary::Status::Resolved {
+            add(
+                POSTMORTEM_OPEN,
+                "The incident is not resolved: publish the post-mortem once it is over.".into(),
+            );
+        }
+    }
     if draft.phase == Phase::Resolved {
         let said = [&draft.channels.status_page, &draft.channels.email_body]
             .iter()
-            .any(|t| {
-                let lower = t.to_lowercase();
-                ["data", "information", "privacy", "personal"]
-                    .iter()
-                    .any(|w| contains_word(&lower, w))
-            });
+            .any(|t| speaks_of_data(t));
         if !said {
             add(
                 NO_DATA_STATEMENT,
@@ -278,6 +319,14 @@ pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Fin
         );
     }
     out
+}
+
+/// Whether a text says anything about customer data.
+fn speaks_of_data(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["data", "information", "privacy", "personal"]
+        .iter()
+        .any(|w| contains_word(&lower, w))
 }
 
 fn channel_texts(c: &Channels) -> Vec<(&'static str, &str)> {
@@ -570,6 +619,68 @@ mod tests {
         assert_eq!(
             ids("We are investigating errors at checkout. Next update by 15:00 UTC."),
             Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_public_post_mortem_needs_the_data_recorded_said_and_the_incident_over() {
+        let mut inc = incident(&[]);
+        let ws = Workspace::default();
+        let said = Channels {
+            email_body: "We lost no customer data.".into(),
+            ..text("A bad deploy. No customer data was lost.")
+        };
+        let silent = text("A bad deploy.");
+        // Still open, nothing recorded, nothing said: both checks fail.
+        assert_eq!(
+            ids_for(Phase::Postmortem, &silent, &inc, &ws),
+            [POSTMORTEM_DATA, POSTMORTEM_OPEN]
+        );
+        let mut n = 100;
+        let mut apply = |inc: &mut Incident, body| {
+            n += 1;
+            inc.apply(&Event::new(format!("e{n}"), "i", "ana", n, body))
+        };
+        apply(
+            &mut inc,
+            EventBody::StatusChanged {
+                status: crate::vocabulary::Status::Resolved,
+            },
+        );
+        // Said, but not established in the post-mortem: still refused.
+        assert_eq!(
+            ids_for(Phase::Postmortem, &said, &inc, &ws),
+            [POSTMORTEM_DATA]
+        );
+        let message = run(
+            &Draft {
+                phase: Phase::Postmortem,
+                channels: &said,
+                components: &Default::default(),
+                public_title: Some("Checkout errors"),
+            },
+            &inc,
+            &ws,
+        );
+        assert!(
+            message[0].message.contains("record in the post-mortem"),
+            "{message:?}"
+        );
+        apply(
+            &mut inc,
+            EventBody::PostmortemSectionSet {
+                section: crate::vocabulary::PostmortemSection::DataAffected,
+                text: "Orders were delayed, none lost.".into(),
+            },
+        );
+        assert_eq!(
+            ids_for(Phase::Postmortem, &said, &inc, &ws),
+            Vec::<&str>::new()
+        );
+        // Recorded, but the page's text is silent on data.
+        assert_eq!(
+            ids_for(Phase::Postmortem, &silent, &inc, &ws),
+            [POSTMORTEM_DATA]
         );
     }
 

@@ -74,5 +74,14 @@ pub fn default_for(phase: Phase) -> Channels {
             "Hello,\n\nMaintenance on {{components}} is taking longer than planned. We are sorry for the inconvenience and will write again by {{next_update}} ({{next_update_local}}).",
             "Maintenance on {{components}} is taking longer than planned.",
         ),
+        // After approval, with the same checks; what happened to customer
+        // data must be said (see checks::POSTMORTEM_DATA).
+        Phase::Postmortem => channels(
+            "**Post-mortem** — On {{start_utc}} ({{start_local}}) {{components}} stopped working normally for some customers.\n\nWhat happened: {{cause}}\n\nYour data: {{customer_data}}\n\nWhat we are changing so it does not happen again: {{changes}}\n\nWe are sorry for the disruption.",
+            "Our post-mortem of the problems with {{components}} is published on our status page.",
+            "[Post-mortem] {{title}}",
+            "Hello,\n\nWe have finished our review of the problems with {{components}} that began at {{start_utc}} ({{start_local}}).\n\nWhat happened: {{cause}}\n\nYour data: {{customer_data}}\n\nWhat we are changing so it does not happen again: {{changes}}\n\nWe are sorry for the disruption.",
+            "Our post-mortem of the problems with {{components}} is published.",
+        ),
     }
 }

@@ -5,9 +5,13 @@
 pub mod cadence;
 pub mod checks;
 pub mod default_templates;
+pub mod email;
+pub mod fanout;
 pub mod policy;
 pub mod review;
+pub mod review_folds;
 pub mod social_count;
+pub mod subscribers;
 pub mod template;
 
 use crate::vocabulary::{ComponentId, ComponentStatus, EventId, Status};
@@ -28,10 +32,14 @@ pub enum Phase {
     MaintenanceInProgress,
     MaintenanceCompleted,
     MaintenanceOverrunning,
+    /// The public post-mortem summary of a resolved incident: shown on the
+    /// incident's public page and in the feeds, mailed to subscribers; it
+    /// changes no status.
+    Postmortem,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 8] = [
+    pub const ALL: [Phase; 9] = [
         Phase::Investigating,
         Phase::Identified,
         Phase::Monitoring,
@@ -40,6 +48,7 @@ impl Phase {
         Phase::MaintenanceInProgress,
         Phase::MaintenanceCompleted,
         Phase::MaintenanceOverrunning,
+        Phase::Postmortem,
     ];
 
     pub fn wire(self) -> &'static str {
@@ -52,6 +61,7 @@ impl Phase {
             Phase::MaintenanceInProgress => "maintenance_in_progress",
             Phase::MaintenanceCompleted => "maintenance_completed",
             Phase::MaintenanceOverrunning => "maintenance_overrunning",
+            Phase::Postmortem => "postmortem",
         }
     }
 
@@ -69,7 +79,13 @@ impl Phase {
             Phase::MaintenanceInProgress => "Maintenance in progress",
             Phase::MaintenanceCompleted => "Maintenance completed",
             Phase::MaintenanceOverrunning => "Maintenance overrunning",
+            Phase::Postmortem => "Post-mortem summary",
         }
+    }
+
+    /// Whether an update in this phase says the incident or the work is over.
+    pub fn is_closing(self) -> bool {
+        matches!(self, Phase::Resolved | Phase::MaintenanceCompleted)
     }
 
     /// The incident phase matching an incident status.
@@ -167,6 +183,16 @@ pub struct CustomerUpdate {
     pub overrides: Vec<CheckOverride>,
     /// The latest state reported for each target.
     pub deliveries: BTreeMap<String, Delivery>,
+    /// Where its social post was posted by hand, in the order marked.
+    pub social_posts: Vec<SocialPost>,
+}
+
+/// A social post marked as posted: who, when, and the post's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocialPost {
+    pub url: String,
+    pub by: Arc<str>,
+    pub at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,6 +229,7 @@ impl CustomerUpdate {
             targets: Vec::new(),
             overrides: Vec::new(),
             deliveries: BTreeMap::new(),
+            social_posts: Vec::new(),
         }
     }
 

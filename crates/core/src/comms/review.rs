@@ -36,6 +36,11 @@ pub fn may_edit(update: &CustomerUpdate, role: Option<Role>) -> Result<(), Strin
     Ok(())
 }
 
+/// Marking a published update's social post as posted.
+pub fn may_mark_posted(role: Option<Role>) -> Result<(), String> {
+    communicator(role, "mark social posts of")
+}
+
 /// Asking sitrep-server to deliver a failed update again.
 pub fn may_retry(role: Option<Role>) -> Result<(), String> {
     communicator(role, "retry")
@@ -182,7 +187,7 @@ pub fn streams_to_review(batch: &[Event]) -> BTreeSet<IncidentId> {
         .collect()
 }
 
-fn is_review(body: &EventBody) -> bool {
+pub(crate) fn is_review(body: &EventBody) -> bool {
     matches!(
         body,
         EventBody::UpdateApproved { .. } | EventBody::UpdatePublished { .. }
@@ -249,7 +254,7 @@ impl Folds {
 
 /// Why the backend refuses this approval or publish, judged against the
 /// incident and settings as they stand just before it.
-fn review_refusal(
+pub(crate) fn review_refusal(
     ev: &Event,
     incident: Option<&Incident>,
     workspace: &Workspace,

@@ -10,7 +10,7 @@ use crate::vocabulary::ComponentStatus;
 use crate::workspace::Workspace;
 
 /// Placeholders a template may use, with what each stands for.
-pub const PLACEHOLDERS: [(&str, &str); 11] = [
+pub const PLACEHOLDERS: [(&str, &str); 12] = [
     ("title", "the incident's title"),
     ("components", "the affected components, by catalogue name"),
     (
@@ -39,6 +39,10 @@ pub const PLACEHOLDERS: [(&str, &str); 11] = [
     (
         "cause",
         "never filled: write the cause in words customers understand",
+    ),
+    (
+        "changes",
+        "never filled: write what will change so it does not happen again (post-mortems)",
     ),
 ];
 

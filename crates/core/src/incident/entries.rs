@@ -73,6 +73,11 @@ pub enum EntryWhat {
         phase: Phase,
         step: Review,
     },
+    /// An update's social post was posted by hand, here.
+    SocialPosted {
+        update: EventId,
+        url: String,
+    },
     MaintenancePlanned {
         title: String,
         starts_at: i64,
@@ -86,6 +91,19 @@ pub enum EntryWhat {
     },
     MaintenanceConverted {
         severity: Severity,
+    },
+    /// An alert group taken from the inbox.
+    AlertsLinked {
+        title: String,
+        source: crate::alerts::model::AlertSource,
+        alerts: u32,
+        started_at: i64,
+    },
+    /// Alerts of a linked group fired or resolved.
+    Alerts {
+        firing: Vec<crate::alerts::model::AlertBrief>,
+        resolved: Vec<crate::alerts::model::AlertBrief>,
+        omitted: u64,
     },
 }
 
@@ -102,11 +120,12 @@ pub enum EntryKind {
     Task,
     Component,
     Comms,
+    Alerts,
     Other,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 12] = [
         EntryKind::Observation,
         EntryKind::Action,
         EntryKind::Decision,
@@ -117,6 +136,7 @@ impl EntryKind {
         EntryKind::Task,
         EntryKind::Component,
         EntryKind::Comms,
+        EntryKind::Alerts,
         EntryKind::Other,
     ];
 
@@ -132,6 +152,7 @@ impl EntryKind {
             EntryKind::Task => "Tasks",
             EntryKind::Component => "Components",
             EntryKind::Comms => "Customer updates",
+            EntryKind::Alerts => "Alerts",
             EntryKind::Other => "Other",
         }
     }
@@ -156,7 +177,8 @@ impl EntryWhat {
             EntryWhat::Role { .. } => EntryKind::Role,
             EntryWhat::TaskAdded { .. } | EntryWhat::TaskDone { .. } => EntryKind::Task,
             EntryWhat::Component { .. } => EntryKind::Component,
-            EntryWhat::Update { .. } => EntryKind::Comms,
+            EntryWhat::Update { .. } | EntryWhat::SocialPosted { .. } => EntryKind::Comms,
+            EntryWhat::AlertsLinked { .. } | EntryWhat::Alerts { .. } => EntryKind::Alerts,
             EntryWhat::Declared { .. } | EntryWhat::Impact { .. } | EntryWhat::Times { .. } => {
                 EntryKind::Other
             }

@@ -104,6 +104,58 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
         EntryWhat::MaintenanceConverted { severity } => {
             format!("Maintenance converted into a {} incident", severity.label())
         }
+        EntryWhat::AlertsLinked {
+            title,
+            source,
+            alerts,
+            started_at,
+        } => format!(
+            "Alerts attached: {title} from {} ({alerts} firing since {})",
+            source.label(),
+            utc::format(*started_at)
+        ),
+        EntryWhat::Alerts {
+            firing,
+            resolved,
+            omitted,
+        } => {
+            let name = |b: &crate::alerts::model::AlertBrief| {
+                let rest: Vec<String> = b
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "alertname")
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                if rest.is_empty() {
+                    b.name.clone()
+                } else {
+                    format!("{} {{{}}}", b.name, rest.join(", "))
+                }
+            };
+            let mut parts = Vec::new();
+            if !resolved.is_empty() {
+                let names: Vec<String> = resolved.iter().map(name).collect();
+                let word = if resolved.len() == 1 {
+                    "Alert resolved"
+                } else {
+                    "Alerts resolved"
+                };
+                parts.push(format!("{word}: {}", names.join("; ")));
+            }
+            if !firing.is_empty() {
+                let names: Vec<String> = firing.iter().map(name).collect();
+                let word = if firing.len() == 1 {
+                    "Alert firing"
+                } else {
+                    "Alerts firing"
+                };
+                parts.push(format!("{word}: {}", names.join("; ")));
+            }
+            if *omitted > 0 {
+                parts.push(format!("and {omitted} more"));
+            }
+            parts.join(". ")
+        }
         EntryWhat::Update { phase, step, .. } => {
             let step = match step {
                 Review::Draft => "drafted",
@@ -112,6 +164,7 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
             };
             format!("Customer update ({}) {step}", phase.label())
         }
+        EntryWhat::SocialPosted { url, .. } => format!("Social post posted: {url}"),
     }
 }
 
@@ -141,6 +194,30 @@ mod tests {
             line(&comp, &w).ends_with(": Major outage"),
             "{}",
             line(&comp, &w)
+        );
+    }
+
+    #[test]
+    fn alert_entries_name_each_alert_with_its_distinguishing_labels() {
+        use crate::alerts::model::AlertBrief;
+        let brief = |name: &str, instance: &str| AlertBrief {
+            fingerprint: instance.into(),
+            name: name.into(),
+            labels: [("alertname", name), ("instance", instance)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            at: 0,
+        };
+        let w = Workspace::default();
+        let what = EntryWhat::Alerts {
+            firing: vec![brief("HighLatency", "web-2")],
+            resolved: vec![brief("HighErrorRate", "web-1")],
+            omitted: 3,
+        };
+        assert_eq!(
+            line(&what, &w),
+            "Alert resolved: HighErrorRate {instance=web-1}. Alert firing: HighLatency {instance=web-2}. and 3 more"
         );
     }
 }

@@ -3,6 +3,7 @@
 //! updates, post-mortem, maintenance, entries); each area module holds its
 //! types and its rules.
 
+mod alerts;
 mod changes;
 mod entries;
 pub mod entry_text;
@@ -20,15 +21,15 @@ mod updates;
 pub use changes::{Change, ChangeResult};
 pub use entries::{Entry, EntryKind, EntryWhat};
 pub use maintenance::{Maintenance, MaintenanceState};
-pub use postmortem::Written;
+pub use postmortem::{Offer, Written};
 pub use roles::RoleHolder;
 pub use tasks::Task;
 
 use crate::comms::{CustomerUpdate, Delivery, Phase, Review};
 use crate::log::event::{Event, EventBody};
 use crate::vocabulary::{
-    ComponentId, ComponentStatus, EventId, IncidentId, NoteKind, Outcome, PostmortemSection,
-    RoleId, Severity, Status,
+    ComponentId, ComponentStatus, EventId, IncidentId, NoteKind, OfferKind, Outcome,
+    PostmortemSection, RoleId, Severity, Status,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -74,9 +75,14 @@ pub struct Incident {
     pub customers_affected: Option<u64>,
     /// Whether data was lost, when someone established it.
     pub data_lost: Option<bool>,
+    /// What customers were offered, in the order recorded (withdrawn ones
+    /// stay, marked).
+    pub offers: Vec<Offer>,
     /// Present when the stream began as a scheduled maintenance; it stays
     /// after a conversion into an incident (see `is_maintenance`).
     pub maintenance: Option<Maintenance>,
+    /// Alert groups taken from the inbox (`alerts_linked`), in the order linked.
+    pub alert_groups: Vec<String>,
     /// Where each event's entry sits in `timeline`.
     index: HashMap<EventId, usize>,
 }
@@ -107,7 +113,9 @@ impl Incident {
             writeup: BTreeMap::new(),
             customers_affected: None,
             data_lost: None,
+            offers: Vec::new(),
             maintenance: None,
+            alert_groups: Vec::new(),
             index: HashMap::new(),
         }
     }
@@ -143,15 +151,20 @@ impl Incident {
             | EventBody::UpdateEdited { .. }
             | EventBody::UpdateApproved { .. }
             | EventBody::UpdatePublished { .. }
-            | EventBody::UpdateDelivery { .. } => self.fold_updates(ev, at),
-            EventBody::PostmortemSectionSet { .. } | EventBody::PostmortemImpactSet { .. } => {
-                self.fold_postmortem(ev, at)
-            }
+            | EventBody::UpdateDelivery { .. }
+            | EventBody::SocialPosted { .. } => self.fold_updates(ev, at),
+            EventBody::PostmortemSectionSet { .. }
+            | EventBody::PostmortemImpactSet { .. }
+            | EventBody::PostmortemOfferAdded { .. }
+            | EventBody::PostmortemOfferWithdrawn { .. } => self.fold_postmortem(ev, at),
             EventBody::MaintenancePlanned { .. }
             | EventBody::MaintenanceStarted { .. }
             | EventBody::MaintenanceCompleted { .. }
             | EventBody::MaintenanceOverrun { .. }
             | EventBody::MaintenanceConverted { .. } => self.fold_maintenance(ev, at),
+            EventBody::AlertsLinked { .. } | EventBody::AlertsChanged { .. } => {
+                self.fold_alerts(ev)
+            }
             // Settings belong to the workspace fold, not to an incident.
             _ if ev.body.is_workspace_kind() => None,
             _ => None,

@@ -85,6 +85,18 @@ impl Incident {
                 }
                 None
             }
+            EventBody::SocialPosted { update, url } => {
+                let u = self.update_mut(update)?;
+                u.social_posts.push(crate::comms::SocialPost {
+                    url: url.trim().to_string(),
+                    by: ev.author.clone(),
+                    at,
+                });
+                Some(EntryWhat::SocialPosted {
+                    update: update.clone(),
+                    url: url.trim().to_string(),
+                })
+            }
             _ => None,
         }
     }

@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Each role can do everything the roles before it can.
+/// Each role can do everything the roles before it can, except `monitor`,
+/// which sits below them all and does only its own two things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Monitoring tools: posts alerts (Alertmanager, Grafana, scripts) and
+    /// reads `/metrics` (Prometheus); reads nothing of the log and posts no
+    /// event, so a token kept in a monitoring config exposes neither.
+    Monitor,
     /// Reads the log.
     Viewer,
     /// Writes incident events: declares, changes status, logs notes.
@@ -23,7 +28,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
+        Role::Monitor,
         Role::Viewer,
         Role::Responder,
         Role::Communicator,
@@ -32,6 +38,7 @@ impl Role {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Monitor => "monitor",
             Role::Viewer => "viewer",
             Role::Responder => "responder",
             Role::Communicator => "communicator",
@@ -42,6 +49,27 @@ impl Role {
     /// True for roles that may post at least some events.
     pub fn writes(self) -> bool {
         self >= Role::Responder
+    }
+
+    /// True for roles that may read the log (and what is derived from it).
+    pub fn reads(self) -> bool {
+        self >= Role::Viewer
+    }
+
+    /// Only the monitor role posts alerts: senders hold a token of their
+    /// own, never a person's.
+    pub fn sends_alerts(self) -> bool {
+        self == Role::Monitor
+    }
+
+    /// Who may read `/metrics`: monitoring tools and admins.
+    pub fn scrapes_metrics(self) -> bool {
+        matches!(self, Role::Monitor | Role::Admin)
+    }
+
+    /// Whether the role signs in to the console with a password; tools use tokens.
+    pub fn signs_in(self) -> bool {
+        self != Role::Monitor
     }
 }
 
@@ -58,16 +86,16 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("no role named {s:?}; the roles are viewer, responder, communicator, admin")
+                format!("no role named {s:?}; the roles are monitor, viewer, responder, communicator, admin")
             })
     }
 }
 
 /// The least role that may post this event. The single place where event
 /// kinds meet roles: settings (the workspace stream) are admin only; every
-/// other event is incident work, so a new incident-scoped kind needs a
-/// responder without anyone touching this function. What customers are told
-/// needs a communicator.
+/// other event is incident work (triaging the alert inbox included), so a
+/// new incident-scoped kind needs a responder without anyone touching this
+/// function. What customers are told needs a communicator.
 pub fn required_role(event: &Event) -> Role {
     if event.incident.is_workspace() {
         Role::Admin
@@ -79,9 +107,16 @@ pub fn required_role(event: &Event) -> Role {
 }
 
 /// Events only sitrep-server writes: a delivery report from a client would
-/// let it claim something reached a status page that never did.
+/// let it claim something reached a status page that never did, and a
+/// forged alert would put words in a monitoring system's mouth (alerts come
+/// in through the intake endpoints, from monitor tokens).
 pub fn server_only(event: &Event) -> bool {
-    matches!(event.body, EventBody::UpdateDelivery { .. })
+    matches!(
+        event.body,
+        EventBody::UpdateDelivery { .. }
+            | EventBody::AlertsReceived { .. }
+            | EventBody::AlertsChanged { .. }
+    )
 }
 
 /// Whether an account with `role` may post `event`.
@@ -171,6 +206,59 @@ mod tests {
         for role in Role::ALL {
             assert!(!may_post(role, &report), "{role}");
         }
+    }
+
+    #[test]
+    fn the_monitor_role_posts_no_event_and_reads_nothing_but_sends_alerts_and_scrapes() {
+        assert!(Role::Monitor < Role::Viewer);
+        for inc in [
+            IncidentId("inc-1".into()),
+            IncidentId::workspace(),
+            IncidentId::alerts(),
+        ] {
+            assert!(!may_post(Role::Monitor, &note(inc)));
+        }
+        assert!(!Role::Monitor.reads() && !Role::Monitor.writes() && !Role::Monitor.signs_in());
+        assert!(Role::Monitor.sends_alerts() && Role::Monitor.scrapes_metrics());
+        for role in [
+            Role::Viewer,
+            Role::Responder,
+            Role::Communicator,
+            Role::Admin,
+        ] {
+            assert!(!role.sends_alerts(), "{role} posts no alerts");
+            assert!(role.reads() && role.signs_in());
+        }
+        assert!(Role::Admin.scrapes_metrics() && !Role::Viewer.scrapes_metrics());
+    }
+
+    #[test]
+    fn alerts_are_written_by_the_server_and_triaged_by_responders() {
+        use crate::alerts::model::AlertSource;
+        let received = event(
+            IncidentId::alerts(),
+            EventBody::AlertsReceived {
+                group: "g".into(),
+                source: AlertSource::Generic,
+                receiver: String::new(),
+                group_labels: Default::default(),
+                alerts: Vec::new(),
+                omitted: 0,
+            },
+        );
+        for role in Role::ALL {
+            assert!(!may_post(role, &received), "{role}");
+        }
+        let dismiss = event(
+            IncidentId::alerts(),
+            EventBody::AlertGroupDismissed {
+                group: "g".into(),
+                episode: EventId("r".into()),
+                reason: "flake".into(),
+            },
+        );
+        assert!(!may_post(Role::Viewer, &dismiss));
+        assert!(may_post(Role::Responder, &dismiss));
     }
 
     #[test]

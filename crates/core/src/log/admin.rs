@@ -1,12 +1,12 @@
-//! The admin API's wire types (accounts, API tokens, the audit trail) and
-//! the audit trail as CSV: the server answers with these, the console's
+//! The admin API's wire types (accounts, API tokens, the audit trail, the
+//! team's webhooks and their deliveries) and the audit trail as CSV: the server answers with these, the console's
 //! admin pages read them (docs/protocol.md describes them).
 
 use crate::log::access::Role;
 use serde::{Deserialize, Serialize};
 
 /// Every kind of audit entry, for `GET /api/v1/audit?kind=`.
-pub const AUDIT_KINDS: [&str; 17] = [
+pub const AUDIT_KINDS: [&str; 21] = [
     "sign_in",
     "sign_in_failed",
     "signed_out_everywhere",
@@ -24,7 +24,87 @@ pub const AUDIT_KINDS: [&str; 17] = [
     "publish_target_removed",
     "publish_retry",
     "audit_exported",
+    "hook_saved",
+    "hook_removed",
+    "hook_secret_rotated",
+    "hook_retry",
 ];
+
+/// A team webhook as admins see it: never its signing secret, which is
+/// shown once when the hook is made and when it is rotated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamHook {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    /// `generic` (signed JSON) or `slack` (an incoming-webhook message).
+    pub format: String,
+    /// The hook events it is sent (`incident.declared`, …).
+    pub events: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Its latest delivery, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<HookDelivery>,
+}
+
+/// `GET /api/v1/hooks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamHooksReply {
+    pub hooks: Vec<TeamHook>,
+}
+
+/// `PUT /api/v1/hooks/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveTeamHook {
+    pub name: String,
+    pub url: String,
+    pub format: String,
+    pub events: Vec<String>,
+}
+
+/// The answer to saving a hook, with its secret the first time (and after
+/// a rotation), never again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedTeamHook {
+    pub hook: TeamHook,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One event's delivery to one hook, with the receiver's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookDelivery {
+    /// The event's id (also the `id` in the body and `Sitrep-Delivery`).
+    pub event: String,
+    /// The hook event (`incident.status_changed`, …).
+    pub kind: String,
+    pub incident: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    /// Why it failed or waits, in words.
+    #[serde(default)]
+    pub error: String,
+    /// The receiver's last HTTP status and the start of its answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_code: Option<u16>,
+    #[serde(default)]
+    pub answer: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<i64>,
+    /// When it is tried again, while queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_at: Option<i64>,
+}
+
+/// `GET /api/v1/hooks/{id}/deliveries`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookDeliveriesReply {
+    pub deliveries: Vec<HookDelivery>,
+}
 
 /// The audit page size unless the caller asks for another, and the most.
 pub const AUDIT_PAGE: usize = 100;

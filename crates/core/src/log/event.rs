@@ -1,6 +1,7 @@
 //! An event: one thing that happened to one incident, as the client made it
 //! and, once the server has confirmed it, with the server's sequence number.
 
+use crate::alerts::model::{Alert, AlertBrief, AlertRoute, AlertSource, Labels};
 use crate::comms::policy::CommsPolicy;
 use crate::comms::{Channels, CheckOverride, DeliveryState, Phase};
 use crate::vocabulary::{
@@ -87,7 +88,9 @@ impl Event {
 /// What happened. The `kind` tag is the wire name; unknown kinds are refused
 /// by serde, which is what lets the server answer them with a 400. Fields
 /// added after the first release carry `serde(default)` so older events
-/// still parse. Kinds from `declared` to `maintenance_converted` belong to an incident;
+/// still parse. Kinds from `declared` to `maintenance_converted`, and
+/// `alerts_linked` and `alerts_changed`, belong to an incident; the alert
+/// inbox's own kinds to the alerts stream (`EventBody::is_alerts_kind`);
 /// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -203,6 +206,22 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         data_lost: Option<bool>,
     },
+    /// Something affected customers were offered (a credit, an extended
+    /// trial, make-up days); its id is this event's id.
+    PostmortemOfferAdded {
+        /// `credit`, `extended_trial`, `make_up_days` or `other`
+        /// (`vocabulary::OfferKind`).
+        offer: String,
+        /// What exactly, e.g. "10% of the monthly fee" or "3 days".
+        details: String,
+        /// To whom, e.g. "the 120 accounts whose orders were delayed".
+        #[serde(default)]
+        customers: String,
+    },
+    /// Takes back an offer recorded by mistake (the log keeps both).
+    PostmortemOfferWithdrawn {
+        offer: EventId,
+    },
 
     // Customer updates (the comms desk, see `comms`).
     /// Opens a customer update; its id is this event's id.
@@ -252,6 +271,14 @@ pub enum EventBody {
         #[serde(default)]
         attempt: u32,
     },
+    /// The social post of a published update was posted by hand (no social
+    /// network's API is reachable from here): by the event's author, at
+    /// its time, at this address.
+    SocialPosted {
+        update: EventId,
+        /// The post's address (http or https).
+        url: String,
+    },
 
     // A scheduled maintenance is a stream of its own, like an incident,
     // opened by `maintenance_planned` instead of `declared`.
@@ -277,6 +304,69 @@ pub enum EventBody {
     /// incident of this severity, keeping its log.
     MaintenanceConverted {
         severity: Severity,
+    },
+
+    // An incident's side of alerting (see `alerts`).
+    /// This incident takes an alert group from the inbox (declared from it,
+    /// or attached to it). Its detection time becomes the earliest start of
+    /// the group's alerts, `started_at`, unless an earlier one is recorded.
+    AlertsLinked {
+        group: String,
+        /// The episode of the group (its `alerts_received` event that
+        /// started firing) the incident takes.
+        episode: EventId,
+        source: AlertSource,
+        /// The group's name as the inbox shows it.
+        title: String,
+        #[serde(default)]
+        labels: Labels,
+        /// How many alerts were firing.
+        alerts: u32,
+        /// The earliest start of the group's alerts.
+        started_at: i64,
+    },
+    /// Alerts of a group linked to this incident fired or resolved: a
+    /// timeline entry; it never resolves the incident. Written by
+    /// sitrep-server only.
+    AlertsChanged {
+        group: String,
+        #[serde(default)]
+        firing: Vec<AlertBrief>,
+        #[serde(default)]
+        resolved: Vec<AlertBrief>,
+        /// Changes not listed (over the per-event cap).
+        #[serde(default)]
+        omitted: u64,
+    },
+
+    // The alerts stream: the inbox of alert groups.
+    /// New alerts of one group, and alerts whose state changed, as a
+    /// sender posted them (deduplicated by fingerprint; at most one such
+    /// event per group per second). Written by sitrep-server only.
+    AlertsReceived {
+        group: String,
+        source: AlertSource,
+        #[serde(default)]
+        receiver: String,
+        #[serde(default)]
+        group_labels: Labels,
+        alerts: Vec<Alert>,
+        /// Alerts left out: beyond the group's cap, or left out by the sender.
+        #[serde(default)]
+        omitted: u64,
+    },
+    /// Takes a group's episode out of the inbox without an incident.
+    AlertGroupDismissed {
+        group: String,
+        episode: EventId,
+        reason: String,
+    },
+    /// The group's episode is handled in this incident (which carries the
+    /// matching `alerts_linked`).
+    AlertGroupAttached {
+        group: String,
+        episode: EventId,
+        incident: IncidentId,
     },
 
     // The workspace stream: settings every console shares.
@@ -352,6 +442,11 @@ pub enum EventBody {
     CommsPolicySet {
         policy: CommsPolicy,
     },
+    /// The alert routing rules, replaced whole: label matchers to the
+    /// components and severity proposed for a group, tried in order.
+    AlertRoutesSet {
+        routes: Vec<AlertRoute>,
+    },
 }
 
 impl EventBody {
@@ -389,6 +484,9 @@ impl EventBody {
             EventBody::TaskRemediationSet { .. } => "task_remediation_set",
             EventBody::PostmortemSectionSet { .. } => "postmortem_section_set",
             EventBody::PostmortemImpactSet { .. } => "postmortem_impact_set",
+            EventBody::PostmortemOfferAdded { .. } => "postmortem_offer_added",
+            EventBody::PostmortemOfferWithdrawn { .. } => "postmortem_offer_withdrawn",
+            EventBody::SocialPosted { .. } => "social_posted",
             EventBody::MaintenancePlanned { .. } => "maintenance_planned",
             EventBody::MaintenanceStarted { .. } => "maintenance_started",
             EventBody::MaintenanceCompleted { .. } => "maintenance_completed",
@@ -409,6 +507,12 @@ impl EventBody {
             EventBody::FreezeEnded { .. } => "freeze_ended",
             EventBody::TemplateSet { .. } => "template_set",
             EventBody::CommsPolicySet { .. } => "comms_policy_set",
+            EventBody::AlertsLinked { .. } => "alerts_linked",
+            EventBody::AlertsChanged { .. } => "alerts_changed",
+            EventBody::AlertsReceived { .. } => "alerts_received",
+            EventBody::AlertGroupDismissed { .. } => "alert_group_dismissed",
+            EventBody::AlertGroupAttached { .. } => "alert_group_attached",
+            EventBody::AlertRoutesSet { .. } => "alert_routes_set",
         }
     }
 
@@ -421,6 +525,7 @@ impl EventBody {
                 | EventBody::UpdateApproved { .. }
                 | EventBody::UpdatePublished { .. }
                 | EventBody::UpdateDelivery { .. }
+                | EventBody::SocialPosted { .. }
         )
     }
 
@@ -444,6 +549,17 @@ impl EventBody {
                 | EventBody::FreezeEnded { .. }
                 | EventBody::TemplateSet { .. }
                 | EventBody::CommsPolicySet { .. }
+                | EventBody::AlertRoutesSet { .. }
+        )
+    }
+
+    /// Whether this kind belongs on the alerts stream (the inbox).
+    pub fn is_alerts_kind(&self) -> bool {
+        matches!(
+            self,
+            EventBody::AlertsReceived { .. }
+                | EventBody::AlertGroupDismissed { .. }
+                | EventBody::AlertGroupAttached { .. }
         )
     }
 }

@@ -66,6 +66,11 @@ impl Folded {
             self.workspace = Arc::new(Workspace::default());
         }
         for (id, stream) in log.streams() {
+            // The alert inbox is folded by the page that shows it
+            // (`alerts::book`), not with every view.
+            if id.is_alerts() {
+                continue;
+            }
             let old = self.marks.get(id).copied();
             if old.is_some_and(|m| m.revision == stream.revision()) {
                 continue;

@@ -321,7 +321,7 @@ impl Log {
     /// again as events arrive keeps a `fold::Folded` instead.)
     pub fn fold(&self) -> BTreeMap<IncidentId, Incident> {
         let mut out: BTreeMap<IncidentId, Incident> = BTreeMap::new();
-        for ev in self.events().filter(|e| !e.incident.is_workspace()) {
+        for ev in self.events().filter(|e| e.incident.is_incident()) {
             out.entry(ev.incident.clone())
                 .or_insert_with(|| Incident::new(ev.incident.clone()))
                 .apply(ev);

@@ -52,6 +52,13 @@ pub enum StreamMessage {
     Event {
         event: Event,
     },
+    /// Several consecutive events, in ascending seq, as if each had come in
+    /// its own `event` message. Sent only to a client that opened the
+    /// stream with `batch=1`, which a backend may ignore (then every event
+    /// comes as `event`).
+    Events {
+        events: Vec<Event>,
+    },
     /// Sent once, after the catch-up: everything up to `head` has been sent.
     CaughtUp {
         head: u64,

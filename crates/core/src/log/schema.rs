@@ -8,6 +8,7 @@
 //! stream message, what the console takes. A field with a default is
 //! therefore optional even where the reference server always sends it.
 
+use crate::alerts::model::{GenericPayload, IntakeReply};
 use crate::log::event::Event;
 use crate::log::protocol::{
     Ack, ApiError, ClientMessage, EventsPage, PostEvents, PostEventsReply, PublishTarget,
@@ -38,6 +39,8 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("save-publish-target.json", schema_for!(SavePublishTarget)),
         ("retry-delivery.json", schema_for!(RetryDelivery)),
         ("retry-reply.json", schema_for!(RetryReply)),
+        ("alerts-generic.json", schema_for!(GenericPayload)),
+        ("alerts-reply.json", schema_for!(IntakeReply)),
     ]
 }
 

@@ -11,6 +11,16 @@ use std::collections::BTreeMap;
 
 /// The id of sitrep-server's own public status page, always present.
 pub const OWN: &str = "own";
+/// The server's other built-in targets, listed beside the own page: email
+/// to confirmed subscribers, webhooks to subscribers, the in-app banner.
+pub const EMAIL: &str = "email";
+pub const WEBHOOKS: &str = "webhooks";
+pub const BANNER: &str = "banner";
+
+/// Whether a target id is one of the server's own, never configured.
+pub fn is_builtin(id: &str) -> bool {
+    [OWN, EMAIL, WEBHOOKS, BANNER].contains(&id)
+}
 
 /// Longest backend error text kept in a delivery report: it is untrusted
 /// text from someone else's server, shown in every console.
@@ -36,6 +46,12 @@ pub enum TargetKind {
     Statuspage,
     /// Cachet 2.x, API v1.
     Cachet,
+    /// Built in: the approved email to every confirmed email subscriber.
+    Email,
+    /// Built in: a Statuspage-format webhook to every confirmed webhook subscriber.
+    Webhooks,
+    /// Built in: the banner text at `/api/v2/banner.json`.
+    Banner,
 }
 
 impl TargetKind {
@@ -44,13 +60,28 @@ impl TargetKind {
             TargetKind::Own => "own",
             TargetKind::Statuspage => "statuspage",
             TargetKind::Cachet => "cachet",
+            TargetKind::Email => "email",
+            TargetKind::Webhooks => "webhooks",
+            TargetKind::Banner => "banner",
         }
     }
 
     pub fn from_wire(s: &str) -> Option<TargetKind> {
-        [TargetKind::Own, TargetKind::Statuspage, TargetKind::Cachet]
-            .into_iter()
-            .find(|k| k.wire() == s)
+        [
+            TargetKind::Own,
+            TargetKind::Statuspage,
+            TargetKind::Cachet,
+            TargetKind::Email,
+            TargetKind::Webhooks,
+            TargetKind::Banner,
+        ]
+        .into_iter()
+        .find(|k| k.wire() == s)
+    }
+
+    /// Kinds an admin configures (the others are built in).
+    pub fn is_configurable(self) -> bool {
+        matches!(self, TargetKind::Statuspage | TargetKind::Cachet)
     }
 }
 
@@ -109,6 +140,12 @@ pub fn check_target(spec: &TargetSpec, secret: &str, had_secret: bool) -> Result
     }
     if spec.kind == TargetKind::Own || spec.id == OWN {
         return Err("the own status page is built in; it cannot be configured".into());
+    }
+    if !spec.kind.is_configurable() || is_builtin(&spec.id) {
+        return Err(format!(
+            "{:?} is built in (email, webhooks and the banner are set up on the server); choose another id and a kind of statuspage or cachet",
+            spec.id
+        ));
     }
     let name = spec.name.trim();
     if name.is_empty() || name.chars().count() > MAX_TARGET_NAME {
@@ -209,7 +246,8 @@ pub fn statuspage_status(phase: Phase) -> &'static str {
         Phase::Investigating => "investigating",
         Phase::Identified => "identified",
         Phase::Monitoring => "monitoring",
-        Phase::Resolved => "resolved",
+        // A vendor page gets the post-mortem as a note on the resolved incident.
+        Phase::Resolved | Phase::Postmortem => "resolved",
         Phase::MaintenanceScheduled => "scheduled",
         Phase::MaintenanceInProgress | Phase::MaintenanceOverrunning => "in_progress",
         Phase::MaintenanceCompleted => "completed",
@@ -286,7 +324,7 @@ pub fn cachet_incident_status(phase: Phase) -> u8 {
         Phase::Investigating => 1,
         Phase::Identified | Phase::MaintenanceInProgress | Phase::MaintenanceOverrunning => 2,
         Phase::Monitoring => 3,
-        Phase::Resolved | Phase::MaintenanceCompleted => 4,
+        Phase::Resolved | Phase::MaintenanceCompleted | Phase::Postmortem => 4,
     }
 }
 

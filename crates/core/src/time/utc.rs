@@ -128,6 +128,64 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1000)
 }
 
+/// Parses an RFC 3339 timestamp (`2026-11-23T14:05:09.123456789Z`, or with
+/// an offset such as `+02:00`) into ms since the epoch, dropping digits
+/// below the millisecond. Alertmanager and Grafana write times this way.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, rest) = s.split_once(['T', 't', ' '])?;
+    let mut dp = date.splitn(3, '-');
+    let y: i64 = digits(dp.next()?, 4)?;
+    let mo = digits(dp.next()?, 2)? as u32;
+    let d = digits(dp.next()?, 2)? as u32;
+    // The offset starts at the first Z, + or - after the time of day.
+    let split = rest.find(['Z', 'z', '+', '-'])?;
+    let (time, zone) = rest.split_at(split);
+    let (hms, frac) = match time.split_once('.') {
+        Some((hms, frac)) => (hms, Some(frac)),
+        None => (time, None),
+    };
+    let mut tp = hms.split(':');
+    let h = digits(tp.next()?, 2)?;
+    let mi = digits(tp.next()?, 2)?;
+    let sec = digits(tp.next()?, 2)?;
+    if tp.next().is_some() || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let millis = match frac {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            let padded = format!("{f:0<3}");
+            padded[..3].parse::<i64>().ok()?
+        }
+        Some(_) => return None,
+    };
+    let offset_s = match zone {
+        "Z" | "z" => 0,
+        z => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = z[1..].split_once(':')?;
+            let (oh, om) = (digits(oh, 2)?, digits(om, 2)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
+    secs.checked_mul(1000)?.checked_add(millis)
+}
+
+/// Exactly `n` ASCII digits as a number.
+fn digits(s: &str, n: usize) -> Option<i64> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
 fn parts(ms: i64) -> (i64, u32, u32, i64, i64) {
     let secs = ms.div_euclid(1000);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
@@ -220,6 +278,34 @@ mod tests {
     #[test]
     fn iso_times_carry_milliseconds_and_z() {
         assert_eq!(iso8601(1_763_464_809_007), "2025-11-18T11:20:09.007Z");
+    }
+
+    #[test]
+    fn rfc3339_times_parse_with_fractions_and_offsets() {
+        let base = parse_rfc3339("2026-11-23T14:05:09Z").unwrap();
+        assert_eq!(rfc3339(base), "2026-11-23T14:05:09Z");
+        assert_eq!(
+            parse_rfc3339("2026-11-23T14:05:09.123456789Z"),
+            Some(base + 123)
+        );
+        assert_eq!(parse_rfc3339("2026-11-23T14:05:09.5Z"), Some(base + 500));
+        assert_eq!(parse_rfc3339("2026-11-23T16:05:09+02:00"), Some(base));
+        assert_eq!(
+            parse_rfc3339("2026-11-23T09:05:09.123-05:00"),
+            Some(base + 123)
+        );
+        // Go's zero time, which Alertmanager writes for "no end yet".
+        assert!(parse_rfc3339("0001-01-01T00:00:00Z").unwrap() < 0);
+        for bad in [
+            "",
+            "2026-11-23",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23T14:05:09",
+            "2026-11-23T14:05:09.Z",
+            "yesterday",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]

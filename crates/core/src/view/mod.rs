@@ -1,7 +1,9 @@
 //! Decisions the console's views make, kept here so they are tested on the
-//! host: notes' Markdown as a safe tree, the command palette's search, and
-//! which rows of a long timeline are in view.
+//! host: notes' Markdown as a safe tree (and as escaped HTML for pages the
+//! server builds), the command palette's search, and which rows of a long
+//! timeline are in view.
 
 pub mod command_search;
 pub mod markdown;
+pub mod markdown_html;
 pub mod virtual_list;

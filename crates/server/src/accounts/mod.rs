@@ -572,12 +572,14 @@ mod tests {
             .unwrap()
             .unwrap();
         let (live, _) = acc.create_session("ana", Duration::from_secs(60)).unwrap();
+        // Long enough to be read back before it ends on a busy machine
+        // (30 ms was not, at load average ~14).
         let (short, _) = acc
-            .create_session("ana", Duration::from_millis(30))
+            .create_session("ana", Duration::from_millis(1000))
             .unwrap();
         assert_eq!(acc.session(&live).unwrap().unwrap().role, Role::Viewer);
         assert!(acc.session(&short).unwrap().is_some());
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(1100));
         assert!(acc.session(&short).unwrap().is_none(), "expired");
         assert!(acc.session(&live).unwrap().is_some());
         acc.end_session(&live).unwrap();

@@ -3,25 +3,32 @@
 //! delivery (communicators). Keys go in and never come back out.
 
 use super::Relay;
-use crate::reply::{blocking_on, error};
-use crate::{auth, AppState};
+use crate::accounts::Caller;
+use crate::auth::Reader;
+use crate::reply::{blocking_on, ApiError};
+use crate::AppState;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use sitrep_core::log::access::Role;
 use sitrep_core::log::protocol::{
     PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget,
 };
-use sitrep_core::status_page::publishing::{self, check_target, TargetKind, TargetSpec, OWN};
+use sitrep_core::status_page::publishing::{
+    self, check_target, TargetKind, TargetSpec, BANNER, EMAIL, WEBHOOKS,
+};
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/publish/targets", get(list))
-        .route("/api/v1/publish/targets/{id}", put(save).delete(remove))
-        .route("/api/v1/publish/retry", post(retry))
-        .with_state(state)
+fn unprocessable(why: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, why)
+}
+
+/// The body, or 400. The rejection text never quotes the body, so a key
+/// cannot leak here.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t)
+        .map_err(|e| ApiError::bad_request(e.body_text()))
 }
 
 /// A target as anyone signed in may see it: never the key, only whether
@@ -39,44 +46,77 @@ fn view(t: &super::queue::Target) -> PublishTarget {
     }
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(resp) = auth::authenticate(&state, &headers).await {
-        return resp;
-    }
-    let queue = state.relay.queue.clone();
-    match blocking_on(move || queue.targets()).await {
-        Ok(targets) => {
-            let mut views = vec![view(&super::own_target())];
-            views[0].key_set = false;
-            views.extend(targets.iter().map(view));
-            Json(PublishTargetsReply { targets: views }).into_response()
-        }
-        Err(resp) => resp,
-    }
+/// The server's built-in channels, with how many subscribers each reaches.
+fn builtins(
+    smtp: bool,
+    counts: [(super::channels::store::Kind, u64, u64); 2],
+) -> Vec<PublishTarget> {
+    let builtin = |id: &str, kind: TargetKind, name: String, configured: bool| PublishTarget {
+        id: id.into(),
+        name,
+        kind: kind.wire().into(),
+        configured,
+        base_url: String::new(),
+        page_id: String::new(),
+        components: Default::default(),
+        key_set: false,
+    };
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let (email, hooks) = (counts[0].1, counts[1].1);
+    vec![
+        builtin(
+            EMAIL,
+            TargetKind::Email,
+            if smtp {
+                format!(
+                    "Email to subscribers ({email} confirmed subscriber{})",
+                    plural(email)
+                )
+            } else {
+                "Email to subscribers (no SMTP server configured)".into()
+            },
+            smtp,
+        ),
+        builtin(
+            WEBHOOKS,
+            TargetKind::Webhooks,
+            format!(
+                "Webhooks to subscribers ({hooks} confirmed webhook{})",
+                plural(hooks)
+            ),
+            true,
+        ),
+        builtin(BANNER, TargetKind::Banner, "In-app banner".into(), true),
+    ]
 }
 
-async fn save(
+/// `GET /api/v1/publish/targets`: anyone who reads.
+pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _reader: Reader,
+) -> Result<Json<PublishTargetsReply>, ApiError> {
+    let queue = state.relay.queue.clone();
+    let store = state.relay.channels.store.clone();
+    let smtp = state.relay.channels.mailer.is_some();
+    let (targets, counts) = blocking_on(move || Ok((queue.targets()?, store.counts()?))).await?;
+    let mut views = vec![view(&super::own_target())];
+    views[0].key_set = false;
+    views.extend(builtins(smtp, counts));
+    views.extend(targets.iter().map(view));
+    Ok(Json(PublishTargetsReply { targets: views }))
+}
+
+/// `PUT /api/v1/publish/targets/{id}`: admins.
+pub async fn save(
+    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
-    body: Result<Json<SavePublishTarget>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let caller = match auth::require(&state, &headers, Role::Admin).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
-    // The rejection text never quotes the body, so a key cannot leak here.
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
-    };
-    let Some(kind) = TargetKind::from_wire(&body.kind) else {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "kind must be statuspage or cachet",
-            None,
-        );
-    };
+    b: Result<Json<SavePublishTarget>, JsonRejection>,
+) -> Result<Json<PublishTarget>, ApiError> {
+    caller.at_least(Role::Admin)?;
+    let body = body(b)?;
+    let kind = TargetKind::from_wire(&body.kind)
+        .ok_or_else(|| unprocessable("kind must be statuspage or cachet"))?;
     let spec = TargetSpec {
         id: id.clone(),
         kind,
@@ -88,17 +128,11 @@ async fn save(
     let key = body.key.trim().to_string();
     let queue = state.relay.queue.clone();
     let id2 = id.clone();
-    let stored = match blocking_on(move || queue.target(&id2)).await {
-        Ok(t) => t,
-        Err(resp) => return resp,
-    };
-    let had = stored.is_some();
-    if let Err(why) = check_target(&spec, &key, had) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
-    }
+    let stored = blocking_on(move || queue.target(&id2)).await?;
+    check_target(&spec, &key, stored.is_some()).map_err(unprocessable)?;
     let stored_url = stored.as_ref().map(|t| t.spec.base_url.as_str());
     if let Some(why) = publishing::key_needed_again(stored_url, &spec.base_url, &key) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, why, None);
+        return Err(unprocessable(why));
     }
     let queue = state.relay.queue.clone();
     let accounts = state.accounts.clone();
@@ -110,29 +144,24 @@ async fn save(
         }
         queue.target(&spec.id)
     })
-    .await;
+    .await?;
     match saved {
-        Ok(Some(t)) => Json(view(&t)).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "the target vanished", None),
-        Err(resp) => resp,
+        Some(t) => Ok(Json(view(&t))),
+        None => Err(ApiError::not_found("the target vanished")),
     }
 }
 
-async fn remove(
+/// `DELETE /api/v1/publish/targets/{id}`: admins.
+pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
-) -> Response {
-    let caller = match auth::require(&state, &headers, Role::Admin).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
-    if id == OWN {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the own status page is built in and cannot be removed",
-            None,
-        );
+) -> Result<StatusCode, ApiError> {
+    caller.at_least(Role::Admin)?;
+    if publishing::is_builtin(&id) {
+        return Err(unprocessable(format!(
+            "{id:?} is built in and cannot be removed"
+        )));
     }
     let queue = state.relay.queue.clone();
     let accounts = state.accounts.clone();
@@ -146,29 +175,24 @@ async fn remove(
         }
         Ok(removed)
     })
-    .await;
-    match removed {
-        Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => error(StatusCode::NOT_FOUND, format!("no target {id:?}"), None),
-        Err(resp) => resp,
+    .await?;
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no target {id:?}")))
     }
 }
 
-/// Queues a failed delivery again. Only a failed one: retrying a queued or
-/// sent delivery could publish twice.
-async fn retry(
+/// `POST /api/v1/publish/retry`: communicators. Queues a failed delivery
+/// again; only a failed one: retrying a queued or sent delivery could
+/// publish twice.
+pub async fn retry(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<RetryDelivery>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let caller = match auth::require(&state, &headers, Role::Communicator).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
-    };
+    caller: Caller,
+    b: Result<Json<RetryDelivery>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.at_least(Role::Communicator)?;
+    let body = body(b)?;
     let relay: Relay = state.relay.clone();
     let (update, target) = (body.update.clone(), body.target.clone());
     let by = caller.name.clone();
@@ -184,20 +208,41 @@ async fn retry(
                 }
                 None
             }
+            None if target == EMAIL || target == WEBHOOKS => r
+                .channels
+                .store
+                .fanout(&update, &target)?
+                .map(|f| super::queue::Job {
+                    update: f.update,
+                    target: f.channel,
+                    incident: f.incident,
+                    seq: f.seq,
+                    // Nothing failed: every copy is sent or on its way.
+                    stage: if f.reported == "sent" {
+                        super::queue::Stage::Sent
+                    } else {
+                        super::queue::Stage::Queued
+                    },
+                    attempt: 0,
+                    tries: 0,
+                    next_at: 0,
+                    error: String::new(),
+                    reported: true,
+                }),
             None => r.queue.job(&update, &target)?,
         };
         Ok((job, now))
     })
-    .await;
+    .await?;
     match done {
-        Ok((Some(_), _)) => (
+        (Some(_), _) => Ok((
             StatusCode::ACCEPTED,
             Json(RetryReply {
                 state: "queued".into(),
             }),
         )
-            .into_response(),
-        Ok((None, Some(job))) => error(
+            .into_response()),
+        (None, Some(job)) => Err(ApiError::new(
             StatusCode::CONFLICT,
             format!(
                 "only a failed delivery can be retried; this one is {}",
@@ -208,16 +253,10 @@ async fn retry(
                     super::queue::Stage::Failed => "failed",
                 }
             ),
-            None,
-        ),
-        Ok((None, None)) => error(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no delivery of update {:?} to target {:?}",
-                body.update, body.target
-            ),
-            None,
-        ),
-        Err(resp) => resp,
+        )),
+        (None, None) => Err(ApiError::not_found(format!(
+            "no delivery of update {:?} to target {:?}",
+            body.update, body.target
+        ))),
     }
 }

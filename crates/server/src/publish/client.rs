@@ -6,9 +6,6 @@
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, Method, Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use sitrep_core::status_page::publishing;
 use sitrep_core::status_page::publishing::Reply;
 use std::time::Duration;
@@ -16,24 +13,7 @@ use std::time::Duration;
 /// Largest answer read from a target; real answers are a few kB.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
-pub type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-pub fn client(connect_timeout: Duration) -> HttpsClient {
-    let mut http = HttpConnector::new();
-    // Shorter than the whole request's limit: failing to connect is known
-    // to be harmless to retry, a silence after sending is not.
-    http.set_connect_timeout(Some(connect_timeout));
-    http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("ring supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build(https)
-}
+pub use crate::outbound::HttpsClient;
 
 /// A request to send: the auth header is passed separately so nothing that
 /// prints a request could show it.

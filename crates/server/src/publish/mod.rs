@@ -12,18 +12,21 @@
 
 pub mod api;
 pub mod cachet;
+pub mod channels;
 pub mod client;
 pub mod own;
+pub mod public_cache;
 pub mod queue;
 pub mod statuspage;
 
+use crate::outbound::HttpsClient;
 use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
 use crate::storage::{DbError, EventStore};
 use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
 use sitrep_core::status_page::public_page::PageInfo;
 use sitrep_core::status_page::publishing::{
-    Reply, RetryPolicy, TargetKind, TargetSpec, Verdict, OWN,
+    Reply, RetryPolicy, TargetKind, TargetSpec, Verdict, BANNER, EMAIL, OWN, WEBHOOKS,
 };
 use sitrep_core::time::backoff::SplitMix;
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId};
@@ -65,6 +68,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub policy: RetryPolicy,
+    /// Email and webhook subscribers (see `channels`).
+    pub channels: channels::Settings,
 }
 
 impl Default for Settings {
@@ -78,6 +83,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(5),
             policy: RetryPolicy::default(),
+            channels: channels::Settings::default(),
         }
     }
 }
@@ -89,22 +95,25 @@ struct Publishers {
 }
 
 impl Publishers {
-    fn all(&self) -> [(&TargetKind, &dyn Publisher); 3] {
+    fn all(&self) -> [(&TargetKind, &dyn Publisher); 4] {
         [
             (&TargetKind::Own, &own::OwnPage),
+            // The banner, like the page, reads what was published.
+            (&TargetKind::Banner, &own::OwnPage),
             (&TargetKind::Statuspage, &self.statuspage),
             (&TargetKind::Cachet, &self.cachet),
         ]
     }
 }
 
-/// The handle every handler shares: the queue, the wake-up for the worker
-/// and the own page's cache.
+/// The handle every handler shares: the queue, the wake-up for the worker,
+/// the own page's cache and the subscriber channels.
 #[derive(Clone)]
 pub struct Relay {
     pub queue: Arc<PublishQueue>,
     pub settings: Settings,
-    pub public: Arc<own::PublicCache>,
+    pub public: Arc<public_cache::PublicCache>,
+    pub channels: channels::Channels,
     wake: Arc<Notify>,
     log: Arc<dyn EventStore>,
     cluster: Arc<dyn Cluster>,
@@ -113,23 +122,37 @@ pub struct Relay {
 impl Relay {
     pub fn new(
         queue: PublishQueue,
+        channel_store: channels::store::ChannelStore,
         settings: Settings,
         log: Arc<dyn EventStore>,
         cluster: Arc<dyn Cluster>,
-    ) -> Relay {
-        Relay {
+    ) -> Result<Relay, String> {
+        let public = Arc::new(public_cache::PublicCache::new(settings.page.clone()));
+        let channels = channels::Channels::new(
+            channel_store,
+            settings.channels.clone(),
+            public.clone(),
+            log.clone(),
+            cluster.clone(),
+            settings.policy.clone(),
+            settings.timeout,
+            settings.connect_timeout,
+        )?;
+        Ok(Relay {
             queue: Arc::new(queue),
             settings,
-            public: Arc::new(own::PublicCache::default()),
+            public,
+            channels,
             wake: Arc::new(Notify::new()),
             log,
             cluster,
-        }
+        })
     }
 
-    /// Called with newly stored events (under the log's write lock, after
-    /// the commit): queues a delivery per target of each `update_published`.
-    /// A failure here is repaired at the next start, which scans the log.
+    /// Called with newly stored events (on the leading replica, from the
+    /// log's feed): queues a delivery per target of each `update_published`
+    /// (a fan-out for the email and webhook channels). A failure here is
+    /// repaired at the next start, which scans the log.
     pub fn stored(&self, events: &[Event]) {
         let mut queued = false;
         for ev in events {
@@ -138,6 +161,17 @@ impl Relay {
             } = &ev.body
             {
                 for target in targets {
+                    if target == EMAIL || target == WEBHOOKS {
+                        if let Err(e) = self.channels.enqueue(
+                            &update.0,
+                            target,
+                            &ev.incident.0,
+                            ev.seq.unwrap_or(0),
+                        ) {
+                            eprintln!("sitrep-server: cannot queue a fan-out: {e}");
+                        }
+                        continue;
+                    }
                     match self.queue.enqueue(
                         &update.0,
                         target,
@@ -199,7 +233,20 @@ impl Relay {
             },
         );
         // The feed takes it to live streams like any other event.
-        self.log.append(vec![ev], |_| {})?;
+        let target = job.target.clone();
+        let counted = match state {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+        };
+        self.log.append(vec![ev], move |stored| {
+            if !stored.is_empty() {
+                crate::metrics::metrics()
+                    .deliveries
+                    .with_label_values(&[target.as_str(), counted])
+                    .inc();
+            }
+        })?;
         self.queue.mark_reported(job)
     }
 
@@ -208,8 +255,10 @@ impl Relay {
     /// the last stop) left, then delivers until it no longer leads or
     /// `stopping`. Any replica may queue or retry a delivery; the leader
     /// hears it through the `publish` signal.
-    pub fn spawn(&self, stopping: watch::Receiver<bool>) {
+    /// Delivers through `client`, the server's one HTTPS client.
+    pub fn spawn(&self, client: HttpsClient, stopping: watch::Receiver<bool>) {
         tokio::spawn(self.clone().hear(stopping.clone()));
+        self.channels.spawn(stopping.clone());
         let relay = self.clone();
         tokio::spawn(async move {
             let mut leader = relay.cluster.leader();
@@ -227,7 +276,7 @@ impl Relay {
                     Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
                     Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
                 }
-                relay.clone().run(until).await;
+                relay.clone().run(client.clone(), until).await;
             }
         });
     }
@@ -275,8 +324,7 @@ impl Relay {
     /// flight, each in its own task, so a slow target (up to the request
     /// timeout) holds up only its own deliveries. One attempt per target at
     /// a time keeps a target's updates in order and spares it a burst.
-    async fn run(self, mut stopping: watch::Receiver<bool>) {
-        let client = client::client(self.settings.connect_timeout);
+    async fn run(self, client: HttpsClient, mut stopping: watch::Receiver<bool>) {
         let publishers = Arc::new(Publishers {
             statuspage: statuspage::Statuspage {
                 client: client.clone(),
@@ -470,6 +518,8 @@ impl Relay {
     ) -> Result<Result<(Target, Incident, Option<String>), String>, DbError> {
         let target = if job.target == OWN {
             Some(own_target())
+        } else if job.target == BANNER {
+            Some(banner_target())
         } else {
             self.queue.target(&job.target)?
         };
@@ -496,6 +546,22 @@ impl Relay {
 
     /// A person asked to try a failed delivery again.
     pub fn retry(&self, update: &str, target: &str, by: &str) -> Result<Option<Job>, DbError> {
+        if target == EMAIL || target == WEBHOOKS {
+            // The channel's copies that failed go again; the answer only
+            // needs to say whether anything was queued.
+            return Ok(self.channels.retry(update, target, by)?.map(|()| Job {
+                update: update.to_string(),
+                target: target.to_string(),
+                incident: String::new(),
+                seq: 0,
+                stage: Stage::Queued,
+                attempt: 0,
+                tries: 0,
+                next_at: 0,
+                error: String::new(),
+                reported: true,
+            }));
+        }
         let Some(job) = self.queue.retry(update, target, crate::clock::now_ms())? else {
             return Ok(None);
         };
@@ -516,6 +582,21 @@ pub fn own_target() -> Target {
             id: OWN.into(),
             kind: TargetKind::Own,
             name: "Own status page".into(),
+            base_url: String::new(),
+            page_id: String::new(),
+            components: Default::default(),
+        },
+        secret: String::new(),
+    }
+}
+
+/// The built-in banner as a target.
+pub fn banner_target() -> Target {
+    Target {
+        spec: TargetSpec {
+            id: BANNER.into(),
+            kind: TargetKind::Banner,
+            name: "In-app banner".into(),
             base_url: String::new(),
             page_id: String::new(),
             components: Default::default(),

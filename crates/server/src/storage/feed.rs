@@ -23,6 +23,13 @@ impl Feeder {
         }
     }
 
+    fn is_set(&self) -> bool {
+        self.feed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     pub fn set(&self, feed: Feed) {
         *self.feed.write().unwrap_or_else(|p| p.into_inner()) = Some(feed);
     }
@@ -40,6 +47,9 @@ impl Feeder {
             return Ok(());
         };
         let mut fed = self.fed.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.is_set() {
+            return Ok(());
+        }
         if first > *fed + 1 {
             self.read_up_to(&mut fed, first - 1, read)?;
         }
@@ -59,7 +69,9 @@ impl Feeder {
         read: impl FnMut(u64, usize) -> Result<Page, DbError>,
     ) -> Result<(), DbError> {
         let mut fed = self.fed.lock().unwrap_or_else(|p| p.into_inner());
-        if head > *fed {
+        // Until the feed is set (the server is still starting), nothing is
+        // taken as fed: it gets everything from where it started.
+        if head > *fed && self.is_set() {
             self.read_up_to(&mut fed, head, read)?;
         }
         Ok(())
@@ -153,6 +165,21 @@ mod tests {
         f.up_to(7, log(7)).unwrap();
         f.local(&[ev(6), ev(7)], log(7)).unwrap();
         assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn what_others_commit_before_the_feed_is_set_is_fed_once_it_is() {
+        let f = Feeder::new(0);
+        f.up_to(3, log(3)).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        f.set(Arc::new(move |events: &[Event]| {
+            s.lock()
+                .unwrap()
+                .extend(events.iter().map(|e| e.seq.unwrap()))
+        }));
+        f.up_to(4, log(4)).unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3, 4]);
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub const STEPS: &[Step] = &[
         sqlite: UPSTREAM_CACHE,
         postgres: UPSTREAM_CACHE,
     },
+    Step {
+        version: 4,
+        name: "subscribers and team webhooks",
+        sqlite: SQLITE_4,
+        postgres: POSTGRES_4,
+    },
 ];
 
 /// The newest version this binary knows.
@@ -269,6 +275,162 @@ CREATE TABLE IF NOT EXISTS upstream_cache (
     url TEXT NOT NULL,
     state TEXT NOT NULL,
     updated_at BIGINT NOT NULL
+);
+";
+
+/// Version 4 on SQLite: the public page's subscribers (email and webhook,
+/// pending until confirmed), each published update's fan-out per channel
+/// and each copy to each subscriber (the primary key is what makes a copy
+/// exactly once), and the team's webhooks with their deliveries and how far
+/// the log has been read for them.
+const SQLITE_4: &str = "
+CREATE TABLE IF NOT EXISTS subscribers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    email TEXT NOT NULL,
+    url TEXT NOT NULL DEFAULT '',
+    components TEXT NOT NULL DEFAULT '[]',
+    secret TEXT NOT NULL DEFAULT '',
+    confirm_token TEXT NOT NULL UNIQUE,
+    unsubscribe_token TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    unsubscribed_at INTEGER,
+    confirm_sends INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS subscribers_address ON subscribers (kind, email, url);
+CREATE TABLE IF NOT EXISTS channel_fanouts (
+    update_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    expanded INTEGER NOT NULL DEFAULT 0,
+    round INTEGER NOT NULL DEFAULT 0,
+    reported TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (update_id, channel)
+);
+CREATE TABLE IF NOT EXISTS channel_jobs (
+    update_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    subscriber INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    tries INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    sent_at INTEGER,
+    PRIMARY KEY (update_id, channel, subscriber)
+);
+CREATE INDEX IF NOT EXISTS channel_jobs_due ON channel_jobs (stage, next_at);
+CREATE TABLE IF NOT EXISTS team_hooks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    format TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    from_seq INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS team_hook_deliveries (
+    hook TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    incident TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    tries INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    answer_code INTEGER,
+    answer TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    PRIMARY KEY (hook, event_id)
+);
+CREATE INDEX IF NOT EXISTS team_hook_deliveries_due ON team_hook_deliveries (stage, next_at);
+CREATE TABLE IF NOT EXISTS team_hook_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+";
+
+/// Version 4 on PostgreSQL: the same tables.
+const POSTGRES_4: &str = "
+CREATE TABLE subscribers (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    email TEXT NOT NULL,
+    url TEXT NOT NULL DEFAULT '',
+    components TEXT NOT NULL DEFAULT '[]',
+    secret TEXT NOT NULL DEFAULT '',
+    confirm_token TEXT NOT NULL UNIQUE,
+    unsubscribe_token TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    confirmed_at BIGINT,
+    unsubscribed_at BIGINT,
+    confirm_sends BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX subscribers_address ON subscribers (kind, email, url);
+CREATE TABLE channel_fanouts (
+    update_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    incident TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    expanded BIGINT NOT NULL DEFAULT 0,
+    round BIGINT NOT NULL DEFAULT 0,
+    reported TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (update_id, channel)
+);
+CREATE TABLE channel_jobs (
+    update_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    subscriber BIGINT NOT NULL,
+    stage TEXT NOT NULL,
+    attempt BIGINT NOT NULL DEFAULT 0,
+    tries BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    sent_at BIGINT,
+    PRIMARY KEY (update_id, channel, subscriber)
+);
+CREATE INDEX channel_jobs_due ON channel_jobs (stage, next_at);
+CREATE TABLE team_hooks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    format TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    from_seq BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE team_hook_deliveries (
+    hook TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    incident TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    attempt BIGINT NOT NULL DEFAULT 0,
+    tries BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    answer_code BIGINT,
+    answer TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    PRIMARY KEY (hook, event_id)
+);
+CREATE INDEX team_hook_deliveries_due ON team_hook_deliveries (stage, next_at);
+CREATE TABLE team_hook_cursor (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL
 );
 ";
 

@@ -2,36 +2,15 @@
 //! time limit and a size limit, no redirects followed, and every failure
 //! turned into a reason a person can read.
 
+use crate::outbound::HttpsClient;
 use axum::body::Bytes;
 use axum::http::{header, Request, Uri};
-use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use sitrep_core::status_page::upstream::{parse_summary, ParseError, Summary};
 use std::time::Duration;
 
 /// Longest reason kept: reasons quote parts of untrusted documents.
 pub(super) const MAX_REASON_CHARS: usize = 300;
-
-pub(super) type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
-
-pub(super) fn client(timeout: Duration) -> HttpsClient {
-    let mut http = HttpConnector::new();
-    http.set_connect_timeout(Some(timeout));
-    // `http` URLs are allowed: an admin may watch a page on the internal
-    // network, and the tests serve fixtures on loopback.
-    http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("ring supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build(https)
-}
 
 /// One GET of a summary, within `timeout` in all (connecting, headers and
 /// body), reading at most `max_bytes`. The error is a reason for a person.
@@ -59,7 +38,7 @@ async fn fetch_body(client: &HttpsClient, url: &Uri, max_bytes: usize) -> Result
                 " (upstream poller)"
             ),
         )
-        .body(Empty::new())
+        .body(Full::new(Bytes::new()))
         .map_err(|e| format!("cannot build the request: {e}"))?;
     let response = client.request(request).await.map_err(|e| {
         if e.is_connect() {

@@ -12,20 +12,21 @@
 //! broken one never holds up the others.
 
 use crate::clock::now_ms;
-use crate::reply;
 mod cache;
 mod fetch;
 
 pub use cache::UpstreamCache;
 pub use fetch::fetch;
 
+use crate::auth::Reader;
+use crate::outbound::HttpsClient;
 use crate::storage::cluster::{while_leading, Cluster, UPSTREAMS};
-use axum::extract::State;
-use axum::http::{header, StatusCode, Uri};
+use crate::AppState;
+use axum::extract::{FromRef, State};
+use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use fetch::{client, clip, HttpsClient};
+use axum::Json;
+use fetch::clip;
 pub use sitrep_core::log::protocol::UpstreamsReply;
 use sitrep_core::status_page::upstream::{PollSchedule, ProviderState, ProviderView, Summary};
 use sitrep_core::status_page::upstream_budget;
@@ -346,6 +347,13 @@ impl Upstreams {
         let entry = inner.entries.iter_mut().find(|e| e.id == id)?;
         let was_known = entry.state.is_known();
         let reason = result.as_ref().err().cloned();
+        crate::metrics::metrics()
+            .upstream_polls
+            .with_label_values(&[
+                entry.name.as_str(),
+                if reason.is_none() { "ok" } else { "failed" },
+            ])
+            .inc();
         let changed = entry.state.observe(result, now);
         // One line per transition, not per poll: the log stays readable
         // during a long outage.
@@ -430,22 +438,18 @@ pub struct Observed {
     pub state: ProviderState,
 }
 
-pub fn router(upstreams: Upstreams) -> Router {
-    Router::new()
-        .route(
-            "/api/v1/upstreams",
-            get(list).fallback(|| async {
-                reply::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None)
-            }),
-        )
-        .with_state(upstreams)
-}
-
-async fn list(State(upstreams): State<Upstreams>) -> Response {
+/// `GET /api/v1/upstreams`: any account that reads.
+pub async fn list(State(upstreams): State<Upstreams>, _reader: Reader) -> Response {
     let reply = UpstreamsReply {
         providers: upstreams.views(),
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(reply)).into_response()
+}
+
+impl FromRef<AppState> for Upstreams {
+    fn from_ref(state: &AppState) -> Upstreams {
+        state.upstreams.clone()
+    }
 }
 
 /// Polls while this process leads (polling is once-only work): every
@@ -457,6 +461,7 @@ pub fn spawn(
     settings: &Settings,
     cache: Arc<UpstreamCache>,
     cluster: Arc<dyn Cluster>,
+    client: HttpsClient,
     stopping: watch::Receiver<bool>,
 ) {
     tokio::spawn(cache::follow(
@@ -477,7 +482,7 @@ pub fn spawn(
             let mut until = while_leading(stopping.clone(), cluster.leader());
             upstreams.start_polling(Runner {
                 runtime: tokio::runtime::Handle::current(),
-                client: client(settings.timeout),
+                client: client.clone(),
                 settings: settings.clone(),
                 stopping: until.clone(),
                 seed: now_ms() as u64,

@@ -8,6 +8,10 @@
 //! runs unchanged against both.
 #![allow(dead_code)]
 
+pub mod comms;
+pub mod pyenv;
+pub mod receiver;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -259,6 +263,19 @@ pub fn create_token(data: &Path, name: &str) -> String {
 }
 
 impl Running {
+    /// Adds the account `monitor` (role monitor: alert senders and
+    /// Prometheus) and its token, for tests of the alert intake and /metrics.
+    pub fn with_monitor(mut self, data: &Path) -> Running {
+        let out = create_account(data, "monitor", "monitor", PASSWORD);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.tokens.insert("monitor", create_token(data, "monitor"));
+        self
+    }
+
     pub fn start(data: &Path) -> Running {
         Self::start_with_static(data, &data.join("no-console"))
     }
@@ -275,6 +292,18 @@ impl Running {
     }
 
     pub fn start_with_args(data: &Path, static_dir: &Path, args: &[&str]) -> Running {
+        Self::start_with(data, static_dir, args, &[], None)
+    }
+
+    /// `start_with_args`, with environment variables set and the server's
+    /// stderr and stdout appended to `log` (for checking what it printed).
+    pub fn start_with(
+        data: &Path,
+        static_dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> Running {
         let mut tokens = std::collections::BTreeMap::new();
         let fresh = fresh(data);
         for role in ROLES {
@@ -303,15 +332,36 @@ impl Running {
             .arg(static_dir)
             .args(clock)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("the log file opens"),
+                ),
+                None => Stdio::null(),
+            })
             .spawn()
             .expect("the server binary starts");
+        let log_path = log.map(Path::to_path_buf);
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
+                if let Some(path) = &log_path {
+                    use std::io::Write;
+                    if let Ok(mut f) = std::fs::OpenOptions::new()
+                        .append(true)
+                        .create(true)
+                        .open(path)
+                    {
+                        let _ = writeln!(f, "{line}");
+                    }
+                }
                 if let Some(url) = line.strip_prefix("Sitrep is running at ") {
                     let _ = tx.send(url.to_string());
                 }

@@ -170,6 +170,11 @@ impl SyncEngine {
         }
         match message {
             StreamMessage::Event { event } => self.receive(event),
+            StreamMessage::Events { events } => {
+                for event in events {
+                    self.receive(event);
+                }
+            }
             StreamMessage::CaughtUp { head } => {
                 // Only a connection's first counts: the cursor may have moved
                 // past `head` with live events since, and a repeat is stale.
@@ -903,6 +908,32 @@ mod tests {
             [Command::Persist(Write {
                 events: vec![stored(1, 2), stored(2, 5)],
                 cursor: Some(5),
+                ..Write::default()
+            })]
+        );
+    }
+
+    #[test]
+    fn an_events_message_is_taken_as_its_events_one_by_one() {
+        let mut e = engine_with([]);
+        let stream = open(&mut e, 0);
+        e.on_stream(
+            stream,
+            StreamMessage::Events {
+                events: vec![stored(1, 2), stored(2, 5), stored(1, 2)],
+            },
+        );
+        e.on_stream(
+            stream,
+            StreamMessage::Events {
+                events: vec![stored(3, 7)],
+            },
+        );
+        assert_eq!(
+            all(&mut e, 0),
+            [Command::Persist(Write {
+                events: vec![stored(1, 2), stored(2, 5), stored(3, 7)],
+                cursor: Some(7),
                 ..Write::default()
             })]
         );

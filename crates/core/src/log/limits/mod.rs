@@ -1,10 +1,13 @@
 //! What a backend accepts: the size of each text field and batch. The server
 //! enforces these; the console shows the server's verdict beside the entry.
 
+mod alert_kinds;
+
 use crate::aftermath::freeze;
 use crate::comms::Channels;
 use crate::log::event::{Event, EventBody};
 use crate::time::zone::{Date, TimeZone};
+pub use alert_kinds::MAX_ALERT_BRIEFS;
 
 /// Largest request body `POST /api/v1/events` accepts.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -138,6 +141,7 @@ fn instants(body: &EventBody) -> Vec<(&'static str, i64)> {
         }
         EventBody::MaintenanceOverrun { ends_at, .. } => add("ends_at", Some(*ends_at)),
         EventBody::FreezeStarted { until, .. } => add("until", Some(*until)),
+        EventBody::AlertsLinked { started_at, .. } => add("started_at", Some(*started_at)),
         _ => {}
     }
     out
@@ -147,7 +151,7 @@ fn instants(body: &EventBody) -> Vec<(&'static str, i64)> {
 /// update, target, attempt and state, so a report made twice is stored
 /// once): a client that took one first would make that report a "repeat",
 /// and the update would read "queued" forever.
-pub const SERVER_ID_PREFIXES: [&str; 1] = ["delivery/"];
+pub const SERVER_ID_PREFIXES: [&str; 2] = ["delivery/", "alerts/"];
 
 fn reserved_prefix(id: &str) -> Option<&'static str> {
     SERVER_ID_PREFIXES.into_iter().find(|p| id.starts_with(p))
@@ -181,20 +185,21 @@ pub fn check(ev: &Event) -> Result<(), String> {
     }
     field("incident", &ev.incident.0, 1, MAX_ID_BYTES)?;
     field("author", &ev.author, 1, MAX_AUTHOR_BYTES)?;
-    match (ev.incident.is_workspace(), ev.body.is_workspace_kind()) {
-        (true, false) => {
-            return Err(format!(
-                "a {} event belongs to an incident, not the workspace",
-                ev.body.kind()
-            ))
-        }
-        (false, true) => {
-            return Err(format!(
-                "a {} event belongs to the workspace, not an incident",
-                ev.body.kind()
-            ))
-        }
-        _ => {}
+    let stream_name = |workspace: bool, alerts: bool| match (workspace, alerts) {
+        (true, _) => "the workspace",
+        (_, true) => "the alerts stream",
+        _ => "an incident",
+    };
+    let is = stream_name(ev.incident.is_workspace(), ev.incident.is_alerts());
+    let belongs = stream_name(ev.body.is_workspace_kind(), ev.body.is_alerts_kind());
+    if is != belongs {
+        return Err(format!(
+            "a {} event belongs to {belongs}, not {is}",
+            ev.body.kind()
+        ));
+    }
+    if let Some(result) = alert_kinds::alert_fields(&ev.body) {
+        return result;
     }
     match &ev.body {
         EventBody::Declared { title, summary, .. } => {
@@ -240,6 +245,24 @@ pub fn check(ev: &Event) -> Result<(), String> {
         }
         EventBody::PostmortemSectionSet { section, text } => {
             field(section.label(), text, 0, MAX_POSTMORTEM_SECTION_BYTES)
+        }
+        EventBody::PostmortemOfferAdded {
+            offer,
+            details,
+            customers,
+        } => {
+            if crate::vocabulary::OfferKind::from_wire(offer).is_none() {
+                return Err(format!(
+                    "{offer:?} is not a kind of offer; use credit, extended_trial, make_up_days or other"
+                ));
+            }
+            text("offer", details, MAX_SUMMARY_BYTES)?;
+            field("customers offered it", customers, 0, MAX_SUMMARY_BYTES)
+        }
+        EventBody::PostmortemOfferWithdrawn { offer } => field("offer", &offer.0, 1, MAX_ID_BYTES),
+        EventBody::SocialPosted { update, url } => {
+            field("update", &update.0, 1, MAX_ID_BYTES)?;
+            web_address("the post's address", url)
         }
         EventBody::ComponentStatusSet { component, .. }
         | EventBody::ComponentCleared { component }
@@ -436,6 +459,12 @@ pub fn check(ev: &Event) -> Result<(), String> {
             reason,
             freeze::MAX_REASON_BYTES,
         ),
+        EventBody::AlertsLinked { .. }
+        | EventBody::AlertsChanged { .. }
+        | EventBody::AlertsReceived { .. }
+        | EventBody::AlertGroupDismissed { .. }
+        | EventBody::AlertGroupAttached { .. }
+        | EventBody::AlertRoutesSet { .. } => Ok(()),
         EventBody::MaintenanceStarted {}
         | EventBody::MaintenanceCompleted {}
         | EventBody::MaintenanceConverted { .. }
@@ -444,6 +473,25 @@ pub fn check(ev: &Event) -> Result<(), String> {
         | EventBody::TimesSet { .. }
         | EventBody::PostmortemImpactSet { .. }
         | EventBody::SeverityRulesSet { .. } => Ok(()),
+    }
+}
+
+/// An http(s) address as a person pastes it: one line, a host, no spaces.
+pub fn web_address(name: &str, url: &str) -> Result<(), String> {
+    let u = url.trim();
+    text(name, u, MAX_URL_BYTES)?;
+    let lower = u.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !u.chars().any(char::is_whitespace) => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{name} must be a web address starting with https:// (got {:?})",
+            u.chars().take(80).collect::<String>()
+        )),
     }
 }
 
@@ -648,6 +696,71 @@ mod tests {
             EventBody::FreezeEnded { reason: "".into() },
         );
         assert!(check(&end).is_err());
+    }
+
+    #[test]
+    fn alert_kinds_belong_on_the_alerts_stream_and_triage_needs_a_reason() {
+        let dismiss = |reason: &str| EventBody::AlertGroupDismissed {
+            group: "alertmanager:{}".into(),
+            episode: crate::vocabulary::EventId("r1".into()),
+            reason: reason.into(),
+        };
+        assert!(check(&on(IncidentId::alerts(), dismiss("known flake"))).is_ok());
+        assert!(check(&on(IncidentId::alerts(), dismiss(" ")))
+            .unwrap_err()
+            .contains("reason for dismissing is empty"));
+        let err = check(&on(IncidentId("inc-1".into()), dismiss("x"))).unwrap_err();
+        assert!(
+            err.contains("belongs to the alerts stream, not an incident"),
+            "{err}"
+        );
+        let err = check(&on(IncidentId::alerts(), EventBody::note("x"))).unwrap_err();
+        assert!(
+            err.contains("belongs to an incident, not the alerts stream"),
+            "{err}"
+        );
+        let attach = |incident: IncidentId| EventBody::AlertGroupAttached {
+            group: "g".into(),
+            episode: crate::vocabulary::EventId("r1".into()),
+            incident,
+        };
+        assert!(check(&on(IncidentId::alerts(), attach(IncidentId::workspace()))).is_err());
+        assert!(check(&on(
+            IncidentId::alerts(),
+            attach(IncidentId("inc-1".into()))
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn routing_rules_are_bounded_and_named() {
+        use crate::alerts::model::{AlertRoute, MatchOp, Matcher};
+        let rule = |name: &str, label: &str| AlertRoute {
+            name: name.into(),
+            matchers: vec![Matcher {
+                label: label.into(),
+                op: MatchOp::Equals,
+                value: "page".into(),
+            }],
+            components: Vec::new(),
+            severity: None,
+            open_incident: false,
+        };
+        let set = |routes| {
+            on(
+                IncidentId::workspace(),
+                EventBody::AlertRoutesSet { routes },
+            )
+        };
+        assert!(check(&set(vec![rule("Pages", "severity")])).is_ok());
+        assert!(check(&set(vec![rule("", "severity")]))
+            .unwrap_err()
+            .contains("rule name"));
+        assert!(check(&set(vec![rule("Pages", "")]))
+            .unwrap_err()
+            .contains("label name"));
+        let many = vec![rule("r", "l"); crate::alerts::routing::MAX_ROUTES + 1];
+        assert!(check(&set(many)).unwrap_err().contains("limit"));
     }
 
     #[test]
