@@ -2,7 +2,9 @@
 //! index.html and cache headers that suit trunk's hashed file names.
 
 use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sitrep_core::log::protocol::ApiError;
@@ -54,7 +56,32 @@ async fn serve(dir: &Path, method: Method, uri: Uri, headers: HeaderMap) -> Resp
         }
     }
     // Anything else is a route inside the app (/incidents/abc): the app decides.
-    match file(&dir.join("index.html"), &headers).await {
+    index(dir, &headers).await
+}
+
+/// A path both the console and a machine answer on (/metrics is the
+/// console's Metrics page and Prometheus's scrape): a browser navigating
+/// there asks for HTML and gets the console; anything else goes on to the
+/// endpoint. Prometheus never asks for text/html.
+pub async fn page_for_browsers(
+    State(dir): State<Arc<PathBuf>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let asks_for_html = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"));
+    if asks_for_html && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        return index(&dir, req.headers()).await;
+    }
+    next.run(req).await
+}
+
+async fn index(dir: &Path, headers: &HeaderMap) -> Response {
+    match file(&dir.join("index.html"), headers).await {
         Some(resp) => resp,
         None => (
             StatusCode::NOT_FOUND,

@@ -94,7 +94,14 @@ pub fn router(
         .route("/api/v1/alerts", post(intake::generic))
         .route("/api/v1/alerts/alertmanager", post(intake::alertmanager))
         .route("/api/v1/alerts/grafana", post(intake::grafana))
-        .route("/metrics", get(intake::scrape))
+        // The console's Metrics page shares the path: browsers get the page.
+        .route(
+            "/metrics",
+            get(intake::scrape.layer(from_fn_with_state(
+                std::sync::Arc::new(static_dir.clone()),
+                console::page_for_browsers,
+            ))),
+        )
         // Anything else under /api is not an endpoint (never the console).
         .route("/api", any(reply::not_found))
         .route("/api/{*rest}", any(reply::not_found))

@@ -91,3 +91,35 @@ async fn without_a_built_console_the_api_still_works() {
     let (status, _) = get_json(&s, "/api/v1/health").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_browser_opening_metrics_gets_the_console_and_prometheus_gets_the_scrape() {
+    // /metrics is both the console's Metrics page and Prometheus's scrape:
+    // a reload of the page must not show a 401 or the exposition text.
+    let dir = temp_dir();
+    let s = Running::start_with_static(&data_dir(&dir), &static_dir(&dir));
+    let page = client()
+        .get(s.url("/metrics"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    assert_eq!(
+        page.text().await.unwrap(),
+        "<!doctype html><title>Sitrep</title>"
+    );
+    // Prometheus's own Accept header, without credentials: the endpoint
+    // answers, and refuses.
+    let scrape = client()
+        .get(s.url("/metrics"))
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status().as_u16(), 401);
+}
