@@ -72,7 +72,7 @@ pub fn Header() -> impl IntoView {
                 <A href="/settings">"Settings"</A>
                 // Only admins may use them; the server refuses anyone else.
                 <Show when=move || session.role() == Some(sitrep_core::log::access::Role::Admin)>
-                    <A href=crate::pages::admin::HOME>"Admin"</A>
+                    <A href="/admin/accounts">"Admin"</A>
                 </Show>
             </nav>
             <div class="status" role="status" aria-label="Delivery">

@@ -18,9 +18,6 @@ pub use audit::AuditPage;
 pub use hooks::HooksPage;
 pub use tokens::TokensPage;
 
-/// Where the admin pages are, for the header and Settings.
-pub const HOME: &str = "/admin/accounts";
-
 /// Whether the signed-in account is an admin (what shows the links).
 pub fn is_admin() -> bool {
     use_session().role() == Some(Role::Admin)

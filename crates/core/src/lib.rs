@@ -1,8 +1,12 @@
 //! sitrep-core: the incident log and every decision that needs neither a
 //! browser nor a socket. The console and the server both depend on it.
 //!
-//! Folders by domain, each importing only from those listed before it (plus
-//! the few arrows a module's doc names):
+//! Folders by domain. Modules import one way: there is no import cycle
+//! between any two files (`scripts/module-graph --check`, run by
+//! `scripts/test`). Folders are not layered yet: `log` holds both the event
+//! types every area uses and the fold and protocol that use every area, so
+//! arrows between folders still run both ways (docs: "Folders that still
+//! import each other" in the README).
 //! - `vocabulary`: ids and the enums every area shares;
 //! - `time`: UTC instants, time zones, business days, retry backoff;
 //! - `log`: events, the replica's log, the sync engine, the wire protocol,
