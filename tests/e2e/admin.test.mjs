@@ -115,6 +115,14 @@ describe('the admin pages', () => {
     assert.match(await row.innerText(), /cody/);
     assert.doesNotMatch(await row.locator('td').nth(2).innerText(), /never/, 'its last use is listed');
 
+    // A password reset that keeps the tokens: the token still works. (The
+    // nora drill above shows a plain reset ending the account's sessions.)
+    await admin.openAdmin('Accounts');
+    await admin.resetPassword('cody', 'cody after a reset', { keepTokens: true });
+    assert.equal((await asCody()).status, 200, 'kept through the reset');
+    await admin.openAdmin('API tokens');
+    await row.waitFor({ timeout: WAIT });
+
     // Dismissed: nothing revoked.
     const asked = await admin.revokeToken(id, 'cody', { accept: false });
     assert.equal(asked, `Revoke token ${id} of cody? Every tool using it is refused from now on.`);

@@ -98,6 +98,9 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
     let disabled = account.disabled_at.is_some();
     let resetting = RwSignal::new(false);
     let password = RwSignal::new(String::new());
+    // A reset usually follows a leak, so tokens go with the old password
+    // unless the admin keeps them (a monitor's token, say).
+    let keep_tokens = RwSignal::new(false);
 
     let change_role = {
         let name = name.clone();
@@ -166,25 +169,34 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
         let name = name.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            let keep = keep_tokens.get_untracked();
             let change = ChangeAccount {
                 password: Some(password.get_untracked()),
+                keep_tokens: keep,
                 ..ChangeAccount::default()
             };
             let n = name.clone();
             // The password leaves the page as soon as it is sent.
             password.set(String::new());
+            keep_tokens.set(false);
             resetting.set(false);
+            let done = if keep {
+                format!("New password set for {name}: its sessions ended; its API tokens still work.")
+            } else {
+                format!("New password set for {name}: its sessions ended and its API tokens were revoked.")
+            };
             accounts.act(
                 async move { api::change_account(&n, &change).await.map(drop) },
-                format!("New password set for {name}: its sessions ended and its API tokens were revoked."),
+                done,
             );
         }
     };
 
     let role = account.role;
-    let (form_label, field_id) = (
+    let (form_label, field_id, keep_id) = (
         format!("New password for {name}"),
         format!("password-{name}"),
+        format!("keep-tokens-{name}"),
     );
     view! {
         <tr data-account=name.clone()>
@@ -216,6 +228,12 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
                     <form class="inline-form" aria-label=form_label.clone() on:submit=set_password.clone()>
                         <TextField id=field_id.clone() label=form_label.clone()
                             value=password kind="password" autocomplete="new-password" required=true/>
+                        <label for=keep_id.clone()>
+                            <input type="checkbox" id=keep_id.clone()
+                                prop:checked=move || keep_tokens.get()
+                                on:change:target=move |ev| keep_tokens.set(ev.target().checked())/>
+                            " Keep its API tokens"
+                        </label>
                         <button type="submit">"Set password"</button>
                     </form>
                 </Show>

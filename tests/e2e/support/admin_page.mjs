@@ -60,10 +60,11 @@ export class AdminPage extends ConsolePage {
     await this.saved(`${name} is now a ${role}.`).waitFor({ timeout: WAIT });
   }
 
-  async resetPassword(name, password) {
+  async resetPassword(name, password, { keepTokens = false } = {}) {
     await this.page.getByRole('button', { name: `Reset password of ${name}`, exact: true }).click();
     const form = this.page.getByRole('form', { name: `New password for ${name}`, exact: true });
     await form.getByLabel(`New password for ${name}`, { exact: true }).fill(password);
+    if (keepTokens) await form.getByRole('checkbox', { name: 'Keep its API tokens' }).check();
     await form.getByRole('button', { name: 'Set password' }).click();
     await this.saved(`New password set for ${name}`).waitFor({ timeout: WAIT });
   }
