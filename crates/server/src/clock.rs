@@ -23,24 +23,29 @@ pub fn now_ms() -> i64 {
 /// From now on the clock reads `start_ms` and runs on at wall-clock speed.
 /// Called once at start (`serve --clock-start-ms`, hidden, for tests).
 pub fn start_at(start_ms: i64) {
-    OFFSET_MS.store(start_ms.saturating_sub(wall_ms()), Ordering::Relaxed);
+    OFFSET_MS.store(offset_to(start_ms, wall_ms()), Ordering::Relaxed);
+}
+
+/// What to add to the wall clock reading `wall` for it to read `start_ms`.
+fn offset_to(start_ms: i64, wall: i64) -> i64 {
+    start_ms.saturating_sub(wall)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    // The offset is process-wide and unit tests run in parallel, so the
+    // test computes it without storing it: moving every other test's clock
+    // by days (as an earlier version did) made session expiry tests fail.
     #[test]
     fn a_started_clock_reads_the_chosen_instant_and_runs_on() {
         // 2026-11-25T10:00:00Z, a Wednesday.
-        start_at(1_795_600_800_000);
-        let a = now_ms();
-        assert!(
-            (1_795_600_800_000..1_795_600_800_000 + 5_000).contains(&a),
-            "{a}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        assert!(now_ms() >= a + 5);
-        OFFSET_MS.store(0, Ordering::Relaxed);
+        let start = 1_795_600_800_000;
+        let wall = 1_796_630_400_000;
+        let offset = offset_to(start, wall);
+        assert_eq!(wall + offset, start);
+        assert_eq!(wall + 5 + offset, start + 5, "it runs on at wall speed");
+        assert_eq!(offset_to(i64::MIN, i64::MAX), i64::MIN, "saturates");
     }
 }

@@ -572,16 +572,12 @@ mod tests {
             .unwrap()
             .unwrap();
         let (live, _) = acc.create_session("ana", Duration::from_secs(60)).unwrap();
-        // Long enough to be read back before it ends on a busy machine
-        // (30 ms was not, at load average ~14).
-        let (short, _) = acc
-            .create_session("ana", Duration::from_millis(1000))
-            .unwrap();
+        let (short, ends) = acc.create_session("ana", Duration::from_secs(1)).unwrap();
         assert_eq!(acc.session(&live).unwrap().unwrap().role, Role::Viewer);
-        assert!(acc.session(&short).unwrap().is_some());
-        std::thread::sleep(Duration::from_millis(1100));
-        assert!(acc.session(&short).unwrap().is_none(), "expired");
-        assert!(acc.session(&live).unwrap().is_some());
+        // At the instant it ends, and not a millisecond before.
+        assert!(acc.session_at(&short, ends - 1).unwrap().is_some());
+        assert!(acc.session_at(&short, ends).unwrap().is_none(), "expired");
+        assert!(acc.session_at(&live, ends).unwrap().is_some());
         acc.end_session(&live).unwrap();
         assert!(acc.session(&live).unwrap().is_none(), "signed out");
     }

@@ -25,6 +25,12 @@ impl Accounts {
     }
 
     pub fn session(&self, token: &str) -> Result<Option<Caller>, DbError> {
+        self.session_at(token, now_ms())
+    }
+
+    /// The session as it stands at `now` (ms): what `session` answers, with
+    /// the instant given, so a test needs neither sleep nor the wall clock.
+    pub fn session_at(&self, token: &str, now: i64) -> Result<Option<Caller>, DbError> {
         let hash = token_hash(token);
         let row = self.db().read(|tx| {
             tx.query_row(
@@ -38,7 +44,7 @@ impl Accounts {
         };
         let (name, role, expires_at): (String, String, i64) =
             (row.get(0)?, row.get(1)?, row.get(2)?);
-        if expires_at <= now_ms() {
+        if expires_at <= now {
             return Ok(None);
         }
         Ok(role.parse().ok().map(|role| Caller {
