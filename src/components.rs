@@ -7,5 +7,4 @@ pub mod labels;
 pub mod markdown;
 pub mod shortcut_layer;
 pub mod sign_in;
-pub mod timeline;
 pub mod upstream_offers;

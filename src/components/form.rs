@@ -1,5 +1,5 @@
 //! Form parts written once: a labelled field (text input, text area,
-//! select) bound to a signal, and a form's outcome line. Each keeps the
+//! select, checkbox) bound to a signal, and a form's outcome line. Each keeps the
 //! markup the stylesheet and the end-to-end tests know: `<div class="field">`
 //! with a `<label for>` naming the control by its id.
 
@@ -142,6 +142,26 @@ pub fn SelectField(
         .into_any(),
     };
     view! { <Field id label>{control}</Field> }
+}
+
+/// A checkbox with its label beside it: shows `checked`, and every change
+/// goes to `on_change` (a flag, or one member of a set of choices).
+#[component]
+pub fn CheckField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    #[prop(into)] checked: Signal<bool>,
+    #[prop(into)] on_change: Callback<bool>,
+    #[prop(optional, into)] disabled: MaybeProp<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="check">
+            <input type="checkbox" id=id.clone() prop:checked=move || checked.get()
+                disabled=move || disabled.get().unwrap_or(false)
+                on:change:target=move |ev| on_change.run(ev.target().checked())/>
+            <label for=id>{label}</label>
+        </div>
+    }
 }
 
 /// A form's outcome line: a problem (an alert) or what was just saved.

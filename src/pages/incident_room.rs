@@ -8,11 +8,12 @@ mod maintenance;
 mod roles;
 mod tasks;
 mod times;
+mod timeline;
 
 use crate::components::cadence_badge::CadenceBadge;
 use crate::components::form::{Outcome, SelectField, TextArea};
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
-use crate::components::timeline::Timeline;
+use timeline::Timeline;
 use crate::replica::use_replica;
 use crate::room::{
     provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,

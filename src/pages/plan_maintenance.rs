@@ -3,7 +3,7 @@
 //! listed with the incidents and marked as maintenance.
 
 use crate::browser::{new_id, now_ms};
-use crate::components::form::{Outcome, TextArea, TextField};
+use crate::components::form::{CheckField, Outcome, TextArea, TextField};
 use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
 use crate::session::use_session;
@@ -103,15 +103,9 @@ pub fn PlanMaintenance() -> impl IntoView {
                                 let toggle = id.clone();
                                 let checked = id.clone();
                                 view! {
-                                    <div class="check">
-                                        <input id=input_id.clone() type="checkbox"
-                                            prop:checked=move || chosen.with(|c| c.contains(&checked))
-                                            on:change:target=move |ev| {
-                                                let on = ev.target().checked();
-                                                chosen.update(|c| { if on { c.insert(toggle.clone()); } else { c.remove(&toggle); } });
-                                            }/>
-                                        <label for=input_id>{name}</label>
-                                    </div>
+                                    <CheckField id=input_id label=name
+                                        checked=Signal::derive(move || chosen.with(|c| c.contains(&checked)))
+                                        on_change=move |on| chosen.update(|c| { if on { c.insert(toggle.clone()); } else { c.remove(&toggle); } })/>
                                 }
                             }).collect_view().into_any()
                         }

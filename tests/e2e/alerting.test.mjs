@@ -30,12 +30,12 @@ const RULES = `groups:
 `;
 
 describe('alerts from Prometheus through Alertmanager', () => {
-  let server, monitoring, browser;
+  let server, monitoring, browser, token;
   before(async () => {
     server = await startServer();
     // The senders' own account: a monitor, which posts alerts and reads /metrics only.
     createAccount(server.dataDir, 'prometheus', 'monitor');
-    const token = createToken(server.dataDir, 'prometheus');
+    token = createToken(server.dataDir, 'prometheus');
     monitoring = await startMonitoring({ sitrep: server, token, rules: RULES });
     browser = await launchBrowser();
   });
@@ -104,5 +104,46 @@ describe('alerts from Prometheus through Alertmanager', () => {
     const statuses = (await allEvents(server)).filter((e) => e.body.kind === 'status_changed');
     assert.equal(statuses.length, 0);
     assert.equal(await ana.page.getByLabel('Status', { exact: true }).inputValue(), 'investigating');
+  });
+
+  test('a group is attached to an open incident, another dismissed with a reason; both leave the inbox and say who did what', async () => {
+    // A script posts two groups in the generic format with the monitor token.
+    const fire = (name, summary) => fetch(`${server.url}/api/v1/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ alerts: [{ name, labels: { job: name.toLowerCase() }, annotations: { summary } }] }),
+    });
+    // An incident already open, that one of them belongs to.
+    await postEvents(server, [makeEvent('inc-checkout-slow', {
+      kind: 'declared', title: 'Checkout slow', severity: 'sev2', summary: '', started_at: Date.now() - 60_000,
+    }, { author: 'ana' })]);
+    assert.equal((await fire('CheckoutLatencyHigh', 'p99 over 2 s')).status, 200);
+    assert.equal((await fire('BackupLate', 'no backup for 26 h')).status, 200);
+
+    const ana = new AlertInboxPage(await (await browser.newContext()).newPage(), server.url, { account: 'ana' });
+    await ana.openInbox();
+    await ana.waiting('CheckoutLatencyHigh').waitFor();
+    await ana.waiting('BackupLate').waitFor();
+
+    await ana.attach('CheckoutLatencyHigh', 'Checkout slow');
+    await ana.handled('CheckoutLatencyHigh').getByText('Attached by ana to').waitFor();
+    await ana.dismiss('BackupLate', 'Known: the backup host is being replaced');
+    await ana.handled('BackupLate').getByText('Dismissed by ana: Known: the backup host is being replaced').waitFor();
+    assert.equal(await ana.waiting('CheckoutLatencyHigh').count(), 0);
+    assert.equal(await ana.waiting('BackupLate').count(), 0);
+
+    // Delivered as the protocol says: the incident names the group it took
+    // on, and the dismissal carries its reason and author.
+    await eventually(async () => {
+      const all = await allEvents(server);
+      const linked = all.find((e) => e.body.kind === 'alerts_linked' && e.incident === 'inc-checkout-slow');
+      assert.ok(linked?.seq, 'the link is delivered');
+      const dismissed = all.find((e) => e.body.kind === 'alert_group_dismissed');
+      assert.equal(dismissed?.body.reason, 'Known: the backup host is being replaced');
+      assert.equal(dismissed.author, 'ana');
+    });
+    // The room of the open incident shows the alert it took on.
+    await ana.handled('CheckoutLatencyHigh').getByRole('link', { name: 'Checkout slow' }).click();
+    await ana.entry('Alerts attached: CheckoutLatencyHigh').waitFor();
   });
 });

@@ -37,7 +37,13 @@ const TABLE: &[Row] = &[
     ),
     ("GET", "/api/v1/stream", [401, 403, 101, 101, 101, 101]),
     ("GET", "/api/v1/session", [401, 200, 200, 200, 200, 200]),
+    // The admin pages' API: admins only, whatever else a token may do.
     ("GET", "/api/v1/audit", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/audit.csv", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/accounts", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/tokens", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/hooks", [401, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/publish/targets", [401, 403, 403, 403, 403, 200]),
     ("GET", "/api/v1/upstreams", [401, 403, 200, 200, 200, 200]),
     ("GET", "/api/v1/freeze", [401, 403, 200, 200, 200, 200]),
     // Alerts come from monitor tokens only; /metrics is for them and admins.

@@ -5,7 +5,7 @@
 use super::{when, AdminFrame};
 use crate::api;
 use crate::browser;
-use crate::components::form::{Outcome, SelectField, TextField};
+use crate::components::form::{CheckField, Outcome, SelectField, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::access::Role;
@@ -228,12 +228,8 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
                     <form class="inline-form" aria-label=form_label.clone() on:submit=set_password.clone()>
                         <TextField id=field_id.clone() label=form_label.clone()
                             value=password kind="password" autocomplete="new-password" required=true/>
-                        <label for=keep_id.clone()>
-                            <input type="checkbox" id=keep_id.clone()
-                                prop:checked=move || keep_tokens.get()
-                                on:change:target=move |ev| keep_tokens.set(ev.target().checked())/>
-                            " Keep its API tokens"
-                        </label>
+                        <CheckField id=keep_id.clone() label="Keep its API tokens"
+                            checked=keep_tokens on_change=move |on| keep_tokens.set(on)/>
                         <button type="submit">"Set password"</button>
                     </form>
                 </Show>

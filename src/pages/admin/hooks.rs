@@ -6,7 +6,7 @@
 use super::{when, AdminFrame};
 use crate::api;
 use crate::browser;
-use crate::components::form::{Outcome, SelectField, TextField};
+use crate::components::form::{CheckField, Outcome, SelectField, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::admin::{HookDelivery, SaveTeamHook, TeamHook};
@@ -312,18 +312,12 @@ fn HookForm(hooks: Hooks) -> impl IntoView {
                     let wire = e.wire().to_string();
                     let w2 = wire.clone();
                     view! {
-                        <span class="check-field">
-                            <input type="checkbox" id=box_id.clone()
-                                prop:checked=move || chosen.with(|c| c.contains(&wire))
-                                on:change:target=move |ev| {
-                                    let on = ev.target().checked();
-                                    chosen.update(|c| {
-                                        c.retain(|x| *x != w2);
-                                        if on { c.push(w2.clone()); }
-                                    });
-                                }/>
-                            <label for=box_id>{e.label()}</label>
-                        </span>
+                        <CheckField id=box_id label=e.label()
+                            checked=Signal::derive(move || chosen.with(|c| c.contains(&wire)))
+                            on_change=move |on| chosen.update(|c| {
+                                c.retain(|x| *x != w2);
+                                if on { c.push(w2.clone()); }
+                            })/>
                     }
                 }).collect_view()}
             </fieldset>

@@ -3,6 +3,7 @@
 //! checks without a reason, no target).
 
 use super::targets::use_targets;
+use crate::components::form::CheckField;
 use crate::replica::use_replica;
 use crate::room::use_room;
 use crate::session::use_session;
@@ -83,18 +84,12 @@ pub fn ReviewBar(
                         let id2 = t.id.clone();
                         let label = if t.configured { t.name.clone() } else { format!("{} (not configured)", t.name) };
                         view! {
-                            <span class="check-field">
-                                <input type="checkbox" id=box_id.clone() value=t.id.clone() disabled=!t.configured
-                                    prop:checked=move || chosen.with(|c| c.contains(&id))
-                                    on:change:target=move |ev| {
-                                        let on = ev.target().checked();
-                                        chosen.update(|c| {
-                                            c.retain(|x| *x != id2);
-                                            if on { c.push(id2.clone()); }
-                                        });
-                                    }/>
-                                <label for=box_id>{label}</label>
-                            </span>
+                            <CheckField id=box_id label disabled=!t.configured
+                                checked=Signal::derive(move || chosen.with(|c| c.contains(&id)))
+                                on_change=move |on| chosen.update(|c| {
+                                    c.retain(|x| *x != id2);
+                                    if on { c.push(id2.clone()); }
+                                })/>
                         }
                     }
                 </For>

@@ -1,7 +1,7 @@
 //! What the incident touches: our affected components with their status,
 //! whether customers are affected and what share of users or traffic.
 
-use crate::components::form::{Outcome, SelectField, TextField};
+use crate::components::form::{CheckField, Outcome, SelectField, TextField};
 use crate::room::use_room;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -124,11 +124,8 @@ fn CustomerImpact() -> impl IntoView {
     };
     view! {
         <form class="inline-form impact" on:submit=save>
-            <div class="check">
-                <input id="impact-customers" type="checkbox" prop:checked=move || customers.get()
-                    on:change:target=move |ev| customers.set(ev.target().checked())/>
-                <label for="impact-customers">"Customers affected"</label>
-            </div>
+            <CheckField id="impact-customers" label="Customers affected"
+                checked=customers on_change=move |on| customers.set(on)/>
             <TextField id="impact-share" label="Share of users or traffic affected (%)" value=share
                 inputmode="decimal" size=6/>
             <button type="submit">"Record impact"</button>

@@ -4,7 +4,7 @@
 //! the first match wins. Saved whole as one `alert_routes_set` event.
 
 use super::problem_with;
-use crate::components::form::{Outcome, SelectField, TextField};
+use crate::components::form::{CheckField, Outcome, SelectField, TextField};
 use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -111,11 +111,8 @@ pub fn AlertRoutes() -> impl IntoView {
                         <option value="">"Not set (SEV3)"</option>
                         {Severity::ALL.into_iter().map(|s| view! { <option value=s.wire()>{s.label()}</option> }).collect_view()}
                     </SelectField>
-                    <label class="check">
-                        <input type="checkbox" prop:checked=move || open_now.get()
-                            on:change:target=move |ev| open_now.set(ev.target().checked())/>
-                        " Declare an incident at once (skip the inbox)"
-                    </label>
+                    <CheckField id="route-open-now" label="Declare an incident at once (skip the inbox)"
+                        checked=open_now on_change=move |on| open_now.set(on)/>
                     <button type="submit" class="primary">"Add rule"</button>
                 </fieldset>
             </form>

@@ -2,7 +2,7 @@
 //! zone and the word lists the checks use. One `comms_policy_set` event.
 
 use super::problem_with;
-use crate::components::form::{Outcome, TextArea, TextField};
+use crate::components::form::{CheckField, Outcome, TextArea, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -126,11 +126,8 @@ pub fn CommsPolicyForm() -> impl IntoView {
     };
     view! {
         <form class="stack-form" aria-label="Comms policy" on:submit=save>
-            <div class="check-field">
-                <input id="comms-by-other" type="checkbox" prop:checked=move || by_other.get()
-                    on:change:target=move |ev| by_other.set(ev.target().checked())/>
-                <label for="comms-by-other">"Someone other than the last editor must approve an update"</label>
-            </div>
+            <CheckField id="comms-by-other" label="Someone other than the last editor must approve an update"
+                checked=by_other on_change=move |on| by_other.set(on)/>
             <div class="row">
                 {number("cadence-investigating", "Minutes between updates while investigating", inv)}
                 {number("cadence-identified", "… once identified", ide)}

@@ -393,20 +393,10 @@ mod tests {
     fn incident_with(events: Vec<crate::log::event::EventBody>) -> Incident {
         let mut inc = Incident::new(crate::vocabulary::IncidentId("i".into()));
         for (n, body) in events.into_iter().enumerate() {
-            inc.apply(&crate::Event {
-                id: EventId(if n == 1 {
-                    "u".into()
-                } else {
-                    format!("e{n}").into()
-                }),
-                incident: crate::vocabulary::IncidentId("i".into()),
-                author: Arc::from(if n == 2 { "carl" } else { "cody" }),
-                at: 1_000 + n as i64,
-                body,
-                seq: None,
-                received_at: None,
-                clock_offset: None,
-            });
+            // The second event is the draft, so its id is the update's.
+            let id = if n == 1 { "u".to_string() } else { format!("e{n}") };
+            let author = if n == 2 { "carl" } else { "cody" };
+            inc.apply(&crate::Event::new(id, "i", author, 1_000 + n as i64, body));
         }
         inc
     }

@@ -1,6 +1,6 @@
 //! The incident timeline: entries in log order, filtered by kind, with a
 //! jump to a time and a key-entry mark. Only the rows in view are rendered
-//! (core's `window` picks them), so 10,000 entries scroll like 10.
+//! (core's `view::virtual_list` picks them), so 10,000 entries scroll like 10.
 
 use crate::components::form::{Outcome, SelectField, TextField};
 use crate::components::markdown::Markdown;
