@@ -1,21 +1,23 @@
 //! The coordination backend's HTTP API: one typed function per call, all
 //! going out through `send` and read back through `accept`, so every call
-//! fails the same way (`ApiFailure`). The wire types are core's
-//! (`sitrep_core::log::protocol`), the same the server uses.
+//! fails the same way (`ApiFailure`). The wire types, query parameters
+//! included, are core's (`sitrep_core::log::{protocol, admin}`), the same
+//! the server uses.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sitrep_core::log::admin::{
-    AccountInfo, AccountsReply, AuditPage, ChangeAccount, CreateAccount, HookDeliveriesReply,
-    HookDelivery, SaveTeamHook, SavedTeamHook, TeamHook, TeamHooksReply, TokenInfo, TokensReply,
+    AccountInfo, AccountsReply, AuditPage, AuditParams, ChangeAccount, CreateAccount,
+    HookDeliveriesParams, HookDeliveriesReply, HookDelivery, SaveTeamHook, SavedTeamHook,
+    SignedOutEverywhere, TeamHook, TeamHooksReply, TokenInfo, TokensParams, TokensReply,
 };
 use sitrep_core::log::protocol::{
-    Ack, ApiError, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
+    Ack, ApiError, PostEvents, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
     SavePublishTarget, SessionInfo, SignIn, UpstreamsReply,
 };
 use sitrep_core::status_page::upstream::ProviderView;
-use sitrep_core::{Event, EventId};
+use sitrep_core::EventId;
 
 /// Why a call did not succeed, sorted by what the caller should do next.
 #[derive(Clone, Debug, PartialEq)]
@@ -139,16 +141,13 @@ pub struct Posted {
 /// request left hanging would otherwise hold the outbox forever.
 const POST_TIMEOUT_MS: i32 = 20_000;
 
-/// `POST /api/v1/events`: one batch from the outbox.
-pub async fn post_events(events: &[Event]) -> Result<Posted, ApiFailure> {
-    /// Core's `PostEvents`, borrowing the batch rather than copying it.
-    #[derive(Serialize)]
-    struct Batch<'a> {
-        events: &'a [Event],
-    }
+/// `POST /api/v1/events`: one batch from the outbox, in core's `PostEvents`
+/// (the outbox fills it with the copies it makes for sending anyway, so the
+/// shared type costs no extra copy).
+pub async fn post_events(batch: &PostEvents) -> Result<Posted, ApiFailure> {
     let resp = send(
         Request::post("/api/v1/events"),
-        Some(&Batch { events }),
+        Some(batch),
         Some(POST_TIMEOUT_MS),
     )
     .await?;
@@ -260,6 +259,19 @@ fn component(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
 }
 
+/// `path` with the query parameters given (core's `…Params::pairs`), each
+/// value encoded; the bare path when there are none.
+pub(crate) fn with_query(path: &str, pairs: Vec<(&str, String)>) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", component(value)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
 /// `GET /api/v1/accounts` (admins).
 pub async fn get_accounts() -> Result<Vec<AccountInfo>, ApiFailure> {
     let resp = send(Request::get("/api/v1/accounts"), NO_BODY, None).await?;
@@ -288,20 +300,18 @@ pub async fn remove_account(name: &str) -> Result<(), ApiFailure> {
 }
 
 /// `POST /api/v1/accounts/{name}/sign-out` (admins): how many sessions ended.
-pub async fn sign_out_everywhere(name: &str) -> Result<u64, ApiFailure> {
-    #[derive(serde::Deserialize)]
-    struct Ended {
-        sessions_ended: u64,
-    }
+pub async fn sign_out_everywhere(name: &str) -> Result<u32, ApiFailure> {
     let url = format!("/api/v1/accounts/{}/sign-out", component(name));
     let resp = send(Request::post(&url), NO_BODY, None).await?;
-    let ended: Ended = read(accept(resp).await?).await?;
+    let ended: SignedOutEverywhere = read(accept(resp).await?).await?;
     Ok(ended.sessions_ended)
 }
 
-/// `GET /api/v1/tokens` (admins): every account's tokens, never the tokens.
-pub async fn get_tokens() -> Result<Vec<TokenInfo>, ApiFailure> {
-    let resp = send(Request::get("/api/v1/tokens"), NO_BODY, None).await?;
+/// `GET /api/v1/tokens[?account=]` (admins): the tokens, never the tokens
+/// themselves; every account's unless `params` names one.
+pub async fn get_tokens(params: &TokensParams) -> Result<Vec<TokenInfo>, ApiFailure> {
+    let url = with_query("/api/v1/tokens", params.pairs());
+    let resp = send(Request::get(&url), NO_BODY, None).await?;
     let reply: TokensReply = read(accept(resp).await?).await?;
     Ok(reply.tokens)
 }
@@ -313,47 +323,18 @@ pub async fn revoke_token(id: &str) -> Result<(), ApiFailure> {
     Ok(())
 }
 
-/// Which audit entries: of one kind, by or about one account (both optional).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditFilter {
-    pub kind: Option<String>,
-    pub account: Option<String>,
-}
-
-impl AuditFilter {
-    fn query(&self) -> Vec<String> {
-        let mut q = Vec::new();
-        if let Some(kind) = &self.kind {
-            q.push(format!("kind={}", component(kind)));
-        }
-        if let Some(account) = &self.account {
-            q.push(format!("account={}", component(account)));
-        }
-        q
-    }
-}
-
-/// `GET /api/v1/audit` (admins): `limit` entries, newest first, older
-/// than the entry `before`.
-pub async fn get_audit(
-    filter: &AuditFilter,
-    before: Option<i64>,
-    limit: usize,
-) -> Result<AuditPage, ApiFailure> {
-    let mut q = filter.query();
-    q.push(format!("limit={limit}"));
-    if let Some(before) = before {
-        q.push(format!("before={before}"));
-    }
-    let url = format!("/api/v1/audit?{}", q.join("&"));
+/// `GET /api/v1/audit` (admins): a page, newest first (`AuditParams::page`).
+pub async fn get_audit(params: &AuditParams) -> Result<AuditPage, ApiFailure> {
+    let url = with_query("/api/v1/audit", params.pairs());
     let resp = send(Request::get(&url), NO_BODY, None).await?;
     read(accept(resp).await?).await
 }
 
-/// `GET /api/v1/audit.csv` (admins): the whole filtered trail as CSV. The
-/// server records the export in the trail itself.
-pub async fn get_audit_csv(filter: &AuditFilter) -> Result<String, ApiFailure> {
-    let url = format!("/api/v1/audit.csv?{}", filter.query().join("&"));
+/// `GET /api/v1/audit.csv` (admins): the whole trail `filter` selects, as
+/// CSV (`AuditParams::filter`: the server refuses `before` and `limit`
+/// here). The server records the export in the trail itself.
+pub async fn get_audit_csv(filter: &AuditParams) -> Result<String, ApiFailure> {
+    let url = with_query("/api/v1/audit.csv", filter.pairs());
     let resp = accept(send(Request::get(&url), NO_BODY, None).await?).await?;
     resp.text()
         .await
@@ -388,9 +369,16 @@ pub async fn rotate_hook_secret(id: &str) -> Result<SavedTeamHook, ApiFailure> {
     read(accept(resp).await?).await
 }
 
+/// How many of a hook's deliveries its page shows.
+const HOOK_DELIVERIES: usize = 50;
+
 /// `GET /api/v1/hooks/{id}/deliveries` (admins), newest first.
 pub async fn get_hook_deliveries(id: &str) -> Result<Vec<HookDelivery>, ApiFailure> {
-    let url = format!("/api/v1/hooks/{}/deliveries?limit=50", component(id));
+    let params = HookDeliveriesParams {
+        limit: Some(HOOK_DELIVERIES),
+    };
+    let path = format!("/api/v1/hooks/{}/deliveries", component(id));
+    let url = with_query(&path, params.pairs());
     let resp = send(Request::get(&url), NO_BODY, None).await?;
     let reply: HookDeliveriesReply = read(accept(resp).await?).await?;
     Ok(reply.deliveries)

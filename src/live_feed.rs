@@ -4,7 +4,7 @@
 //! business; which message goes where is the replica's.
 
 use crate::browser::websocket_origin;
-use sitrep_core::log::protocol::StreamMessage;
+use sitrep_core::log::protocol::{StreamMessage, StreamParams};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -42,7 +42,12 @@ pub fn open(after: u64, listener: Listener) -> Result<(), JsValue> {
     // batch=1: the backend may send several events in one `events`
     // message (the engine takes them one by one), so a busy incident costs
     // this tab far fewer messages to parse and hand over.
-    let ws = WebSocket::new(&format!("{origin}/api/v1/stream?after={after}&batch=1"))?;
+    let params = StreamParams {
+        after,
+        batch: Some("1".into()),
+    };
+    let url = crate::api::with_query(&format!("{origin}/api/v1/stream"), params.pairs());
+    let ws = WebSocket::new(&url)?;
     let listener = Rc::new(listener);
 
     let was_open = Rc::new(Cell::new(false));

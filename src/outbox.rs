@@ -7,7 +7,7 @@
 use crate::api::{self, ApiFailure};
 use crate::browser::{new_id, now_ms};
 use crate::idb::{Idb, StoredEvent};
-use sitrep_core::log::protocol::Ack;
+use sitrep_core::log::protocol::{Ack, PostEvents};
 use sitrep_core::log::sync::SendFailure;
 use std::cell::RefCell;
 use std::future::Future;
@@ -84,8 +84,10 @@ async fn deliver_locked(
         return Ok(done);
     }
     let sent_at = now_ms();
-    let events: Vec<_> = todo.iter().map(|r| r.event.clone()).collect();
-    let reply = api::post_events(&events).await?;
+    let batch = PostEvents {
+        events: todo.iter().map(|r| r.event.clone()).collect(),
+    };
+    let reply = api::post_events(&batch).await?;
     let answered_at = now_ms();
     done.timing = reply.server_time.map(|server_now| Timing {
         sent_at,

@@ -193,3 +193,74 @@ fn every_stream_message_type_is_documented_both_ways() {
         "docs/protocol.md does not name {missing:?}"
     );
 }
+
+#[test]
+fn every_schema_document_is_named_in_the_protocol() {
+    let doc = document();
+    let unnamed: Vec<&str> = sitrep_core::log::schema::documents()
+        .into_iter()
+        .map(|(file, _)| file)
+        .filter(|file| !doc.contains(&format!("(schema/{file})")))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "docs/protocol.md links no [`…`](schema/FILE) for {unnamed:?}"
+    );
+}
+
+/// Every `/api/v1` path the reference server mounts
+/// (crates/server/src/routes.rs), with the methods it answers there.
+fn server_routes() -> Vec<(String, Vec<&'static str>)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/src/routes.rs");
+    let routes = std::fs::read_to_string(path).expect("crates/server/src/routes.rs");
+    routes
+        .split(".route(")
+        .skip(1)
+        .filter_map(|call| call.trim_start().strip_prefix("\"/api/v1"))
+        .map(|call| {
+            let (tail, handlers) = call.split_once('"').expect("a route is a string");
+            let route = format!("/api/v1{tail}");
+            // The handlers up to the next route or the end of the chain.
+            let handlers = handlers.split(".method_not_allowed").next().unwrap_or("");
+            let methods = ["get", "post", "put", "patch", "delete"]
+                .into_iter()
+                .filter(|m| {
+                    handlers.contains(&format!(" {m}(")) || handlers.contains(&format!(".{m}("))
+                })
+                .map(|m| match m {
+                    "get" => "GET",
+                    "post" => "POST",
+                    "put" => "PUT",
+                    "patch" => "PATCH",
+                    _ => "DELETE",
+                })
+                .collect();
+            (route, methods)
+        })
+        .collect()
+}
+
+#[test]
+fn every_server_route_under_api_v1_is_in_the_protocol_with_each_method() {
+    let doc = document();
+    let routes = server_routes();
+    assert!(routes.len() >= 20, "only {routes:?} found in routes.rs");
+    let mut missing = Vec::new();
+    for (route, methods) in &routes {
+        assert!(!methods.is_empty(), "no method found for {route}");
+        for method in methods {
+            // The path whole: `/api/v1/accounts` is not named by
+            // `/api/v1/accounts/{name}`.
+            let named = [" ", "`", "?", "[", ")"]
+                .iter()
+                .any(|end| doc.contains(&format!("{method} {route}{end}")));
+            if !named {
+                missing.push(format!("{method} {route}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/protocol.md does not describe {missing:?}"
+    );
+}

@@ -13,11 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 use sitrep_core::log::access::Role;
 use sitrep_core::log::admin::{
-    audit_csv, AccountsReply, AuditPage, ChangeAccount, CreateAccount, CreateToken, CreatedToken,
-    TokensReply, AUDIT_KINDS, AUDIT_PAGE, MAX_AUDIT_PAGE,
+    audit_csv, AccountsReply, AuditPage, AuditParams, ChangeAccount, CreateAccount, CreateToken,
+    CreatedToken, SignedOutEverywhere, TokensParams, TokensReply, AUDIT_KINDS, AUDIT_PAGE,
+    MAX_AUDIT_PAGE,
 };
 
 impl From<Refusal> for ApiError {
@@ -132,22 +132,19 @@ pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SignedOutEverywhere>, ApiError> {
     caller.at_least(Role::Admin)?;
     let accounts = state.accounts.clone();
     let ended = blocking_on(move || accounts.sign_out_everywhere(&caller.name, &name)).await??;
-    Ok(Json(serde_json::json!({ "sessions_ended": ended })))
-}
-
-#[derive(Deserialize)]
-pub struct TokensQuery {
-    account: Option<String>,
+    Ok(Json(SignedOutEverywhere {
+        sessions_ended: ended,
+    }))
 }
 
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
-    q: Result<Query<TokensQuery>, QueryRejection>,
+    q: Result<Query<TokensParams>, QueryRejection>,
 ) -> Result<Json<TokensReply>, ApiError> {
     caller.at_least(Role::Admin)?;
     let account = query(q)?.account;
@@ -189,14 +186,6 @@ pub async fn revoke_token(
     let accounts = state.accounts.clone();
     blocking_on(move || accounts.revoke_token(&caller.name, &id.to_ascii_lowercase())).await??;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-pub struct AuditParams {
-    before: Option<String>,
-    limit: Option<String>,
-    kind: Option<String>,
-    account: Option<String>,
 }
 
 /// `GET /api/v1/audit?before=&limit=&kind=&account=`: a page, newest first.

@@ -14,12 +14,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Json;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::Deserialize;
 use sitrep_core::comms::review;
 use sitrep_core::log::access;
 use sitrep_core::log::limits;
 use sitrep_core::log::limits::{MAX_BATCH, MAX_BODY_BYTES};
-use sitrep_core::log::protocol::{EventsPage, PostEvents, PostEventsReply};
+use sitrep_core::log::protocol::{EventsPage, EventsParams, Health, PostEvents, PostEventsReply};
 use sitrep_core::Event;
 
 pub const DEFAULT_PAGE: usize = 500;
@@ -166,19 +165,12 @@ async fn refuse_unreviewed(
     }
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    after: u64,
-    limit: Option<usize>,
-}
-
 /// `GET /api/v1/events?after=&limit=`. An incident log is sensitive:
 /// reading it needs an account that reads.
 pub async fn list_events(
     State(state): State<AppState>,
     _reader: Reader,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<EventsParams>, QueryRejection>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
@@ -192,11 +184,14 @@ pub async fn list_events(
 /// For balancers and monitors: the log's head as this replica reads it
 /// (an answer at all means the database answers), which replica answered,
 /// and whether it is the one doing the once-only work. No account needed.
-pub async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let replica = state.cluster.replica().to_string();
     let leader = *state.cluster.leader().borrow();
     let head = blocking(&state, |log| log.head()).await?;
-    Ok(Json(serde_json::json!({
-        "ok": true, "head": head, "replica": replica, "leader": leader
-    })))
+    Ok(Json(Health {
+        head,
+        leader,
+        ok: true,
+        replica,
+    }))
 }

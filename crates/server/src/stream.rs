@@ -16,9 +16,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use sitrep_core::log::limits;
-use sitrep_core::log::protocol::{ClientMessage, StreamMessage};
+use sitrep_core::log::protocol::{ClientMessage, StreamMessage, StreamParams};
 use sitrep_core::status_page::upstream_budget;
 use sitrep_core::Event;
 use tokio::sync::broadcast::error::RecvError;
@@ -34,15 +33,6 @@ fn encode(msg: &StreamMessage) -> Utf8Bytes {
         .into()
 }
 
-#[derive(Deserialize)]
-pub struct StreamQuery {
-    #[serde(default)]
-    after: u64,
-    /// `batch=1`: the client reads `events` messages (several events each).
-    #[serde(default)]
-    batch: Option<String>,
-}
-
 /// `GET /api/v1/stream`: a bad query is a 400 and a page elsewhere a 403
 /// before the credentials count; then the same credentials as every other
 /// read, checked before the upgrade.
@@ -50,12 +40,12 @@ pub async fn handler(
     State(state): State<AppState>,
     caller: Result<auth::Reader, ApiError>,
     headers: HeaderMap,
-    query: Result<Query<StreamQuery>, QueryRejection>,
+    query: Result<Query<StreamParams>, QueryRejection>,
     held: Option<axum::Extension<crate::connections::Held>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (after, batch) = (q.after, q.batch.as_deref() == Some("1"));
+    let (after, batch) = (q.after, q.batched());
     // A page elsewhere must not read the log with this browser's cookie.
     if let Some(why) = crate::origin::refusal(&headers, &state.allowed_origins) {
         return Err(ApiError::forbidden(why));

@@ -3,12 +3,12 @@
 //! account, and exported as CSV by the server, which records the export.
 
 use super::AdminFrame;
-use crate::api::{self, AuditFilter};
+use crate::api;
 use crate::browser;
 use crate::components::form::{Outcome, SelectField, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::log::admin::{AuditEntry, AUDIT_KINDS};
+use sitrep_core::log::admin::{AuditEntry, AuditParams, AUDIT_KINDS};
 use sitrep_core::time::utc;
 
 /// Entries per page: a screenful to read; "Older" reaches the rest.
@@ -29,7 +29,7 @@ fn AuditBody() -> impl IntoView {
     // What the form holds, and what the page shown was asked with.
     let kind = RwSignal::new(String::new());
     let account = RwSignal::new(String::new());
-    let applied = RwSignal::new(AuditFilter::default());
+    let applied = RwSignal::new(AuditParams::default());
     // The `before` of every page walked through, the shown one last.
     let cursors = RwSignal::new(vec![None::<i64>]);
     let entries = RwSignal::new(Vec::<AuditEntry>::new());
@@ -39,10 +39,10 @@ fn AuditBody() -> impl IntoView {
     let saved = RwSignal::new(None::<String>);
 
     let show = move || {
-        let filter = applied.get_untracked();
         let before = cursors.with_untracked(|c| c.last().copied().flatten());
+        let params = applied.with_untracked(|filter| filter.page(before, PAGE));
         spawn_local(async move {
-            match api::get_audit(&filter, before, PAGE).await {
+            match api::get_audit(&params).await {
                 Ok(page) => {
                     problem.set(None);
                     entries.set(page.entries);
@@ -63,10 +63,10 @@ fn AuditBody() -> impl IntoView {
         ev.prevent_default();
         saved.set(None);
         let given = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        applied.set(AuditFilter {
-            kind: given(kind.get_untracked()),
-            account: given(account.get_untracked()),
-        });
+        applied.set(AuditParams::filter(
+            given(kind.get_untracked()),
+            given(account.get_untracked()),
+        ));
         newest();
     };
     let older = move |_| {

@@ -8,7 +8,7 @@ use crate::browser;
 use crate::components::form::Outcome;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sitrep_core::log::admin::TokenInfo;
+use sitrep_core::log::admin::{TokenInfo, TokensParams};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -27,7 +27,7 @@ fn TokensBody() -> impl IntoView {
     let saved = RwSignal::new(None::<String>);
     let reload = move || {
         spawn_local(async move {
-            match api::get_tokens().await {
+            match api::get_tokens(&TokensParams::default()).await {
                 Ok(t) => {
                     tokens.set(t);
                     loaded.set(true);

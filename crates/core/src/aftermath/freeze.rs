@@ -11,7 +11,7 @@ use crate::log::event::{Event, EventBody};
 use crate::time::business_day::Calendar;
 use crate::time::zone::{Date, TimeZone};
 use crate::vocabulary::{EventId, IncidentId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub const DEFAULT_BUSINESS_DAYS: u32 = 3;
@@ -195,20 +195,32 @@ pub fn active_at<'a>(
         .max_by_key(|f| (f.ends_at(), f.starts_at))
 }
 
-/// `GET /api/v1/freeze`'s answer, for deploy tools.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// `GET /api/v1/freeze`'s answer, for deploy tools. Every field is sent,
+/// `null` when there is no freeze.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FreezeReport {
     pub active: bool,
-    /// When changes may resume, ms since the epoch; absent when not frozen.
+    /// When changes may resume, ms since the epoch; null when not frozen.
     pub until: Option<i64>,
     /// The same instant as RFC 3339 in UTC.
     pub until_utc: Option<String>,
     pub started_at: Option<i64>,
     pub reason: Option<String>,
-    /// `incident` or `manual`.
-    pub source: Option<&'static str>,
+    pub source: Option<FreezeKind>,
     /// The incident behind the freeze, when it came from one.
     pub incident: Option<IncidentId>,
+}
+
+/// Where an active freeze came from, as `FreezeReport` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FreezeKind {
+    /// A resolved customer-impacting incident.
+    Incident,
+    /// Started by hand (`freeze_started`).
+    Manual,
 }
 
 impl FreezeReport {
@@ -230,8 +242,8 @@ impl FreezeReport {
                 started_at: Some(f.starts_at),
                 reason: Some(f.reason.clone()),
                 source: Some(match f.source {
-                    FreezeSource::Incident(_) => "incident",
-                    FreezeSource::Manual(_) => "manual",
+                    FreezeSource::Incident(_) => FreezeKind::Incident,
+                    FreezeSource::Manual(_) => FreezeKind::Manual,
                 }),
                 incident: match &f.source {
                     FreezeSource::Incident(id) => Some(id.clone()),
@@ -423,16 +435,35 @@ mod tests {
         let f = active_at(&settings, [&inc], t("2026-11-30T12:00")).unwrap();
         assert_eq!(f.reason, "Holiday season");
         let report = FreezeReport::of(Some(&f));
-        assert_eq!(report.source, Some("manual"));
+        assert_eq!(report.source, Some(FreezeKind::Manual));
         assert_eq!(report.until_utc.as_deref(), Some("2026-12-24T00:00:00Z"));
         assert_eq!(report.incident, None);
     }
 
     #[test]
     fn the_report_of_no_freeze_says_inactive_and_nothing_else() {
-        let json = serde_json::to_value(FreezeReport::of(None)).unwrap();
-        assert_eq!(json["active"], false);
-        assert!(json["until"].is_null());
+        assert_eq!(
+            serde_json::to_string(&FreezeReport::of(None)).unwrap(),
+            r#"{"active":false,"until":null,"until_utc":null,"started_at":null,"reason":null,"source":null,"incident":null}"#
+        );
+    }
+
+    #[test]
+    fn the_report_names_its_source_in_words_and_reads_back() {
+        let f = Freeze {
+            starts_at: 1_000,
+            until: 2_000,
+            reason: "Checkout down".into(),
+            source: FreezeSource::Incident(IncidentId("inc-1".into())),
+            ended_early: None,
+        };
+        let report = FreezeReport::of(Some(&f));
+        let text = serde_json::to_string(&report).unwrap();
+        assert!(
+            text.contains(r#""source":"incident","incident":"inc-1""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<FreezeReport>(&text).unwrap(), report);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The admin API's wire types (accounts, API tokens, the audit trail, the
-//! team's webhooks and their deliveries) and the audit trail as CSV: the server answers with these, the console's
-//! admin pages read them (docs/protocol.md describes them).
+//! team's webhooks and their deliveries, and the query parameters of those
+//! that take any) and the audit trail as CSV: the server reads and answers
+//! with these, the console's admin pages send and read them
+//! (docs/protocol.md describes them; docs/schema/ has their schemas).
 
 use crate::log::access::Role;
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,7 @@ pub const AUDIT_KINDS: [&str; 21] = [
 /// A team webhook as admins see it: never its signing secret, which is
 /// shown once when the hook is made and when it is rotated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamHook {
     pub id: String,
     pub name: String,
@@ -50,12 +53,14 @@ pub struct TeamHook {
 
 /// `GET /api/v1/hooks`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeamHooksReply {
     pub hooks: Vec<TeamHook>,
 }
 
 /// `PUT /api/v1/hooks/{id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SaveTeamHook {
     pub name: String,
@@ -67,6 +72,7 @@ pub struct SaveTeamHook {
 /// The answer to saving a hook, with its secret the first time (and after
 /// a rotation), never again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SavedTeamHook {
     pub hook: TeamHook,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +81,7 @@ pub struct SavedTeamHook {
 
 /// One event's delivery to one hook, with the receiver's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HookDelivery {
     /// The event's id (also the `id` in the body and `Sitrep-Delivery`).
     pub event: String,
@@ -102,8 +109,28 @@ pub struct HookDelivery {
 
 /// `GET /api/v1/hooks/{id}/deliveries`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HookDeliveriesReply {
     pub deliveries: Vec<HookDelivery>,
+}
+
+/// The query of `GET /api/v1/hooks/{id}/deliveries?limit=N`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HookDeliveriesParams {
+    /// How many, newest first: default 50, at most 500 (fewer than 1 is 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+impl HookDeliveriesParams {
+    /// The parameters as the URL carries them, in order, before encoding.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        self.limit
+            .map(|l| ("limit", l.to_string()))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// The audit page size unless the caller asks for another, and the most.
@@ -114,6 +141,7 @@ pub const MAX_AUDIT_PAGE: usize = 1000;
 /// address and minute, with `count` and `last_at`, so a flood of them is a
 /// few lines rather than the whole trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     pub id: i64,
     /// When it happened (the first of them, for a counted line).
@@ -139,9 +167,67 @@ fn one() -> u32 {
     1
 }
 
+/// The query of `GET /api/v1/audit` (and of `GET /api/v1/audit.csv`, which
+/// takes only `kind` and `account`). The numbers travel as the URL's text:
+/// the server checks them itself, so a bad one is refused naming it
+/// (`limit is from 1 to 1000, not "0"`) rather than with serde's words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AuditParams {
+    /// An entry id (a whole number above 0): only entries older than it,
+    /// the `next` of the page before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// Entries per page, 1 to 1000 (`MAX_AUDIT_PAGE`); 100 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// Only entries of this action (one of `AUDIT_KINDS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Only entries by or about this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl AuditParams {
+    /// Entries of one kind and by or about one account, either optional:
+    /// the whole filter an export takes.
+    pub fn filter(kind: Option<String>, account: Option<String>) -> AuditParams {
+        AuditParams {
+            kind,
+            account,
+            ..AuditParams::default()
+        }
+    }
+
+    /// The same filter's page of `limit` entries older than `before`.
+    pub fn page(&self, before: Option<i64>, limit: usize) -> AuditParams {
+        AuditParams {
+            before: before.map(|b| b.to_string()),
+            limit: Some(limit.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The parameters given, as the URL carries them in order, before
+    /// encoding: `kind`, `account`, `limit`, `before`.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("kind", &self.kind),
+            ("account", &self.account),
+            ("limit", &self.limit),
+            ("before", &self.before),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.clone()?)))
+        .collect()
+    }
+}
+
 /// `GET /api/v1/audit`: newest first; `next` is the `before` to ask for
 /// the page after this one, absent on the last page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +236,7 @@ pub struct AuditPage {
 
 /// `GET /api/v1/accounts`: one account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountInfo {
     pub name: String,
     pub role: Role,
@@ -163,12 +250,14 @@ pub struct AccountInfo {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountsReply {
     pub accounts: Vec<AccountInfo>,
 }
 
 /// `POST /api/v1/accounts`: a new account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateAccount {
     pub name: String,
     pub role: Role,
@@ -179,6 +268,7 @@ pub struct CreateAccount {
 /// (which ends the account's sessions and revokes its API tokens unless
 /// `keep_tokens`), disabled or enabled.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangeAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -190,8 +280,17 @@ pub struct ChangeAccount {
     pub disabled: Option<bool>,
 }
 
+/// The answer to `POST /api/v1/accounts/{name}/sign-out`: how many browser
+/// sessions of the account ended (its tokens stay).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SignedOutEverywhere {
+    pub sessions_ended: u32,
+}
+
 /// `GET /api/v1/tokens`: one API token, never the token itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenInfo {
     /// A short public name for the token (the start of its hash), for revoking it.
     pub id: String,
@@ -202,17 +301,40 @@ pub struct TokenInfo {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokensReply {
     pub tokens: Vec<TokenInfo>,
 }
 
+/// The query of `GET /api/v1/tokens[?account=NAME]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TokensParams {
+    /// Only this account's tokens; every account's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl TokensParams {
+    /// The parameters as the URL carries them, in order, before encoding.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        self.account
+            .clone()
+            .map(|a| ("account", a))
+            .into_iter()
+            .collect()
+    }
+}
+
 /// `POST /api/v1/tokens` `{"account"}`: the token, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateToken {
     pub account: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreatedToken {
     pub id: String,
     pub token: String,
@@ -295,6 +417,63 @@ mod tests {
             lines[2]
         );
         assert!(csv.contains("\"a, \"\"b\"\"\nc\"\r\n"), "{csv}");
+    }
+
+    #[test]
+    fn audit_params_give_the_url_its_parameters_in_order_and_only_those_given() {
+        let filter = AuditParams::filter(Some("sign_in".into()), Some("bo b".into()));
+        assert_eq!(
+            filter.pairs(),
+            vec![("kind", "sign_in".into()), ("account", "bo b".into())],
+            "an export asks with the filter alone"
+        );
+        assert_eq!(
+            filter.page(Some(42), 50).pairs(),
+            vec![
+                ("kind", "sign_in".to_string()),
+                ("account", "bo b".into()),
+                ("limit", "50".into()),
+                ("before", "42".into()),
+            ]
+        );
+        assert_eq!(
+            AuditParams::default().page(None, 50).pairs(),
+            vec![("limit", "50".to_string())]
+        );
+    }
+
+    #[test]
+    fn audit_params_read_the_numbers_as_text_so_the_server_can_name_a_bad_one() {
+        let p: AuditParams = serde_json::from_str(r#"{"before":"abc","limit":"0"}"#).unwrap();
+        assert_eq!(
+            (p.before.as_deref(), p.limit.as_deref()),
+            (Some("abc"), Some("0"))
+        );
+        assert_eq!(
+            serde_json::to_string(&AuditParams::default()).unwrap(),
+            "{}"
+        );
+    }
+
+    #[test]
+    fn token_and_delivery_params_leave_out_what_is_not_asked() {
+        assert!(TokensParams::default().pairs().is_empty());
+        let one = TokensParams {
+            account: Some("ci".into()),
+        };
+        assert_eq!(one.pairs(), vec![("account", "ci".to_string())]);
+        assert!(HookDeliveriesParams::default().pairs().is_empty());
+        let fifty = HookDeliveriesParams { limit: Some(50) };
+        assert_eq!(fifty.pairs(), vec![("limit", "50".to_string())]);
+    }
+
+    #[test]
+    fn signing_out_everywhere_answers_the_count_alone() {
+        let reply = SignedOutEverywhere { sessions_ended: 2 };
+        assert_eq!(
+            serde_json::to_string(&reply).unwrap(),
+            r#"{"sessions_ended":2}"#
+        );
     }
 
     #[test]

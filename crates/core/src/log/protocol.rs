@@ -30,6 +30,45 @@ pub struct Ack {
     pub received_at: i64,
 }
 
+/// The query of `GET /api/v1/events?after=SEQ&limit=N`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EventsParams {
+    /// Events with a seq above this one; 0 (from the start) when absent.
+    #[serde(default)]
+    pub after: u64,
+    /// At most this many: default 500, above 1000 read as 1000, 0 as 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// The query that opens `/api/v1/stream?after=SEQ&batch=1`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct StreamParams {
+    /// Catch up from the event after this seq; 0 (from the start) when absent.
+    #[serde(default)]
+    pub after: u64,
+    /// `1`: the client reads `events` messages (several events each); any
+    /// other value or none, one `event` message per event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+}
+
+impl StreamParams {
+    /// The parameters as the URL carries them, in order, before encoding.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![("after", self.after.to_string())];
+        pairs.extend(self.batch.clone().map(|b| ("batch", b)));
+        pairs
+    }
+
+    /// Whether the client asked for `events` messages.
+    pub fn batched(&self) -> bool {
+        self.batch.as_deref() == Some("1")
+    }
+}
+
 /// `GET /api/v1/events?after=SEQ&limit=N`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -99,6 +138,23 @@ pub enum ClientMessage {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpstreamsReply {
     pub providers: Vec<ProviderView>,
+}
+
+/// `GET /api/v1/health`, for balancers and monitors (no account needed).
+// The fields are declared in the order the reference server has always sent
+// them (alphabetical, from a `json!` map), so the bytes did not change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// The log's head as this replica reads it (an answer at all means its
+    /// database answers).
+    pub head: u64,
+    /// Whether this replica does the work that must happen once.
+    pub leader: bool,
+    /// Always true: a server that is not well does not answer 200.
+    pub ok: bool,
+    /// Which process answered (random, new at each start).
+    pub replica: String,
 }
 
 /// Every 4xx and 5xx answer carries this body.
@@ -176,8 +232,10 @@ pub struct RetryDelivery {
     pub target: String,
 }
 
-/// The answer to a retry (202): the delivery is queued again; its outcome
-/// arrives on the stream as an `update_delivery` event.
+/// The answer to a retry (202): the delivery is queued again. For a
+/// publishing target its outcome arrives on the stream as an
+/// `update_delivery` event; a team hook's retry
+/// (`POST /api/v1/hooks/{id}/deliveries/{event}/retry`) answers the same.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RetryReply {
@@ -248,6 +306,44 @@ mod tests {
         let body = r#"{"kind":"cachet","name":"C","base_url":"https://c.example"}"#;
         let saved: SavePublishTarget = serde_json::from_str(body).unwrap();
         assert_eq!(saved.key, "", "an absent key keeps the stored one");
+    }
+
+    #[test]
+    fn the_stream_is_opened_with_its_cursor_first_and_batch_if_asked() {
+        let plain = StreamParams {
+            after: 41,
+            batch: None,
+        };
+        assert_eq!(plain.pairs(), vec![("after", "41".to_string())]);
+        assert!(!plain.batched());
+        let batched = StreamParams {
+            after: 0,
+            batch: Some("1".into()),
+        };
+        assert_eq!(
+            batched.pairs(),
+            vec![("after", "0".to_string()), ("batch", "1".into())]
+        );
+        assert!(batched.batched());
+        let other = StreamParams {
+            after: 0,
+            batch: Some("yes".into()),
+        };
+        assert!(!other.batched(), "only 1 asks for events messages");
+    }
+
+    #[test]
+    fn health_reads_as_it_always_has() {
+        let health = Health {
+            head: 57,
+            leader: true,
+            ok: true,
+            replica: "3f9a0c12".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&health).unwrap(),
+            r#"{"head":57,"leader":true,"ok":true,"replica":"3f9a0c12"}"#
+        );
     }
 
     #[test]

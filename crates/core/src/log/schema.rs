@@ -5,15 +5,24 @@
 //!
 //! Each schema is what the receiving side accepts (serde's deserialize
 //! contract): for a request, what sitrep-server takes; for an answer or a
-//! stream message, what the console takes. A field with a default is
+//! stream message, what the console (or, for the answers it never reads, a
+//! client written to the same types) takes. A field with a default is
 //! therefore optional even where the reference server always sends it.
+//! Query parameters (`…-params.json`) are described as the object serde
+//! reads the query string into.
 
+use crate::aftermath::freeze::FreezeReport;
 use crate::alerts::model::{GenericPayload, IntakeReply};
+use crate::log::admin::{
+    AccountInfo, AccountsReply, AuditPage, AuditParams, ChangeAccount, CreateAccount, CreateToken,
+    CreatedToken, HookDeliveriesParams, HookDeliveriesReply, SaveTeamHook, SavedTeamHook,
+    SignedOutEverywhere, TeamHooksReply, TokensParams, TokensReply,
+};
 use crate::log::event::Event;
 use crate::log::protocol::{
-    Ack, ApiError, ClientMessage, EventsPage, PostEvents, PostEventsReply, PublishTarget,
-    PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget, SessionInfo, SignIn,
-    StreamMessage, UpstreamsReply,
+    Ack, ApiError, ClientMessage, EventsPage, EventsParams, Health, PostEvents, PostEventsReply,
+    PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget, SessionInfo,
+    SignIn, StreamMessage, StreamParams, UpstreamsReply,
 };
 use schemars::{schema_for, Schema};
 
@@ -24,7 +33,9 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("post-events.json", schema_for!(PostEvents)),
         ("post-events-reply.json", schema_for!(PostEventsReply)),
         ("ack.json", schema_for!(Ack)),
+        ("events-params.json", schema_for!(EventsParams)),
         ("events-page.json", schema_for!(EventsPage)),
+        ("stream-params.json", schema_for!(StreamParams)),
         ("stream-message.json", schema_for!(StreamMessage)),
         ("client-message.json", schema_for!(ClientMessage)),
         ("upstreams-reply.json", schema_for!(UpstreamsReply)),
@@ -41,6 +52,33 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("retry-reply.json", schema_for!(RetryReply)),
         ("alerts-generic.json", schema_for!(GenericPayload)),
         ("alerts-reply.json", schema_for!(IntakeReply)),
+        ("health.json", schema_for!(Health)),
+        ("freeze-report.json", schema_for!(FreezeReport)),
+        ("accounts-reply.json", schema_for!(AccountsReply)),
+        ("account-info.json", schema_for!(AccountInfo)),
+        ("create-account.json", schema_for!(CreateAccount)),
+        ("change-account.json", schema_for!(ChangeAccount)),
+        (
+            "signed-out-everywhere.json",
+            schema_for!(SignedOutEverywhere),
+        ),
+        ("tokens-params.json", schema_for!(TokensParams)),
+        ("tokens-reply.json", schema_for!(TokensReply)),
+        ("create-token.json", schema_for!(CreateToken)),
+        ("created-token.json", schema_for!(CreatedToken)),
+        ("audit-params.json", schema_for!(AuditParams)),
+        ("audit-page.json", schema_for!(AuditPage)),
+        ("team-hooks-reply.json", schema_for!(TeamHooksReply)),
+        ("save-team-hook.json", schema_for!(SaveTeamHook)),
+        ("saved-team-hook.json", schema_for!(SavedTeamHook)),
+        (
+            "hook-deliveries-params.json",
+            schema_for!(HookDeliveriesParams),
+        ),
+        (
+            "hook-deliveries-reply.json",
+            schema_for!(HookDeliveriesReply),
+        ),
     ]
 }
 

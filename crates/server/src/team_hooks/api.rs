@@ -14,11 +14,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 use sitrep_core::log::access::Role;
 use sitrep_core::log::admin::{
-    HookDeliveriesReply, SaveTeamHook, SavedTeamHook, TeamHook, TeamHooksReply,
+    HookDeliveriesParams, HookDeliveriesReply, SaveTeamHook, SavedTeamHook, TeamHook,
+    TeamHooksReply,
 };
+use sitrep_core::log::protocol::RetryReply;
 use sitrep_core::webhook::signing;
 use sitrep_core::webhook::team::{check_hook, HookFormat};
 
@@ -177,17 +178,12 @@ pub async fn remove(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Limit {
-    limit: Option<usize>,
-}
-
 /// `GET /api/v1/hooks/{id}/deliveries?limit=`: newest first.
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    q: Result<Query<Limit>, QueryRejection>,
+    q: Result<Query<HookDeliveriesParams>, QueryRejection>,
 ) -> Result<Json<HookDeliveriesReply>, ApiError> {
     caller.at_least(Role::Admin)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -221,11 +217,10 @@ pub async fn retry(
     })
     .await?;
     if queued {
-        Ok((
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({ "state": "queued" })),
-        )
-            .into_response())
+        let reply = RetryReply {
+            state: "queued".into(),
+        };
+        Ok((StatusCode::ACCEPTED, Json(reply)).into_response())
     } else {
         Err(ApiError::new(
             StatusCode::CONFLICT,
