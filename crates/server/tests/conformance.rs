@@ -754,3 +754,94 @@ async fn a_backend_does_everything_the_console_relies_on() {
         failed.join("\n")
     );
 }
+
+// --- the kit against a backend that gets things wrong -------------------------
+
+/// A backend that breaks two promises in front of a real sitrep-server: its
+/// acks lack `received_at`, and it has no stream. Everything else is passed
+/// through as it is.
+async fn a_broken_backend(upstream: String) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::body::{to_bytes, Body};
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+
+    async fn forward(State(upstream): State<String>, req: Request) -> Response {
+        let reply = |status: u16, body: Vec<u8>| {
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .expect("a response")
+        };
+        let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+        if path.starts_with("/api/v1/stream") {
+            return reply(404, br#"{"error":"no such endpoint"}"#.to_vec());
+        }
+        let method = req.method().clone();
+        let headers = req.headers().clone();
+        let body = to_bytes(req.into_body(), 8 << 20).await.unwrap_or_default();
+        let mut out = reqwest::Client::new().request(method.clone(), format!("{upstream}{path}"));
+        for name in ["authorization", "content-type", "cookie", "origin"] {
+            if let Some(v) = headers.get(name) {
+                out = out.header(name, v);
+            }
+        }
+        let Ok(resp) = out.body(body).send().await else {
+            return reply(502, br#"{"error":"upstream gone"}"#.to_vec());
+        };
+        let status = resp.status().as_u16();
+        let mut bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        if method == axum::http::Method::POST && path.starts_with("/api/v1/events") {
+            if let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) {
+                for ack in v["acks"].as_array_mut().into_iter().flatten() {
+                    if let Some(ack) = ack.as_object_mut() {
+                        ack.remove("received_at");
+                    }
+                }
+                bytes = serde_json::to_vec(&v).unwrap_or(bytes);
+            }
+        }
+        reply(status, bytes)
+    }
+
+    let app = axum::Router::new().fallback(forward).with_state(upstream);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.ok();
+    });
+    (base, task)
+}
+
+#[tokio::test]
+async fn against_a_backend_that_breaks_promises_the_kit_names_each_and_passes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::Running::start(&common::data_dir(&dir));
+    let token = common::create_token(&common::data_dir(&dir), "responder");
+    let (base, proxy) = a_broken_backend(s.url("")).await;
+    let b = Backend {
+        base,
+        token,
+        http: reqwest::Client::new(),
+        now: common::CLOCK_START_MS,
+        run: format!("{}-broken", std::process::id()),
+        account: None,
+    };
+    let results = run_all(&b).await;
+    let verdict = |name: &str| {
+        results
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("no check named {name}"))
+    };
+    let acks = verdict("idempotent POST and ack shape").unwrap_err();
+    assert!(acks.contains("without received_at"), "{acks}");
+    let stream = verdict("caught_up").unwrap_err();
+    assert!(stream.contains("the stream did not open"), "{stream}");
+    assert!(verdict("presence").is_err());
+    // What it passes through faithfully still passes.
+    assert_eq!(verdict("paging"), Ok(()));
+    assert_eq!(verdict("refusals and their error shape"), Ok(()));
+    proxy.abort();
+}
