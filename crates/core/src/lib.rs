@@ -19,7 +19,9 @@
 //! - `aftermath`: post-mortem, metrics, change freeze;
 //! - `webhook`: what webhooks we send say and how they are signed;
 //! - `view`: decisions the console's views make (Markdown, search, virtual list);
-//! - `ordering`: stable sorting compiled once (imports nothing).
+//! - `ordering`: stable sorting compiled once (imports nothing);
+//! - `tagged`: tag-first decoding of the internally tagged wire enums
+//!   (imports nothing).
 
 pub mod aftermath;
 pub mod alerts;
@@ -29,6 +31,7 @@ pub mod log;
 pub mod ordering;
 pub mod slug;
 pub mod status_page;
+mod tagged;
 pub mod time;
 pub mod view;
 pub mod vocabulary;

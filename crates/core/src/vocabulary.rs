@@ -342,7 +342,8 @@ pub struct SeverityRule {
     pub at_least: Severity,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Decoded tag first (`crate::tagged`), below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ImpactCondition {
@@ -350,6 +351,52 @@ pub enum ImpactCondition {
     CustomerImpact,
     /// At least this share of users or traffic, in thousandths.
     ShareAtLeast { permille: u16 },
+}
+
+impl<'de> Deserialize<'de> for ImpactCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::tagged::deserialize(d)
+    }
+}
+
+impl crate::tagged::TagFirst for ImpactCondition {
+    const TAG: &'static str = "kind";
+    const EXPECTING: &'static str = "internally tagged enum ImpactCondition";
+    type Kind = impact_condition::Kind;
+
+    fn variant<'de, A: serde::de::MapAccess<'de>>(
+        kind: impact_condition::Kind,
+        rest: A,
+    ) -> Result<Self, A::Error> {
+        use impact_condition as c;
+        match kind {
+            c::Kind::CustomerImpact => {
+                crate::tagged::ignore_rest(rest)?;
+                Ok(ImpactCondition::CustomerImpact)
+            }
+            c::Kind::ShareAtLeast => {
+                let c::ShareAtLeast { permille } = crate::tagged::fields(rest)?;
+                Ok(ImpactCondition::ShareAtLeast { permille })
+            }
+        }
+    }
+}
+
+// `ImpactCondition`'s `kind` values, and its one variant with fields.
+mod impact_condition {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(variant_identifier, rename_all = "snake_case")]
+    pub(crate) enum Kind {
+        CustomerImpact,
+        ShareAtLeast,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct ShareAtLeast {
+        pub permille: u16,
+    }
 }
 
 /// SEV1 is the worst. Ordering follows urgency: `Sev1 < Sev2`.

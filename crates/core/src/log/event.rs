@@ -4,6 +4,7 @@
 use crate::alerts::model::{Alert, AlertBrief, AlertRoute, AlertSource, Labels};
 use crate::comms::policy::CommsPolicy;
 use crate::comms::{Channels, CheckOverride, DeliveryState, Phase};
+use crate::tagged::tag_first_enum;
 use crate::vocabulary::{
     ComponentId, ComponentStatus, EventId, IncidentId, NoteKind, Outcome, PostmortemSection,
     RoleId, Severity, SeverityRule, Status,
@@ -85,6 +86,15 @@ impl Event {
     }
 }
 
+tag_first_enum! {
+tag = "kind",
+module = variants,
+variant_attr = #[serde(deny_unknown_fields)];
+
+// Decoded tag first (`crate::tagged`): `tag_first_enum!` gives each variant
+// a struct of its own with the same fields and attributes, and the enum's
+// `deny_unknown_fields` to each; the attributes here still make the encoder
+// and the JSON Schema. (A `//` comment: doc comments go into the schema.)
 /// What happened. The `kind` tag is the wire name; unknown kinds are refused
 /// by serde, which is what lets the server answer them with a 400. Fields
 /// added after the first release carry `serde(default)` so older events
@@ -92,7 +102,7 @@ impl Event {
 /// `alerts_linked` and `alerts_changed`, belong to an incident; the alert
 /// inbox's own kinds to the alerts stream (`EventBody::is_alerts_kind`);
 /// the rest to the workspace stream (see `EventBody::is_workspace_kind`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventBody {
@@ -447,6 +457,7 @@ pub enum EventBody {
     AlertRoutesSet {
         routes: Vec<AlertRoute>,
     },
+}
 }
 
 impl EventBody {

@@ -81,10 +81,11 @@ pub struct EventsPage {
 
 /// A message on `/api/v1/stream`, from the backend. A receiver skips a
 /// `type` it does not know: backends may send more.
+// Decoded tag first (`crate::tagged`, `stream_message` below).
 // Messages live one at a time between the socket and the log, so the size
 // of the event variant costs nothing worth a Box on every event.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamMessage {
@@ -123,7 +124,8 @@ pub enum StreamMessage {
 
 /// What a console sends up the stream: the incident it has open (none when
 /// it leaves), under the name its responder goes by.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Decoded tag first (`crate::tagged`, `client_message` below).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
@@ -131,6 +133,141 @@ pub enum ClientMessage {
         incident: Option<IncidentId>,
         name: String,
     },
+}
+
+// The tag-first decoders of the two stream enums: a struct per variant with
+// the variant's fields (no `deny_unknown_fields`, as the enums have none),
+// and the `type` values. `Unknown` takes every type this build does not
+// know, with whatever it carries.
+
+impl<'de> Deserialize<'de> for StreamMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::tagged::deserialize(d)
+    }
+}
+
+impl crate::tagged::TagFirst for StreamMessage {
+    const TAG: &'static str = "type";
+    const EXPECTING: &'static str = "internally tagged enum StreamMessage";
+    type Kind = stream_message::Type;
+
+    fn variant<'de, A: serde::de::MapAccess<'de>>(
+        kind: stream_message::Type,
+        rest: A,
+    ) -> Result<Self, A::Error> {
+        use crate::tagged::{fields, ignore_rest};
+        use stream_message as m;
+        Ok(match kind {
+            m::Type::Event => {
+                let m::Event { event } = fields(rest)?;
+                StreamMessage::Event { event }
+            }
+            m::Type::Events => {
+                let m::Events { events } = fields(rest)?;
+                StreamMessage::Events { events }
+            }
+            m::Type::CaughtUp => {
+                let m::CaughtUp { head } = fields(rest)?;
+                StreamMessage::CaughtUp { head }
+            }
+            m::Type::Presence => {
+                let m::Presence { incident, people } = fields(rest)?;
+                StreamMessage::Presence { incident, people }
+            }
+            m::Type::Upstreams => {
+                let m::Upstreams { providers } = fields(rest)?;
+                StreamMessage::Upstreams { providers }
+            }
+            m::Type::Unknown => {
+                ignore_rest(rest)?;
+                StreamMessage::Unknown
+            }
+        })
+    }
+}
+
+mod stream_message {
+    use super::*;
+
+    /// A field identifier rather than a variant identifier: only that kind
+    /// takes an `other` variant.
+    #[derive(Deserialize)]
+    #[serde(field_identifier, rename_all = "snake_case")]
+    pub(crate) enum Type {
+        Event,
+        Events,
+        CaughtUp,
+        Presence,
+        Upstreams,
+        #[serde(other)]
+        Unknown,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Event {
+        pub event: super::Event,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Events {
+        pub events: Vec<super::Event>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CaughtUp {
+        pub head: u64,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Presence {
+        pub incident: IncidentId,
+        pub people: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Upstreams {
+        pub providers: Vec<ProviderView>,
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::tagged::deserialize(d)
+    }
+}
+
+impl crate::tagged::TagFirst for ClientMessage {
+    const TAG: &'static str = "type";
+    const EXPECTING: &'static str = "internally tagged enum ClientMessage";
+    type Kind = client_message::Type;
+
+    fn variant<'de, A: serde::de::MapAccess<'de>>(
+        kind: client_message::Type,
+        rest: A,
+    ) -> Result<Self, A::Error> {
+        match kind {
+            client_message::Type::Presence => {
+                let client_message::Presence { incident, name } = crate::tagged::fields(rest)?;
+                Ok(ClientMessage::Presence { incident, name })
+            }
+        }
+    }
+}
+
+mod client_message {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(variant_identifier, rename_all = "snake_case")]
+    pub(crate) enum Type {
+        Presence,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Presence {
+        pub incident: Option<IncidentId>,
+        pub name: String,
+    }
 }
 
 /// `GET /api/v1/upstreams`.
