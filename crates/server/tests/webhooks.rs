@@ -1,11 +1,10 @@
 //! Webhooks against the real binary and loopback receivers that accept,
 //! fail, stall and answer with an HTML page: subscribers of the public page
 //! get a Statuspage-format body signed with HMAC-SHA256, once each, across a
-//! restart too; the
-//! team's hooks (configured by admins) get every incident event they asked
-//! for, generic or Slack-shaped, once per event and hook across a restart,
-//! with retries and backoff, each hook's deliveries listed with what its
-//! receiver answered.
+//! restart too; the team's hooks (configured by admins) get every incident
+//! event they asked for, generic or Slack-shaped, once per event and hook
+//! across a restart, with retries and backoff, each hook's deliveries listed
+//! with what its receiver answered.
 
 mod common;
 
