@@ -3,8 +3,9 @@
 //! text with its headers and one-click unsubscribe, per-component choice,
 //! exactly once per update and subscriber across a kill in mid-send, a
 //! server that refuses (shown with its own words, then Retry), one that is
-//! down, STARTTLS with a password read from a file that never reaches the
-//! log, and the limits on who may subscribe how often.
+//! down, STARTTLS with a password from a file or the environment that never
+//! reaches the log, pacing at `--smtp-rate`, and the limits on who may
+//! subscribe how often.
 
 mod common;
 
@@ -471,9 +472,16 @@ fn certificates(dir: &Path) -> (String, String, String) {
     (p("ca.pem"), p("leaf.pem"), p("leaf.key"))
 }
 
-#[tokio::test]
-async fn starttls_and_a_password_from_a_file_work_and_the_password_never_reaches_the_log() {
-    let dir = common::temp_dir();
+/// Where the SMTP password comes from: never the URL, never the log.
+enum Password {
+    File,
+    Environment,
+}
+
+/// Sends one update over STARTTLS with the password given as `how`, then
+/// checks it went over TLS, authenticated, and the log never printed it.
+/// Returns the data dir for more checks.
+async fn send_over_starttls(dir: &tempfile::TempDir, how: Password) -> std::path::PathBuf {
     let (ca, cert, key) = certificates(dir.path());
     let sink = SmtpSink::start(
         &dir.path().join("sink"),
@@ -486,21 +494,26 @@ async fn starttls_and_a_password_from_a_file_work_and_the_password_never_reaches
             "correct-battery-7",
         ],
     );
-    let pw = dir.path().join("smtp-password");
-    std::fs::write(&pw, "correct-battery-7\n").unwrap();
     let log = dir.path().join("server.log");
-    let data = common::data_dir(&dir);
+    let data = common::data_dir(dir);
     let mut a = args(sink.port, &[]);
     let at = a.iter().position(|x| x == "--smtp").unwrap();
     a[at + 1] = format!("smtp://status-mailer@localhost:{}", sink.port);
-    a.extend([
-        "--smtp-ca".to_string(),
-        ca,
-        "--smtp-password-file".to_string(),
-        pw.to_string_lossy().into_owned(),
-    ]);
+    a.extend(["--smtp-ca".to_string(), ca]);
+    let mut env: Vec<(&str, &str)> = Vec::new();
+    match how {
+        Password::File => {
+            let pw = dir.path().join("smtp-password");
+            std::fs::write(&pw, "correct-battery-7\n").unwrap();
+            a.extend([
+                "--smtp-password-file".to_string(),
+                pw.to_string_lossy().into_owned(),
+            ]);
+        }
+        Password::Environment => env.push(("SITREP_SMTP_PASSWORD", "correct-battery-7")),
+    }
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let s = Running::start_with(&data, &data.join("no-console"), &a, &[], Some(&log));
+    let s = Running::start_with(&data, &data.join("no-console"), &a, &env, Some(&log));
     comms::catalogue(&s).await;
     subscribe(&s, "ana@example.com", &[]).await;
     confirm(&s, &sink, "ana@example.com").await;
@@ -517,7 +530,10 @@ async fn starttls_and_a_password_from_a_file_work_and_the_password_never_reaches
         "every message went over TLS"
     );
     let auth = std::fs::read_to_string(dir.path().join("sink/auth.log")).unwrap();
-    assert!(auth.lines().all(|l| l == "status-mailer ok"), "{auth}");
+    assert!(
+        !auth.is_empty() && auth.lines().all(|l| l == "status-mailer ok"),
+        "{auth}"
+    );
     drop(s);
     let printed = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -525,6 +541,19 @@ async fn starttls_and_a_password_from_a_file_work_and_the_password_never_reaches
         "the log was captured: {printed}"
     );
     assert!(!printed.contains("correct-battery-7"), "{printed}");
+    data
+}
+
+#[tokio::test]
+async fn starttls_and_a_password_from_the_environment_work_and_the_password_never_reaches_the_log() {
+    let dir = common::temp_dir();
+    send_over_starttls(&dir, Password::Environment).await;
+}
+
+#[tokio::test]
+async fn starttls_and_a_password_from_a_file_work_and_the_password_never_reaches_the_log() {
+    let dir = common::temp_dir();
+    let data = send_over_starttls(&dir, Password::File).await;
 
     // A password in the URL is refused before anything starts, unprinted.
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep-server"))
@@ -594,4 +623,60 @@ async fn subscribing_is_limited_per_address_and_per_client() {
             .count()
             == 3
     );
+}
+
+#[tokio::test]
+async fn emails_go_out_no_faster_than_the_smtp_rate() {
+    // A mail provider throttles or blocks a sender that floods it, so one
+    // update to many subscribers is paced: at 2 a second, four emails take
+    // at least three gaps of half a second. (A lower bound: a busy machine
+    // only makes it slower, so this cannot flake by being slow.)
+    let dir = common::temp_dir();
+    let sink = SmtpSink::start(&dir.path().join("sink"), &[]);
+    let data = common::data_dir(&dir);
+    let mut a = args(sink.port, &[]);
+    let at = a.iter().position(|x| x == "--smtp-rate").unwrap();
+    a[at + 1] = "2".into();
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let s = Running::start_with_args(&data, &data.join("no-console"), &a);
+    comms::catalogue(&s).await;
+    let people = ["ana@example.com", "bo@example.com", "cy@example.com", "di@example.com"];
+    for p in people {
+        assert_eq!(subscribe(&s, p, &[]).await.0, 200);
+        confirm(&s, &sink, p).await;
+    }
+    let inc = comms::declare(&s, "internal").await;
+    let began = std::time::Instant::now();
+    comms::publish(
+        &s,
+        &inc,
+        &Text {
+            email_subject: "Paced",
+            ..Text::default()
+        },
+        &["email"],
+    )
+    .await;
+    comms::eventually(Duration::from_secs(30), || {
+        let n = about(&sink, "Paced").len();
+        async move {
+            if n == people.len() {
+                Ok(())
+            } else {
+                Err(format!("{n} of {} sent", people.len()))
+            }
+        }
+    })
+    .await;
+    let took = began.elapsed();
+    assert!(
+        took >= Duration::from_millis(1_500),
+        "four emails at 2 a second went out in {took:?}"
+    );
+    let mut to: Vec<String> = about(&sink, "Paced")
+        .into_iter()
+        .flat_map(|m| m.rcpt_tos)
+        .collect();
+    to.sort();
+    assert_eq!(to, people, "each subscriber once");
 }

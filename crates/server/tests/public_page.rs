@@ -343,3 +343,91 @@ async fn the_page_keeps_answering_while_the_log_takes_a_flood_of_writes() {
         w.await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data_is_recorded_then_shows_on_its_page(
+) {
+    // The server holds the post-mortem summary to the same checks as the
+    // desk: a script posting it early, or without a word on customer data,
+    // gets 422 naming the check, and nothing is published.
+    let dir = common::temp_dir();
+    let s = start(&common::data_dir(&dir));
+    comms::catalogue(&s).await;
+    let inc = comms::declare(&s, "db-7 internal").await;
+    comms::publish(&s, &inc, &Text::default(), &["own"]).await;
+
+    let summary = "A bad deploy broke card payments for 40 minutes. No customer data was lost.";
+    let post = || {
+        let (update, drafted) = comms::event(
+            &inc,
+            json!({"kind": "update_drafted", "phase": "postmortem",
+                "channels": {"status_page": summary, "social": "Post-mortem published.",
+                    "email_subject": "Post-mortem: checkout trouble",
+                    "email_body": format!("Hello,\n\n{summary}"), "banner": ""},
+                "components": {}}),
+        );
+        let (_, approved) = comms::event(&inc, json!({"kind": "update_approved", "update": update}));
+        // Only the empty banner is answered: it is not meant for this one.
+        let (_, published) = comms::event(
+            &inc,
+            json!({"kind": "update_published", "update": update, "targets": ["own"],
+                "overrides": [{"check": "channel_empty", "reason": "no banner for a post-mortem"}]}),
+        );
+        (update, drafted, approved, published)
+    };
+    let (_, drafted, approved, published) = post();
+    common::post_ok_as(&s, "communicator", &[drafted]).await;
+    common::post_ok_as(&s, "admin", &[approved]).await;
+    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    assert_eq!(status, 422, "{reply}");
+    let why = reply["error"].as_str().unwrap_or("");
+    assert!(why.contains("postmortem_before_resolution"), "{why}");
+    assert!(why.contains("postmortem_without_data_statement"), "{why}");
+
+    // Resolved, but nothing established about data in the post-mortem yet.
+    let (_, resolved) = comms::event(&inc, json!({"kind": "status_changed", "status": "resolved"}));
+    common::post_ok_as(&s, "responder", &[resolved]).await;
+    let (_, drafted, approved, published) = post();
+    common::post_ok_as(&s, "communicator", &[drafted]).await;
+    common::post_ok_as(&s, "admin", &[approved]).await;
+    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    assert_eq!(status, 422, "{reply}");
+    let why = reply["error"].as_str().unwrap_or("");
+    assert!(why.contains("postmortem_without_data_statement"), "{why}");
+    assert!(!why.contains("postmortem_before_resolution"), "{why}");
+    let (_, _, page) = get(&s, &format!("/status/incidents/{}", first_code(&s).await)).await;
+    assert!(!page.contains("<h2 id=\"pm\">Post-mortem</h2>"), "nothing published yet");
+
+    // Recorded: the summary goes out and shows on the incident's page.
+    let (_, data) = comms::event(
+        &inc,
+        json!({"kind": "postmortem_section_set", "section": "data_affected",
+            "text": "Orders were delayed, none lost."}),
+    );
+    common::post_ok_as(&s, "responder", &[data]).await;
+    let (update, drafted, approved, published) = post();
+    common::post_ok_as(&s, "communicator", &[drafted]).await;
+    common::post_ok_as(&s, "admin", &[approved]).await;
+    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        comms::settled(&s, &update, "own", 0, Duration::from_secs(15))
+            .await
+            .0,
+        "sent"
+    );
+    let code = first_code(&s).await;
+    comms::eventually(Duration::from_secs(10), || {
+        let s = &s;
+        let code = code.clone();
+        async move {
+            let (_, _, page) = get(s, &format!("/status/incidents/{code}")).await;
+            if page.contains("<h2 id=\"pm\">Post-mortem</h2>") && page.contains("No customer data was lost.") {
+                Ok(())
+            } else {
+                Err(format!("no post-mortem on the page yet: {page}"))
+            }
+        }
+    })
+    .await;
+}

@@ -1,10 +1,10 @@
 //! Webhooks against the real binary and loopback receivers that accept,
 //! fail, stall and answer with an HTML page: subscribers of the public page
-//! get a Statuspage-format body signed with HMAC-SHA256, once each; the
-//! team's hooks (configured by admins) get every incident event they asked
-//! for, generic or Slack-shaped, once per event and hook across a restart,
-//! with retries and backoff, each hook's deliveries listed with what its
-//! receiver answered.
+//! get a Statuspage-format body signed with HMAC-SHA256, once each, across a
+//! restart too; the team's hooks (configured by admins) get every incident
+//! event they asked for, generic or Slack-shaped, once per event and hook
+//! across a restart, with retries and backoff, each hook's deliveries listed
+//! with what its receiver answered.
 
 mod common;
 
@@ -109,7 +109,8 @@ async fn subscribe_hook(s: &Running, sink: &SmtpSink, url: &str, owner: &str) ->
 async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receiver_fails_alone() {
     let dir = common::temp_dir();
     let sink = SmtpSink::start(&dir.path().join("sink"), &[]);
-    let s = start(&common::data_dir(&dir), sink.port, true);
+    let data = common::data_dir(&dir);
+    let mut s = start(&data, sink.port, true);
     comms::catalogue(&s).await;
     let good = Receiver::start(Script::Accept).await;
     let flaky = Receiver::start(Script::FailFirst(2)).await;
@@ -182,6 +183,33 @@ async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receive
         good.accepted()[1].json()["incident"]["status"],
         "identified"
     );
+
+    // Across a restart: nothing already answered is sent again, and the
+    // next update reaches each subscriber once.
+    let attempts = |r: &Receiver| r.all().len();
+    let before = [&good, &flaky, &html, &stall].map(attempts);
+    assert!(s.terminate_within(Duration::from_secs(10)));
+    let s = start(&data, sink.port, true);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!([&good, &flaky, &html, &stall].map(attempts), before, "nothing resent");
+    let third = comms::publish(
+        &s,
+        &inc,
+        &Text {
+            phase: "monitoring",
+            title: None,
+            ..Text::default()
+        },
+        &["webhooks"],
+    )
+    .await;
+    comms::settled(&s, &third, "webhooks", 0, Duration::from_secs(30)).await;
+    assert_eq!(good.accepted().len(), 3);
+    assert_eq!(
+        good.accepted()[2].json()["incident"]["status"],
+        "monitoring"
+    );
+    assert_eq!(flaky.accepted().len(), 3, "the flaky one took each update once");
 }
 
 #[tokio::test]
