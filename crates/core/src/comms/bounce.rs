@@ -230,7 +230,12 @@ struct Found {
     returned: Vec<(String, String)>,
 }
 
-fn walk(headers: &[(String, String)], body: &str, depth: usize, found: &mut Found) -> Result<(), Unreadable> {
+fn walk(
+    headers: &[(String, String)],
+    body: &str,
+    depth: usize,
+    found: &mut Found,
+) -> Result<(), Unreadable> {
     let (kind, params) = content_type(field(headers, "content-type").unwrap_or("text/plain"));
     if kind.starts_with("multipart/") {
         if depth >= MAX_DEPTH {
@@ -297,7 +302,9 @@ fn status_code(value: &str) -> Option<String> {
     let mut parts = code.split('.');
     let class = parts.next()?;
     let (subject, detail) = (parts.next()?, parts.next()?);
-    let digits = |p: &str, max: usize| !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit());
+    let digits = |p: &str, max: usize| {
+        !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit())
+    };
     (parts.next().is_none()
         && matches!(class, "2" | "4" | "5")
         && digits(subject, 3)
@@ -327,7 +334,9 @@ pub fn parse(raw: &[u8]) -> Result<Dsn, Unreadable> {
     let (head, body) = entity(&text).ok_or_else(|| no("not a message: no header section"))?;
     let top = fields(head);
     if top.is_empty() {
-        return Err(no("not a message: no header fields before the first empty line"));
+        return Err(no(
+            "not a message: no header fields before the first empty line",
+        ));
     }
     let mut found = Found::default();
     walk(&top, body, 0, &mut found)?;
@@ -360,7 +369,12 @@ pub fn parse(raw: &[u8]) -> Result<Dsn, Unreadable> {
         ))
     })?;
     let action = field(recipient_group, "action")
-        .map(|a| a.split_whitespace().next().unwrap_or("").to_ascii_lowercase())
+        .map(|a| {
+            a.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
         .filter(|a| !a.is_empty());
     let mut tokens = Vec::new();
     for name in ["delivered-to", "x-original-to", "envelope-to", "to"] {
@@ -497,7 +511,8 @@ mod tests {
     #[test]
     fn a_delay_is_transient_and_a_final_failure_after_delays_is_not_a_hard_bounce() {
         let to = format!("status+{TOKEN}@example.com");
-        let delayed = parse(postfix(&to, "delayed", "4.4.1", "451 4.4.1 try later").as_bytes()).unwrap();
+        let delayed =
+            parse(postfix(&to, "delayed", "4.4.1", "451 4.4.1 try later").as_bytes()).unwrap();
         assert_eq!(delayed.verdict(), Verdict::Delayed);
         assert_eq!(delayed.reason(), "delayed: 451 4.4.1 try later");
         let expired = parse(postfix(&to, "failed", "4.4.7", "451 timed out").as_bytes()).unwrap();
@@ -534,17 +549,34 @@ mod tests {
         let why = |raw: &str| parse(raw.as_bytes()).unwrap_err().0;
         assert!(why("").contains("empty"), "{}", why(""));
         assert!(why("\x00\x01garbage without headers").contains("not a message"));
-        assert!(why(&format!("To: {to}\r\nSubject: out of office\r\n\r\nI am away.\r\n"))
-            .contains("not a delivery status notification"));
+        assert!(why(&format!(
+            "To: {to}\r\nSubject: out of office\r\n\r\nI am away.\r\n"
+        ))
+        .contains("not a delivery status notification"));
         let no_status = postfix(&to, "failed", "5.1.1", "550 no").replace("Status: 5.1.1\r\n", "");
         assert!(why(&no_status).contains("no Status"), "{}", why(&no_status));
-        let bad_status = postfix(&to, "failed", "5.1.1", "550 no").replace("Status: 5.1.1", "Status: soon");
-        assert!(why(&bad_status).contains("not a status code"), "{}", why(&bad_status));
-        let no_boundary = postfix(&to, "failed", "5.1.1", "550 no")
-            .replace("\tboundary=\"B1C2.1700000000/mx.example.net\"", "\tcharset=x");
-        assert!(why(&no_boundary).contains("no boundary"), "{}", why(&no_boundary));
+        let bad_status =
+            postfix(&to, "failed", "5.1.1", "550 no").replace("Status: 5.1.1", "Status: soon");
+        assert!(
+            why(&bad_status).contains("not a status code"),
+            "{}",
+            why(&bad_status)
+        );
+        let no_boundary = postfix(&to, "failed", "5.1.1", "550 no").replace(
+            "\tboundary=\"B1C2.1700000000/mx.example.net\"",
+            "\tcharset=x",
+        );
+        assert!(
+            why(&no_boundary).contains("no boundary"),
+            "{}",
+            why(&no_boundary)
+        );
         let no_token = postfix("status@example.com", "failed", "5.1.1", "550 no");
-        assert!(why(&no_token).contains("names no delivery"), "{}", why(&no_token));
+        assert!(
+            why(&no_token).contains("names no delivery"),
+            "{}",
+            why(&no_token)
+        );
         let base64 = postfix(&to, "failed", "5.1.1", "550 no").replace(
             "Content-Type: message/delivery-status\r\n",
             "Content-Type: message/delivery-status\r\nContent-Transfer-Encoding: base64\r\n",

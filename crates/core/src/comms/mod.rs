@@ -382,7 +382,10 @@ mod tests {
             attempt: 1,
             at: 30,
         };
-        u.delivered("email", report(DeliveryState::Sent, "sent to 2 subscribers"));
+        u.delivered(
+            "email",
+            report(DeliveryState::Sent, "sent to 2 subscribers"),
+        );
         u.delivered(
             "email",
             report(

@@ -20,9 +20,9 @@ use crate::log::admin::{
 };
 use crate::log::event::Event;
 use crate::log::protocol::{
-    Ack, ApiError, BounceReply, ClientMessage, EventsPage, EventsParams, Health, PostEvents, PostEventsReply,
-    PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget, SessionInfo,
-    SignIn, StreamMessage, StreamParams, UpstreamsReply,
+    Ack, ApiError, BounceReply, ClientMessage, EventsPage, EventsParams, Health, PostEvents,
+    PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply,
+    SavePublishTarget, SessionInfo, SignIn, StreamMessage, StreamParams, UpstreamsReply,
 };
 use schemars::{schema_for, Schema};
 
