@@ -130,6 +130,12 @@ enum Command {
         /// The From of every email, e.g. "Example status <status@example.com>".
         #[arg(long, value_name = "ADDRESS")]
         smtp_from: Option<String>,
+        /// The address bounces come back to: each email's envelope sender
+        /// is its own LOCAL+TOKEN@DOMAIN form, so a bounce handed to
+        /// POST /api/v1/email/bounces names the copy. Default: the
+        /// --smtp-from address.
+        #[arg(long, value_name = "ADDRESS")]
+        smtp_bounce_address: Option<String>,
         /// A file holding the SMTP password (its first line); or set
         /// SITREP_SMTP_PASSWORD. Never printed.
         #[arg(long, value_name = "FILE")]
@@ -383,6 +389,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         clock_start_ms,
         smtp,
         smtp_from,
+        smtp_bounce_address,
         smtp_password_file,
         smtp_rate,
         smtp_ca,
@@ -447,7 +454,7 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
         publish.channels.subscribe_per_ip.burst = b.max(1.0);
     }
     if let Some(url) = smtp {
-        publish.channels.smtp = Some(smtp_settings(
+        let mut settings = smtp_settings(
             &url,
             smtp_from,
             smtp_password_file,
@@ -455,7 +462,13 @@ async fn run_serve(command: Command) -> Result<(), Failure> {
             smtp_ca,
             smtp_timeout_ms,
             &publish.page.url,
-        )?);
+        )?;
+        settings.bounce_address = smtp_bounce_address;
+        publish.channels.smtp = Some(settings);
+    } else if smtp_bounce_address.is_some() {
+        return Err(
+            "--smtp-bounce-address needs --smtp: without an SMTP server no email is sent".into(),
+        );
     }
     serve(
         addr,
@@ -517,6 +530,7 @@ fn smtp_settings(
         user,
         password,
         from,
+        bounce_address: None,
         rate,
         timeout: Duration::from_millis(timeout_ms.unwrap_or(30_000)),
         ca_pem,

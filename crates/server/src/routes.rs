@@ -12,7 +12,7 @@ use axum::handler::Handler;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, delete, get, patch, post, put};
 use axum::Router;
-use publish::channels::web;
+use publish::channels::{bounces, web};
 use publish::own::{self, Public};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,6 +75,8 @@ pub fn router(
             put(publish::api::save).delete(publish::api::remove),
         )
         .route("/api/v1/publish/retry", post(publish::api::retry))
+        // Bounces of subscriber emails, from the mail system (monitor tokens, admins).
+        .route("/api/v1/email/bounces", post(bounces::take))
         // The team's outbound webhooks (admins).
         .route("/api/v1/hooks", get(team_hooks::api::list))
         .route(

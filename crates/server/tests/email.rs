@@ -4,8 +4,9 @@
 //! exactly once per update and subscriber across a kill in mid-send, a
 //! server that refuses (shown with its own words, then Retry), one that is
 //! down, STARTTLS with a password from a file or the environment that never
-//! reaches the log, pacing at `--smtp-rate`, and the limits on who may
-//! subscribe how often.
+//! reaches the log, pacing at `--smtp-rate`, the limits on who may subscribe
+//! how often, and bounces mailed back later (RFC 3464 notifications made by
+//! Python's email package) handed to `POST /api/v1/email/bounces`.
 
 mod common;
 
@@ -182,7 +183,19 @@ async fn a_confirmed_subscriber_gets_the_approved_email_with_its_headers_and_can
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.rcpt_tos, ["ana@example.com"]);
-    assert_eq!(m.mail_from, "status@example.com");
+    // Bounces come back to this copy's own address (VERP), from the From.
+    let token = m
+        .mail_from
+        .strip_prefix("status+")
+        .and_then(|t| t.strip_suffix("@example.com"))
+        .unwrap_or_else(|| panic!("envelope sender {}", m.mail_from));
+    assert!(
+        token.len() == 26
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)),
+        "{token}"
+    );
     let from = m.header("From").unwrap();
     assert!(
         from.contains("Example status") && from.contains("<status@example.com>"),
@@ -679,4 +692,301 @@ async fn emails_go_out_no_faster_than_the_smtp_rate() {
         .collect();
     to.sort();
     assert_eq!(to, people, "each subscriber once");
+}
+
+/// A delivery status notification for `original` as a receiving server
+/// would mail it back to the envelope sender `to` (tests/support/make_dsn.py,
+/// Python's email package).
+fn dsn(
+    original: &common::pyenv::Accepted,
+    to: &str,
+    action: &str,
+    status: &str,
+    diagnostic: &str,
+) -> String {
+    use std::io::Write;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/make_dsn.py");
+    let mut child = Command::new(common::pyenv::python())
+        .arg(script)
+        .args(["--to", to, "--recipient", &original.rcpt_tos.join(",")])
+        .args([
+            "--action",
+            action,
+            "--status",
+            status,
+            "--diagnostic",
+            diagnostic,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let head = original
+        .data
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(head.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "make_dsn.py failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// POSTs a bounce as the mail system's pipe would; (status, JSON answer).
+async fn hand_in(
+    s: &Running,
+    who: Option<&str>,
+    content_type: &str,
+    message: &str,
+) -> (u16, Value) {
+    let c = match who {
+        Some(role) => s.client_as(role),
+        None => common::client(),
+    };
+    let resp = c
+        .post(s.url("/api/v1/email/bounces"))
+        .header("content-type", content_type)
+        .body(message.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The last delivery report for (update, email): (state, detail), and how
+/// many there are.
+async fn desk(s: &Running, update: &str) -> (String, String, usize) {
+    let r = comms::reports(s, update, "email").await;
+    let last = &r.last().expect("a report")["body"];
+    (
+        last["state"].as_str().unwrap().to_string(),
+        last["error"].as_str().unwrap_or("").to_string(),
+        r.len(),
+    )
+}
+
+const USER_UNKNOWN: &str = "550 5.1.1 <bo@example.org>: Recipient address rejected: User unknown";
+
+#[tokio::test]
+async fn a_bounce_mailed_back_later_fails_that_copy_on_the_desk_and_nothing_else_changes_it() {
+    let dir = common::temp_dir();
+    let data = common::data_dir(&dir);
+    let sink = SmtpSink::start(&dir.path().join("sink"), &[]);
+    let extra = [
+        "--smtp-bounce-address".to_string(),
+        "bounces@example.com".to_string(),
+    ];
+    let s = start(&data, sink.port, &extra).with_monitor(&data);
+    comms::catalogue(&s).await;
+    for p in ["ana@example.com", "bo@example.org"] {
+        subscribe(&s, p, &[]).await;
+        confirm(&s, &sink, p).await;
+    }
+    let inc = comms::declare(&s, "internal").await;
+    let update = comms::publish(&s, &inc, &Text::default(), &["own", "email"]).await;
+    assert_eq!(
+        comms::settled(&s, &update, "email", 0, Duration::from_secs(15)).await,
+        ("sent".into(), "sent to 2 subscribers".into())
+    );
+    let mails = about(&sink, "[Investigating] Checkout trouble");
+    let to = |who: &str| mails.iter().find(|m| m.rcpt_tos == [who]).unwrap().clone();
+    let (ana, bo) = (to("ana@example.com"), to("bo@example.org"));
+    // Each copy has its own envelope sender on the bounce address; the
+    // From people see is unchanged.
+    for m in [&ana, &bo] {
+        assert!(
+            m.mail_from.starts_with("bounces+") && m.mail_from.ends_with("@example.com"),
+            "{}",
+            m.mail_from
+        );
+        assert!(m.header("From").unwrap().contains("<status@example.com>"));
+    }
+    assert_ne!(ana.mail_from, bo.mail_from);
+    let sent = desk(&s, &update).await;
+
+    // Refused, and nothing changes: no token, a viewer, a JSON body,
+    // garbage, a notification naming no copy of ours, one naming none.
+    let bounce = dsn(&bo, &bo.mail_from, "failed", "5.1.1", USER_UNKNOWN);
+    assert_eq!(hand_in(&s, None, "message/rfc822", &bounce).await.0, 401);
+    assert_eq!(
+        hand_in(&s, Some("viewer"), "message/rfc822", &bounce)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        hand_in(&s, Some("communicator"), "message/rfc822", &bounce)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        hand_in(&s, Some("monitor"), "application/json", "{}")
+            .await
+            .0,
+        415
+    );
+    let (status, why) = hand_in(
+        &s,
+        Some("monitor"),
+        "message/rfc822",
+        "\u{1}\u{2} not mail at all",
+    )
+    .await;
+    assert_eq!(status, 422, "{why}");
+    assert!(
+        why["error"].as_str().unwrap().contains("not a message"),
+        "{why}"
+    );
+    let (status, why) = hand_in(
+        &s,
+        Some("monitor"),
+        "text/plain",
+        "Subject: hi\r\n\r\nI am out of office.\r\n",
+    )
+    .await;
+    assert_eq!(status, 422, "{why}");
+    assert!(
+        why["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a delivery status notification"),
+        "{why}"
+    );
+    let unknown = dsn(
+        &bo,
+        "bounces+aaaaaaaaaaaaaaaaaaaaaaaaaa@example.com",
+        "failed",
+        "5.1.1",
+        USER_UNKNOWN,
+    );
+    let (status, why) = hand_in(&s, Some("monitor"), "message/rfc822", &unknown).await;
+    assert_eq!(status, 422, "{why}");
+    assert!(
+        why["error"]
+            .as_str()
+            .unwrap()
+            .contains("names no email Sitrep sent"),
+        "{why}"
+    );
+    let tokenless = dsn(&bo, "bounces@example.com", "failed", "5.1.1", USER_UNKNOWN);
+    let (status, why) = hand_in(&s, Some("monitor"), "message/rfc822", &tokenless).await;
+    assert_eq!(status, 422, "{why}");
+    assert!(
+        why["error"].as_str().unwrap().contains("names no delivery"),
+        "{why}"
+    );
+    // A delay is noted; the copy stays sent.
+    let delayed = dsn(
+        &bo,
+        &bo.mail_from,
+        "delayed",
+        "4.4.1",
+        "451 4.4.1 mail.example.org: try again later",
+    );
+    let (status, reply) = hand_in(&s, Some("monitor"), "message/rfc822", &delayed).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["outcome"], "noted");
+    assert_eq!(
+        reply["detail"],
+        "delayed: 451 4.4.1 mail.example.org: try again later"
+    );
+    assert_eq!(desk(&s, &update).await, sent, "nothing reached the desk");
+
+    // The permanent bounce: bo's copy is failed on the desk with the
+    // remote server's words, ana's stays sent.
+    let (status, reply) = hand_in(&s, Some("monitor"), "message/rfc822", &bounce).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["update"], update.as_str());
+    assert_eq!(reply["outcome"], "failed");
+    assert_eq!(reply["subscriber_stopped"], false);
+    let (state, detail, n) = desk(&s, &update).await;
+    assert_eq!(state, "failed");
+    assert_eq!(
+        detail,
+        format!("failed for 1 of 2 subscribers: bo@example.org: bounced: {USER_UNKNOWN}")
+    );
+    assert_eq!(n, sent.2 + 1);
+    // The mail system handing the same bounce in again changes nothing;
+    // an admin may hand one in too.
+    let (status, reply) = hand_in(&s, Some("admin"), "message/rfc822", &bounce).await;
+    assert_eq!((status, reply["outcome"].as_str()), (200, Some("failed")));
+    assert_eq!(desk(&s, &update).await.2, n);
+
+    // Retry sends bo's copy again, and only bo's.
+    let retried = s
+        .client_as("communicator")
+        .post(s.url("/api/v1/publish/retry"))
+        .json(&json!({"update": update, "target": "email"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status(), 202);
+    assert_eq!(
+        comms::settled(&s, &update, "email", n, Duration::from_secs(15)).await,
+        ("sent".into(), "sent to 2 subscribers".into())
+    );
+    let again = about(&sink, "[Investigating] Checkout trouble");
+    assert_eq!(again.len(), 3);
+    assert_eq!(again[2].rcpt_tos, ["bo@example.org"]);
+    assert_eq!(
+        again[2].mail_from, bo.mail_from,
+        "the copy keeps its bounce address"
+    );
+}
+
+#[tokio::test]
+async fn an_address_that_hard_bounces_three_times_gets_no_more_mail() {
+    let dir = common::temp_dir();
+    let data = common::data_dir(&dir);
+    let sink = SmtpSink::start(&dir.path().join("sink"), &[]);
+    let s = start(&data, sink.port, &[]).with_monitor(&data);
+    comms::catalogue(&s).await;
+    for p in ["ana@example.com", "bo@example.org"] {
+        subscribe(&s, p, &[]).await;
+        confirm(&s, &sink, p).await;
+    }
+    let inc = comms::declare(&s, "internal").await;
+    for round in 1..=4 {
+        let subject = format!("Update {round}");
+        let update = comms::publish(
+            &s,
+            &inc,
+            &Text {
+                email_subject: &subject,
+                ..Text::default()
+            },
+            &["own", "email"],
+        )
+        .await;
+        let (state, detail) =
+            comms::settled(&s, &update, "email", 0, Duration::from_secs(15)).await;
+        assert_eq!(state, "sent");
+        let to_bo: Vec<_> = about(&sink, &subject)
+            .into_iter()
+            .filter(|m| m.rcpt_tos == ["bo@example.org"])
+            .collect();
+        if round == 4 {
+            assert_eq!(detail, "sent to 1 subscriber", "bo gets no more mail");
+            assert!(to_bo.is_empty());
+            break;
+        }
+        assert_eq!(detail, "sent to 2 subscribers");
+        let bo = &to_bo[0];
+        let bounce = dsn(bo, &bo.mail_from, "failed", "5.1.1", USER_UNKNOWN);
+        let (status, reply) = hand_in(&s, Some("monitor"), "message/rfc822", &bounce).await;
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(
+            reply["subscriber_stopped"],
+            round == 3,
+            "round {round}: {reply}"
+        );
+    }
 }

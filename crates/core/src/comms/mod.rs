@@ -2,6 +2,7 @@
 //! one incident, and what each publishing target made of it. The events are
 //! in `event.rs`; this module holds their types and the fold of one update.
 
+pub mod bounce;
 pub mod cadence;
 pub mod checks;
 pub mod default_templates;
@@ -297,12 +298,13 @@ impl CustomerUpdate {
     }
 
     pub fn delivered(&mut self, target: &str, delivery: Delivery) {
-        // A late "queued" from a retry must not hide an earlier "sent".
+        // A late "queued" from a retry must not hide an earlier "sent";
+        // a "failed" after "sent" is news (an email that bounced later).
         let done = self
             .deliveries
             .get(target)
             .is_some_and(|d| d.state == DeliveryState::Sent);
-        if !done {
+        if !done || delivery.state == DeliveryState::Failed {
             self.deliveries.insert(target.to_string(), delivery);
         }
     }
@@ -368,6 +370,31 @@ mod tests {
         u.delivered("own", report(DeliveryState::Sent));
         u.delivered("own", report(DeliveryState::Queued));
         assert_eq!(u.deliveries["own"].state, DeliveryState::Sent);
+    }
+
+    #[test]
+    fn a_failure_reported_after_sent_is_shown_as_an_email_bounced_later() {
+        let mut u = update();
+        u.publish(vec!["email".into()], vec![], Arc::from("kim"), 20);
+        let report = |state, error: &str| Delivery {
+            state,
+            error: error.into(),
+            attempt: 1,
+            at: 30,
+        };
+        u.delivered(
+            "email",
+            report(DeliveryState::Sent, "sent to 2 subscribers"),
+        );
+        u.delivered(
+            "email",
+            report(
+                DeliveryState::Failed,
+                "failed for 1 of 2 subscribers: bo@example.org: bounced: 550 5.1.1 user unknown",
+            ),
+        );
+        assert_eq!(u.deliveries["email"].state, DeliveryState::Failed);
+        assert!(u.deliveries["email"].error.contains("bounced: 550 5.1.1"));
     }
 
     #[test]

@@ -67,6 +67,12 @@ impl Role {
         matches!(self, Role::Monitor | Role::Admin)
     }
 
+    /// Who may hand Sitrep a bounce (`POST /api/v1/email/bounces`): the
+    /// mail system's pipe holds a monitor token; admins may too.
+    pub fn hands_in_bounces(self) -> bool {
+        matches!(self, Role::Monitor | Role::Admin)
+    }
+
     /// Whether the role signs in to the console with a password; tools use tokens.
     pub fn signs_in(self) -> bool {
         self != Role::Monitor

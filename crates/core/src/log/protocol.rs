@@ -379,6 +379,24 @@ pub struct RetryReply {
     pub state: String,
 }
 
+/// `POST /api/v1/email/bounces` answers what the bounce changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BounceReply {
+    /// The update whose copy bounced (`confirm-N` for a confirmation email).
+    pub update: String,
+    /// `email`, or `confirm` for a confirmation email.
+    pub channel: String,
+    /// `failed`: the copy is failed now (or already was); `noted`: a delay
+    /// or a success report, recorded, the copy unchanged.
+    pub outcome: String,
+    /// `bounced: 550 5.1.1 user unknown`, `delayed: …`.
+    pub detail: String,
+    /// This bounce stopped mail to the subscriber (it hard-bounced
+    /// repeatedly).
+    pub subscriber_stopped: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,9 +20,9 @@ use crate::log::admin::{
 };
 use crate::log::event::Event;
 use crate::log::protocol::{
-    Ack, ApiError, ClientMessage, EventsPage, EventsParams, Health, PostEvents, PostEventsReply,
-    PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply, SavePublishTarget, SessionInfo,
-    SignIn, StreamMessage, StreamParams, UpstreamsReply,
+    Ack, ApiError, BounceReply, ClientMessage, EventsPage, EventsParams, Health, PostEvents,
+    PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery, RetryReply,
+    SavePublishTarget, SessionInfo, SignIn, StreamMessage, StreamParams, UpstreamsReply,
 };
 use schemars::{schema_for, Schema};
 
@@ -50,6 +50,7 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("save-publish-target.json", schema_for!(SavePublishTarget)),
         ("retry-delivery.json", schema_for!(RetryDelivery)),
         ("retry-reply.json", schema_for!(RetryReply)),
+        ("bounce-reply.json", schema_for!(BounceReply)),
         ("alerts-generic.json", schema_for!(GenericPayload)),
         ("alerts-reply.json", schema_for!(IntakeReply)),
         ("health.json", schema_for!(Health)),

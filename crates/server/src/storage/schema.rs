@@ -43,6 +43,12 @@ pub const STEPS: &[Step] = &[
         sqlite: SQLITE_4,
         postgres: POSTGRES_4,
     },
+    Step {
+        version: 5,
+        name: "email bounces",
+        sqlite: SQLITE_5,
+        postgres: POSTGRES_5,
+    },
 ];
 
 /// The newest version this binary knows.
@@ -432,6 +438,41 @@ CREATE TABLE team_hook_cursor (
     id BIGINT PRIMARY KEY CHECK (id = 1),
     seq BIGINT NOT NULL
 );
+";
+
+/// Version 5 on SQLite: each emailed copy's bounce token (the `+TOKEN` of
+/// its envelope sender, given when it is first sent, kept across attempts)
+/// and every bounce handed in for one (a repeated notification is stored
+/// once; hard ones count towards stopping mail to an address).
+const SQLITE_5: &str = "
+ALTER TABLE channel_jobs ADD COLUMN bounce_token TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS channel_jobs_bounce_token ON channel_jobs (bounce_token);
+CREATE TABLE IF NOT EXISTS channel_bounces (
+    token TEXT NOT NULL,
+    status TEXT NOT NULL,
+    diagnostic TEXT NOT NULL,
+    subscriber INTEGER NOT NULL,
+    hard INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (token, status, diagnostic)
+);
+CREATE INDEX IF NOT EXISTS channel_bounces_subscriber ON channel_bounces (subscriber, hard);
+";
+
+/// Version 5 on PostgreSQL: the same.
+const POSTGRES_5: &str = "
+ALTER TABLE channel_jobs ADD COLUMN bounce_token TEXT;
+CREATE UNIQUE INDEX channel_jobs_bounce_token ON channel_jobs (bounce_token);
+CREATE TABLE channel_bounces (
+    token TEXT NOT NULL,
+    status TEXT NOT NULL,
+    diagnostic TEXT NOT NULL,
+    subscriber BIGINT NOT NULL,
+    hard BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (token, status, diagnostic)
+);
+CREATE INDEX channel_bounces_subscriber ON channel_bounces (subscriber, hard);
 ";
 
 #[cfg(test)]

@@ -7,7 +7,13 @@
 //! `smtp://host[:587]` requires STARTTLS (the default port 587);
 //! `smtps://host[:465]` is TLS from the first byte; `?tls=none` (loopback
 //! only, for a relay on the same machine) sends in the clear.
+//!
+//! Each message's envelope sender (the address bounces go back to) is the
+//! copy's own, `local+TOKEN@domain` (VERP, core `comms::bounce`), from
+//! `--smtp-bounce-address` or else the From address; the From people see
+//! stays as it is.
 
+use lettre::address::{Address, Envelope};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -34,6 +40,9 @@ pub struct SmtpSettings {
     pub password: Option<String>,
     /// The From address (`Status <status@example.com>`).
     pub from: String,
+    /// The address whose `+TOKEN` forms are the envelope senders
+    /// (`--smtp-bounce-address`); the From address when absent.
+    pub bounce_address: Option<String>,
     /// Messages per second at most.
     pub rate: f64,
     pub timeout: Duration,
@@ -50,6 +59,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("from", &self.from)
+            .field("bounce_address", &self.bounce_address)
             .finish_non_exhaustive()
     }
 }
@@ -153,6 +163,8 @@ pub enum Sent {
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The bare address the envelope senders are made from.
+    bounce_base: String,
     pub settings: SmtpSettings,
 }
 
@@ -162,6 +174,15 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| format!("--smtp-from {:?} is not an address: {e}", s.from))?;
+        let bounce_base = match &s.bounce_address {
+            Some(b) => {
+                let parsed: Address = b.parse().map_err(|e| {
+                    format!("--smtp-bounce-address {b:?} is not a bare address like bounces@example.com: {e}")
+                })?;
+                parsed.to_string()
+            }
+            None => from.email.to_string(),
+        };
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
             .port(s.port)
             .timeout(Some(s.timeout));
@@ -189,6 +210,7 @@ impl Mailer {
         Ok(Mailer {
             transport: b.build(),
             from,
+            bounce_base,
             settings: s,
         })
     }
@@ -198,7 +220,14 @@ impl Mailer {
         Duration::from_secs_f64(1.0 / self.settings.rate.max(0.001))
     }
 
-    pub async fn send(&self, to: &str, mail: &Mail) -> Sent {
+    /// The envelope sender of the copy holding bounce token `token`.
+    pub fn return_path(&self, token: &str) -> Option<String> {
+        sitrep_core::comms::bounce::verp(&self.bounce_base, token)
+    }
+
+    /// Sends `mail` to `to`; bounces go to `return_path` (the From address
+    /// when `None`).
+    pub async fn send(&self, to: &str, mail: &Mail, return_path: Option<&str>) -> Sent {
         let to: Mailbox = match to.parse() {
             Ok(m) => m,
             Err(e) => {
@@ -207,9 +236,26 @@ impl Mailer {
                 }
             }
         };
+        let sender: Address = match return_path.map(str::parse).transpose() {
+            Ok(a) => a.unwrap_or_else(|| self.from.email.clone()),
+            Err(e) => {
+                return Sent::Refused {
+                    words: format!("the bounce address cannot be used: {e}"),
+                }
+            }
+        };
+        let envelope = match Envelope::new(Some(sender), vec![to.email.clone()]) {
+            Ok(e) => e,
+            Err(e) => {
+                return Sent::Refused {
+                    words: format!("the envelope cannot be built: {e}"),
+                }
+            }
+        };
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
+            .envelope(envelope)
             .subject(mail.subject.clone())
             .message_id(Some(mail.message_id.clone()))
             .header(ContentType::TEXT_PLAIN);
@@ -307,6 +353,7 @@ mod tests {
             user: Some("u".into()),
             password: Some("hunter2".into()),
             from: "s@example.com".into(),
+            bounce_address: None,
             rate: 1.0,
             timeout: Duration::from_secs(1),
             ca_pem: None,

@@ -5,7 +5,8 @@
 //! exactly once, and the channel's state is written to the log as one
 //! `update_delivery` per round (queued, then sent or failed naming who and
 //! the receiving server's words; core `comms::fanout`). Retry sends again
-//! only the copies that failed.
+//! only the copies that failed. A bounce mailed back later (`bounces`)
+//! fails its copy the same way, with the remote server's words.
 //!
 //! After a stop: an email found `sending` is sent again with the same
 //! Message-ID (SMTP makes a message the server's only once it answered the
@@ -14,6 +15,7 @@
 //! found `sending` is marked failed, as the publishing relay does, since an
 //! HTTP receiver may have acted on it: a person retries.
 
+pub mod bounces;
 pub mod mailer;
 mod send;
 pub mod store;
@@ -25,9 +27,11 @@ use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
 use crate::storage::{DbError, EventStore};
 use crate::webhook_post;
 use mailer::Mailer;
+use sitrep_core::comms::bounce;
 use sitrep_core::comms::fanout::{self, Copy, Outcome};
 use sitrep_core::comms::subscribers;
 use sitrep_core::comms::DeliveryState;
+use sitrep_core::log::protocol::BounceReply;
 use sitrep_core::status_page::public_page::PageInfo;
 use sitrep_core::status_page::publishing::{RetryPolicy, EMAIL, WEBHOOKS};
 use sitrep_core::time::backoff::SplitMix;
@@ -35,7 +39,11 @@ use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use store::{ChannelStore, Fanout, Job, Kind, Stage, CONFIRM};
+use store::{BounceFacts, ChannelStore, Fanout, Job, Kind, Stage, CONFIRM};
+
+/// Hard bounces (5.x.x) of an address's copies, since it (re)subscribed,
+/// after which it gets no more mail.
+pub const HARD_BOUNCE_LIMIT: u32 = 3;
 use tokio::sync::{watch, Notify};
 
 /// The channels' configuration.
@@ -272,13 +280,34 @@ impl Channels {
 
     /// Writes the channel's state to the log once nothing waits any more.
     fn settle(&self, update: &str, channel: &str) -> Result<(), DbError> {
-        let Some(f) = self.store.fanout(update, channel)? else {
+        let Some((f, state, detail)) = self.summary(update, channel)? else {
             return Ok(());
         };
-        if !f.expanded || self.store.waiting(update, channel)? > 0 {
-            // The publication itself says "queued"; the summary comes once
-            // nothing waits (one read of every copy per fan-out, not per copy).
+        let tag = match state {
+            DeliveryState::Queued => return Ok(()),
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+        };
+        if f.reported == tag {
             return Ok(());
+        }
+        self.report(&f, state, &detail, tag)?;
+        self.store.mark_reported(&f, tag)
+    }
+
+    /// The channel's state as the desk words it, once nothing waits (the
+    /// publication itself says "queued" until then): `None` before.
+    fn summary(
+        &self,
+        update: &str,
+        channel: &str,
+    ) -> Result<Option<(Fanout, DeliveryState, String)>, DbError> {
+        let Some(f) = self.store.fanout(update, channel)? else {
+            return Ok(None);
+        };
+        if !f.expanded || self.store.waiting(update, channel)? > 0 {
+            // One read of every copy per fan-out, not per copy.
+            return Ok(None);
         }
         let mut outcomes = Vec::new();
         for j in self.store.jobs_of(update, channel)? {
@@ -303,16 +332,52 @@ impl Channels {
             ("webhook", "webhooks")
         };
         let (state, detail) = fanout::summarize(noun, &outcomes);
-        let tag = match state {
-            DeliveryState::Queued => return Ok(()),
-            DeliveryState::Sent => "sent",
-            DeliveryState::Failed => "failed",
-        };
-        if f.reported == tag {
-            return Ok(());
+        Ok(Some((f, state, detail)))
+    }
+
+    /// A bounce mailed back for one of our copies, read by core
+    /// (`comms::bounce`): found by its token, recorded, and when it fails
+    /// a copy the desk is told at once, in a report of its own (id
+    /// `…/bounced-SUBSCRIBER`: each bounced copy is news, even after the
+    /// channel already said "failed"). `Ok(None)` when no copy has any of
+    /// its tokens.
+    pub fn bounce(&self, dsn: &bounce::Dsn) -> Result<Option<BounceReply>, DbError> {
+        let mut found = None;
+        for t in &dsn.tokens {
+            if let Some(job) = self.store.by_bounce_token(t)? {
+                found = Some((t.clone(), job));
+                break;
+            }
         }
-        self.report(&f, state, &detail, tag)?;
-        self.store.mark_reported(&f, tag)
+        let Some((token, job)) = found else {
+            return Ok(None);
+        };
+        let verdict = dsn.verdict();
+        let facts = BounceFacts {
+            status: dsn.status.clone(),
+            reason: dsn.reason(),
+            fails: matches!(verdict, bounce::Verdict::Failed { .. }),
+            hard: verdict == (bounce::Verdict::Failed { hard: true }),
+        };
+        let now = crate::clock::now_ms();
+        let done = self
+            .store
+            .record_bounce(&job, &token, &facts, HARD_BOUNCE_LIMIT, now)?;
+        if done.failed_now && job.channel != CONFIRM {
+            if let Some((f, state, detail)) = self.summary(&job.update, &job.channel)? {
+                if state == DeliveryState::Failed {
+                    self.report(&f, state, &detail, &format!("bounced-{}", job.subscriber))?;
+                    self.store.mark_reported(&f, "failed")?;
+                }
+            }
+        }
+        Ok(Some(BounceReply {
+            update: job.update,
+            channel: job.channel,
+            outcome: if done.failed { "failed" } else { "noted" }.into(),
+            detail: facts.reason,
+            subscriber_stopped: done.stopped,
+        }))
     }
 
     /// Repairs what a stop left behind (see the module's doc).

@@ -55,7 +55,17 @@ impl Channels {
                     .map_err(|e| DbError::Other(e.to_string()))??;
                 // Moved on by another worker meanwhile: nothing to send.
                 let Some(job) = started else { return Ok(()) };
-                let sent = mailer.send(&to, &mail).await;
+                // The copy's own envelope sender, so a bounce mailed back
+                // later names it (kept across attempts).
+                let this = self.clone();
+                let j = job.clone();
+                let token = tokio::task::spawn_blocking(move || {
+                    this.store.bounce_token(&j, &fresh_bounce_token())
+                })
+                .await
+                .map_err(|e| DbError::Other(e.to_string()))??;
+                let return_path = mailer.return_path(&token);
+                let sent = mailer.send(&to, &mail, return_path.as_deref()).await;
                 // Paced: the next message waits its turn (`--smtp-rate`).
                 tokio::time::sleep(mailer.pace()).await;
                 match sent {
@@ -307,6 +317,13 @@ impl Channels {
             sitrep_core::comms::template::join_names(&names)
         ))
     }
+}
+
+/// 130 random bits as a bounce token (core `comms::bounce`).
+fn fresh_bounce_token() -> String {
+    let mut bytes = [0u8; 17];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    sitrep_core::comms::bounce::token_from(&bytes)
 }
 
 enum Prepared {

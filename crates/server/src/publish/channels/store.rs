@@ -1,5 +1,5 @@
 //! Subscribers and their deliveries in the database beside the event log
-//! (not in it; the tables are schema step 4, `storage::schema`): each subscriber (email or webhook, pending until confirmed), each
+//! (not in it; the tables are schema steps 4 and 5, `storage::schema`): each subscriber (email or webhook, pending until confirmed), each
 //! published update's fan-out per channel, and each copy to each subscriber
 //! with its stage. The primary key (update, channel, subscriber) is what
 //! makes a copy exactly once: a replayed publication finds it there.
@@ -110,6 +110,29 @@ pub struct Job {
     pub tries: u32,
     pub next_at: i64,
     pub error: String,
+}
+
+/// A bounce as the store records it (from core's `comms::bounce::Dsn`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BounceFacts {
+    pub status: String,
+    /// The reason the copy carries when it fails: `bounced: 550 …`.
+    pub reason: String,
+    /// Fails the copy (it will not be delivered).
+    pub fails: bool,
+    /// A 5.x.x status: counts towards stopping mail to the address.
+    pub hard: bool,
+}
+
+/// What recording a bounce changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BounceRecorded {
+    /// The copy went from sent to failed just now.
+    pub failed_now: bool,
+    /// The copy is failed (now or before).
+    pub failed: bool,
+    /// Mail to the subscriber stopped just now (hard bounces reached the limit).
+    pub stopped: bool,
 }
 
 /// One published update's delivery on one channel.
@@ -515,6 +538,89 @@ impl ChannelStore {
             tries: job.tries + 1,
             ..job.clone()
         }))
+    }
+
+    /// The bounce token of an emailed copy: given the first time it is
+    /// sent and kept, so a bounce of any attempt finds it.
+    pub fn bounce_token(&self, job: &Job, fresh: &str) -> Result<String, DbError> {
+        self.db().write(|tx| {
+            tx.execute(
+                "UPDATE channel_jobs SET bounce_token = ?4
+                 WHERE update_id = ?1 AND channel = ?2 AND subscriber = ?3 AND bounce_token IS NULL",
+                &args![&job.update, &job.channel, job.subscriber, fresh],
+            )?;
+            tx.query_value(
+                "SELECT bounce_token FROM channel_jobs WHERE update_id = ?1 AND channel = ?2 AND subscriber = ?3",
+                &args![&job.update, &job.channel, job.subscriber],
+            )
+        })
+    }
+
+    /// The copy a bounce token was given to.
+    pub fn by_bounce_token(&self, token: &str) -> Result<Option<Job>, DbError> {
+        Ok(self
+            .jobs("WHERE bounce_token = ?1", &args![token])?
+            .into_iter()
+            .next())
+    }
+
+    /// Records a bounce of `job` in one transaction: stored once however
+    /// often it is handed in; one that fails the copy turns a sent copy
+    /// failed with the reason (a copy queued again by a retry is left to
+    /// that retry); and a subscriber whose copies hard-bounced `limit`
+    /// times since they (re)subscribed stops getting mail, as if they had
+    /// unsubscribed (subscribing again starts the count afresh).
+    pub fn record_bounce(
+        &self,
+        job: &Job,
+        token: &str,
+        facts: &BounceFacts,
+        limit: u32,
+        now: i64,
+    ) -> Result<BounceRecorded, DbError> {
+        self.db().write(|tx| {
+            tx.execute(
+                "INSERT INTO channel_bounces (token, status, diagnostic, subscriber, hard, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                &args![token, &facts.status, &facts.reason, job.subscriber, facts.hard, now],
+            )?;
+            let failed_now = facts.fails
+                && tx.execute(
+                    "UPDATE channel_jobs SET stage = 'failed', error = ?4
+                     WHERE update_id = ?1 AND channel = ?2 AND subscriber = ?3 AND stage = 'sent'",
+                    &args![&job.update, &job.channel, job.subscriber, &facts.reason],
+                )? > 0;
+            let stage: String = tx.query_value(
+                "SELECT stage FROM channel_jobs WHERE update_id = ?1 AND channel = ?2 AND subscriber = ?3",
+                &args![&job.update, &job.channel, job.subscriber],
+            )?;
+            let mut stopped = false;
+            if facts.hard {
+                let hard: u64 = tx.query_value(
+                    "SELECT COUNT(DISTINCT b.token) FROM channel_bounces b JOIN subscribers s ON s.id = b.subscriber
+                     WHERE b.subscriber = ?1 AND b.hard = 1 AND b.received_at >= s.created_at",
+                    &args![job.subscriber],
+                )?;
+                if hard >= u64::from(limit) {
+                    stopped = tx.execute(
+                        "UPDATE subscribers SET unsubscribed_at = ?2 WHERE id = ?1 AND unsubscribed_at IS NULL",
+                        &args![job.subscriber, now],
+                    )? > 0;
+                    if stopped {
+                        tx.execute(
+                            "UPDATE channel_jobs SET stage = 'failed', error = ?2
+                             WHERE subscriber = ?1 AND stage = 'queued'",
+                            &args![job.subscriber, format!("not sent: the address bounced {hard} times")],
+                        )?;
+                    }
+                }
+            }
+            Ok(BounceRecorded {
+                failed_now,
+                failed: stage == "failed",
+                stopped,
+            })
+        })
     }
 
     pub fn finish(
