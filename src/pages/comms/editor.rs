@@ -98,7 +98,10 @@ fn ChannelField(
                 }
             }
             Kind::Line if t.contains('\n') => ("More than one line".to_string(), true),
-            _ => (words::count(t.chars().count(), "character", "characters"), false),
+            _ => (
+                words::count(t.chars().count(), "character", "characters"),
+                false,
+            ),
         }
     };
     let input = move |v: String| channels.update(|c| write(c, v));

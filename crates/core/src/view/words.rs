@@ -32,8 +32,14 @@ mod tests {
     #[test]
     fn a_label_that_fits_is_whole_and_a_longer_one_keeps_its_start() {
         assert_eq!(shorten("Payments API", 20), "Payments API");
-        assert_eq!(shorten("Payments / Payments API", 20), "Payments / Payments…");
-        assert_eq!(shorten("Payments / Payments API", 23), "Payments / Payments API");
+        assert_eq!(
+            shorten("Payments / Payments API", 20),
+            "Payments / Payments…"
+        );
+        assert_eq!(
+            shorten("Payments / Payments API", 23),
+            "Payments / Payments API"
+        );
         // No space before the ellipsis, and characters beyond ASCII count as one.
         assert_eq!(shorten("Zürich edge nodes", 8), "Zürich…");
     }
