@@ -1,4 +1,15 @@
+//! The wasm entry point: takes down the loading frame and mounts the console.
+
 fn main() {
     console_error_panic_hook::set_once();
+    // index.html shows the app's frame and "Loading Sitrep…" while the wasm
+    // loads (plain HTML: the CSP allows no inline script to remove it); the
+    // app takes its place.
+    if let Some(frame) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        frame.remove();
+    }
     leptos::mount::mount_to_body(sitrep::App);
 }

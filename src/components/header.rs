@@ -60,10 +60,16 @@ pub fn Header() -> impl IntoView {
             "This device's clock is about {minutes} min {direction} the backend's. Times in the log are corrected for it."
         ))
     };
+    // On a narrow screen the nav and the account line fold behind a menu
+    // button (style/main.css decides when); picking a page folds them again.
+    let menu_open = RwSignal::new(false);
     view! {
-        <header class="app-bar">
+        <header class="app-bar" class:menu-open=move || menu_open.get()>
             <A href="/" attr:class="brand">"Sitrep"</A>
-            <nav aria-label="Main">
+            <button type="button" class="menu-toggle" aria-controls="main-nav"
+                aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                on:click=move |_| menu_open.update(|o| *o = !*o)>"Menu"</button>
+            <nav aria-label="Main" id="main-nav" on:click=move |_| menu_open.set(false)>
                 <A href="/">"Incidents"</A>
                 <A href="/new">"Declare incident"</A>
                 <A href="/alerts">"Alerts"</A>
@@ -99,7 +105,7 @@ pub fn Header() -> impl IntoView {
             {move || (!replica.signed_out.get()).then(|| view! {
                 <div class="account" data-testid="account">
                     {move || session.me.get().map(|me| view! {
-                        <span>"Signed in as " <strong>{me.name}</strong> " (" {me.role.as_str()} ")"</span>
+                        <span><span class="signed-in-as">"Signed in as "</span><strong>{me.name}</strong> " (" {me.role.as_str()} ")"</span>
                     })}
                     <button type="button" on:click=move |_| spawn_local(session.sign_out())>"Sign out"</button>
                 </div>

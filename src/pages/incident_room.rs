@@ -126,6 +126,13 @@ fn RoomHead() -> impl IntoView {
                 }}
                 <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
                 <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
+                // Once it is over, when, and how long the impact lasted.
+                {move || incident.with(|i| {
+                    let word = if i.is_maintenance() { "Ended" } else { "Resolved" };
+                    i.resolved_at.map(|r| format!(
+                        "{word} {} (after {})", utc::format(r), utc::duration(r - i.started_at)
+                    ))
+                }).map(|text| view! { <span data-testid="resolved-at">{text}</span> })}
                 <A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A>
                 <CadenceBadge incident policy=Signal::derive(move || room.workspace.with(|w| w.comms.cadence))/>
                 <A href=move || format!("/incidents/{}/comms", incident.with(|i| i.id.clone()))>"Comms desk"</A>

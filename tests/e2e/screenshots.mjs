@@ -1,5 +1,6 @@
-// Regenerates the screenshots under docs/screenshots/ (1280x800) from a
-// real server and Chromium, with a seeded, realistic incident. Not a test:
+// Regenerates the screenshots under docs/screenshots/ (1280x800; phone-*.png
+// at 390x844) from a real server and Chromium, with a seeded, realistic
+// incident. Not a test:
 // run it with `bash scripts/screenshots` and look at the pictures.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -63,6 +64,21 @@ try {
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'incident-room.png') });
 
+  // The same on a phone (390 × 844), for the README beside the desktop.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const small = new ConsolePage(await phone.newPage(), server.url, { account: 'ana' });
+  await small.open('/');
+  await small.page.getByRole('link', { name: 'Checkout fails for EU customers' }).waitFor();
+  await small.page.screenshot({ path: join(out, 'phone-incident-list.png') });
+  await small.page.goto(`${server.url}/incidents/${id}`);
+  await small.page.getByText('Raise payments DB pool').first().waitFor();
+  await small.page.waitForTimeout(500);
+  await small.page.screenshot({ path: join(out, 'phone-incident-room.png') });
+  await small.menuButton().click();
+  await small.nav().waitFor({ state: 'visible' });
+  await small.page.screenshot({ path: join(out, 'phone-menu.png') });
+  await phone.close();
+
   // After the incident: it is resolved, the post-mortem is being written,
   // and a few older incidents give the metrics something to aggregate.
   const day = 24 * 60;
@@ -89,12 +105,17 @@ try {
     ...past('api-timeouts', 'Payments API timeouts', 'sev2', 'payments-api', 20, 9, 70),
     ...past('checkout-js', 'Checkout button unresponsive', 'sev2', 'checkout', 55, 14, 120),
   ]);
+  // A reload reconnects: wait until the page is back online and has the
+  // post-mortem's own text, not only the timeline's.
+  const online = () => page.getByTestId('connection').getByText('Online', { exact: true }).waitFor({ timeout: 30_000 });
   await page.goto(`${server.url}/incidents/${id}/postmortem`);
-  await page.getByText('payments DB pool').first().waitFor();
+  await page.getByText('For 56 minutes').first().waitFor({ timeout: 30_000 });
+  await online();
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'postmortem.png') });
   await page.goto(`${server.url}/metrics`);
   await page.getByRole('table', { name: 'Incidents by component' }).waitFor();
+  await online();
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'metrics.png') });
   console.log(`screenshots written to ${out}`);

@@ -8,6 +8,7 @@ use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::comms::social_count;
 use sitrep_core::comms::Channels;
+use sitrep_core::view::words;
 use sitrep_core::{ComponentId, ComponentStatus};
 use std::collections::BTreeMap;
 
@@ -97,7 +98,10 @@ fn ChannelField(
                 }
             }
             Kind::Line if t.contains('\n') => ("More than one line".to_string(), true),
-            _ => (format!("{} characters", t.chars().count()), false),
+            _ => (
+                words::count(t.chars().count(), "character", "characters"),
+                false,
+            ),
         }
     };
     let input = move |v: String| channels.update(|c| write(c, v));

@@ -60,16 +60,24 @@ pub fn ChangesPanel() -> impl IntoView {
 #[component]
 fn ChangeInFlight(change: Change) -> impl IntoView {
     let room = use_room();
-    let outcome = RwSignal::new(Outcome::Helped);
+    // No outcome is assumed: a default would record "Helped" for whoever
+    // only meant to add what they saw.
+    let outcome = RwSignal::new(None::<Outcome>);
     let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
     let id = change.id.clone();
     let select_id = format!("outcome-{}", change.id);
     let note_id = format!("outcome-note-{}", change.id);
     let record = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let Some(picked) = outcome.get_untracked() else {
+            problem.set(Some("Choose an outcome first.".into()));
+            return;
+        };
+        problem.set(None);
         room.record(EventBody::ChangeOutcome {
             change: id.clone(),
-            outcome: outcome.get_untracked(),
+            outcome: picked,
             note: note.get_untracked().trim().to_string(),
         });
     };
@@ -82,14 +90,14 @@ fn ChangeInFlight(change: Change) -> impl IntoView {
             </p>
             <form class="inline-form" on:submit=record>
                 <SelectField id=select_id label=format!("Outcome of {}", change.what)
-                    on_change=move |v: String| {
-                        if let Some(o) = Outcome::from_wire(&v) { outcome.set(o) }
-                    }>
+                    on_change=move |v: String| outcome.set(Outcome::from_wire(&v))>
+                    <option value="" selected>"Choose…"</option>
                     {Outcome::ALL.into_iter().map(|o| view! { <option value=o.wire()>{o.label()}</option> }).collect_view()}
                 </SelectField>
                 <TextField id=note_id label="What you saw" value=note maxlength=4000/>
                 <button type="submit">"Record outcome"</button>
             </form>
+            <OutcomeLine problem/>
         </li>
     }
 }

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use sitrep_core::incident::entry_text;
 use sitrep_core::time::utc;
 use sitrep_core::view::virtual_list::{offsets, visible};
+use sitrep_core::view::words;
 use sitrep_core::{Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
@@ -185,7 +186,7 @@ pub fn Timeline() -> impl IntoView {
                     kind="datetime-local"/>
                 <button type="submit">"Jump"</button>
             </form>
-            <span class="count">{move || entries.with(|e| format!("{} entries", e.len()))}</span>
+            <span class="count">{move || entries.with(|e| words::count(e.len(), "entry", "entries"))}</span>
         </div>
         <Outcome problem=jump_problem/>
         <div class="timeline-scroll" node_ref=scroller on:scroll=on_scroll

@@ -3,6 +3,7 @@
 //! the chart reads in greyscale, in print and to colour-blind eyes.
 
 use leptos::prelude::*;
+use sitrep_core::view::words;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
@@ -19,6 +20,11 @@ const ROW: f64 = 26.0;
 const LABEL_W: f64 = 150.0;
 const BAR_W: f64 = 200.0;
 const WIDTH: f64 = 440.0;
+
+/// Characters of a label that fit left of the bars at 12 px; a longer one
+/// is shortened (the table beside the chart has it whole) rather than
+/// clipped at its start ("ayments / Payments API").
+const LABEL_CHARS: usize = 20;
 
 #[component]
 pub fn BarChart(
@@ -45,7 +51,7 @@ pub fn BarChart(
             let fill = if b.hatched { hatch_fill.clone() } else { "#334155".to_string() };
             view! {
                 <g class="bar">
-                    <text x=LABEL_W - 8.0 y=y + ROW / 2.0 + 4.0 text-anchor="end">{b.label}</text>
+                    <text x=LABEL_W - 8.0 y=y + ROW / 2.0 + 4.0 text-anchor="end">{words::shorten(&b.label, LABEL_CHARS)}</text>
                     <rect x=LABEL_W y=y + 3.0 width=len height=ROW - 8.0 fill=fill stroke="#0f172a" stroke-width="1"/>
                     <text x=LABEL_W + len + 6.0 y=y + ROW / 2.0 + 4.0>{b.text}</text>
                 </g>

@@ -43,6 +43,34 @@ export class ConsolePage {
     await locator.waitFor({ timeout: WAIT });
   }
 
+  /** The header's navigation (behind the menu button on a narrow screen). */
+  nav() {
+    return this.page.getByRole('navigation', { name: 'Main' });
+  }
+
+  /** The header's menu button, shown where the nav folds away (a phone). */
+  menuButton() {
+    return this.page.getByRole('banner').getByRole('button', { name: 'Menu', exact: true });
+  }
+
+  /**
+   * How many pixels the page is wider than the window (0 or less when
+   * nothing scrolls sideways), with the elements that stick out, for the
+   * message. Measured against the window less its scrollbar (clientWidth),
+   * which is stricter than `innerWidth`.
+   */
+  async sidewaysOverflow() {
+    return this.page.evaluate(() => {
+      const root = document.documentElement;
+      const over = Math.max(root.scrollWidth - window.innerWidth, root.scrollWidth - root.clientWidth);
+      const culprits = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 0.5)
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).trim().replace(/\s+/g, '.')}` : ''} (right ${Math.round(el.getBoundingClientRect().right)})`);
+      return { over, culprits };
+    });
+  }
+
   /** The header's account line: "Signed in as NAME (role)". */
   whoAmI() {
     return this.page.getByTestId('account');
