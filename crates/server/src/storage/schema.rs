@@ -43,6 +43,12 @@ pub const STEPS: &[Step] = &[
         sqlite: SQLITE_4,
         postgres: POSTGRES_4,
     },
+    Step {
+        version: 5,
+        name: "log identity",
+        sqlite: SQLITE_5,
+        postgres: POSTGRES_5,
+    },
 ];
 
 /// The newest version this binary knows.
@@ -432,6 +438,30 @@ CREATE TABLE team_hook_cursor (
     id BIGINT PRIMARY KEY CHECK (id = 1),
     seq BIGINT NOT NULL
 );
+";
+
+/// Version 5: the log's name, made once, here, with the log or (for a
+/// database made before) at this upgrade, and never changed: a console
+/// that finds another name in `caught_up` knows the log was replaced
+/// (docs/protocol.md, "A backend behind the client's cursor"). 128 random
+/// bits in hex; replicas read the one row their database holds.
+const SQLITE_5: &str = "
+CREATE TABLE IF NOT EXISTS log_identity (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    id TEXT NOT NULL
+);
+INSERT INTO log_identity (one, id) VALUES (1, lower(hex(randomblob(16))))
+    ON CONFLICT (one) DO NOTHING;
+";
+
+/// Version 5 on PostgreSQL: the same row (`gen_random_uuid` is built in
+/// since PostgreSQL 13; its 122 random bits, without the dashes).
+const POSTGRES_5: &str = "
+CREATE TABLE log_identity (
+    one BIGINT PRIMARY KEY CHECK (one = 1),
+    id TEXT NOT NULL
+);
+INSERT INTO log_identity (one, id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
 ";
 
 #[cfg(test)]
