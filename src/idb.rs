@@ -1,6 +1,7 @@
 //! The browser's copy of the log in IndexedDB: every event this console made
 //! or received, with the order pending ones were made in and any refusal,
-//! and the stream cursor, written in the same transaction as the events.
+//! and the stream cursor with the name of the backend log it counts in,
+//! written in the same transaction as the events.
 //! Beside the log, the last list of watched upstreams the backend sent, so
 //! the panel can show it (with its age) when the backend cannot be reached.
 //! Each transaction is one short burst of requests: awaiting anything else
@@ -22,6 +23,9 @@ const DB_VERSION: u32 = 3;
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "cursor";
+/// The name of the backend log the cursor counts in (beside it in `meta`,
+/// so no new version: a database without it reads as never named).
+const LOG_KEY: &str = "log";
 /// Which tab stored the last acks (a token per tab). Kept in IndexedDB, not
 /// localStorage: IndexedDB transactions are ordered across tabs, while
 /// Chromium propagates localStorage between renderer processes late, so a
@@ -30,6 +34,14 @@ const DELIVERED_BY_KEY: &str = "delivered_by";
 const UPSTREAMS: &str = "upstreams";
 /// The upstreams store holds one record: the whole list, replaced at once.
 const UPSTREAMS_KEY: &str = "latest";
+
+/// What a write puts in `meta` beside the records: each only when given.
+struct Meta<'a> {
+    cursor: Option<u64>,
+    /// `Some(None)`: forget the name.
+    log: Option<Option<&'a str>>,
+    delivered_by: Option<&'a str>,
+}
 
 /// How hard a write insists on reaching the disk before it counts as done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +69,8 @@ pub struct Loaded {
     pub skipped: Vec<String>,
     /// The highest seq received over the stream (0 when never stored).
     pub cursor: u64,
+    /// The name of the backend log the cursor counts in (None: never named).
+    pub log: Option<String>,
 }
 
 /// The upstream list as last received, and when (ms, this device's clock).
@@ -142,25 +156,37 @@ impl Idb {
 
     /// Writes records in one transaction and resolves once it has committed.
     pub async fn put(&self, records: &[StoredEvent]) -> Result<(), String> {
-        self.write(records, None, Durability::Strict).await
+        self.write(records, None, None, Durability::Strict).await
     }
 
-    /// Writes records and, if given, the cursor, all in one transaction, so
-    /// a crash can never leave the cursor ahead of the events it covers.
+    /// Writes records and, if given, the cursor and the name of the log it
+    /// counts in (`Some(None)` forgets the name), all in one transaction, so
+    /// a crash can never leave the cursor ahead of the events it covers, nor
+    /// counting in another log than the one named.
     pub async fn write(
         &self,
         records: &[StoredEvent],
         cursor: Option<u64>,
+        log: Option<Option<&str>>,
         durability: Durability,
     ) -> Result<(), String> {
-        self.write_meta(records, cursor, None, durability).await
+        let meta = Meta {
+            cursor,
+            log,
+            delivered_by: None,
+        };
+        self.write_meta(records, meta, durability).await
     }
 
     /// Stores delivered events and, in the same transaction, that `tab`
     /// delivered them: a tab that reads the marker also sees the acks.
     pub async fn write_delivered(&self, records: &[StoredEvent], tab: &str) -> Result<(), String> {
-        self.write_meta(records, None, Some(tab), Durability::Relaxed)
-            .await
+        let meta = Meta {
+            cursor: None,
+            log: None,
+            delivered_by: Some(tab),
+        };
+        self.write_meta(records, meta, Durability::Relaxed).await
     }
 
     /// The token of the tab that stored the last acks, if any did.
@@ -177,15 +203,20 @@ impl Idb {
     async fn write_meta(
         &self,
         records: &[StoredEvent],
-        cursor: Option<u64>,
-        delivered_by: Option<&str>,
+        meta: Meta<'_>,
         durability: Durability,
     ) -> Result<(), String> {
-        if records.is_empty() && cursor.is_none() && delivered_by.is_none() {
+        let Meta {
+            cursor,
+            log,
+            delivered_by,
+        } = meta;
+        let touches_meta = cursor.is_some() || log.is_some() || delivered_by.is_some();
+        if records.is_empty() && !touches_meta {
             return Ok(());
         }
         let scope = js_sys::Array::of1(&JsValue::from_str(EVENTS));
-        if cursor.is_some() || delivered_by.is_some() {
+        if touches_meta {
             scope.push(&JsValue::from_str(META));
         }
         let tx = self.readwrite(&scope, durability)?;
@@ -202,6 +233,21 @@ impl Idb {
                     &JsValue::from_str(CURSOR_KEY),
                 )
                 .map_err(describe)?;
+        }
+        match log {
+            Some(Some(name)) => {
+                tx.object_store(META)
+                    .map_err(describe)?
+                    .put_with_key(&JsValue::from_str(name), &JsValue::from_str(LOG_KEY))
+                    .map_err(describe)?;
+            }
+            Some(None) => {
+                tx.object_store(META)
+                    .map_err(describe)?
+                    .delete(&JsValue::from_str(LOG_KEY))
+                    .map_err(describe)?;
+            }
+            None => {}
         }
         if let Some(tab) = delivered_by {
             tx.object_store(META)
@@ -307,17 +353,16 @@ impl Idb {
             .map_err(describe)?
             .get_all()
             .map_err(describe)?;
-        let cursor = tx
-            .object_store(META)
-            .map_err(describe)?
-            .get(&JsValue::from_str(CURSOR_KEY))
-            .map_err(describe)?;
+        let meta = tx.object_store(META).map_err(describe)?;
+        let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(describe)?;
+        let log = meta.get(&JsValue::from_str(LOG_KEY)).map_err(describe)?;
         let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
         let mut loaded = Loaded {
             cursor: request(cursor)
                 .await?
                 .as_f64()
                 .map_or(0, |c| c.max(0.0) as u64),
+            log: request(log).await?.as_string().filter(|l| !l.is_empty()),
             ..Loaded::default()
         };
         for value in array.iter() {

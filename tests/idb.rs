@@ -97,6 +97,7 @@ async fn the_cursor_is_written_with_its_events_and_read_back() {
     idb.write(
         &[record("a", Some(7), 0.0, None)],
         Some(7),
+        None,
         Durability::Relaxed,
     )
     .await
@@ -134,6 +135,7 @@ async fn a_version_2_database_is_upgraded_with_its_events_and_cursor_kept_and_no
     v2.write(
         &[record("a", Some(7), 0.0, None)],
         Some(7),
+        None,
         Durability::Strict,
     )
     .await
@@ -144,7 +146,43 @@ async fn a_version_2_database_is_upgraded_with_its_events_and_cursor_kept_and_no
     let loaded = v3.load().await.expect("load");
     assert_eq!(loaded.events, vec![record("a", Some(7), 0.0, None)]);
     assert_eq!(loaded.cursor, 7);
+    assert_eq!(
+        loaded.log, None,
+        "v2 kept no log name: the next one heard is taken"
+    );
     assert_eq!(v3.load_upstreams().await.expect("load upstreams"), None);
+}
+
+#[wasm_bindgen_test]
+async fn the_log_name_is_kept_beside_the_cursor_until_forgotten() {
+    let (name, idb) = fresh_idb().await;
+    assert_eq!(idb.load().await.expect("load").log, None, "never named");
+    idb.write(
+        &[record("a", Some(7), 0.0, None)],
+        Some(7),
+        Some(Some("4f9c2a7e")),
+        Durability::Relaxed,
+    )
+    .await
+    .expect("write");
+    // A write that does not mention the name keeps it.
+    idb.write(&[], Some(8), None, Durability::Relaxed)
+        .await
+        .expect("write the cursor alone");
+    idb.close();
+
+    let reopened = Idb::open(&name).await.expect("reopen");
+    let loaded = reopened.load().await.expect("load");
+    assert_eq!(
+        (loaded.cursor, loaded.log.as_deref()),
+        (8, Some("4f9c2a7e"))
+    );
+    reopened
+        .write(&[], Some(0), Some(None), Durability::Strict)
+        .await
+        .expect("forget the name");
+    let loaded = reopened.load().await.expect("load");
+    assert_eq!((loaded.cursor, loaded.log), (0, None));
 }
 
 fn upstreams() -> SavedUpstreams {

@@ -215,10 +215,21 @@ fn behind_line(b: BackendBehind, mine: usize) -> String {
         1 => "the 1 edit".to_string(),
         n => format!("the {n} edits"),
     };
+    // Its head is the plainer evidence when it is below the cursor; a
+    // replaced log past the cursor is known only by its other name.
+    let what = if b.head < b.cursor {
+        format!(
+            "The backend's log ends at #{} but this console had read up to #{}: it was reset or restored",
+            b.head, b.cursor
+        )
+    } else {
+        "The backend's log is not the one this console synced with (it names itself differently): \
+         it was reset or replaced"
+            .to_string()
+    };
     format!(
-        "The backend's log ends at #{} but this console had read up to #{}: it was reset or restored, \
-         and edits shown here as delivered are not in it. Re-send sends {edits} made in this browser \
-         again (each is stored once) and reads the backend's log afresh; others' edits are theirs to re-send.",
-        b.head, b.cursor
+        "{what}, and edits shown here as delivered are not in it. Re-send sends {edits} made in this \
+         browser again (each is stored once) and reads the backend's log afresh; others' edits are \
+         theirs to re-send."
     )
 }

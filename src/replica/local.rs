@@ -22,7 +22,7 @@ impl Replica {
                                 loaded.skipped.join("; ")
                             )));
                         }
-                        saved = self.saved_from(loaded.events, loaded.cursor);
+                        saved = self.saved_from(loaded.events, loaded.cursor, loaded.log);
                     }
                     Err(e) => self
                         .storage_problem
@@ -52,11 +52,17 @@ impl Replica {
         self.loaded.set(true);
     }
 
-    pub(super) fn saved_from(self, mut records: Vec<StoredEvent>, cursor: u64) -> Saved {
+    pub(super) fn saved_from(
+        self,
+        mut records: Vec<StoredEvent>,
+        cursor: u64,
+        log: Option<String>,
+    ) -> Saved {
         // Pending events must enter the engine in the order they were made.
         sitrep_core::ordering::sort_by(&mut records, |a, b| a.made.total_cmp(&b.made));
         let mut saved = Saved {
             cursor,
+            log,
             ..Saved::default()
         };
         self.made.update_value(|made| {
@@ -116,21 +122,24 @@ impl Replica {
         } else {
             Durability::Relaxed
         };
-        spawn_local(self.write(records, write.cursor, durability));
+        spawn_local(self.write(records, write.cursor, write.log, durability));
     }
 
-    /// Writes to IndexedDB; a failure is shown, and the events stay in this
-    /// tab's engine so they are still delivered from here.
+    /// Writes to IndexedDB (with the cursor and the name of the log it
+    /// counts in, when they change); a failure is shown, and the events stay
+    /// in this tab's engine so they are still delivered from here.
     pub async fn write(
         self,
         records: Vec<StoredEvent>,
         cursor: Option<u64>,
+        log: Option<Option<String>>,
         durability: Durability,
     ) {
         let Some(idb) = self.idb.get_value() else {
             return;
         };
-        self.saved(idb.write(&records, cursor, durability).await);
+        let log = log.as_ref().map(Option::as_deref);
+        self.saved(idb.write(&records, cursor, log, durability).await);
     }
 
     /// Stores acks the outbox received, marked as delivered by `tab`.

@@ -206,7 +206,7 @@ impl Replica {
         if self.replaced.get_untracked() {
             self.memory_only.update_value(|m| m.push(id.clone()));
         }
-        self.write(vec![record.clone()], None, Durability::Strict)
+        self.write(vec![record.clone()], None, None, Durability::Strict)
             .await;
         tabs::announce(&record);
         self.adopt_made(record);

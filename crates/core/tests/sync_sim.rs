@@ -13,7 +13,9 @@
 //!
 //! The network model. POST requests and replies, and stream open requests,
 //! are independent messages: each may be lost, duplicated, and delayed by a
-//! random latency, which reorders them. A stream is a TCP connection: in
+//! random latency, which reorders them (a repeated open request for a socket
+//! the backend already took is that socket's: one socket, one connection,
+//! as in a browser). A stream is a TCP connection: in
 //! order, and its faults are cuts, which lose everything still in flight.
 //! On top of that it sometimes repeats an earlier message later (stricter
 //! than TCP, to exercise idempotence), and a "half-open" cut has the console
@@ -214,6 +216,10 @@ struct Server {
     log: Vec<Event>,
     acks: HashMap<EventId, Ack>,
     head: u64,
+    /// What `caught_up` names the log (some scenarios: nothing, as a
+    /// backend from before logs had names). It never changes: the backend
+    /// is never replaced, so no console may ever think so.
+    name: Option<String>,
 }
 
 struct Conn {
@@ -231,6 +237,7 @@ struct Disk {
     index: HashMap<EventId, usize>,
     refused: Vec<(EventId, String)>,
     cursor: u64,
+    log: Option<String>,
 }
 
 impl Disk {
@@ -263,6 +270,9 @@ impl Disk {
         if let Some(c) = w.cursor {
             self.cursor = c;
         }
+        if let Some(log) = w.log {
+            self.log = log;
+        }
     }
 
     fn saved(&self) -> Saved {
@@ -270,6 +280,7 @@ impl Disk {
             events: self.events.clone(),
             refused: self.refused.clone(),
             cursor: self.cursor,
+            log: self.log.clone(),
         }
     }
 }
@@ -363,7 +374,11 @@ impl Sim {
             now: 0,
             queue: BinaryHeap::new(),
             order: 0,
-            server: Server::default(),
+            // From the seed, not the generator: the scenarios stay as they were.
+            server: Server {
+                name: (seed % 4 != 0).then(|| format!("log-{seed:016x}")),
+                ..Server::default()
+            },
             clients,
             conns: Vec::new(),
             made: Vec::new(),
@@ -1001,6 +1016,16 @@ impl Sim {
         if self.clients[client].inc != inc || !self.clients[client].net_up {
             return;
         }
+        // Two connections behind one socket would interleave two catch-ups,
+        // which no browser sees (and which would make a `caught_up` from one
+        // look behind the cursor the other moved).
+        if self
+            .conns
+            .iter()
+            .any(|c| c.client == client && c.inc == inc && c.stream == stream)
+        {
+            return;
+        }
         let conn = self.conns.len();
         self.conns.push(Conn {
             client,
@@ -1029,7 +1054,8 @@ impl Sim {
             }
         }
         let head = self.server.head;
-        self.push(conn, Some(StreamMessage::CaughtUp { head }));
+        let log = self.server.name.clone();
+        self.push(conn, Some(StreamMessage::CaughtUp { head, log }));
     }
 
     fn deliver(&mut self, conn: usize, msg: Option<StreamMessage>) {
@@ -1169,6 +1195,16 @@ impl Sim {
                     "c{c}'s cursor is {}, the head {}",
                     engine.cursor(),
                     self.server.head
+                ));
+            }
+            if let Some(b) = engine.backend_behind() {
+                return Err(format!("c{c} says the backend is not its log: {b:?}"));
+            }
+            if engine.log_id() != self.server.name.as_deref() {
+                return Err(format!(
+                    "c{c} holds the log name {:?}, the backend says {:?}",
+                    engine.log_id(),
+                    self.server.name
                 ));
             }
             if engine.status() != Status::Online || !engine.is_caught_up() {

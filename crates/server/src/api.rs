@@ -178,6 +178,7 @@ pub async fn list_events(
     Ok(Json(EventsPage {
         events: page.events,
         head: page.head,
+        log: Some(state.log_id.to_string()),
     }))
 }
 

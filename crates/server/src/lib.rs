@@ -114,6 +114,9 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct AppState {
     pub log: Arc<dyn EventStore>,
+    /// The log's id (`storage::log_id`), read once at start: it never
+    /// changes under a running server.
+    pub log_id: Arc<str>,
     /// Everything beside the log (accounts, publishing, caches).
     pub db: Arc<dyn storage::Database>,
     /// The other replicas, if any: signals and leadership.
@@ -178,6 +181,7 @@ impl Server {
     pub fn new(config: &Config) -> Result<Server, StartError> {
         let storage = storage::open(&config.storage).map_err(StartError::Database)?;
         let log = storage.log.clone();
+        let log_id = storage::log_id(storage.db.as_ref()).map_err(StartError::Database)?;
         let accounts = accounts::Accounts::new(storage.db.clone()).map_err(StartError::Database)?;
         let queue = publish::queue::PublishQueue::new(storage.db.clone());
         let live = fanout::Fanout::default();
@@ -258,6 +262,7 @@ impl Server {
         let (account_changes, _) = broadcast::channel(256);
         let state = AppState {
             log: log.clone(),
+            log_id: Arc::from(log_id),
             db: storage.db.clone(),
             accounts: accounts.clone(),
             account_changes: account_changes.clone(),

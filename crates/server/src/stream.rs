@@ -274,7 +274,10 @@ async fn run(
     if send(
         &mut out,
         &state,
-        Message::Text(encode(&StreamMessage::CaughtUp { head })),
+        Message::Text(encode(&StreamMessage::CaughtUp {
+            head,
+            log: Some(state.log_id.to_string()),
+        })),
     )
     .await
     .is_err()

@@ -180,6 +180,16 @@ async fn catch_up(ws: &mut Socket) -> Result<(Vec<(u64, String)>, u64), String> 
 }
 
 async fn catch_up_with(ws: &mut Socket, batch: Batch) -> Result<(Vec<(u64, String)>, u64), String> {
+    let (events, head, _) = catch_up_named(ws, batch).await?;
+    Ok((events, head))
+}
+
+/// `catch_up_with`, and the log's name if `caught_up` gave one (optional;
+/// when given, a non-empty string).
+async fn catch_up_named(
+    ws: &mut Socket,
+    batch: Batch,
+) -> Result<(Vec<(u64, String)>, u64, Option<String>), String> {
     let mut events = Vec::new();
     loop {
         let Some(msg) = next_message(ws, Duration::from_secs(10)).await? else {
@@ -190,7 +200,12 @@ async fn catch_up_with(ws: &mut Socket, batch: Batch) -> Result<(Vec<(u64, Strin
             let head = msg["head"]
                 .as_u64()
                 .ok_or_else(|| format!("caught_up without an integer head: {msg}"))?;
-            return Ok((events, head));
+            let log = match &msg["log"] {
+                Value::Null => None,
+                Value::String(log) if !log.is_empty() => Some(log.clone()),
+                _ => return Err(format!("caught_up with a log that is not a name: {msg}")),
+            };
+            return Ok((events, head, log));
         }
     }
 }
@@ -422,22 +437,27 @@ async fn catch_up_then_live_without_a_gap(b: &Backend, batch: Batch) -> Checked 
 }
 
 /// `caught_up` at once for a cursor at the head; for a cursor past the end,
-/// a head below it (how a client learns the backend is behind).
+/// a head below it (how a client learns the backend is behind). A backend
+/// that names its log names the same one on every connection.
 async fn caught_up(b: &Backend) -> Checked {
     let head = b.head().await?;
     let mut ws = b.stream(head).await?;
-    let (events, said) = catch_up(&mut ws).await?;
+    let (events, said, log) = catch_up_named(&mut ws, Batch::Asked).await?;
     ensure!(
         events.iter().all(|(s, _)| *s > head),
         "catch-up sent seq ≤ after"
     );
     ensure!(said >= head, "caught_up head {said} below the head {head}");
     let mut ws = b.stream(head + 1000).await?;
-    let (events, said) = catch_up(&mut ws).await?;
+    let (events, said, again) = catch_up_named(&mut ws, Batch::Asked).await?;
     ensure!(events.is_empty(), "events past the end of the log");
     ensure!(
         said < head + 1000,
         "caught_up head {said} is not below a cursor past the end"
+    );
+    ensure!(
+        log == again,
+        "caught_up named the log {log:?}, then {again:?}: a log keeps its name"
     );
     Ok(())
 }

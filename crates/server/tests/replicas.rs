@@ -154,6 +154,19 @@ async fn events_posted_to_either_replica_reach_every_stream_once_each_in_one_ord
 }
 
 #[tokio::test]
+async fn both_replicas_name_the_one_log_they_share() {
+    if skipped("both_replicas_name_the_one_log_they_share") {
+        return;
+    }
+    let dir = temp_dir();
+    let (a, b) = pair(&data_dir(&dir), &[]);
+    let (_, on_a) = get_json(&a, "/api/v1/events?after=0&limit=1").await;
+    let (_, on_b) = get_json(&b, "/api/v1/events?after=0&limit=1").await;
+    assert!(on_a["log"].is_string(), "{on_a}");
+    assert_eq!(on_a["log"], on_b["log"]);
+}
+
+#[tokio::test]
 async fn one_event_posted_to_both_replicas_at_once_is_stored_once_with_one_seq() {
     if skipped("one_event_posted_to_both_replicas") {
         return;

@@ -35,6 +35,61 @@ async fn nothing_more(ws: &mut Ws) {
     }
 }
 
+/// The log's name in a `caught_up` or an events page: 128 bits in hex.
+fn log_name(msg: &Value) -> String {
+    let log = msg["log"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no log in {msg}"));
+    assert!(
+        log.len() == 32 && log.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{log}"
+    );
+    log.to_string()
+}
+
+/// What the server names its log: on the stream's `caught_up`, and the same
+/// on the events page.
+async fn named_log(s: &Running) -> String {
+    let (mut ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=0"))
+        .await
+        .expect("the websocket opens");
+    let log = loop {
+        let msg = next_json(&mut ws).await;
+        if msg["type"] == "caught_up" {
+            break log_name(&msg);
+        }
+    };
+    let (status, page) = get_json(s, "/api/v1/events?after=0&limit=1").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(log_name(&page), log, "the page names the same log");
+    log
+}
+
+#[tokio::test]
+async fn the_log_keeps_its_name_across_restarts_and_a_new_data_dir_is_a_new_log() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    post(&s, &notes("w", 2)).await;
+    let first = named_log(&s).await;
+    s.kill();
+    let restarted = Running::start(&data_dir(&dir));
+    assert_eq!(
+        named_log(&restarted).await,
+        first,
+        "the same log after a restart"
+    );
+    drop(restarted);
+
+    let other = temp_dir();
+    let fresh = Running::start(&data_dir(&other));
+    post(&fresh, &notes("w", 2)).await;
+    assert_ne!(
+        named_log(&fresh).await,
+        first,
+        "a new data dir is a new log, even at the same head"
+    );
+}
+
 fn event_seq(msg: &Value) -> u64 {
     assert_eq!(msg["type"], "event", "{msg}");
     msg["event"]["seq"].as_u64().unwrap()
@@ -55,9 +110,10 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
     assert!(first["event"]["received_at"].is_i64());
     assert_eq!(event_seq(&next_json(&mut ws).await), 3);
     let caught_up = next_json(&mut ws).await;
+    let log = log_name(&caught_up);
     assert_eq!(
         caught_up,
-        serde_json::json!({"type": "caught_up", "head": 3})
+        serde_json::json!({"type": "caught_up", "head": 3, "log": log})
     );
     // The watched upstreams follow the catch-up (none are configured here).
     assert_eq!(

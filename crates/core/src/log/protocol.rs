@@ -77,6 +77,10 @@ pub struct EventsPage {
     /// The highest seq the backend holds: the page is the last one when the
     /// final event's seq equals it (or the page is empty).
     pub head: u64,
+    /// The log's id, as `caught_up` carries it; absent from backends that
+    /// do not name their log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 /// A message on `/api/v1/stream`, from the backend. A receiver skips a
@@ -102,6 +106,13 @@ pub enum StreamMessage {
     /// Sent once, after the catch-up: everything up to `head` has been sent.
     CaughtUp {
         head: u64,
+        /// Names the backend's log: made once when the log is created, the
+        /// same for as long as it is kept, new when it is replaced (reset,
+        /// a new data dir). A client that held another id knows this is not
+        /// the log it synced with, whatever the head. Absent from backends
+        /// that do not name their log.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log: Option<String>,
     },
     /// Who has an incident open right now (see `Presence`); sent to every
     /// subscriber whenever that changes. Not part of the log.
@@ -498,6 +509,31 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&health).unwrap(),
             r#"{"head":57,"leader":true,"ok":true,"replica":"3f9a0c12"}"#
+        );
+    }
+
+    #[test]
+    fn caught_up_names_its_log_only_when_known_and_reads_without_one() {
+        let old: StreamMessage = serde_json::from_str(r#"{"type":"caught_up","head":57}"#).unwrap();
+        assert_eq!(
+            old,
+            StreamMessage::CaughtUp {
+                head: 57,
+                log: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            r#"{"type":"caught_up","head":57}"#,
+            "no log, no field: what older consoles read"
+        );
+        let named = StreamMessage::CaughtUp {
+            head: 57,
+            log: Some("9f1c".into()),
+        };
+        assert_eq!(
+            serde_json::to_string(&named).unwrap(),
+            r#"{"type":"caught_up","head":57,"log":"9f1c"}"#
         );
     }
 

@@ -294,6 +294,13 @@ pub fn open(location: &Location) -> Result<Storage, DbError> {
     }
 }
 
+/// The log's id (schema step 6): made once with the log, then the same
+/// across restarts and on every replica of one database. `caught_up` and
+/// the events page carry it, so a console can tell a replaced log.
+pub fn log_id(db: &dyn Database) -> Result<String, DbError> {
+    db.read(|tx| tx.query_value("SELECT id FROM log_identity WHERE one = 1", &[]))
+}
+
 /// The database alone (the CLI's account and token commands).
 pub fn open_database(location: &Location) -> Result<Arc<dyn Database>, DbError> {
     match location {

@@ -49,6 +49,12 @@ pub const STEPS: &[Step] = &[
         sqlite: SQLITE_5,
         postgres: POSTGRES_5,
     },
+    Step {
+        version: 6,
+        name: "log identity",
+        sqlite: SQLITE_6,
+        postgres: POSTGRES_6,
+    },
 ];
 
 /// The newest version this binary knows.
@@ -473,6 +479,30 @@ CREATE TABLE channel_bounces (
     PRIMARY KEY (token, status, diagnostic)
 );
 CREATE INDEX channel_bounces_subscriber ON channel_bounces (subscriber, hard);
+";
+
+/// Version 6: the log's name, made once, here, with the log or (for a
+/// database made before) at this upgrade, and never changed: a console
+/// that finds another name in `caught_up` knows the log was replaced
+/// (docs/protocol.md, "A backend behind the client's cursor"). 128 random
+/// bits in hex; replicas read the one row their database holds.
+const SQLITE_6: &str = "
+CREATE TABLE IF NOT EXISTS log_identity (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    id TEXT NOT NULL
+);
+INSERT INTO log_identity (one, id) VALUES (1, lower(hex(randomblob(16))))
+    ON CONFLICT (one) DO NOTHING;
+";
+
+/// Version 6 on PostgreSQL: the same row (`gen_random_uuid` is built in
+/// since PostgreSQL 13; its 122 random bits, without the dashes).
+const POSTGRES_6: &str = "
+CREATE TABLE log_identity (
+    one BIGINT PRIMARY KEY CHECK (one = 1),
+    id TEXT NOT NULL
+);
+INSERT INTO log_identity (one, id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
 ";
 
 #[cfg(test)]

@@ -45,6 +45,12 @@ pub struct SyncEngine {
     /// events) may not have reached us yet, and resuming past them would
     /// lose them.
     cursor: u64,
+    /// The id of the backend log the cursor counts in, as its first
+    /// `caught_up` named it (`None`: no backend named one yet).
+    log_id: Option<String>,
+    /// What the latest first `caught_up` named: the log `resend_held`
+    /// rereads from 0, so the one it adopts.
+    named: Option<String>,
     network_up: bool,
     stream: StreamState,
     stream_backoff: Backoff,
@@ -78,6 +84,8 @@ impl SyncEngine {
             log,
             refused: saved.refused.into_iter().collect(),
             cursor: saved.cursor,
+            log_id: saved.log.clone(),
+            named: saved.log,
             network_up: true,
             stream: StreamState::Closed { retry_at: 0 },
             stream_backoff: Backoff::default(),
@@ -175,7 +183,7 @@ impl SyncEngine {
                     self.receive(event);
                 }
             }
-            StreamMessage::CaughtUp { head } => {
+            StreamMessage::CaughtUp { head, log } => {
                 // Only a connection's first counts: the cursor may have moved
                 // past `head` with live events since, and a repeat is stale.
                 let first = match &mut self.stream {
@@ -185,13 +193,8 @@ impl SyncEngine {
                 // Reset only now, not on open: a backend that accepts sockets
                 // and drops them at once must not be retried every second.
                 self.stream_backoff.reset();
-                // Sticky until `resend_held`: a behind backend that later
-                // passes the cursor is still not the log we synced with.
-                if first && head < self.cursor {
-                    self.behind = Some(BackendBehind {
-                        head,
-                        cursor: self.cursor,
-                    });
+                if first {
+                    self.caught_up(head, log.filter(|l| !l.is_empty()));
                 }
             }
             // Not about the log: the host handles these beside the engine.
@@ -424,6 +427,11 @@ impl SyncEngine {
         self.cursor
     }
 
+    /// The id of the backend log the cursor counts in, once one was named.
+    pub fn log_id(&self) -> Option<&str> {
+        self.log_id.as_deref()
+    }
+
     /// True once the current stream has sent everything the backend held.
     pub fn is_caught_up(&self) -> bool {
         matches!(
@@ -443,8 +451,9 @@ impl SyncEngine {
         }
     }
 
-    /// Set when a `caught_up` came with a head below the cursor: the
-    /// backend lacks events held here as confirmed. Delivery goes on (a
+    /// Set when a connection's first `caught_up` came with a head below
+    /// the cursor, or named another log than the one held: the backend
+    /// lacks events held here as confirmed. Delivery goes on (a
     /// false alarm must not stop it), but an ack at a seq held here cannot
     /// confirm, so the edit waits until `resend_held`.
     pub fn backend_behind(&self) -> Option<BackendBehind> {
@@ -476,6 +485,9 @@ impl SyncEngine {
         self.write.forgotten.extend(forgotten);
         self.cursor = 0;
         self.write.cursor = Some(0);
+        // The log read afresh is the one the backend last named.
+        self.log_id = self.named.clone();
+        self.write.log = Some(self.log_id.clone());
         self.behind = None;
         // A fresh stream from 0; the old one's messages are ignored from now.
         self.stream = StreamState::Closed { retry_at: now };
@@ -520,6 +532,31 @@ impl SyncEngine {
             retry_at: now.saturating_add(wait),
         };
         self.send_trouble = Some(trouble);
+    }
+
+    /// A connection's first `caught_up`: is this the log the cursor counts
+    /// in? Not if it ends before the cursor, nor if it names itself with
+    /// another id than the one held (both known: a backend that names none
+    /// is judged by its head alone, as before logs had names).
+    fn caught_up(&mut self, head: u64, log: Option<String>) {
+        let replaced = matches!((&self.log_id, &log), (Some(held), Some(named)) if held != named);
+        if replaced || head < self.cursor {
+            // Sticky until `resend_held`: a behind backend that later
+            // passes the cursor is still not the log we synced with.
+            let was_replaced = self.behind.is_some_and(|b| b.replaced);
+            self.behind = Some(BackendBehind {
+                head,
+                cursor: self.cursor,
+                replaced: replaced || was_replaced,
+            });
+        } else if self.behind.is_none() && log.is_some() && log != self.log_id {
+            // The first name heard for the log the cursor counts in (a
+            // replica from before logs had names, or a backend that began
+            // naming its log): trusted, as the head was before.
+            self.log_id = log.clone();
+            self.write.log = Some(log.clone());
+        }
+        self.named = log;
     }
 
     fn receive(&mut self, event: Event) {
@@ -593,6 +630,14 @@ mod tests {
             assert!(e.make(ev(n)));
         }
         e
+    }
+
+    /// A `caught_up` at `head`, naming the backend's log or not.
+    fn caught_up(head: u64, log: Option<&str>) -> StreamMessage {
+        StreamMessage::CaughtUp {
+            head,
+            log: log.map(String::from),
+        }
     }
 
     fn all(e: &mut SyncEngine, now: u64) -> Vec<Command> {
@@ -960,7 +1005,7 @@ mod tests {
             assert!((step / 2..=step).contains(w), "wait {k} was {w}");
         }
         let stream = open(&mut e, now);
-        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        e.on_stream(stream, caught_up(0, None));
         assert_eq!(e.status(), Status::Online);
         assert!(e.is_caught_up());
         e.disconnected(stream, now);
@@ -1052,12 +1097,13 @@ mod tests {
         };
         let mut e = SyncEngine::new(saved, 1);
         let stream = open(&mut e, 0);
-        e.on_stream(stream, StreamMessage::CaughtUp { head: 3 });
+        e.on_stream(stream, caught_up(3, None));
         assert_eq!(
             e.backend_behind(),
             Some(BackendBehind {
                 head: 3,
-                cursor: 40
+                cursor: 40,
+                replaced: false
             })
         );
     }
@@ -1069,10 +1115,11 @@ mod tests {
             events: vec![stored(1, 1), stored(2, 2), stored(3, 3), ev(4)],
             refused: vec![],
             cursor: 3,
+            log: None,
         };
         let mut e = SyncEngine::new(saved, 1);
         let stream = open(&mut e, 0);
-        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        e.on_stream(stream, caught_up(0, None));
         (e, stream)
     }
 
@@ -1085,7 +1132,11 @@ mod tests {
         let (e, _) = engine_behind_a_reset_backend();
         assert_eq!(
             e.backend_behind(),
-            Some(BackendBehind { head: 0, cursor: 3 })
+            Some(BackendBehind {
+                head: 0,
+                cursor: 3,
+                replaced: false
+            })
         );
         assert_eq!(e.resendable(mine), 2);
     }
@@ -1094,14 +1145,14 @@ mod tests {
     fn only_the_first_caught_up_of_a_connection_can_report_a_backend_behind() {
         let mut e = engine_with([]);
         let stream = open(&mut e, 0);
-        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        e.on_stream(stream, caught_up(0, None));
         e.on_stream(
             stream,
             StreamMessage::Event {
                 event: stored(1, 1),
             },
         );
-        e.on_stream(stream, StreamMessage::CaughtUp { head: 0 });
+        e.on_stream(stream, caught_up(0, None));
         assert_eq!(e.backend_behind(), None, "a repeated caught_up is stale");
     }
 
@@ -1110,7 +1161,7 @@ mod tests {
         let (mut e, stream) = engine_behind_a_reset_backend();
         e.disconnected(stream, 0);
         let again = open(&mut e, 1_000_000);
-        e.on_stream(again, StreamMessage::CaughtUp { head: 50 });
+        e.on_stream(again, caught_up(50, None));
         assert!(e.backend_behind().is_some());
     }
 
@@ -1127,6 +1178,7 @@ mod tests {
                 requeued: vec![ev(1), ev(3)],
                 forgotten: vec![ev(2).id],
                 cursor: Some(0),
+                log: Some(None),
                 ..Write::default()
             })
         );
@@ -1167,12 +1219,150 @@ mod tests {
         assert_eq!(e.log().len(), 3);
     }
 
+    /// The engine of `engine_behind_a_reset_backend` before it meets the
+    /// backend: synced up to seq 3 with the log named `held` (if any).
+    fn engine_synced_with(held: Option<&str>) -> SyncEngine {
+        let saved = Saved {
+            events: vec![stored(1, 1), stored(2, 2), stored(3, 3), ev(4)],
+            refused: vec![],
+            cursor: 3,
+            log: held.map(String::from),
+        };
+        SyncEngine::new(saved, 1)
+    }
+
+    #[test]
+    fn a_backend_naming_another_log_is_reported_even_when_its_head_is_past_the_cursor() {
+        let mut e = engine_synced_with(Some("log-a"));
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(9, Some("log-b")));
+        assert_eq!(
+            e.backend_behind(),
+            Some(BackendBehind {
+                head: 9,
+                cursor: 3,
+                replaced: true
+            })
+        );
+        assert_eq!(e.resendable(mine), 2);
+        assert_eq!(e.log_id(), Some("log-a"), "not adopted before Re-send");
+        // Sticky: a later connection to a log named as the held one does
+        // not undo what was seen.
+        e.disconnected(stream, 0);
+        let again = open(&mut e, 1_000_000);
+        e.on_stream(again, caught_up(9, Some("log-a")));
+        assert_eq!(e.backend_behind().map(|b| b.replaced), Some(true));
+    }
+
+    #[test]
+    fn a_backend_naming_the_held_log_past_the_cursor_is_the_same_log() {
+        let mut e = engine_synced_with(Some("log-a"));
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(9, Some("log-a")));
+        assert_eq!(e.backend_behind(), None);
+        assert_eq!(e.log_id(), Some("log-a"));
+        assert!(
+            !all(&mut e, 0)
+                .iter()
+                .any(|c| matches!(c, Command::Persist(Write { log: Some(_), .. }))),
+            "nothing new to keep"
+        );
+    }
+
+    #[test]
+    fn a_backend_that_names_no_log_is_judged_by_its_head_alone() {
+        let mut e = engine_synced_with(Some("log-a"));
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(9, None));
+        assert_eq!(e.backend_behind(), None, "past the cursor: as before");
+        assert_eq!(e.log_id(), Some("log-a"), "the held name is kept");
+        e.disconnected(stream, 0);
+        let again = open(&mut e, 1_000_000);
+        e.on_stream(again, caught_up(1, None));
+        assert_eq!(
+            e.backend_behind(),
+            Some(BackendBehind {
+                head: 1,
+                cursor: 3,
+                replaced: false
+            })
+        );
+    }
+
+    #[test]
+    fn the_first_log_named_is_kept_with_the_cursor_and_a_later_other_one_reported() {
+        let mut e = engine_synced_with(None);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(5, Some("log-a")));
+        assert_eq!(e.backend_behind(), None, "nothing held to compare with");
+        assert_eq!(e.log_id(), Some("log-a"));
+        assert!(all(&mut e, 0).contains(&Command::Persist(Write {
+            log: Some(Some("log-a".into())),
+            ..Write::default()
+        })));
+        e.disconnected(stream, 0);
+        let again = open(&mut e, 1_000_000);
+        e.on_stream(again, caught_up(5, Some("log-b")));
+        assert_eq!(e.backend_behind().map(|b| b.replaced), Some(true));
+    }
+
+    #[test]
+    fn a_log_named_by_a_backend_behind_the_cursor_is_held_only_after_resend() {
+        let mut e = engine_synced_with(None);
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(0, Some("log-b")));
+        assert_eq!(e.backend_behind().map(|b| b.replaced), Some(false));
+        assert_eq!(e.log_id(), None, "the cursor does not count in that log");
+        e.resend_held(mine, 10);
+        assert_eq!(e.log_id(), Some("log-b"));
+    }
+
+    #[test]
+    fn after_resend_the_log_the_backend_named_is_held_and_kept() {
+        let mut e = engine_synced_with(Some("log-a"));
+        let stream = open(&mut e, 0);
+        e.on_stream(stream, caught_up(9, Some("log-b")));
+        assert_eq!(e.resend_held(mine, 10), 2);
+        assert_eq!(e.backend_behind(), None);
+        assert_eq!(e.log_id(), Some("log-b"));
+        let commands = all(&mut e, 10);
+        assert!(
+            commands.iter().any(|c| matches!(
+                c,
+                Command::Persist(Write { cursor: Some(0), log: Some(Some(log)), .. }) if log == "log-b"
+            )),
+            "the new name is stored with the cursor it counts in: {commands:?}"
+        );
+        // Read afresh from 0, the log is the one named: no alarm.
+        let again = commands
+            .iter()
+            .find_map(|c| match c {
+                Command::OpenStream { stream, after: 0 } => Some(*stream),
+                _ => None,
+            })
+            .expect("the stream reopens from 0");
+        e.connected(again);
+        e.on_stream(again, caught_up(9, Some("log-b")));
+        assert_eq!(e.backend_behind(), None);
+        // And a restart keeps the name.
+        let saved = Saved {
+            cursor: 9,
+            log: e.log_id().map(String::from),
+            ..Saved::default()
+        };
+        let mut restarted = SyncEngine::new(saved, 2);
+        let stream = open(&mut restarted, 0);
+        restarted.on_stream(stream, caught_up(12, Some("log-c")));
+        assert_eq!(restarted.backend_behind().map(|b| b.replaced), Some(true));
+    }
+
     #[test]
     fn a_restarted_engine_resumes_from_what_was_saved() {
         let saved = Saved {
             events: vec![stored(1, 1), ev(3), ev(2), ev(4)],
             refused: vec![(ev(2).id, "bad".into())],
             cursor: 1,
+            log: None,
         };
         let mut e = SyncEngine::new(saved, 1);
         let commands = all(&mut e, 0);

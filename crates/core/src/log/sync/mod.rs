@@ -59,6 +59,9 @@ pub struct Write {
     pub forgotten: Vec<EventId>,
     /// The new stream cursor.
     pub cursor: Option<u64>,
+    /// The id of the log the cursor counts in, when it changes: keep it
+    /// beside the cursor (`Some(None)`: forget it, the backend names none).
+    pub log: Option<Option<String>>,
 }
 
 impl Write {
@@ -70,6 +73,7 @@ impl Write {
             && self.requeued.is_empty()
             && self.forgotten.is_empty()
             && self.cursor.is_none()
+            && self.log.is_none()
     }
 }
 
@@ -81,6 +85,9 @@ pub struct Saved {
     pub events: Vec<Event>,
     pub refused: Vec<(EventId, String)>,
     pub cursor: u64,
+    /// The id of the backend log the cursor counts in, as its `caught_up`
+    /// named it (`None`: never named).
+    pub log: Option<String>,
 }
 
 /// Why a POST brought no acks. The host maps HTTP outcomes onto these.
@@ -110,12 +117,16 @@ pub enum Status {
     Offline,
 }
 
-/// The backend's log ends before our cursor: it is not the log this replica
-/// synced with (reset, restored from backup, a different server).
+/// The backend's log is not the log this replica synced with (reset,
+/// restored from backup, a different server): it ends before our cursor, or
+/// it names itself with another id than the one held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BackendBehind {
     pub head: u64,
     pub cursor: u64,
+    /// The backend named its log with another id than the one this replica
+    /// held: it was replaced, even if its head is past the cursor.
+    pub replaced: bool,
 }
 
 /// (in the same trait because their order matters).

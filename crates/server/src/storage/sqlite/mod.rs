@@ -348,6 +348,25 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_log_ids_gets_one_at_upgrade_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        open_database(dir.path()).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP TABLE log_identity; DELETE FROM sitrep_schema WHERE version >= 6;",
+        )
+        .unwrap();
+        drop(conn);
+        let db = open_database(dir.path()).unwrap();
+        let id = super::super::log_id(db.as_ref()).unwrap();
+        assert_eq!(id.len(), 32, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        drop(db);
+        let again = open_database(dir.path()).unwrap();
+        assert_eq!(super::super::log_id(again.as_ref()).unwrap(), id);
+    }
+
+    #[test]
     fn a_data_directory_from_before_the_steps_gets_its_missing_columns() {
         let dir = tempfile::tempdir().unwrap();
         let path = prepare_data_dir(dir.path()).unwrap();
