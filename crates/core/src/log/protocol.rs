@@ -178,8 +178,8 @@ impl crate::tagged::TagFirst for StreamMessage {
                 StreamMessage::Events { events }
             }
             m::Type::CaughtUp => {
-                let m::CaughtUp { head } = fields(rest)?;
-                StreamMessage::CaughtUp { head }
+                let m::CaughtUp { head, log } = fields(rest)?;
+                StreamMessage::CaughtUp { head, log }
             }
             m::Type::Presence => {
                 let m::Presence { incident, people } = fields(rest)?;
@@ -227,6 +227,8 @@ mod stream_message {
     #[derive(Deserialize)]
     pub(super) struct CaughtUp {
         pub head: u64,
+        #[serde(default)]
+        pub log: Option<String>,
     }
 
     #[derive(Deserialize)]
