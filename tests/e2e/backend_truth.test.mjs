@@ -1,6 +1,7 @@
 // The header tells the truth about the backend: a backend that lost its log
 // is named as such (never "All edits delivered") and Re-send delivers this
-// browser's edits to it once; a signed-out console says only that and what
+// browser's edits to it once, also when the new log was written past the
+// console's cursor before it came back (the log's name tells); a signed-out console says only that and what
 // waits; a backend without the optional upstreams endpoint is not waited for.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -8,18 +9,21 @@ import { launchBrowser } from './support/browser.mjs';
 import { ConsolePage, TEST_PASSWORD, signedInPage } from './support/console_page.mjs';
 import { allEvents, startServer } from './support/server.mjs';
 
-/** Posts a note as another console would (the API, ana's token). */
-async function noteFromElsewhere(server, incident, text) {
+/** Posts an event as another console would (the API, ana's token). */
+async function fromElsewhere(server, incident, body) {
   const id = crypto.randomUUID();
   const res = await fetch(`${server.url}/api/v1/events`, {
     method: 'POST',
     headers: { ...server.auth, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      events: [{ id, incident, author: 'ana', at: Date.now(), body: { kind: 'note_added', text } }],
-    }),
+    body: JSON.stringify({ events: [{ id, incident, author: 'ana', at: Date.now(), body }] }),
   });
   assert.equal(res.status, 200, await res.text());
   return id;
+}
+
+/** Posts a note as another console would. */
+async function noteFromElsewhere(server, incident, text) {
+  return fromElsewhere(server, incident, { kind: 'note_added', text });
 }
 
 describe('the header tells the truth about the backend', { timeout: 300_000 }, () => {
@@ -85,6 +89,75 @@ describe('the header tells the truth about the backend', { timeout: 300_000 }, (
     await app.waitForAllDelivered();
     assert.equal(await alarm.count(), 0);
     assert.equal((await allEvents(fresh)).length, 2);
+    await context.close();
+    await fresh.stop();
+  });
+
+  test('a backend reset and written past the console\'s cursor is named in the header', async () => {
+    const old = await startServer();
+    const context = await browser.newContext();
+    const app = await signedInPage(context, old);
+    await app.declare({ title: 'Made before the replacement' });
+    await app.addNote('held as delivered');
+    await app.waitForEntry('held as delivered');
+    await app.waitForAllDelivered();
+    const mine = await allEvents(old);
+    assert.equal(mine.length, 2, 'the console has read up to #2');
+
+    // While the console is cut off, the backend comes back at the same
+    // address with an empty data dir, and others write past #2 in it: its
+    // head alone would pass for the old log.
+    await context.setOffline(true);
+    await old.stop();
+    const fresh = await startServer({ port: old.port });
+    const incident = crypto.randomUUID();
+    await fromElsewhere(fresh, incident, {
+      kind: 'declared', title: 'Declared on the new log', severity: 'sev3', summary: '', started_at: Date.now(),
+    });
+    for (const text of ['one', 'two', 'three']) await noteFromElsewhere(fresh, incident, `elsewhere ${text}`);
+    assert.equal((await allEvents(fresh)).length, 4);
+    await context.setOffline(false);
+    await app.page.getByTestId('signed-out').waitFor({ timeout: 30_000 });
+    await app.signIn('ana', TEST_PASSWORD);
+
+    const alarm = app.page.getByTestId('backend-behind');
+    await alarm.waitFor({ timeout: 30_000 });
+    assert.equal(await alarm.getAttribute('role'), 'alert');
+    assert.match(await alarm.innerText(), /not the one this console synced with/);
+    assert.match(await alarm.innerText(), /the 2 edits made in this browser/);
+    await app.waitForPending('Edits shown as delivered are missing from the backend');
+    assert.match(await app.connection().innerText(), /Backend is missing edits/);
+    assert.equal((await allEvents(fresh)).length, 4, 'nothing is re-sent without asking');
+
+    await alarm.getByRole('button', { name: 'Re-send' }).click();
+    await alarm.waitFor({ state: 'detached', timeout: 10_000 });
+    await app.waitForAllDelivered();
+    await app.waitForEntry('held as delivered');
+    await app.page.waitForTimeout(1500);
+    const stored = await allEvents(fresh);
+    assert.equal(stored.length, 6);
+    assert.deepEqual(
+      stored.slice(4).map((e) => e.id),
+      mine.map((e) => e.id),
+      'this browser\'s edits, with their ids, each once, in the order made',
+    );
+
+    // The new log's name was kept with the cursor: after a reload, the
+    // backend's caught_up (naming it) raises no alarm.
+    const caughtUp = new Promise((ok) => {
+      app.page.on('websocket', (ws) =>
+        ws.on('framereceived', ({ payload }) => {
+          if (String(payload).includes('"type":"caught_up"')) ok(JSON.parse(String(payload)));
+        }),
+      );
+    });
+    await app.page.reload();
+    await app.entry('held as delivered').getByText('delivered', { exact: true }).waitFor({ timeout: 10_000 });
+    assert.match((await caughtUp).log ?? '', /^[0-9a-f]{32}$/, 'the backend names its log');
+    await app.page.waitForTimeout(1000);
+    await app.waitForAllDelivered();
+    assert.equal(await alarm.count(), 0);
+    assert.equal((await allEvents(fresh)).length, 6);
     await context.close();
     await fresh.stop();
   });
