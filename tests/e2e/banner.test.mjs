@@ -108,7 +108,8 @@ describe('the in-app banner embedded in a product', () => {
     assert.equal(await page.locator('#sitrep-banner .sitrep-banner__text').textContent(), LINE);
     assert.equal(await page.locator('#sitrep-banner b').count(), 0, 'markup stays text');
     assert.match(await shown.getAttribute('class'), /sitrep-banner--critical/);
-    assert.match(await page.locator('#sitrep-banner a').getAttribute('href'), /^https:\/\/status\.example\.com\/status\/incidents\//);
+    // "Details" leads to the public status page (--status-page-url).
+    assert.match(await page.locator('#sitrep-banner a').getAttribute('href'), /^https:\/\/status\.example\.com\/status/);
     assert.deepEqual(violations, [], 'nothing refused by the page\'s CSP');
 
     // An origin the server does not list cannot read banner.json.
