@@ -357,7 +357,9 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
     comms::publish(&s, &inc, &Text::default(), &["own"]).await;
 
     let summary = "A bad deploy broke card payments for 40 minutes. No customer data was lost.";
-    let post = || {
+    // Drafted by the communicator, approved by someone else, then published
+    // to the own page: returns the update and the answer to the publish.
+    let try_publishing = || async {
         let (update, drafted) = comms::event(
             &inc,
             json!({"kind": "update_drafted", "phase": "postmortem",
@@ -373,12 +375,12 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
             json!({"kind": "update_published", "update": update, "targets": ["own"],
                 "overrides": [{"check": "channel_empty", "reason": "no banner for a post-mortem"}]}),
         );
-        (update, drafted, approved, published)
+        common::post_ok_as(&s, "communicator", &[drafted]).await;
+        common::post_ok_as(&s, "admin", &[approved]).await;
+        let answer = common::post_as(&s, "communicator", &[published]).await;
+        (update, answer)
     };
-    let (_, drafted, approved, published) = post();
-    common::post_ok_as(&s, "communicator", &[drafted]).await;
-    common::post_ok_as(&s, "admin", &[approved]).await;
-    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    let (_, (status, reply)) = try_publishing().await;
     assert_eq!(status, 422, "{reply}");
     let why = reply["error"].as_str().unwrap_or("");
     assert!(why.contains("postmortem_before_resolution"), "{why}");
@@ -387,10 +389,7 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
     // Resolved, but nothing established about data in the post-mortem yet.
     let (_, resolved) = comms::event(&inc, json!({"kind": "status_changed", "status": "resolved"}));
     common::post_ok_as(&s, "responder", &[resolved]).await;
-    let (_, drafted, approved, published) = post();
-    common::post_ok_as(&s, "communicator", &[drafted]).await;
-    common::post_ok_as(&s, "admin", &[approved]).await;
-    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    let (_, (status, reply)) = try_publishing().await;
     assert_eq!(status, 422, "{reply}");
     let why = reply["error"].as_str().unwrap_or("");
     assert!(why.contains("postmortem_without_data_statement"), "{why}");
@@ -405,10 +404,7 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
             "text": "Orders were delayed, none lost."}),
     );
     common::post_ok_as(&s, "responder", &[data]).await;
-    let (update, drafted, approved, published) = post();
-    common::post_ok_as(&s, "communicator", &[drafted]).await;
-    common::post_ok_as(&s, "admin", &[approved]).await;
-    let (status, reply) = common::post_as(&s, "communicator", &[published]).await;
+    let (update, (status, reply)) = try_publishing().await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(
         comms::settled(&s, &update, "own", 0, Duration::from_secs(15))
