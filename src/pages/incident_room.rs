@@ -7,13 +7,12 @@ mod impact;
 mod maintenance;
 mod roles;
 mod tasks;
-mod times;
 mod timeline;
+mod times;
 
 use crate::components::cadence_badge::CadenceBadge;
 use crate::components::form::{Outcome, SelectField, TextArea};
 use crate::components::labels::{ReadOnlyNote, SeverityBadge, StatusBadge};
-use timeline::Timeline;
 use crate::replica::use_replica;
 use crate::room::{
     provide_room_context, use_room, use_route_incident, IncidentNotHereYet, RouteIncident,
@@ -30,6 +29,7 @@ use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Incident, NoteKind, Severity, Status};
 use std::sync::Arc;
 use tasks::TasksPanel;
+use timeline::Timeline;
 use times::TimesPanel;
 
 #[component]

@@ -330,7 +330,11 @@ fn stream_messages_take_fields_they_do_not_know_as_before() {
         r#"{"lag":0,"head":4,"type":"caught_up"}"#,
     ] {
         let msg: StreamMessage = serde_json::from_str(text).unwrap();
-        assert_eq!(msg, StreamMessage::CaughtUp { head: 4, log: None }, "{text}");
+        assert_eq!(
+            msg,
+            StreamMessage::CaughtUp { head: 4, log: None },
+            "{text}"
+        );
     }
     // The log's name, tag first or not.
     for text in [

@@ -44,7 +44,11 @@ const TABLE: &[Row] = &[
     ("GET", "/api/v1/tokens", [401, 403, 403, 403, 403, 200]),
     ("GET", "/api/v1/hooks", [401, 403, 403, 403, 403, 200]),
     // The desk lists the targets to every signed-in reader; keys never leave.
-    ("GET", "/api/v1/publish/targets", [401, 403, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/api/v1/publish/targets",
+        [401, 403, 200, 200, 200, 200],
+    ),
     ("GET", "/api/v1/upstreams", [401, 403, 200, 200, 200, 200]),
     ("GET", "/api/v1/freeze", [401, 403, 200, 200, 200, 200]),
     // Alerts come from monitor tokens only; /metrics is for them and admins.

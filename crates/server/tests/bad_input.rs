@@ -178,17 +178,26 @@ async fn event_times_outside_a_year_of_the_servers_clock_or_before_2000_are_refu
 }
 
 #[tokio::test]
-async fn a_social_post_that_is_not_a_web_address_and_an_unknown_kind_of_offer_are_refused_with_422() {
+async fn a_social_post_that_is_not_a_web_address_and_an_unknown_kind_of_offer_are_refused_with_422()
+{
     // What the comms desk and the post-mortem write is checked by the server
     // too, not only by their forms: a script posting directly gets the same
     // refusal, naming the field, and the log is unchanged.
     let (_d, s, log) = server_with_one_event().await;
-    for url in ["javascript:alert(1)", "ftp://example.com/post", "not a link", ""] {
+    for url in [
+        "javascript:alert(1)",
+        "ftp://example.com/post",
+        "not a link",
+        "",
+    ] {
         let mut ev = note(&format!("posted-{}", url.len()), "x");
         ev["body"] = json!({"kind": "social_posted", "update": "upd-1", "url": url});
         let why = assert_refused(post_as(&s, "communicator", &[ev]).await, 422);
         assert!(
-            why["error"].as_str().unwrap_or("").contains("the post's address"),
+            why["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("the post's address"),
             "{url:?}: {why}"
         );
     }
@@ -196,6 +205,12 @@ async fn a_social_post_that_is_not_a_web_address_and_an_unknown_kind_of_offer_ar
     offer["body"] = json!({"kind": "postmortem_offer_added", "offer": "free pizza",
         "details": "one each", "customers": ""});
     let why = assert_refused(post_as(&s, "communicator", &[offer]).await, 422);
-    assert!(why["error"].as_str().unwrap_or("").contains("is not a kind of offer"), "{why}");
+    assert!(
+        why["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("is not a kind of offer"),
+        "{why}"
+    );
     assert_eq!(whole_log(&s).await, log);
 }

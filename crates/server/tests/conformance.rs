@@ -793,7 +793,11 @@ async fn a_broken_backend(upstream: String) -> (String, tokio::task::JoinHandle<
                 .body(Body::from(body))
                 .expect("a response")
         };
-        let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
         if path.starts_with("/api/v1/stream") {
             return reply(404, br#"{"error":"no such endpoint"}"#.to_vec());
         }

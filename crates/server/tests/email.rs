@@ -558,7 +558,8 @@ async fn send_over_starttls(dir: &tempfile::TempDir, how: Password) -> std::path
 }
 
 #[tokio::test]
-async fn starttls_and_a_password_from_the_environment_work_and_the_password_never_reaches_the_log() {
+async fn starttls_and_a_password_from_the_environment_work_and_the_password_never_reaches_the_log()
+{
     let dir = common::temp_dir();
     send_over_starttls(&dir, Password::Environment).await;
 }
@@ -653,7 +654,12 @@ async fn emails_go_out_no_faster_than_the_smtp_rate() {
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let s = Running::start_with_args(&data, &data.join("no-console"), &a);
     comms::catalogue(&s).await;
-    let people = ["ana@example.com", "bo@example.com", "cy@example.com", "di@example.com"];
+    let people = [
+        "ana@example.com",
+        "bo@example.com",
+        "cy@example.com",
+        "di@example.com",
+    ];
     for p in people {
         assert_eq!(subscribe(&s, p, &[]).await.0, 200);
         confirm(&s, &sink, p).await;

@@ -10,12 +10,22 @@ use serde_json::{json, Value};
 
 /// The value of one sample line (`name{labels} value`), if the scrape has it.
 fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 async fn scrape(s: &Running) -> String {
-    let r = s.client_as("admin").get(s.url("/metrics")).send().await.unwrap();
+    let r = s
+        .client_as("admin")
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     r.text().await.unwrap()
 }
@@ -25,7 +35,11 @@ async fn accepted_and_refused_events_streams_sign_in_failures_and_open_incidents
     let dir = temp_dir();
     let s = Running::start(&data_dir(&dir));
     let before = scrape(&s).await;
-    assert_eq!(sample(&before, "sitrep_events_accepted_total"), Some(0.0), "{before}");
+    assert_eq!(
+        sample(&before, "sitrep_events_accepted_total"),
+        Some(0.0),
+        "{before}"
+    );
     assert_eq!(sample(&before, "sitrep_stream_clients"), Some(0.0));
 
     // Three events stored (a SEV1 declared and two notes); the same batch
@@ -69,14 +83,49 @@ async fn accepted_and_refused_events_streams_sign_in_failures_and_open_incidents
     }
 
     let after = scrape(&s).await;
-    assert_eq!(sample(&after, "sitrep_events_accepted_total"), Some(3.0), "{after}");
-    assert_eq!(sample(&after, r#"sitrep_event_posts_refused_total{status="400"}"#), Some(1.0), "{after}");
-    assert_eq!(sample(&after, r#"sitrep_event_posts_refused_total{status="401"}"#), Some(1.0), "{after}");
-    assert_eq!(sample(&after, r#"sitrep_sign_in_failures_total{reason="wrong_password"}"#), Some(1.0), "{after}");
-    assert_eq!(sample(&after, "sitrep_stream_clients"), Some(1.0), "{after}");
-    assert_eq!(sample(&after, r#"sitrep_incidents_open{severity="sev1"}"#), Some(1.0), "{after}");
-    assert_eq!(sample(&after, r#"sitrep_incidents_open{severity="sev2"}"#), Some(0.0), "{after}");
-    assert_eq!(sample(&after, "sitrep_change_freeze_active"), Some(0.0), "{after}");
+    assert_eq!(
+        sample(&after, "sitrep_events_accepted_total"),
+        Some(3.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, r#"sitrep_event_posts_refused_total{status="400"}"#),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, r#"sitrep_event_posts_refused_total{status="401"}"#),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(
+            &after,
+            r#"sitrep_sign_in_failures_total{reason="wrong_password"}"#
+        ),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, "sitrep_stream_clients"),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, r#"sitrep_incidents_open{severity="sev1"}"#),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, r#"sitrep_incidents_open{severity="sev2"}"#),
+        Some(0.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, "sitrep_change_freeze_active"),
+        Some(0.0),
+        "{after}"
+    );
 
     // Resolved, it is no longer open; the closed stream is no longer counted.
     let mut resolved = note("r1", "x");
@@ -92,6 +141,14 @@ async fn accepted_and_refused_events_streams_sign_in_failures_and_open_incidents
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(sample(&last, "sitrep_stream_clients"), Some(0.0), "{last}");
-    assert_eq!(sample(&last, r#"sitrep_incidents_open{severity="sev1"}"#), Some(0.0), "{last}");
-    assert_eq!(sample(&last, "sitrep_events_accepted_total"), Some(4.0), "{last}");
+    assert_eq!(
+        sample(&last, r#"sitrep_incidents_open{severity="sev1"}"#),
+        Some(0.0),
+        "{last}"
+    );
+    assert_eq!(
+        sample(&last, "sitrep_events_accepted_total"),
+        Some(4.0),
+        "{last}"
+    );
 }

@@ -368,7 +368,8 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
                     "email_body": format!("Hello,\n\n{summary}"), "banner": ""},
                 "components": {}}),
         );
-        let (_, approved) = comms::event(&inc, json!({"kind": "update_approved", "update": update}));
+        let (_, approved) =
+            comms::event(&inc, json!({"kind": "update_approved", "update": update}));
         // Only the empty banner is answered: it is not meant for this one.
         let (_, published) = comms::event(
             &inc,
@@ -387,7 +388,10 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
     assert!(why.contains("postmortem_without_data_statement"), "{why}");
 
     // Resolved, but nothing established about data in the post-mortem yet.
-    let (_, resolved) = comms::event(&inc, json!({"kind": "status_changed", "status": "resolved"}));
+    let (_, resolved) = comms::event(
+        &inc,
+        json!({"kind": "status_changed", "status": "resolved"}),
+    );
     common::post_ok_as(&s, "responder", &[resolved]).await;
     let (_, (status, reply)) = try_publishing().await;
     assert_eq!(status, 422, "{reply}");
@@ -395,7 +399,10 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
     assert!(why.contains("postmortem_without_data_statement"), "{why}");
     assert!(!why.contains("postmortem_before_resolution"), "{why}");
     let (_, _, page) = get(&s, &format!("/status/incidents/{}", first_code(&s).await)).await;
-    assert!(!page.contains("<h2 id=\"pm\">Post-mortem</h2>"), "nothing published yet");
+    assert!(
+        !page.contains("<h2 id=\"pm\">Post-mortem</h2>"),
+        "nothing published yet"
+    );
 
     // Recorded: the summary goes out and shows on the incident's page.
     let (_, data) = comms::event(
@@ -418,7 +425,9 @@ async fn a_public_post_mortem_is_refused_until_the_incident_is_over_and_the_data
         let code = code.clone();
         async move {
             let (_, _, page) = get(s, &format!("/status/incidents/{code}")).await;
-            if page.contains("<h2 id=\"pm\">Post-mortem</h2>") && page.contains("No customer data was lost.") {
+            if page.contains("<h2 id=\"pm\">Post-mortem</h2>")
+                && page.contains("No customer data was lost.")
+            {
                 Ok(())
             } else {
                 Err(format!("no post-mortem on the page yet: {page}"))

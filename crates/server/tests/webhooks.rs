@@ -191,7 +191,11 @@ async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receive
     assert!(s.terminate_within(Duration::from_secs(10)));
     let s = start(&data, sink.port, true);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!([&good, &flaky, &html, &stall].map(attempts), before, "nothing resent");
+    assert_eq!(
+        [&good, &flaky, &html, &stall].map(attempts),
+        before,
+        "nothing resent"
+    );
     let third = comms::publish(
         &s,
         &inc,
@@ -209,7 +213,11 @@ async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receive
         good.accepted()[2].json()["incident"]["status"],
         "monitoring"
     );
-    assert_eq!(flaky.accepted().len(), 3, "the flaky one took each update once");
+    assert_eq!(
+        flaky.accepted().len(),
+        3,
+        "the flaky one took each update once"
+    );
 }
 
 #[tokio::test]

@@ -181,7 +181,9 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
             keep_tokens.set(false);
             resetting.set(false);
             let done = if keep {
-                format!("New password set for {name}: its sessions ended; its API tokens still work.")
+                format!(
+                    "New password set for {name}: its sessions ended; its API tokens still work."
+                )
             } else {
                 format!("New password set for {name}: its sessions ended and its API tokens were revoked.")
             };

@@ -52,7 +52,10 @@ fn FactEditor(fact: PostmortemSection, pm: Memo<Postmortem>) -> impl IntoView {
         ev.prevent_default();
         let t = text.get_untracked();
         if t != recorded.get_untracked() {
-            room.record(EventBody::PostmortemSectionSet { section: fact, text: t });
+            room.record(EventBody::PostmortemSectionSet {
+                section: fact,
+                text: t,
+            });
             saved.set(Some(format!("{} saved.", fact.label())));
         }
     };

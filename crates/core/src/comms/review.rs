@@ -394,7 +394,11 @@ mod tests {
         let mut inc = Incident::new(crate::vocabulary::IncidentId("i".into()));
         for (n, body) in events.into_iter().enumerate() {
             // The second event is the draft, so its id is the update's.
-            let id = if n == 1 { "u".to_string() } else { format!("e{n}") };
+            let id = if n == 1 {
+                "u".to_string()
+            } else {
+                format!("e{n}")
+            };
             let author = if n == 2 { "carl" } else { "cody" };
             inc.apply(&crate::Event::new(id, "i", author, 1_000 + n as i64, body));
         }

@@ -151,13 +151,17 @@ impl ReviewFolds {
                 };
                 if again {
                     let incident = if approvals_only {
-                        self.incidents.get(&ev.incident).and_then(|k| k.incident.as_ref())
+                        self.incidents
+                            .get(&ev.incident)
+                            .and_then(|k| k.incident.as_ref())
                     } else {
                         copies
                             .get(&ev.incident)
                             .map(Option::as_ref)
                             .unwrap_or_else(|| {
-                                self.incidents.get(&ev.incident).and_then(|k| k.incident.as_ref())
+                                self.incidents
+                                    .get(&ev.incident)
+                                    .and_then(|k| k.incident.as_ref())
                             })
                     };
                     if let Some(why) = review_refusal(ev, incident, &workspace, role) {
