@@ -105,6 +105,23 @@ async fn subscribe_hook(s: &Running, sink: &SmtpSink, url: &str, owner: &str) ->
     key
 }
 
+/// A later update of `inc` in `phase`, published to the subscribers'
+/// webhooks only; waits until its delivery report is final.
+async fn publish_to_webhooks(s: &Running, inc: &str, phase: &str) {
+    let update = comms::publish(
+        s,
+        inc,
+        &Text {
+            phase,
+            title: None,
+            ..Text::default()
+        },
+        &["webhooks"],
+    )
+    .await;
+    comms::settled(s, &update, "webhooks", 0, Duration::from_secs(30)).await;
+}
+
 #[tokio::test]
 async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receiver_fails_alone() {
     let dir = common::temp_dir();
@@ -166,18 +183,7 @@ async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receive
     assert_eq!(html.all().len(), 1);
 
     // A second update reaches the good one once more, and only once.
-    let second = comms::publish(
-        &s,
-        &inc,
-        &Text {
-            phase: "identified",
-            title: None,
-            ..Text::default()
-        },
-        &["webhooks"],
-    )
-    .await;
-    comms::settled(&s, &second, "webhooks", 0, Duration::from_secs(30)).await;
+    publish_to_webhooks(&s, &inc, "identified").await;
     assert_eq!(good.accepted().len(), 2);
     assert_eq!(
         good.accepted()[1].json()["incident"]["status"],
@@ -196,18 +202,7 @@ async fn subscriber_webhooks_get_a_signed_statuspage_body_once_and_a_bad_receive
         before,
         "nothing resent"
     );
-    let third = comms::publish(
-        &s,
-        &inc,
-        &Text {
-            phase: "monitoring",
-            title: None,
-            ..Text::default()
-        },
-        &["webhooks"],
-    )
-    .await;
-    comms::settled(&s, &third, "webhooks", 0, Duration::from_secs(30)).await;
+    publish_to_webhooks(&s, &inc, "monitoring").await;
     assert_eq!(good.accepted().len(), 3);
     assert_eq!(
         good.accepted()[2].json()["incident"]["status"],
