@@ -15,7 +15,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use sitrep_core::alerts::intake::{self, MAX_BODY_BYTES};
 use sitrep_core::alerts::model::AlertSource;
 use sitrep_core::alerts::model::IntakeReply;
@@ -78,21 +77,9 @@ async fn take(
             "expected Content-Type: application/json".into(),
         ));
     }
-    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is over {MAX_BODY_BYTES} bytes"),
-            ))
-        }
-        Err(e) => {
-            return Err(refused(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {e}"),
-            ))
-        }
-    };
+    let bytes = reply::read_limited(body, MAX_BODY_BYTES, "the body")
+        .await
+        .inspect_err(|_| count(source, "refused"))?;
     let received = intake::parse(source, &bytes, crate::clock::now_ms())
         .map_err(|why| refused(StatusCode::BAD_REQUEST, why.0))?;
     let sender: std::sync::Arc<str> = caller.name.as_str().into();

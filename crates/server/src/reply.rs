@@ -149,13 +149,40 @@ pub async fn blocking<T: Send + 'static>(
     blocking_on(move || f(&*log)).await
 }
 
-/// True when the body is declared JSON (parameters such as charset allowed).
-pub fn is_json(headers: &HeaderMap) -> bool {
+/// The body's declared media type, without parameters (charset…),
+/// lower-cased; None when there is no readable Content-Type.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        .map(|m| m.trim().to_ascii_lowercase())
+}
+
+/// True when the body is declared JSON (parameters such as charset allowed).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).as_deref() == Some("application/json")
+}
+
+/// Reads a request body whole, but never more than `max` bytes: past that
+/// 413 ("`what` is over `max` bytes"), a body that breaks off 400.
+pub async fn read_limited(
+    body: axum::body::Body,
+    max: usize,
+    what: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    match Limited::new(body, max).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{what} is over {max} bytes"),
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("cannot read the body: {e}"),
+        )),
+    }
 }
 
 /// Refuses a body that is not declared JSON (415).

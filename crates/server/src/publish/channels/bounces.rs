@@ -7,13 +7,12 @@
 //! copy of ours, is a 422 with the reason and changes nothing.
 
 use crate::accounts::Caller;
-use crate::reply::{blocking_on, ApiError};
+use crate::reply::{self, blocking_on, ApiError};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use sitrep_core::comms::bounce;
 use sitrep_core::log::protocol::BounceReply;
 
@@ -23,12 +22,10 @@ pub const MAX_BOUNCE_BYTES: usize = 1024 * 1024;
 
 /// The media types a raw message is posted as.
 fn readable_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| matches!(m.as_str(), "message/rfc822" | "text/plain"))
+    matches!(
+        reply::media_type(headers).as_deref(),
+        Some("message/rfc822" | "text/plain")
+    )
 }
 
 pub async fn take(
@@ -48,21 +45,7 @@ pub async fn take(
             "expected the bounce as it came, with Content-Type: message/rfc822 (or text/plain)",
         ));
     }
-    let bytes = match Limited::new(body, MAX_BOUNCE_BYTES).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the bounce is over {MAX_BOUNCE_BYTES} bytes"),
-            ))
-        }
-        Err(e) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {e}"),
-            ))
-        }
-    };
+    let bytes = reply::read_limited(body, MAX_BOUNCE_BYTES, "the bounce").await?;
     let dsn = bounce::parse(&bytes)
         .map_err(|why| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, why.0))?;
     let channels = state.relay.channels.clone();
