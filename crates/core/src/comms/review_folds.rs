@@ -41,6 +41,9 @@ pub struct ReviewFolds {
     /// At most this many incidents are kept.
     capacity: usize,
     clock: u64,
+    /// Events folded into the kept incidents so far, from stored streams
+    /// and commits alike: the history work, which a review never adds to.
+    folded: u64,
 }
 
 impl ReviewFolds {
@@ -52,11 +55,18 @@ impl ReviewFolds {
             incidents: HashMap::new(),
             capacity: capacity.max(1),
             clock: 0,
+            folded: 0,
         };
         for ev in workspace {
             folds.apply(ev);
         }
         folds
+    }
+
+    /// Events folded into kept incidents so far (loads and commits): a
+    /// `refusal` leaves it as it is, whatever the history behind the batch.
+    pub fn events_folded(&self) -> u64 {
+        self.folded
     }
 
     /// Whether `incident`'s fold is kept (else `load` it before `refusal`).
@@ -76,7 +86,7 @@ impl ReviewFolds {
             used: 0,
         };
         for ev in stream {
-            kept.fold(ev);
+            self.folded += kept.fold(ev) as u64;
         }
         self.incidents.insert(incident.clone(), kept);
         while self.incidents.len() > self.capacity {
@@ -102,7 +112,7 @@ impl ReviewFolds {
             }
         } else if let Some(kept) = self.incidents.get_mut(&ev.incident) {
             if ev.seq.unwrap_or(0) > kept.last_seq || ev.seq.is_none() {
-                kept.fold(ev);
+                self.folded += kept.fold(ev) as u64;
             }
         }
     }
@@ -193,14 +203,16 @@ impl ReviewFolds {
 }
 
 impl Kept {
-    fn fold(&mut self, ev: &Event) {
+    /// Folds `ev` in unless it is there already; whether it was folded.
+    fn fold(&mut self, ev: &Event) -> bool {
         if !self.ids.insert(ev.id.clone()) {
-            return;
+            return false;
         }
         self.incident
             .get_or_insert_with(|| Incident::new(ev.incident.clone()))
             .apply(ev);
         self.last_seq = self.last_seq.max(ev.seq.unwrap_or(0));
+        true
     }
 }
 
