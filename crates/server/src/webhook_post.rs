@@ -15,7 +15,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 use sitrep_core::status_page::publishing::{self, Reply};
 use sitrep_core::webhook::signing;
@@ -101,16 +100,7 @@ impl tower_service::Service<Name> for PublicOnly {
 pub fn guarded_client(connect_timeout: Duration, allow_private: bool) -> GuardedClient {
     let mut http = HttpConnector::new_with_resolver(PublicOnly { allow_private });
     http.set_connect_timeout(Some(connect_timeout));
-    http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("ring supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build(https)
+    crate::outbound::over(http, Duration::from_secs(30))
 }
 
 /// One request to send.
