@@ -29,6 +29,8 @@ pub struct Posted {
     /// Events in batches answered 429 or 503.
     pub shed: u64,
     pub shed_posts: u64,
+    /// Refusals (429, 503) that did not say when to come back.
+    pub shed_without_retry_after: u64,
     pub errors: u64,
     pub first_error: Option<String>,
     /// The highest seq acked.
@@ -132,6 +134,7 @@ pub async fn poster(
             429 | 503 => {
                 out.shed += size as u64;
                 out.shed_posts += 1;
+                out.shed_without_retry_after += retry_after.is_none() as u64;
                 let wait = Duration::from_secs(retry_after.unwrap_or(1));
                 let wake = (Instant::now() + wait).min(plan.until);
                 tokio::time::sleep_until(wake.into()).await;
