@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sitrep_core::log::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ pub struct SqliteLog {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     feeder: Feeder,
+    /// Transactions committed (each one fsync), however many batches each carried.
+    commits: AtomicU64,
 }
 
 impl SqliteLog {
@@ -47,7 +49,14 @@ impl SqliteLog {
             readers,
             next_reader: AtomicUsize::new(0),
             feeder,
+            commits: AtomicU64::new(0),
         })
+    }
+
+    /// Transactions committed so far: fewer than the batches stored when
+    /// batches share commits.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -81,6 +90,7 @@ impl EventStore for SqliteLog {
         }
         let group = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|p| p.into_inner()));
         commit_group(&mut conn, group, &self.feeder);
+        self.commits.fetch_add(1, Ordering::Relaxed);
         drop(conn);
         result.recv().unwrap_or(Err(DbError::GroupCommit(
             "the commit ended without an answer".into(),
@@ -251,4 +261,54 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
         r.get::<_, i64>(0)
     })
     .map(|h| h as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn note(id: &str) -> Event {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "incident": "inc-1", "author": "ana", "at": 1_763_464_800_000i64,
+            "body": {"kind": "note_added", "text": id}
+        }))
+        .expect("an event")
+    }
+
+    /// Concurrent POSTs share a commit: batches that arrive while one
+    /// commit runs are all stored by the next, one transaction and one
+    /// fsync, and each gets its own acks.
+    #[test]
+    fn batches_queued_while_a_commit_runs_share_the_next_one() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = super::super::prepared(dir.path()).expect("a data dir");
+        super::super::migrate(&path).expect("migrated");
+        let log = Arc::new(SqliteLog::open(&path).expect("the log"));
+        // A commit in progress: the writer is held.
+        let running = log.writer.lock().expect("the writer");
+        let posts: Vec<_> = (0..8)
+            .map(|i| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    log.append_boxed(vec![note(&format!("e{i}"))], Box::new(|_| {}))
+                })
+            })
+            .collect();
+        while log.queued.lock().expect("the queue").len() < 8 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(running);
+        let mut seqs: Vec<u64> = posts
+            .into_iter()
+            .map(|p| {
+                let acks = p.join().expect("a poster").expect("stored");
+                assert_eq!(acks.len(), 1);
+                acks[0].seq
+            })
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=8).collect::<Vec<u64>>());
+        assert_eq!(log.commits(), 1, "eight batches, one commit");
+    }
 }
