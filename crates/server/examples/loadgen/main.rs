@@ -126,6 +126,8 @@ struct Report {
     secs: f64,
     drain_secs: f64,
     server_cores: f64,
+    /// Server CPU seconds while the posts and deliveries ran.
+    server_cpu: f64,
     own_cores: f64,
     rss_rest: u64,
     rss_connected: u64,
@@ -269,7 +271,8 @@ impl Bench {
             server::callgrind_instrument(server.pid(), false)?;
         }
         let wall = wall0.elapsed().as_secs_f64();
-        let server_cores = (server.cpu_secs() - cpu0) / wall;
+        let server_cpu = server.cpu_secs() - cpu0;
+        let server_cores = server_cpu / wall;
         let own_cores = (server::cpu_secs("self") - own0) / wall;
         let _ = stop_sampling.send(true);
         let rss_peak = sampler.await.unwrap_or(0);
@@ -280,6 +283,7 @@ impl Bench {
             secs,
             drain_secs,
             server_cores,
+            server_cpu,
             own_cores,
             rss_rest,
             rss_connected,
@@ -322,23 +326,25 @@ impl Bench {
             sc.name, sc.subscribers, sc.posters, sc.secs
         );
         println!(
-            "bench:   accepted {:.0} events/s of {:.0} sent ({accepted} events; shed {} events in {} POSTs answered 429/503; POST answered p99 {ack_p99:.1} ms)",
+            "bench:   accepted {:.0} events/s of {:.0} sent ({accepted} events; shed {} events in {} POSTs answered 429/503; POST answered p99 {ack_p99:.1} ms; server CPU {:.1} µs per event)",
             accepted as f64 / r.secs,
             (accepted + r.posted.shed) as f64 / r.secs,
             r.posted.shed,
-            r.posted.shed_posts
+            r.posted.shed_posts,
+            r.server_cpu * 1e6 / accepted.max(1) as f64
         );
         if sc.subscribers > 0 {
             let frames: u64 = r.seen.iter().map(|s| s.frames).sum();
             let events: u64 = r.seen.iter().map(|s| s.events).sum();
             println!(
-                "bench:   fan-out p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} deliveries, {:.1} events per frame, drained {:.1} s after the last POST)",
+                "bench:   fan-out p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} deliveries, {:.1} events per frame, drained {:.1} s after the last POST; server CPU {:.2} µs per delivery, posts included)",
                 pct(0.5),
                 pct(0.99),
                 pct(1.0),
                 events,
                 events as f64 / frames.max(1) as f64,
-                r.drain_secs
+                r.drain_secs,
+                r.server_cpu * 1e6 / events.max(1) as f64
             );
         }
         println!(
