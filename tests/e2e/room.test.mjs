@@ -34,7 +34,7 @@ describe('the incident room', () => {
     await r.assignRole('Incident commander', 'bo');
     const ic = r.roleHolders().getByRole('listitem').filter({ hasText: 'Incident commander' });
     await r.waitFor(ic.getByText('bo', { exact: true }));
-    assert.match(await ic.innerText(), /since \d\d:\d\d:\d\d/);
+    assert.match(await ic.innerText(), /since \d\d:\d\d$/m);
     await r.waitForEntry('Incident commander: handed over from ana to bo');
     await r.assignRole('Scribe', 'cy');
     await r.waitFor(r.roleHolders().getByRole('listitem').filter({ hasText: 'Scribe' }).getByText('cy', { exact: true }));
