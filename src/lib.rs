@@ -10,6 +10,7 @@ pub mod now;
 pub mod outbox;
 pub mod pages;
 pub mod presence;
+pub mod reader;
 pub mod replica;
 pub mod room;
 pub mod routes;

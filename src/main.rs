@@ -11,5 +11,7 @@ fn main() {
     {
         frame.remove();
     }
+    // The reader's theme before anything is drawn in it.
+    sitrep::reader::apply_theme();
     leptos::mount::mount_to_body(sitrep::App);
 }

@@ -2,10 +2,10 @@
 //! its colour says (due in…, due soon, overdue by…).
 
 use crate::now::use_now;
+use crate::reader::when;
 use leptos::prelude::*;
 use sitrep_core::comms::cadence::{due, Due};
 use sitrep_core::comms::policy::CadencePolicy;
-use sitrep_core::time::utc;
 use sitrep_core::Incident;
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ pub fn CadenceBadge(
         let n = now.get_untracked();
         let title = match s {
             Due::OnTrack { due_at } | Due::Soon { due_at } | Due::Overdue { due_at } => {
-                format!("Next public update due {}", utc::format(due_at))
+                format!("Next public update due {}", when(due_at))
             }
             Due::None => "No public update is due".to_string(),
         };

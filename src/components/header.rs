@@ -5,13 +5,13 @@
 
 use crate::browser::now_ms;
 use crate::components::sign_in::SignInForm;
+use crate::reader::{shown, When};
 use crate::replica::use_replica;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use sitrep_core::log::sync::{BackendBehind, Status};
-use sitrep_core::time::utc;
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -29,14 +29,14 @@ pub fn Header() -> impl IntoView {
         }
         Status::Reconnecting { next_attempt_at } => {
             format!(
-                "Reconnecting: next attempt {} UTC",
-                utc::format_time(next_attempt_at as i64)
+                "Reconnecting: next attempt {}",
+                shown(next_attempt_at as i64, true).text
             )
         }
         Status::Degraded { next_attempt_at } => match next_attempt_at {
             Some(t) => format!(
-                "Backend degraded (errors or timeouts): retrying {} UTC",
-                utc::format_time(t as i64)
+                "Backend degraded (errors or timeouts): retrying {}",
+                shown(t as i64, true).text
             ),
             None => "Backend degraded (errors or timeouts)".to_string(),
         },
@@ -97,7 +97,7 @@ pub fn Header() -> impl IntoView {
                             {move || delivery_line(replica.loaded.get(), replica.behind.get().is_some(), pending.get())}
                         </span>
                         {move || replica.last_synced.get().map(|t| view! {
-                            <span class="synced">"Last synced " {utc::format_time(t)} " UTC"</span>
+                            <span class="synced">"Last synced " <When at=t seconds=true/></span>
                         })}
                     }.into_any()
                 }}

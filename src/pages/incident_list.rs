@@ -6,6 +6,7 @@ use crate::components::cadence_badge::CadenceBadge;
 use crate::components::form::{Binding, SelectField, TextField};
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::components::upstream_offers::UpstreamOffers;
+use crate::reader::when;
 use crate::replica::use_replica;
 use crate::shortcuts::use_shortcuts;
 use crate::upstreams::use_upstreams;
@@ -16,7 +17,6 @@ use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 use sitrep_core::incident::query::{Query, Sort, StatusFilter};
 use sitrep_core::status_page::upstream_panel::tally;
-use sitrep_core::time::utc;
 use sitrep_core::{ComponentId, Incident, Severity, Status, Workspace};
 use std::sync::Arc;
 
@@ -273,7 +273,7 @@ fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView 
         format!("/incidents/{}", inc.id),
         inc.title.clone(),
         inc.status.is_open(),
-        utc::format(inc.started_at),
+        when(inc.started_at),
     );
     view! {
         <tr class:resolved=!open class:maintenance=maintenance>

@@ -124,13 +124,13 @@ fn RoomHead() -> impl IntoView {
                         <StatusBadge status=incident.with(|i| i.status)/>
                     }.into_any()
                 }}
-                <span>"Impact since " {move || utc::format(incident.with(|i| i.started_at))}</span>
-                <span>"Declared " {move || incident.with(|i| format!("{} by {}", utc::format(i.declared_at), i.declared_by))}</span>
+                <span>"Impact since " {move || crate::reader::when(incident.with(|i| i.started_at))}</span>
+                <span>"Declared " {move || incident.with(|i| format!("{} by {}", crate::reader::when(i.declared_at), i.declared_by))}</span>
                 // Once it is over, when, and how long the impact lasted.
                 {move || incident.with(|i| {
                     let word = if i.is_maintenance() { "Ended" } else { "Resolved" };
                     i.resolved_at.map(|r| format!(
-                        "{word} {} (after {})", utc::format(r), utc::duration(r - i.started_at)
+                        "{word} {} (after {})", crate::reader::when(r), utc::duration(r - i.started_at)
                     ))
                 }).map(|text| view! { <span data-testid="resolved-at">{text}</span> })}
                 <A href=move || format!("/incidents/{}/postmortem", incident.with(|i| i.id.clone()))>"Post-mortem"</A>

@@ -52,7 +52,7 @@ fn LastSev1(metrics: Memo<Metrics>) -> impl IntoView {
                     <p class="big-figure" data-testid="since-last-sev1">{utc::elapsed(s.since_ms)}</p>
                     <p>
                         <A href=format!("/incidents/{}", s.incident)>{s.title}</A>
-                        {format!(", impact from {}", utc::format(s.started_at))}
+                        {format!(", impact from {}", crate::reader::when(s.started_at))}
                     </p>
                 }.into_any(),
                 None => view! { <p class="big-figure" data-testid="since-last-sev1">"No SEV1 on record."</p> }.into_any(),
@@ -208,7 +208,7 @@ fn RemediationTable(metrics: Memo<Metrics>) -> impl IntoView {
                                 <tr>
                                     <th scope="row">{r.title}</th>
                                     <td>{r.assignee.unwrap_or_else(|| "unassigned".into())}</td>
-                                    <td>{r.due_at.map(utc::format).unwrap_or_else(|| "no due time".into())}</td>
+                                    <td>{r.due_at.map(crate::reader::when).unwrap_or_else(|| "no due time".into())}</td>
                                     <td><A href=format!("/incidents/{}/postmortem", r.incident)>{r.incident_title}</A></td>
                                 </tr>
                             }).collect_view()}

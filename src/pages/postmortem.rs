@@ -66,7 +66,7 @@ fn PostmortemBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
             <div class="facts">
                 {move || view! { <SeverityBadge severity=pm.with(|p| p.severity)/> }}
                 {move || view! { <StatusBadge status=pm.with(|p| p.status)/> }}
-                <span>"Impact since " {move || utc::format(pm.with(|p| p.started_at))}</span>
+                <span>"Impact since " {move || crate::reader::when(pm.with(|p| p.started_at))}</span>
             </div>
             <div class="actions no-print">
                 <button type="button" on:click=export>"Export Markdown"</button>
@@ -127,7 +127,7 @@ fn SectionEditor(section: PostmortemSection, pm: Memo<Postmortem>) -> impl IntoV
     let edited = move || {
         current.with(|s| {
             s.as_ref().and_then(|s| s.edited.clone()).map(|(by, at)| {
-                view! { <p class="edited">{format!("Last edited by {by}, {}", utc::format(at))}</p> }
+                view! { <p class="edited">{format!("Last edited by {by}, {}", crate::reader::when(at))}</p> }
             })
         })
     };
@@ -365,7 +365,7 @@ fn RemediationRow(r: sitrep_core::aftermath::postmortem::Remediation) -> impl In
             <input type="checkbox" id=check_id.clone() prop:checked=done on:change=toggle/>
             <label for=check_id>{r.title.clone()}</label>
             {r.assignee.clone().map(|a| view! { <span class="assignee">{a}</span> })}
-            {r.due_at.map(|d| view! { <span class="due">"due " {utc::format(d)}</span> })}
+            {r.due_at.map(|d| view! { <span class="due">"due " <crate::reader::When at=d/></span> })}
             <button type="button" class="small no-print" on:click=unflag
                 aria-label=format!("Not remediation: {title}")>"Not remediation"</button>
         </li>
@@ -411,7 +411,7 @@ fn TimelineSection(pm: Memo<Postmortem>) -> impl IntoView {
 fn TimelineLine(l: Line) -> impl IntoView {
     view! {
         <li class:key=l.key>
-            <time datetime=utc::to_input(l.at)>{utc::format(l.at)}</time>
+            <crate::reader::When at=l.at/>
             <span class="who">{l.author.to_string()}</span>
             {if l.note {
                 view! { <Markdown text=l.text.clone()/> }.into_any()

@@ -1,4 +1,4 @@
-//! Settings every console shares: the component catalogue, custom roles,
+//! This reader's own settings (theme, UTC), then the settings every console shares: the component catalogue, custom roles,
 //! the severity policy, the change freeze, alert routing and the comms
 //! desk's policy and templates (each change an event on the workspace
 //! stream), and for admins
@@ -9,6 +9,7 @@ mod catalogue;
 mod comms_policy;
 mod freeze;
 mod publishing;
+mod reader;
 mod roles;
 mod severity;
 mod templates;
@@ -26,7 +27,8 @@ pub fn Settings() -> impl IntoView {
     view! {
         <section class="page settings">
             <h1>"Settings"</h1>
-            <p class="hint">"Shared by every console: changes reach the others as soon as they are delivered."</p>
+            <reader::ReaderSettings/>
+            <p class="hint">"Below: shared by every console; changes reach the others as soon as they are delivered."</p>
             <catalogue::Catalogue/>
             <roles::Roles/>
             <severity::SeverityPolicy/>

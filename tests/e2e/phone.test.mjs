@@ -232,7 +232,7 @@ describe('on a phone', () => {
     await room.waitFor(room.page.getByText('0 entries', { exact: true }));
     await room.showOnly('Status changes');
     await room.waitFor(room.page.getByText('1 entry', { exact: true }));
-    await room.waitFor(room.page.getByTestId('resolved-at').getByText(/^Resolved \d{4}-\d\d-\d\d \d\d:\d\d UTC \(after 1 h 40 min\)$/));
+    await room.waitFor(room.page.getByTestId('resolved-at').getByText(/^Resolved (yesterday |\d{4}-\d\d-\d\d )?\d\d:\d\d \(after 1 h 40 min\)$/));
 
     await room.open(`/incidents/${incident}`);
     const changes = room.panel('Changes');

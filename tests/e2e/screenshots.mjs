@@ -1,5 +1,5 @@
 // Regenerates the screenshots under docs/screenshots/ (1280x800; phone-*.png
-// at 390x844) from a real server and Chromium, with a seeded, realistic
+// at 390x844; dark-*.png in the dark theme) from a real server and Chromium, with a seeded, realistic
 // incident. Not a test:
 // run it with `bash scripts/screenshots` and look at the pictures.
 import { mkdir } from 'node:fs/promises';
@@ -63,6 +63,13 @@ try {
   await page.getByText('Raise payments DB pool').first().waitFor();
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'incident-room.png') });
+  // The dark theme (the device's preference) of the same two pages.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(out, 'dark-incident-room.png') });
+  await page.goto(`${server.url}/`);
+  await page.getByRole('link', { name: 'Checkout fails for EU customers' }).waitFor();
+  await page.screenshot({ path: join(out, 'dark-incident-list.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // The same on a phone (390 × 844), for the README beside the desktop.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

@@ -223,7 +223,7 @@ fn AccountRow(account: AccountInfo, accounts: Accounts) -> impl IntoView {
                     on:click=move |_| resetting.update(|r| *r = !*r)>"Reset password"</button>
                 <button type="button" aria-label=format!("{} {name}", if disabled { "Enable" } else { "Disable" })
                     on:click=toggle>{if disabled { "Enable" } else { "Disable" }}</button>
-                <button type="button" aria-label=format!("Sign {name} out everywhere")
+                <button type="button" aria-label=format!("Sign out everywhere: {name}")
                     on:click=sign_out>"Sign out everywhere"</button>
                 <button type="button" aria-label=format!("Remove {name}") on:click=remove>"Remove"</button>
                 <Show when=move || resetting.get()>

@@ -151,7 +151,7 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
         format!(
             "{} (last {} UTC)",
             entry.count,
-            utc::format_time(entry.last_at)
+            crate::reader::when(entry.last_at)
         )
     } else {
         entry.count.to_string()

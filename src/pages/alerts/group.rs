@@ -42,7 +42,7 @@ pub fn GroupCard(id: String) -> impl IntoView {
                     <p class="alert-meta">
                         {format!("{source} · {firing} firing · ")}
                         <span data-testid="firing-for">{move || format!("firing for {}", utc::duration(now.get() - since))}</span>
-                        {format!(" · since {}", utc::format(since))}
+                        {format!(" · since {}", crate::reader::when(since))}
                     </p>
                     <ul class="labels" aria-label="Labels">
                         {labels.into_iter().map(|(k, v)| view! { <li class="tag">{format!("{k}={v}")}</li> }).collect_view()}

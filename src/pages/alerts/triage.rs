@@ -6,6 +6,7 @@
 
 use crate::browser::new_id;
 use crate::components::form::{Outcome, SelectField, TextField};
+use crate::reader::when;
 use crate::replica::{use_replica, Replica};
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -13,7 +14,6 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use sitrep_core::alerts::book::Group;
 use sitrep_core::alerts::routing::Proposal;
-use sitrep_core::time::utc;
 use sitrep_core::vocabulary::ComponentStatus;
 use sitrep_core::{EventBody, IncidentId, Severity};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -82,7 +82,7 @@ pub fn Triage(group: Memo<Option<Group>>, proposal: Memo<Option<Proposal>>) -> i
                 format!(
                     "Proposed by {rule}: {} · components: {components} · impact start and detection {}",
                     p.severity.label(),
-                    utc::format(p.started_at)
+                    when(p.started_at)
                 )
             })
         })

@@ -5,6 +5,7 @@
 
 use crate::browser;
 use crate::components::form::{Outcome, TextField};
+use crate::reader::when;
 use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -12,7 +13,6 @@ use leptos::task::spawn_local;
 use sitrep_core::comms::review::may_mark_posted;
 use sitrep_core::comms::CustomerUpdate;
 use sitrep_core::log::limits;
-use sitrep_core::time::utc;
 use sitrep_core::EventBody;
 
 #[component]
@@ -77,7 +77,7 @@ pub fn SocialPost(update: Memo<CustomerUpdate>) -> impl IntoView {
                     view! {
                         <li>
                             <a href=href rel="noopener noreferrer" target="_blank">{p.url.clone()}</a>
-                            {format!(" posted by {}, {}", p.by, utc::format(p.at))}
+                            {format!(" posted by {}, {}", p.by, when(p.at))}
                         </li>
                     }
                 }).collect_view()}

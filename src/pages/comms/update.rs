@@ -10,6 +10,7 @@ use super::targets::use_targets;
 use crate::api;
 use crate::components::form::Outcome;
 use crate::components::markdown::Markdown;
+use crate::reader::when;
 use crate::room::use_room;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -18,7 +19,6 @@ use sitrep_core::comms::checks;
 use sitrep_core::comms::checks::Draft;
 use sitrep_core::comms::review::{may_edit, may_retry};
 use sitrep_core::comms::{clean_title, CustomerUpdate, DeliveryState, Review};
-use sitrep_core::time::utc;
 use sitrep_core::{EventBody, EventId};
 use std::collections::BTreeMap;
 
@@ -115,11 +115,7 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
     };
     let byline = move || {
         update.with(|u| {
-            let mut s = format!(
-                "Drafted by {} at {}",
-                u.drafted_by,
-                utc::format(u.drafted_at)
-            );
+            let mut s = format!("Drafted by {} at {}", u.drafted_by, when(u.drafted_at));
             if u.edited_by != u.drafted_by {
                 s.push_str(&format!(", last edited by {}", u.edited_by));
             }
@@ -164,7 +160,7 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
             format!(
                 "Published by {} at {}; drafted by {}, approved by {}",
                 u.published_by.as_deref().unwrap_or("someone"),
-                u.published_at.map(utc::format).unwrap_or_default(),
+                u.published_at.map(when).unwrap_or_default(),
                 u.drafted_by,
                 u.approved_by.as_deref().unwrap_or("nobody"),
             )
@@ -212,7 +208,7 @@ fn PublishedUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                                 };
                                 let mut detail = d.error.clone();
                                 if d.attempt > 0 {
-                                    let tries = format!("attempt {} at {}", d.attempt, utc::format(d.at));
+                                    let tries = format!("attempt {} at {}", d.attempt, when(d.at));
                                     detail = if detail.is_empty() { tries } else { format!("{detail} ({tries})") };
                                 }
                                 (s, c, detail)

@@ -2,10 +2,10 @@
 //! and a warning before a second change starts while one has no outcome.
 
 use crate::components::form::{Outcome as OutcomeLine, SelectField, TextField};
+use crate::reader::when;
 use crate::room::use_room;
 use leptos::prelude::*;
 use sitrep_core::incident::Change;
-use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Outcome};
 
 #[component]
@@ -85,7 +85,7 @@ fn ChangeInFlight(change: Change) -> impl IntoView {
         <li class="change">
             <p>
                 <strong>{change.what.clone()}</strong>
-                " — started " {utc::format_time(change.at)} " by " {change.by.to_string()}
+                " — started " {when(change.at)} " by " {change.by.to_string()}
                 {change.overlapped.then_some(" (started while another change had no outcome)")}
             </p>
             <form class="inline-form" on:submit=record>

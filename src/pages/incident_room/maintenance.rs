@@ -68,7 +68,7 @@ pub fn OverrunPrompt() -> impl IntoView {
                 <section class="banner overrun" aria-label="Maintenance overrun">
                     <p>
                         <strong>"This maintenance is running past its end"</strong>
-                        {format!(" ({}). Post an update: what is happening and when it should finish.", utc::format(ends))}
+                        {format!(" ({}). Post an update: what is happening and when it should finish.", crate::reader::when(ends))}
                     </p>
                     <form class="stack" on:submit=submit>
                         <fieldset class="stack plain" disabled=move || !session.can_write()>
@@ -95,9 +95,13 @@ pub fn MaintenancePanel() -> impl IntoView {
     let severity = RwSignal::new(Severity::Sev2);
     let window = move || {
         room.incident.with(|i| {
-            i.maintenance
-                .as_ref()
-                .map(|m| format!("{} to {}", utc::format(m.starts_at), utc::format(m.ends_at)))
+            i.maintenance.as_ref().map(|m| {
+                format!(
+                    "{} to {}",
+                    crate::reader::when(m.starts_at),
+                    crate::reader::when(m.ends_at)
+                )
+            })
         })
     };
     let components = move || {

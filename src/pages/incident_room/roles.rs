@@ -2,9 +2,9 @@
 //! over, release. The log keeps every handover.
 
 use crate::components::form::{Outcome, SelectField, TextField};
+use crate::reader::when;
 use crate::room::use_room;
 use leptos::prelude::*;
-use sitrep_core::time::utc;
 use sitrep_core::{EventBody, RoleId};
 
 #[component]
@@ -50,7 +50,7 @@ pub fn RolesPanel() -> impl IntoView {
                         {match holder {
                             Some(h) => view! {
                                 <span class="holder">{h.person.clone()}</span>
-                                <span class="since">" since " {utc::format_time(h.since)}</span>
+                                <span class="since">" since " {when(h.since)}</span>
                                 <button type="button" class="small" aria-label=format!("Release {name}") on:click=release>"Release"</button>
                             }.into_any(),
                             None => view! { <span class="unassigned">"unassigned"</span> }.into_any(),

@@ -128,7 +128,7 @@ fn TaskRow(task: Task) -> impl IntoView {
             <label for=check_id>{task.title.clone()}</label>
             {task.remediation.then(|| view! { <span class="tag">"remediation"</span> })}
             {task.due_at.map(|d| view! {
-                <span class="due">{if overdue { "overdue since " } else { "due " }}{utc::format_time(d)}</span>
+                <span class="due">{if overdue { "overdue since " } else { "due " }}{crate::reader::when(d)}</span>
             })}
             {(!done).then(|| view! {
                 <form class="inline-form assign" on:submit=reassign>

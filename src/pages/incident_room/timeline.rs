@@ -270,7 +270,7 @@ fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl Int
     let summary = room.workspace.with_untracked(|w| short(&entry.what, w));
     view! {
         <li class="entry" class:key=key class:highlight=highlighted data-event=entry.event.0.clone() data-kind=kind.label()>
-            <time class="when" datetime=utc::to_input(entry.at) title=utc::format(entry.at)>{utc::format_time(entry.at)}</time>
+            <span class="when"><crate::reader::When at=entry.at seconds=true/></span>
             <span class="who">{entry.author.clone()}</span>
             <div class="what">{what}</div>
             <div class="meta">

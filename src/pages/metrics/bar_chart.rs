@@ -48,11 +48,13 @@ pub fn BarChart(
                 (Some(v), true) => (v / max * BAR_W).max(2.0),
                 _ => 0.0,
             };
-            let fill = if b.hatched { hatch_fill.clone() } else { "#334155".to_string() };
+            // A solid bar takes its colour from the stylesheet (`.chart rect.solid`),
+            // so it follows the theme; the hatched one keeps its pattern.
+            let (fill, class) = if b.hatched { (Some(hatch_fill.clone()), "hatched") } else { (None, "solid") };
             view! {
                 <g class="bar">
                     <text x=LABEL_W - 8.0 y=y + ROW / 2.0 + 4.0 text-anchor="end">{words::shorten(&b.label, LABEL_CHARS)}</text>
-                    <rect x=LABEL_W y=y + 3.0 width=len height=ROW - 8.0 fill=fill stroke="#0f172a" stroke-width="1"/>
+                    <rect x=LABEL_W y=y + 3.0 width=len height=ROW - 8.0 class=class fill=fill stroke-width="1"/>
                     <text x=LABEL_W + len + 6.0 y=y + ROW / 2.0 + 4.0>{b.text}</text>
                 </g>
             }
@@ -65,8 +67,8 @@ pub fn BarChart(
             <title>{title}</title>
             <defs>
                 <pattern id=hatch width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                    <rect width="6" height="6" fill="#ffffff"/>
-                    <line x1="0" y1="0" x2="0" y2="6" stroke="#334155" stroke-width="3"/>
+                    <rect width="6" height="6"/>
+                    <line x1="0" y1="0" x2="0" y2="6" stroke-width="3"/>
                 </pattern>
             </defs>
             {rows}

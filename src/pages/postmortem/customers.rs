@@ -5,12 +5,12 @@
 //! publishes like any customer update.
 
 use crate::components::form::{Outcome, SelectField, TextArea, TextField};
+use crate::reader::when;
 use crate::room::use_room;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use sitrep_core::aftermath::postmortem::Postmortem;
 use sitrep_core::incident::Offer;
-use sitrep_core::time::utc;
 use sitrep_core::vocabulary::{OfferKind, PostmortemSection};
 use sitrep_core::EventBody;
 
@@ -125,13 +125,13 @@ fn OfferRow(o: Offer) -> impl IntoView {
     let id = o.id.clone();
     let summary = format!("{}: {}", o.kind.label(), o.details);
     let to = (!o.customers.trim().is_empty()).then(|| format!(" (to {})", o.customers));
-    let by = format!(" — recorded by {}, {}", o.by, utc::format(o.at));
+    let by = format!(" — recorded by {}, {}", o.by, when(o.at));
     let label = format!("Withdraw the offer: {summary}");
     view! {
         <li class:withdrawn=is_withdrawn>
             <strong>{summary.clone()}</strong>{to}<span class="hint">{by}</span>
             {match withdrawn {
-                Some((who, at)) => view! { <span class="hint">{format!(" — withdrawn by {who}, {}", utc::format(at))}</span> }.into_any(),
+                Some((who, at)) => view! { <span class="hint">{format!(" — withdrawn by {who}, {}", when(at))}</span> }.into_any(),
                 None => view! {
                     <button type="button" class="small no-print" aria-label=label
                         on:click=move |_| room.record(EventBody::PostmortemOfferWithdrawn { offer: id.clone() })>"Withdraw"</button>

@@ -2,10 +2,10 @@
 //! target's last delivery state in the backend's words, and the social
 //! posts someone marked as posted (who, when, where).
 
+use crate::reader::when;
 use leptos::prelude::*;
 use sitrep_core::aftermath::customers::{state_text, Trail};
 use sitrep_core::aftermath::postmortem::Postmortem;
-use sitrep_core::time::utc;
 
 #[component]
 pub fn TrailSection(pm: Memo<Postmortem>) -> impl IntoView {
@@ -25,7 +25,7 @@ fn TrailItem(t: Trail) -> impl IntoView {
     let head = format!(
         "{} · published {} by {}",
         t.phase,
-        utc::format(t.published_at),
+        when(t.published_at),
         t.published_by
     );
     view! {
@@ -42,7 +42,7 @@ fn TrailItem(t: Trail) -> impl IntoView {
                 }).collect_view()}
                 {t.social.into_iter().map(|(url, by, at)| view! {
                     <li>"social post: " <a href=url.clone() rel="noopener noreferrer" target="_blank">{url.clone()}</a>
-                        {format!(" (marked by {by}, {})", utc::format(at))}</li>
+                        {format!(" (marked by {by}, {})", when(at))}</li>
                 }).collect_view()}
             </ul>
         </li>

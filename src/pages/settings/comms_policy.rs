@@ -2,6 +2,7 @@
 //! zone and the word lists the checks use. One `comms_policy_set` event.
 
 use super::problem_with;
+use crate::browser::now_ms;
 use crate::components::form::{CheckField, Outcome, TextArea, TextField};
 use crate::replica::use_replica;
 use leptos::prelude::*;
@@ -9,23 +10,11 @@ use leptos::task::spawn_local;
 use sitrep_core::comms::policy::{AudienceZone, CadencePolicy, CommsPolicy};
 use sitrep_core::{EventBody, IncidentId};
 
-/// `+01:00`, `-05:30`, `0` → minutes east of UTC.
-fn parse_offset(s: &str) -> Option<i32> {
-    let s = s.trim().replace('−', "-");
-    let (sign, rest) = match s.strip_prefix('-') {
-        Some(r) => (-1, r.to_string()),
-        None => (1, s.trim_start_matches('+').to_string()),
-    };
-    let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None => (rest.parse::<i32>().ok()?, 0),
-    };
-    ((0..60).contains(&m) && (0..=14).contains(&h)).then_some(sign * (h * 60 + m))
-}
-
-fn show_offset(m: i32) -> String {
-    let sign = if m < 0 { '-' } else { '+' };
-    format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+/// Core's reasons start lower-case mid-sentence; the form shows sentences.
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+    format!("{}{}.", first.unwrap_or_default(), chars.as_str())
 }
 
 fn lines(s: &str) -> Vec<String> {
@@ -48,7 +37,6 @@ pub fn CommsPolicyForm() -> impl IntoView {
     let mon = RwSignal::new(p0.cadence.monitoring_minutes.to_string());
     let warn = RwSignal::new(p0.cadence.warn_minutes.to_string());
     let zone = RwSignal::new(p0.audience_zone.name.clone());
-    let offset = RwSignal::new(show_offset(p0.audience_zone.offset_minutes));
     let terms = RwSignal::new(p0.internal_terms.join("\n"));
     let blame = RwSignal::new(p0.blame_words.join("\n"));
     Effect::new(move |_| {
@@ -59,7 +47,6 @@ pub fn CommsPolicyForm() -> impl IntoView {
         mon.set(p.cadence.monitoring_minutes.to_string());
         warn.set(p.cadence.warn_minutes.to_string());
         zone.set(p.audience_zone.name.clone());
-        offset.set(show_offset(p.audience_zone.offset_minutes));
         terms.set(p.internal_terms.join("\n"));
         blame.set(p.blame_words.join("\n"));
     });
@@ -91,20 +78,20 @@ pub fn CommsPolicyForm() -> impl IntoView {
                 return;
             }
         };
-        let Some(offset_minutes) = parse_offset(&offset.get_untracked()) else {
-            problem.set(Some(
-                "The offset must look like +01:00 or -05:00 (hours and minutes from UTC).".into(),
-            ));
-            return;
+        // An IANA zone the core table knows; its rules give the offset at
+        // each instant (daylight saving included).
+        let audience_zone = match AudienceZone::named(&zone.get_untracked(), now_ms()) {
+            Ok(z) => z,
+            Err(e) => {
+                problem.set(Some(sentence(&e)));
+                return;
+            }
         };
         let body = EventBody::CommsPolicySet {
             policy: CommsPolicy {
                 approval_by_other: by_other.get_untracked(),
                 cadence,
-                audience_zone: AudienceZone {
-                    name: zone.get_untracked().trim().to_string(),
-                    offset_minutes,
-                },
+                audience_zone,
                 internal_terms: lines(&terms.get_untracked()),
                 blame_words: lines(&blame.get_untracked()),
             },
@@ -135,13 +122,9 @@ pub fn CommsPolicyForm() -> impl IntoView {
                 {number("cadence-warn", "Warn this many minutes before due", warn)}
             </div>
             <p class="hint">"0 means no cadence for that status. Resolved incidents never have one."</p>
-            <div class="row">
-                <TextField id="audience-zone" label="Audience time zone name" value=zone
-                    maxlength=100/>
-                <TextField id="audience-offset" label="Offset from UTC" value=offset maxlength=6
-                    placeholder="+01:00"/>
-            </div>
-            <p class="hint">"A status page has many readers; {{start_local}} shows times in this zone. Daylight saving is not applied: change the offset when your audience's clocks change."</p>
+            <TextField id="audience-zone" label="Audience time zone (IANA name, e.g. Europe/Berlin)" value=zone
+                maxlength=100/>
+            <p class="hint">"A status page has many readers; {{start_local}} shows times in this zone, with its daylight-saving changes. UTC shows each time once."</p>
             <TextArea id="internal-terms"
                 label="Internal names customers must not see (one per line)" value=terms rows=4/>
             <TextArea id="blame-words" label="Blame words and provider names (one per line)"

@@ -70,7 +70,7 @@ export class AdminPage extends ConsolePage {
   }
 
   async signOutEverywhere(name) {
-    await this.page.getByRole('button', { name: `Sign ${name} out everywhere`, exact: true }).click();
+    await this.page.getByRole('button', { name: `Sign out everywhere: ${name}`, exact: true }).click();
     await this.saved(`${name} is signed out everywhere.`).waitFor({ timeout: WAIT });
   }
 

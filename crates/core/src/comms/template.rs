@@ -148,6 +148,8 @@ pub struct Unfilled {
 /// Fills every placeholder the facts can fill; the others stay in the text
 /// as they were, so the checks find them before anything is published.
 pub fn fill(template: &str, facts: &Facts) -> (String, Vec<Unfilled>) {
+    let template = without_repeated_utc(template, &facts.zone);
+    let template = template.as_str();
     let mut out = String::with_capacity(template.len());
     let mut left = Vec::new();
     let mut rest = template;
@@ -181,6 +183,27 @@ pub fn fill(template: &str, facts: &Facts) -> (String, Vec<Unfilled>) {
     }
     out.push_str(rest);
     (out, left)
+}
+
+/// For an audience in UTC, "{{start_utc}} ({{start_local}})" would say the
+/// same time twice: the bracketed local time is dropped after its UTC
+/// twin. A local placeholder on its own still reads (as UTC).
+fn without_repeated_utc(template: &str, zone: &AudienceZone) -> String {
+    if !zone.is_utc() {
+        return template.to_string();
+    }
+    [
+        ("start_utc", "start_local"),
+        ("end_utc", "end_local"),
+        ("next_update", "next_update_local"),
+    ]
+    .iter()
+    .fold(template.to_string(), |text, (utc, local)| {
+        text.replace(
+            &format!("{{{{{utc}}}}} ({{{{{local}}}}})"),
+            &format!("{{{{{utc}}}}}"),
+        )
+    })
 }
 
 /// Fans one template out to every channel.
@@ -252,6 +275,34 @@ mod tests {
             "Checkout errors: API and Checkout since 2026-11-23 14:05 UTC (2026-11-23 15:05 CET, UTC+01:00), Investigating, next 2026-11-23 15:00 UTC"
         );
         assert!(left.is_empty());
+    }
+
+    #[test]
+    fn an_audience_in_utc_reads_each_time_once() {
+        let mut f = facts();
+        f.zone = AudienceZone::default();
+        let (text, _) = fill(
+            "since {{start_utc}} ({{start_local}}), next {{next_update}} ({{next_update_local}}); from {{start_local}}",
+            &f,
+        );
+        assert_eq!(
+            text,
+            "since 2026-11-23 14:05 UTC, next 2026-11-23 15:00 UTC; from 2026-11-23 14:05 UTC"
+        );
+    }
+
+    #[test]
+    fn the_local_time_follows_the_audience_zone_across_a_daylight_saving_change() {
+        let mut f = facts();
+        f.zone = AudienceZone::named("Europe/Berlin", 0).unwrap();
+        // Berlin moves to CEST at 01:00 UTC on Sunday 2030-03-31.
+        f.started_at = utc::parse_input("2030-03-31T00:30").unwrap();
+        f.next_update_at = Some(utc::parse_input("2030-03-31T01:30").unwrap());
+        let (text, _) = fill("{{start_local}} / {{next_update_local}}", &f);
+        assert_eq!(
+            text,
+            "2030-03-31 01:30 Europe/Berlin, UTC+01:00 / 2030-03-31 03:30 Europe/Berlin, UTC+02:00"
+        );
     }
 
     #[test]

@@ -26,6 +26,13 @@ pub fn format_time(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
+/// An offset east of UTC in minutes as `UTC+01:00`, `UTC−05:00`, `UTC+05:45`.
+pub fn offset_label(minutes: i32) -> String {
+    let sign = if minutes < 0 { '−' } else { '+' };
+    let m = minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
 /// A span of time as a responder reads it: `40 s`, `12 min`, `1 h 05 min`.
 /// Negative spans (a correction not yet consistent) read as zero.
 pub fn duration(ms: i64) -> String {

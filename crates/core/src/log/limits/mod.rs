@@ -370,12 +370,7 @@ pub fn check(ev: &Event) -> Result<(), String> {
         }
         EventBody::TemplateSet { channels, .. } => update_text(channels, None, 0),
         EventBody::CommsPolicySet { policy } => {
-            if !policy.audience_zone.is_valid() {
-                return Err(format!(
-                    "the audience zone needs a name and an offset between −12:00 and +14:00 (got {} minutes)",
-                    policy.audience_zone.offset_minutes
-                ));
-            }
+            policy.audience_zone.check()?;
             text(
                 "audience zone name",
                 &policy.audience_zone.name,
@@ -632,7 +627,7 @@ mod tests {
     }
 
     #[test]
-    fn a_comms_policy_with_an_impossible_zone_offset_is_refused() {
+    fn a_comms_policy_needs_an_iana_audience_zone_with_a_sane_offset() {
         let mut ev = note("x".into());
         ev.incident = IncidentId::workspace();
         let mut policy = crate::comms::policy::CommsPolicy::default();
@@ -641,7 +636,14 @@ mod tests {
             policy: policy.clone(),
         };
         assert!(check(&ev).unwrap_err().contains("audience zone"));
+        policy.audience_zone.name = "Eastern Time".into();
         policy.audience_zone.offset_minutes = -300;
+        ev.body = EventBody::CommsPolicySet {
+            policy: policy.clone(),
+        };
+        let err = check(&ev).unwrap_err();
+        assert!(err.contains("not a time zone this version knows"), "{err}");
+        policy.audience_zone.name = "America/New_York".into();
         ev.body = EventBody::CommsPolicySet { policy };
         assert!(check(&ev).is_ok());
     }
