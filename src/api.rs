@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sitrep_core::log::admin::{
     AccountInfo, AccountsReply, AuditPage, AuditParams, ChangeAccount, CreateAccount,
-    HookDeliveriesParams, HookDeliveriesReply, HookDelivery, SaveTeamHook, SavedTeamHook,
-    SignedOutEverywhere, TeamHook, TeamHooksReply, TokenInfo, TokensParams, TokensReply,
+    DirectoryReply, HookDeliveriesParams, HookDeliveriesReply, HookDelivery, SaveTeamHook,
+    SavedTeamHook, SignedOutEverywhere, TeamHook, TeamHooksReply, TokenInfo, TokensParams,
+    TokensReply,
 };
 use sitrep_core::log::protocol::{
     Ack, ApiError, PostEvents, PostEventsReply, PublishTarget, PublishTargetsReply, RetryDelivery,
@@ -277,6 +278,13 @@ pub async fn get_accounts() -> Result<Vec<AccountInfo>, ApiFailure> {
     let resp = send(Request::get("/api/v1/accounts"), NO_BODY, None).await?;
     let reply: AccountsReply = read(accept(resp).await?).await?;
     Ok(reply.accounts)
+}
+
+/// `GET /api/v1/directory`: the workspace's people by name (every reader).
+pub async fn get_directory() -> Result<Vec<String>, ApiFailure> {
+    let resp = send(Request::get("/api/v1/directory"), NO_BODY, None).await?;
+    let reply: DirectoryReply = read(accept(resp).await?).await?;
+    Ok(reply.people.into_iter().map(|p| p.name).collect())
 }
 
 /// `POST /api/v1/accounts` (admins).

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/new") view={Lazy::<routes::DeclareRoute>::new()}/>
                         <Route path=path!("/maintenance/new") view={Lazy::<routes::PlanMaintenanceRoute>::new()}/>
                         <Route path=path!("/incidents/:id") view={Lazy::<routes::RoomRoute>::new()}/>
+                        <Route path=path!("/i/:number") view={Lazy::<routes::ByNumberRoute>::new()}/>
                         <Route path=path!("/incidents/:id/postmortem") view={Lazy::<routes::PostmortemRoute>::new()}/>
                         <Route path=path!("/metrics") view={Lazy::<routes::MetricsRoute>::new()}/>
                         <Route path=path!("/incidents/:id/comms") view={Lazy::<routes::CommsRoute>::new()}/>

@@ -64,12 +64,13 @@ async fn deliver_locked(
         match stored
             .get(i)
             .and_then(|s| s.as_ref())
-            .and_then(|s| Some((s.event.seq?, s.event.received_at)))
+            .and_then(|s| Some((s.event.seq?, s.event.received_at, s.event.number)))
         {
-            Some((seq, received_at)) => acks.push(Ack {
+            Some((seq, received_at, number)) => acks.push(Ack {
                 id: record.event.id.clone(),
                 seq,
                 received_at: received_at.unwrap_or(0),
+                number,
             }),
             None => todo.push(record),
         }
@@ -101,6 +102,7 @@ async fn deliver_locked(
             let mut record = todo.iter().find(|r| r.event.id == ack.id)?.clone();
             record.event.seq = Some(ack.seq);
             record.event.received_at = Some(ack.received_at);
+            record.event.number = ack.number;
             // The order made stays: it marks the event as this browser's.
             record.error = None;
             Some(record)

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod alerts;
+pub mod by_number;
 pub mod comms;
 pub mod declare;
 pub mod incident_list;

@@ -76,6 +76,17 @@ impl Presence {
         self.announce();
     }
 
+    /// Everyone with some incident open that this console has heard of:
+    /// who is online, for the people pickers.
+    pub fn everyone(self) -> Vec<String> {
+        self.here.with(|h| {
+            let mut all: Vec<String> = h.values().flatten().cloned().collect();
+            all.sort();
+            all.dedup();
+            all
+        })
+    }
+
     /// Everyone with `incident` open, this tab's responder included.
     pub fn people(self, incident: &IncidentId) -> Vec<String> {
         self.here

@@ -30,6 +30,7 @@ lazy_page!(
     pages::plan_maintenance::PlanMaintenance
 );
 lazy_page!(RoomRoute, pages::incident_room::IncidentRoom);
+lazy_page!(ByNumberRoute, pages::by_number::ByNumber);
 lazy_page!(PostmortemRoute, pages::postmortem::PostmortemPage);
 lazy_page!(MetricsRoute, pages::metrics::MetricsPage);
 lazy_page!(CommsRoute, pages::comms::CommsPage);
@@ -51,6 +52,7 @@ pub fn preload_pages() {
     leptos::task::spawn_local(async {
         <DeclareRoute as LazyRoute>::preload().await;
         <RoomRoute as LazyRoute>::preload().await;
+        <ByNumberRoute as LazyRoute>::preload().await;
         <CommsRoute as LazyRoute>::preload().await;
         <PostmortemRoute as LazyRoute>::preload().await;
         <PlanMaintenanceRoute as LazyRoute>::preload().await;

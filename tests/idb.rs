@@ -33,6 +33,7 @@ fn record(id: &str, seq: Option<u64>, made: f64, error: Option<&str>) -> StoredE
             seq,
             received_at: seq.map(|_| 1_700_000_000_500),
             clock_offset: None,
+            number: None,
         },
         made,
         error: error.map(String::from),

@@ -5,6 +5,7 @@ use crate::replica::use_replica;
 use crate::shortcuts::use_shortcuts;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use sitrep_core::incident::number;
 use sitrep_core::view::command_search;
 
 #[derive(Clone, PartialEq)]
@@ -52,7 +53,11 @@ pub fn CommandPalette() -> impl IntoView {
         let mut all = fixed_commands();
         incidents.with(|list| {
             all.extend(list.iter().map(|i| PaletteCommand {
-                label: format!("Open: {}", i.title),
+                // The number is in the label, so "42" and "INC-42" find it.
+                label: match i.number {
+                    Some(n) => format!("Open: {} · {}", i.title, number::label(n)),
+                    None => format!("Open: {}", i.title),
+                },
                 action: Action::Go(format!("/incidents/{}", i.id)),
             }))
         });

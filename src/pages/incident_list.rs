@@ -1,4 +1,4 @@
-//! The incident list: filters, a search over titles and notes and a sort,
+//! The incident list: filters, a search over titles, notes and numbers and a sort,
 //! all kept in the URL so a filtered view can be shared and survives reload.
 //! By default open incidents come first, the most severe at the top.
 
@@ -15,6 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
+use sitrep_core::incident::number;
 use sitrep_core::incident::query::{Query, Sort, StatusFilter};
 use sitrep_core::status_page::upstream_panel::tally;
 use sitrep_core::{ComponentId, Incident, Severity, Status, Workspace};
@@ -86,7 +87,7 @@ pub fn IncidentList() -> impl IntoView {
             </div>
             <form class="filters" role="search" aria-label="Filter incidents"
                 on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
-                <TextField id="list-search" label="Search titles and notes" kind="search"
+                <TextField id="list-search" label="Search titles, notes and numbers" kind="search"
                     autocomplete="off" node_ref=search placeholder="Press / to search" grow=true
                     value=Binding::new(
                         move || query.with(|q| q.text.clone()),
@@ -173,7 +174,7 @@ pub fn IncidentList() -> impl IntoView {
                             <tbody>
                                 <For
                                     each=move || shown.get()
-                                    key=|i| (i.id.clone(), i.timeline.len(), i.pending_entries(), i.status, i.severity, i.title.clone(), i.components.len())
+                                    key=|i| (i.id.clone(), i.number, i.timeline.len(), i.pending_entries(), i.status, i.severity, i.title.clone(), i.components.len())
                                     let:inc
                                 >
                                     <IncidentRow inc workspace/>
@@ -269,6 +270,9 @@ fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView 
     };
     let cadence = Signal::derive(move || workspace.with(|w| w.comms.cadence));
     let shown = inc.clone();
+    // A maintenance is not numbered; an incident declared offline says so
+    // until the backend has stored its declaration.
+    let number = (!maintenance).then(|| number::shown(inc.number));
     let (href, title, open, started) = (
         format!("/incidents/{}", inc.id),
         inc.title.clone(),
@@ -282,7 +286,10 @@ fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView 
             } else {
                 view! { <SeverityBadge severity/> }.into_any()
             }}</td>
-            <td><A href=href>{title}</A></td>
+            <td>
+                {number.map(|n| view! { <span class="incident-number">{n}</span> " " })}
+                <A href=href>{title}</A>
+            </td>
             <td>{if maintenance {
                 view! { <span class="badge status maintenance-state">{state}</span> }.into_any()
             } else {

@@ -5,6 +5,7 @@
 mod changes;
 mod impact;
 mod maintenance;
+mod people;
 mod roles;
 mod tasks;
 mod timeline;
@@ -24,6 +25,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use maintenance::{MaintenancePanel, OverrunPrompt};
 use roles::RolesPanel;
+use sitrep_core::incident::number;
 use sitrep_core::incident::severity_policy::prompt;
 use sitrep_core::time::utc;
 use sitrep_core::{EventBody, Incident, NoteKind, Severity, Status};
@@ -64,6 +66,7 @@ pub fn IncidentRoom() -> impl IntoView {
 #[component]
 fn RoomBody(incident: Memo<Arc<Incident>>) -> impl IntoView {
     provide_room_context(incident);
+    people::provide_directory();
     let session = use_session();
     // A viewer reads everything and changes nothing; the server is the
     // authority, this only spares them controls that would be refused.
@@ -116,6 +119,11 @@ fn RoomHead() -> impl IntoView {
         <div class="room-head">
             <h1>{move || incident.with(|i| i.title.clone())}</h1>
             <div class="facts">
+                // An incident declared offline has no number until the
+                // backend stores its declaration; a maintenance has none.
+                {move || incident.with(|i| {
+                    (!i.is_maintenance() || i.number.is_some()).then(|| number::shown(i.number))
+                }).map(|n| view! { <span class="incident-number" data-testid="incident-number">{n}</span> })}
                 {move || if incident.with(|i| i.is_maintenance()) {
                     view! { <span class="badge maintenance">"Maintenance"</span> }.into_any()
                 } else {

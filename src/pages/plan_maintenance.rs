@@ -55,6 +55,7 @@ pub fn PlanMaintenance() -> impl IntoView {
             seq: None,
             received_at: None,
             clock_offset: None,
+            number: None,
         };
         if let Err(why) = limits::check(&probe) {
             problem.set(Some(format!("Cannot plan this: {why}.")));

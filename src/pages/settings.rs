@@ -62,6 +62,7 @@ fn problem_with(body: &EventBody) -> Option<String> {
         seq: None,
         received_at: None,
         clock_offset: None,
+        number: None,
     };
     limits::check(&probe).err().map(|reason| {
         let mut chars = reason.chars();

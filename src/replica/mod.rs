@@ -196,6 +196,7 @@ impl Replica {
             seq: None,
             received_at: None,
             clock_offset: self.clock.get_untracked().offset_ms(),
+            number: None,
         };
         let id = event.id.clone();
         let record = StoredEvent {

@@ -976,6 +976,7 @@ impl Sim {
                     id: ev.id.clone(),
                     seq: self.server.head,
                     received_at: self.now as i64,
+                    number: None,
                 };
                 self.server.acks.insert(ev.id.clone(), ack.clone());
                 acks.push(ack);

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod connections;
 pub mod console;
+pub mod directory;
 pub mod fanout;
 pub mod freeze;
 pub mod hashing;

@@ -7,7 +7,7 @@
 //! applies to every request: a deadline, and the security headers.
 
 use crate::{admin, api, auth, connections, console, freeze, headers, intake, overload, publish};
-use crate::{reply, stream, team_hooks, upstream, AppState};
+use crate::{directory, reply, stream, team_hooks, upstream, AppState};
 use axum::handler::Handler;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, delete, get, patch, post, put};
@@ -41,6 +41,8 @@ pub fn router(
         .route("/api/v1/health", get(api::health))
         .route("/api/v1/freeze", get(freeze::handler))
         .route("/api/v1/upstreams", get(upstream::list))
+        // Who can be named in a role or a task: every signed-in reader.
+        .route("/api/v1/directory", get(directory::handler))
         // Sessions.
         .route(
             "/api/v1/session",

@@ -51,6 +51,8 @@ const TABLE: &[Row] = &[
     ),
     ("GET", "/api/v1/upstreams", [401, 403, 200, 200, 200, 200]),
     ("GET", "/api/v1/freeze", [401, 403, 200, 200, 200, 200]),
+    // Names to pick a commander or an assignee from: every reader.
+    ("GET", "/api/v1/directory", [401, 403, 200, 200, 200, 200]),
     // Alerts come from monitor tokens only; /metrics is for them and admins.
     (
         "POST",

@@ -187,6 +187,62 @@ async fn one_event_posted_to_both_replicas_at_once_is_stored_once_with_one_seq()
     );
 }
 
+#[tokio::test]
+async fn declarations_on_both_replicas_at_once_get_one_run_of_numbers_in_seq_order() {
+    if skipped("declarations_on_both_replicas") {
+        return;
+    }
+    let dir = temp_dir();
+    let (a, b) = pair(&data_dir(&dir), &[]);
+    let declared = |i: usize| {
+        json!({"id": format!("d-{i}"), "incident": format!("inc-{i}"), "author": "ana",
+               "at": 1_763_464_800_000_i64,
+               "body": {"kind": "declared", "title": format!("Outage {i}"), "severity": "sev2",
+                        "started_at": 1_763_464_700_000_i64}})
+    };
+    let mut acked = Vec::new();
+    for round in 0..10 {
+        // Each replica declares its own incident, and both the same third
+        // one (two consoles retrying through different replicas).
+        let shared = declared(1000 + round);
+        let on_a = [declared(2 * round), shared.clone()];
+        let on_b = [declared(2 * round + 1), shared];
+        let (ra, rb) = tokio::join!(post(&a, &on_a), post(&b, &on_b));
+        assert_eq!((ra.0, rb.0), (200, 200), "{} {}", ra.1, rb.1);
+        assert_eq!(
+            ra.1["acks"][1], rb.1["acks"][1],
+            "one seq and number for the shared one"
+        );
+        for reply in [&ra.1, &rb.1] {
+            for ack in reply["acks"].as_array().unwrap() {
+                acked.push(
+                    ack["number"]
+                        .as_u64()
+                        .expect("every declaration here is numbered"),
+                );
+            }
+        }
+    }
+    acked.sort_unstable();
+    acked.dedup();
+    assert_eq!(
+        acked,
+        (1..=30).collect::<Vec<u64>>(),
+        "30 incidents, 1 to 30, none twice"
+    );
+    // Both replicas read the numbers in the log's order.
+    for s in [&a, &b] {
+        let (_, page) = get_json(s, "/api/v1/events?after=0&limit=1000").await;
+        let numbers: Vec<u64> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["number"].as_u64())
+            .collect();
+        assert_eq!(numbers, (1..=30).collect::<Vec<u64>>());
+    }
+}
+
 async fn sign_in(s: &Running, name: &str) -> String {
     let resp = client()
         .post(s.url("/api/v1/session"))

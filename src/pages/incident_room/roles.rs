@@ -1,7 +1,9 @@
 //! Who holds each role (built in and custom), since when; assign, hand
-//! over, release. The log keeps every handover.
+//! over, release. The log keeps every handover. Holders are picked from the
+//! workspace's accounts; a name without one is marked.
 
-use crate::components::form::{Outcome, SelectField, TextField};
+use super::people::{NoAccountMark, PersonPicker};
+use crate::components::form::{Outcome, SelectField};
 use crate::reader::when;
 use crate::room::use_room;
 use leptos::prelude::*;
@@ -50,6 +52,7 @@ pub fn RolesPanel() -> impl IntoView {
                         {match holder {
                             Some(h) => view! {
                                 <span class="holder">{h.person.clone()}</span>
+                                " " <NoAccountMark name=h.person.clone()/>
                                 <span class="since">" since " {when(h.since)}</span>
                                 <button type="button" class="small" aria-label=format!("Release {name}") on:click=release>"Release"</button>
                             }.into_any(),
@@ -72,7 +75,7 @@ pub fn RolesPanel() -> impl IntoView {
                         view! { <option value=value selected=selected>{name}</option> }
                     }).collect_view()}
                 </SelectField>
-                <TextField id="role-person" label="Person" value=person maxlength=100/>
+                <PersonPicker id="role-person" label="Person" value=person/>
                 <button type="submit">"Assign"</button>
             </form>
             <Outcome problem/>

@@ -1,6 +1,8 @@
-//! The incident's tasks: add with an assignee and a due time, reassign,
-//! mark done. Open tasks stay in view; overdue ones say so.
+//! The incident's tasks: add with an assignee (picked from the accounts, or
+//! someone without one, marked) and a due time, reassign, mark done. Open
+//! tasks stay in view; overdue ones say so.
 
+use super::people::{NoAccountMark, PersonPicker};
 use crate::browser::now_ms;
 use crate::components::form::{Outcome, TextField};
 use crate::room::use_room;
@@ -73,7 +75,7 @@ pub fn TasksPanel() -> impl IntoView {
             <form class="stack-form" on:submit=add>
                 <TextField id="task-title" label="Task" value=title maxlength=200/>
                 <div class="row">
-                    <TextField id="task-assignee" label="Assignee" value=assignee maxlength=100/>
+                    <PersonPicker id="task-assignee" label="Assignee" value=assignee/>
                     <TextField id="task-due" label="Due (UTC)" value=due kind="datetime-local"/>
                 </div>
                 <button type="submit">"Add task"</button>
@@ -132,13 +134,15 @@ fn TaskRow(task: Task) -> impl IntoView {
             })}
             {(!done).then(|| view! {
                 <form class="inline-form assign" on:submit=reassign>
-                    <label for=assign_id.clone() class="visually-hidden">{format!("Assignee of {}", task.title)}</label>
-                    <input id=assign_id type="text" maxlength="100" placeholder="unassigned"
-                        prop:value=move || assignee.get() on:input:target=move |ev| assignee.set(ev.target().value())/>
+                    <PersonPicker id=assign_id label=format!("Assignee of {}", task.title) value=assignee
+                        hidden_label=true placeholder="unassigned"/>
+                    <NoAccountMark name=task.assignee.clone().unwrap_or_default()/>
                     <button type="submit" class="small">"Assign"</button>
                 </form>
             })}
-            {done.then(|| task.assignee.clone().map(|a| view! { <span class="assignee">{a}</span> }))}
+            {done.then(|| task.assignee.clone().map(|a| view! {
+                <span class="assignee">{a.clone()}</span> " " <NoAccountMark name=a/>
+            }))}
         </li>
     }
 }

@@ -7,7 +7,7 @@ export class ListPage extends ConsolePage {
   }
 
   search() {
-    return this.page.getByLabel('Search titles and notes', { exact: true });
+    return this.page.getByLabel('Search titles, notes and numbers', { exact: true });
   }
 
   async filterBy({ status, severity, component, sort }) {

@@ -15,6 +15,29 @@ export class RoomPage extends ConsolePage {
     await panel.getByRole('button', { name: 'Assign' }).click();
   }
 
+  /** The incident's number in the room's header: "INC-42" or "number pending". */
+  incidentNumber() {
+    return this.page.getByTestId('incident-number');
+  }
+
+  /**
+   * Types into a people picker (a combobox) and takes the option whose name
+   * starts with `option` with the keyboard, or leaves what was typed.
+   */
+  async pickPerson(scope, label, typed, option) {
+    const box = scope.getByRole('combobox', { name: label, exact: true });
+    await box.fill(typed);
+    if (option === undefined) return;
+    const list = scope.getByRole('listbox', { name: `People for ${label}`, exact: true });
+    const options = list.getByRole('option');
+    await options.first().waitFor({ timeout: WAIT });
+    const names = await options.allInnerTexts();
+    const at = names.findIndex((n) => n.trim().startsWith(option));
+    if (at < 0) throw new Error(`no option ${option} in ${JSON.stringify(names)}`);
+    for (let i = 0; i <= at; i++) await box.press('ArrowDown');
+    await box.press('Enter');
+  }
+
   roleHolders() {
     return this.panel('Roles').getByRole('list', { name: 'Role holders' });
   }

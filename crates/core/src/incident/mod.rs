@@ -9,6 +9,7 @@ mod entries;
 pub mod entry_text;
 mod impact;
 mod maintenance;
+pub mod number;
 mod postmortem;
 pub mod query;
 mod roles;
@@ -41,6 +42,9 @@ pub struct Incident {
     /// False until the `declared` event has been seen: a note can arrive
     /// before the declaration it follows (different authors, different tabs).
     pub declared: bool,
+    /// The short number the backend gave the declaration (`INC-42`); absent
+    /// until the first `declared` event is confirmed (see `number`).
+    pub number: Option<u64>,
     pub title: String,
     pub severity: Severity,
     pub summary: String,
@@ -92,6 +96,7 @@ impl Incident {
         Incident {
             id,
             declared: false,
+            number: None,
             title: String::new(),
             severity: Severity::Sev4,
             summary: String::new(),
@@ -189,13 +194,15 @@ impl Incident {
     }
 
     /// Whether any text of this incident contains `needle` (already
-    /// lowercased): its title, summary or a note.
+    /// lowercased): its title, summary or a note; or `needle` is its
+    /// number (`42`, `inc-42`).
     pub fn mentions(&self, needle: &str) -> bool {
         if needle.is_empty() {
             return true;
         }
         let has = |s: &str| s.to_lowercase().contains(needle);
-        has(&self.title)
+        (self.number.is_some() && number::parse(needle) == self.number)
+            || has(&self.title)
             || has(&self.summary)
             || self.timeline.iter().any(|e| match &e.what {
                 EntryWhat::Note { text, .. } => has(text),
@@ -226,6 +233,10 @@ impl Incident {
                 detected_at,
             } => {
                 self.declared = true;
+                // Only the first stored declaration carries a number.
+                if self.number.is_none() {
+                    self.number = ev.number;
+                }
                 self.title = title.clone();
                 self.severity = *severity;
                 self.summary = summary.clone();

@@ -255,6 +255,24 @@ pub struct AccountsReply {
     pub accounts: Vec<AccountInfo>,
 }
 
+/// `GET /api/v1/directory`: the people of the workspace, for every
+/// signed-in reader to pick an incident commander or a task's assignee
+/// from: names only, enabled accounts that are people (not monitor tokens'
+/// accounts), by name. What only admins see stays in `AccountsReply`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DirectoryReply {
+    pub people: Vec<Person>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Person {
+    /// The account's name: what events carry as their author and what a
+    /// role or a task names.
+    pub name: String,
+}
+
 /// `POST /api/v1/accounts`: a new account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

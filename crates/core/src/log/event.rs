@@ -33,6 +33,11 @@ pub struct Event {
     /// correct `at`: an event made offline arrives late with an honest clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_offset: Option<i64>,
+    /// The incident's short number (`INC-42`), on the `declared` event that
+    /// first declared it, from the server once stored (see
+    /// `incident::number`); absent on every other event and while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
 }
 
 impl Event {
@@ -55,6 +60,7 @@ impl Event {
             seq: None,
             received_at: None,
             clock_offset: None,
+            number: None,
         }
     }
 

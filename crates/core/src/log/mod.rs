@@ -128,6 +128,22 @@ impl Log {
     /// Marks a pending event as confirmed at `seq` (the server's ack).
     /// Returns false when the id is unknown or already confirmed.
     pub fn confirm(&mut self, id: &EventId, seq: u64, received_at: Option<i64>) -> bool {
+        self.confirm_numbered(id, seq, received_at, None)
+    }
+
+    /// `confirm` with everything the server's ack says, the incident
+    /// number a first declaration was given included.
+    pub fn confirm_ack(&mut self, ack: &protocol::Ack) -> bool {
+        self.confirm_numbered(&ack.id, ack.seq, Some(ack.received_at), ack.number)
+    }
+
+    fn confirm_numbered(
+        &mut self,
+        id: &EventId,
+        seq: u64,
+        received_at: Option<i64>,
+        number: Option<u64>,
+    ) -> bool {
         if !self.is_pending(id) || self.confirmed.contains_key(&seq) {
             return false;
         }
@@ -136,6 +152,7 @@ impl Log {
         };
         ev.seq = Some(seq);
         ev.received_at = received_at;
+        ev.number = number;
         self.ids.insert(ev.id.clone(), Some(seq));
         self.stream_confirmed(&ev.incident, seq, true);
         self.confirmed.insert(seq, ev);
@@ -255,6 +272,7 @@ impl Log {
             if keep(&ev) {
                 ev.seq = None;
                 ev.received_at = None;
+                ev.number = None;
                 self.ids.insert(ev.id.clone(), None);
                 requeued.push(ev.id.clone());
                 front.push_back(ev);

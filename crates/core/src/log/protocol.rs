@@ -28,6 +28,10 @@ pub struct Ack {
     pub id: EventId,
     pub seq: u64,
     pub received_at: i64,
+    /// The incident number this event was given: only on the `declared`
+    /// event that first declared its incident (see `Event::number`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
 }
 
 /// The query of `GET /api/v1/events?after=SEQ&limit=N`.

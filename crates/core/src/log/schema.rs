@@ -15,8 +15,8 @@ use crate::aftermath::freeze::FreezeReport;
 use crate::alerts::model::{GenericPayload, IntakeReply};
 use crate::log::admin::{
     AccountInfo, AccountsReply, AuditPage, AuditParams, ChangeAccount, CreateAccount, CreateToken,
-    CreatedToken, HookDeliveriesParams, HookDeliveriesReply, SaveTeamHook, SavedTeamHook,
-    SignedOutEverywhere, TeamHooksReply, TokensParams, TokensReply,
+    CreatedToken, DirectoryReply, HookDeliveriesParams, HookDeliveriesReply, SaveTeamHook,
+    SavedTeamHook, SignedOutEverywhere, TeamHooksReply, TokensParams, TokensReply,
 };
 use crate::log::event::Event;
 use crate::log::protocol::{
@@ -57,6 +57,7 @@ pub fn documents() -> Vec<(&'static str, Schema)> {
         ("freeze-report.json", schema_for!(FreezeReport)),
         ("accounts-reply.json", schema_for!(AccountsReply)),
         ("account-info.json", schema_for!(AccountInfo)),
+        ("directory-reply.json", schema_for!(DirectoryReply)),
         ("create-account.json", schema_for!(CreateAccount)),
         ("change-account.json", schema_for!(ChangeAccount)),
         (

@@ -31,6 +31,14 @@ use sitrep_core::{Event, IncidentId};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Whether storing this event gives its incident a number (`INC-42`) when
+/// it has none yet: a declaration. The number is kept in
+/// `incident_numbers` beside the log, written in the same commit by the
+/// same writer that hands out the seqs, so it follows the log's one order.
+pub fn opens_incident(ev: &Event) -> bool {
+    ev.incident.is_incident() && matches!(ev.body, sitrep_core::EventBody::Declared { .. })
+}
+
 /// The most events one page read returns (the API's `limit`, the stream's
 /// catch-up pages).
 pub const MAX_PAGE: usize = 1000;

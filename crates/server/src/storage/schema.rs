@@ -55,6 +55,12 @@ pub const STEPS: &[Step] = &[
         sqlite: SQLITE_6,
         postgres: POSTGRES_6,
     },
+    Step {
+        version: 7,
+        name: "incident numbers",
+        sqlite: SQLITE_7,
+        postgres: POSTGRES_7,
+    },
 ];
 
 /// The newest version this binary knows.
@@ -503,6 +509,39 @@ CREATE TABLE log_identity (
     id TEXT NOT NULL
 );
 INSERT INTO log_identity (one, id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
+";
+
+/// Version 7 on SQLite: incident numbers (`INC-42`), one per incident,
+/// given by the log's writer in the commit that first stores a `declared`
+/// event of that incident (`seq` is that event's), so numbers follow the
+/// log's order and are never reused. Incidents declared before this step
+/// are numbered here in the same order.
+const SQLITE_7: &str = "
+CREATE TABLE IF NOT EXISTS incident_numbers (
+    number INTEGER PRIMARY KEY,
+    incident TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL UNIQUE
+);
+INSERT INTO incident_numbers (number, incident, seq)
+    SELECT ROW_NUMBER() OVER (ORDER BY first), incident, first FROM (
+        SELECT incident, MIN(seq) AS first FROM events
+        WHERE json_extract(event, '$.body.kind') = 'declared' GROUP BY incident
+    ) ORDER BY first;
+";
+
+/// Version 7 on PostgreSQL: the same table, written under `log_head`'s row
+/// lock like the seqs, so every replica's numbers come from one order.
+const POSTGRES_7: &str = "
+CREATE TABLE incident_numbers (
+    number BIGINT PRIMARY KEY,
+    incident TEXT NOT NULL UNIQUE,
+    seq BIGINT NOT NULL UNIQUE
+);
+INSERT INTO incident_numbers (number, incident, seq)
+    SELECT ROW_NUMBER() OVER (ORDER BY first), incident, first FROM (
+        SELECT incident, MIN(seq) AS first FROM events
+        WHERE (event::jsonb) -> 'body' ->> 'kind' = 'declared' GROUP BY incident
+    ) AS declared;
 ";
 
 #[cfg(test)]

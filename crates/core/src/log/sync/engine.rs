@@ -587,11 +587,12 @@ impl SyncEngine {
         let Some(mut ev) = pending else {
             return;
         };
-        if !self.log.confirm(&ack.id, ack.seq, Some(ack.received_at)) {
+        if !self.log.confirm_ack(ack) {
             return;
         }
         ev.seq = Some(ack.seq);
         ev.received_at = Some(ack.received_at);
+        ev.number = ack.number;
         self.refused.remove(&ack.id);
         self.write.events.push(ev);
     }
@@ -621,6 +622,7 @@ mod tests {
             id: ev(n).id,
             seq,
             received_at: 7,
+            number: None,
         }
     }
 

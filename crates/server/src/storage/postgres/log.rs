@@ -10,10 +10,10 @@
 use super::{block_on, describe, is_connection_error, Conn, Pool};
 use crate::clock::now_ms;
 use crate::storage::feed::Feeder;
-use crate::storage::{Committed, DbError, EventStore, Feed, Page};
+use crate::storage::{opens_incident, Committed, DbError, EventStore, Feed, Page};
 use sitrep_core::log::protocol::Ack;
 use sitrep_core::{Event, IncidentId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -37,9 +37,11 @@ struct Queued {
     done: mpsc::Sender<Result<Vec<Ack>, DbError>>,
 }
 
-const PAGE: &str = "SELECT h.head, e.seq, e.event, e.received_at FROM log_head h
+const PAGE: &str = "SELECT h.head, e.seq, e.event, e.received_at, n.number FROM log_head h
     LEFT JOIN LATERAL (SELECT seq, event, received_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2) e
-    ON TRUE";
+    ON TRUE
+    LEFT JOIN incident_numbers n ON n.seq = e.seq
+    ORDER BY e.seq";
 
 impl PgLog {
     pub(crate) fn open(pool: Arc<Pool>) -> Result<PgLog, DbError> {
@@ -119,7 +121,7 @@ impl EventStore for PgLog {
         for r in &rows {
             head = r.try_get::<_, i64>(0)? as u64;
             if let Some(seq) = r.try_get::<_, Option<i64>>(1)? {
-                events.push(event_of(seq, r.try_get(2)?, r.try_get(3)?)?);
+                events.push(event_of(seq, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)?);
             }
         }
         Ok(Page { events, head })
@@ -130,13 +132,15 @@ impl EventStore for PgLog {
         let rows = block_on(async {
             let stmt = conn
                 .prepare(
-                    "SELECT seq, event, received_at FROM events WHERE incident = $1 ORDER BY seq",
+                    "SELECT e.seq, e.event, e.received_at, n.number FROM events e
+                     LEFT JOIN incident_numbers n ON n.seq = e.seq
+                     WHERE e.incident = $1 ORDER BY e.seq",
                 )
                 .await?;
             conn.client.query(&stmt, &[&&*incident.0]).await
         })?;
         rows.iter()
-            .map(|r| event_of(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            .map(|r| event_of(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
             .collect()
     }
 
@@ -163,12 +167,18 @@ fn read_head(pool: &Pool) -> Result<u64, DbError> {
     Ok(row.try_get::<_, i64>(0)? as u64)
 }
 
-fn event_of(seq: i64, json: String, received_at: i64) -> Result<Event, DbError> {
+fn event_of(
+    seq: i64,
+    json: String,
+    received_at: i64,
+    number: Option<i64>,
+) -> Result<Event, DbError> {
     let seq = seq as u64;
     let mut ev: Event =
         serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
     ev.seq = Some(seq);
     ev.received_at = Some(received_at);
+    ev.number = number.map(|n| n as u64);
     Ok(ev)
 }
 
@@ -296,8 +306,11 @@ async fn commit(
     }
 }
 
-/// One batch: ids already stored keep their seq; new events get the next
-/// seqs after `head`, inserted in one statement. Returns the batch's acks,
+/// One batch: ids already stored keep their seq (and number); new events
+/// get the next seqs after `head`, inserted in one statement, and a new
+/// declaration of an incident without a number gets the next number. The
+/// caller holds `log_head`'s row lock, so every replica's commits take
+/// numbers one after the other, in seq order. Returns the batch's acks,
 /// its new events and the head after it.
 async fn store(
     conn: &mut Conn,
@@ -307,42 +320,79 @@ async fn store(
 ) -> Result<(Stored, i64), DbError> {
     let ids: Vec<&str> = events.iter().map(|e| &*e.id.0).collect();
     let find = conn
-        .prepare("SELECT id, seq, received_at FROM events WHERE id = ANY($1)")
+        .prepare(
+            "SELECT e.id, e.seq, e.received_at, n.number FROM events e
+             LEFT JOIN incident_numbers n ON n.seq = e.seq WHERE e.id = ANY($1)",
+        )
         .await?;
-    let mut known: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut known: HashMap<String, (i64, i64, Option<i64>)> = HashMap::new();
     for r in conn.client.query(&find, &[&ids]).await? {
-        known.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        known.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+    }
+    let declaring: Vec<&str> = events
+        .iter()
+        .filter(|e| opens_incident(e))
+        .map(|e| &*e.incident.0)
+        .collect();
+    let mut numbered: HashSet<String> = HashSet::new();
+    let mut last_number = 0i64;
+    if !declaring.is_empty() {
+        let taken = conn
+            .prepare(
+                "SELECT incident, (SELECT COALESCE(MAX(number), 0) FROM incident_numbers)
+                 FROM incident_numbers WHERE incident = ANY($1)
+                 UNION ALL SELECT NULL, (SELECT COALESCE(MAX(number), 0) FROM incident_numbers)",
+            )
+            .await?;
+        for r in conn.client.query(&taken, &[&declaring]).await? {
+            last_number = r.try_get(1)?;
+            if let Some(incident) = r.try_get::<_, Option<String>>(0)? {
+                numbered.insert(incident);
+            }
+        }
     }
     let mut acks = Vec::with_capacity(events.len());
     let mut stored = Vec::new();
     let (mut seqs, mut new_ids, mut incidents, mut texts, mut times) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut numbers, mut number_incidents, mut number_seqs) = (Vec::new(), Vec::new(), Vec::new());
     let mut next = head;
     for mut ev in events {
-        let (seq, received_at) = match known.get(&*ev.id.0) {
+        let (seq, received_at, given) = match known.get(&*ev.id.0) {
             Some(found) => *found,
             None => {
                 next += 1;
-                // The client's own seq/received_at mean nothing here.
+                // The client's own seq/received_at/number mean nothing here.
                 ev.seq = None;
                 ev.received_at = None;
+                ev.number = None;
                 let json = serde_json::to_string(&ev).expect("an event always serializes");
                 seqs.push(next);
                 new_ids.push(ev.id.0.to_string());
                 incidents.push(ev.incident.0.to_string());
                 texts.push(json);
                 times.push(now);
-                known.insert(ev.id.0.to_string(), (next, now));
+                let given = (opens_incident(&ev) && numbered.insert(ev.incident.0.to_string()))
+                    .then(|| {
+                        last_number += 1;
+                        numbers.push(last_number);
+                        number_incidents.push(ev.incident.0.to_string());
+                        number_seqs.push(next);
+                        last_number
+                    });
+                known.insert(ev.id.0.to_string(), (next, now, given));
                 ev.seq = Some(next as u64);
                 ev.received_at = Some(now);
+                ev.number = given.map(|n| n as u64);
                 stored.push(ev.clone());
-                (next, now)
+                (next, now, given)
             }
         };
         acks.push(Ack {
             id: ev.id,
             seq: seq as u64,
             received_at,
+            number: given.map(|n| n as u64),
         });
     }
     if !seqs.is_empty() {
@@ -354,6 +404,17 @@ async fn store(
             .await?;
         conn.client
             .execute(&insert, &[&seqs, &new_ids, &incidents, &texts, &times])
+            .await?;
+    }
+    if !numbers.is_empty() {
+        let insert = conn
+            .prepare(
+                "INSERT INTO incident_numbers (number, incident, seq)
+                 SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[])",
+            )
+            .await?;
+        conn.client
+            .execute(&insert, &[&numbers, &number_incidents, &number_seqs])
             .await?;
     }
     Ok(((acks, stored), next))

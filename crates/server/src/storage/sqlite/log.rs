@@ -4,6 +4,7 @@
 use super::connect;
 use crate::clock::now_ms;
 use crate::storage::feed::Feeder;
+use crate::storage::opens_incident;
 use crate::storage::{Committed, DbError, EventStore, Feed, Page};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sitrep_core::log::protocol::Ack;
@@ -104,7 +105,9 @@ impl EventStore for SqliteLog {
     fn stream_events(&self, incident: &IncidentId) -> Result<Vec<Event>, DbError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, event, received_at FROM events WHERE incident = ?1 ORDER BY seq",
+            "SELECT e.seq, e.event, e.received_at, n.number FROM events e
+             LEFT JOIN incident_numbers n ON n.seq = e.seq
+             WHERE e.incident = ?1 ORDER BY e.seq",
         )?;
         let mut rows = stmt.query([&*incident.0])?;
         let mut events = Vec::new();
@@ -134,7 +137,9 @@ fn page(conn: &mut Connection, after: u64, limit: usize) -> Result<Page, DbError
     let mut events = Vec::new();
     {
         let mut stmt = tx.prepare_cached(
-            "SELECT seq, event, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT e.seq, e.event, e.received_at, n.number FROM events e
+             LEFT JOIN incident_numbers n ON n.seq = e.seq
+             WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2",
         )?;
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let mut rows = stmt.query(params![after, limit as i64])?;
@@ -153,6 +158,7 @@ fn event_of(row: &rusqlite::Row<'_>) -> Result<Event, DbError> {
         serde_json::from_str(&json).map_err(|error| DbError::Corrupt { seq, error })?;
     ev.seq = Some(seq);
     ev.received_at = Some(row.get(2)?);
+    ev.number = row.get::<_, Option<i64>>(3)?.map(|n| n as u64);
     Ok(ev)
 }
 
@@ -222,35 +228,56 @@ fn store(
 ) -> Result<(Vec<Ack>, Vec<Event>), DbError> {
     let mut acks = Vec::with_capacity(events.len());
     let mut stored = Vec::new();
-    let mut find = tx.prepare_cached("SELECT seq, received_at FROM events WHERE id = ?1")?;
+    let mut find = tx.prepare_cached(
+        "SELECT e.seq, e.received_at, n.number FROM events e
+         LEFT JOIN incident_numbers n ON n.seq = e.seq WHERE e.id = ?1",
+    )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (id, incident, event, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    // Under the log's one writer, so MAX + 1 is never taken twice.
+    let mut numbered = tx.prepare_cached("SELECT 1 FROM incident_numbers WHERE incident = ?1")?;
+    let mut number = tx.prepare_cached(
+        "INSERT INTO incident_numbers (number, incident, seq)
+         SELECT COALESCE(MAX(number), 0) + 1, ?1, ?2 FROM incident_numbers RETURNING number",
     )?;
     for mut ev in events {
         let existing = find
             .query_row([&*ev.id.0], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
             })
             .optional()?;
-        let (seq, received_at) = match existing {
+        let (seq, received_at, given) = match existing {
             Some(found) => found,
             None => {
-                // The client's own seq/received_at mean nothing here.
+                // The client's own seq/received_at/number mean nothing here.
                 ev.seq = None;
                 ev.received_at = None;
+                ev.number = None;
                 let json = serde_json::to_string(&ev).expect("an event always serializes");
                 insert.execute(params![&*ev.id.0, &*ev.incident.0, json, now])?;
                 let seq = tx.last_insert_rowid();
+                let given = if opens_incident(&ev) && !numbered.exists([&*ev.incident.0])? {
+                    Some(number.query_row(params![&*ev.incident.0, seq], |r| r.get::<_, i64>(0))?)
+                } else {
+                    None
+                };
                 ev.seq = Some(seq as u64);
                 ev.received_at = Some(now);
+                ev.number = given.map(|n| n as u64);
                 stored.push(ev.clone());
-                (seq, now)
+                (seq, now, given)
             }
         };
         acks.push(Ack {
             id: ev.id,
             seq: seq as u64,
             received_at,
+            number: given.map(|n| n as u64),
         });
     }
     Ok((acks, stored))
