@@ -37,8 +37,9 @@ pub fn UpstreamOffers() -> impl IntoView {
 fn OfferItem(offer: Offer) -> impl IntoView {
     let replica = use_replica();
     let declare = format!(
-        "/new?title={}&component={}&status={}",
+        "/new?title={}&summary={}&component={}&status={}",
         encode(&offer.title()),
+        encode(&offer.summary()),
         encode(&offer.component.0),
         offer.our_status().wire()
     );

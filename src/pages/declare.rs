@@ -1,5 +1,5 @@
 //! Declaring an incident: title, severity, what is happening, when impact began.
-//! `?title=…&component=ID&status=…` prefill it (the upstream panel's offer):
+//! `?title=…&summary=…&component=ID&status=…` prefill it (the upstream panel's offer):
 //! the incident then starts touching that component of ours.
 
 use crate::browser::{new_id, now_ms};
@@ -30,7 +30,7 @@ pub fn Declare() -> impl IntoView {
         (ComponentId(c.into()), status)
     });
     let severity = RwSignal::new(Severity::Sev2);
-    let summary = RwSignal::new(String::new());
+    let summary = RwSignal::new(query.get("summary").unwrap_or_default());
     let started = RwSignal::new(utc::to_input(now_ms()));
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
