@@ -5,6 +5,7 @@
 
 mod alerts;
 mod changes;
+pub mod declaration;
 mod entries;
 pub mod entry_text;
 mod impact;
