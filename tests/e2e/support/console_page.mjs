@@ -91,8 +91,22 @@ export class ConsolePage {
     await this.page.getByRole('button', { name: 'Add note' }).click();
   }
 
+  /** Picking "Resolved" opens the resolve form: it is resolved with a note. */
   async setStatus(label) {
     await this.page.getByLabel('Status', { exact: true }).selectOption({ label });
+    if (label === 'Resolved') await this.resolve('Resolved in the test.');
+  }
+
+  /** The resolve form, open: its warnings. */
+  resolveForm() {
+    return this.page.getByRole('form', { name: 'Resolve the incident' });
+  }
+
+  async resolve(note) {
+    const form = this.resolveForm();
+    await form.getByLabel('Resolution note', { exact: true }).fill(note);
+    await form.getByRole('button', { name: 'Resolve incident' }).click();
+    await form.waitFor({ state: 'detached', timeout: WAIT });
   }
 
   /** Severity options read "SEV1 · Critical": pick by level. */

@@ -12,6 +12,7 @@ mod impact;
 mod maintenance;
 mod postmortem;
 pub mod query;
+pub mod resolution;
 mod roles;
 pub mod severity_policy;
 mod tasks;
