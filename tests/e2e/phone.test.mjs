@@ -124,7 +124,7 @@ describe('on a phone', () => {
     // Each cell names itself, since the column heads are not shown.
     const labels = await card.getByRole('cell').evaluateAll((cells) =>
       cells.map((c) => getComputedStyle(c, '::before').content).filter((c) => c !== 'none'));
-    assert.deepEqual(labels, ['"Components"', '"Impact since"', '"Next update"', '"Delivery"']);
+    assert.deepEqual(labels, ['"Components"', '"Impact since"', '"Next update"', '"Not sent"']);
     assert.equal(await list.page.getByRole('columnheader', { name: 'Title' }).isVisible(), false);
     await assertFits(list, 'the incident list');
     await context.close();
