@@ -169,10 +169,12 @@ describe('settings', () => {
     assert.equal(await ana.page.getByText(/^Added /).count(), 0);
 
     // The console is no security boundary: an edit the backend refuses (a
-    // note over its size limit) is refused alone, and later edits go out.
-    await ana.declare({ title: 'Refusal does not block the queue' });
+    // note over its size limit) is refused alone, and later edits (on
+    // another incident) go out.
+    await ana.declare({ title: 'A refused note' });
     await ana.addNote('log line '.repeat(9_000));
     await ana.entry('log line log line').getByText(/refused by the backend/).waitFor();
+    await ana.declare({ title: 'Refusal does not block the queue' });
     await ana.addNote('written after the refused edit');
     await ana.waitForEntry('written after the refused edit');
     await eventually(async () => {
