@@ -190,6 +190,19 @@ describe('on a phone', () => {
     }
     assert.ok(header.height < 60, `the header is ${header.height} px high`);
 
+    // Narrower desktops, down to where the menu takes over, keep it one line.
+    for (const width of [1025, 1100, 1215]) {
+      await app.page.setViewportSize({ width, height: DESKTOP.height });
+      assert.equal(await app.menuButton().isVisible(), false, `no menu at ${width} px`);
+      const row = await app.nav().boundingBox();
+      const out = await app.whoAmI().getByRole('button', { name: 'Sign out' }).boundingBox();
+      const bar = await app.page.getByRole('banner').boundingBox();
+      assert.ok(bar.height < 60, `at ${width} px the header is ${bar.height} px high`);
+      const middle = out.y + out.height / 2;
+      assert.ok(middle > row.y && middle < row.y + row.height, `at ${width} px Sign out is on the nav's line`);
+    }
+    await app.page.setViewportSize(DESKTOP);
+
     // "Plan maintenance" sits with "Declare incident", at the right.
     const plan = await app.page.getByRole('link', { name: 'Plan maintenance' }).boundingBox();
     const declare = await app.page.getByRole('main').getByRole('link', { name: 'Declare incident' }).boundingBox();
