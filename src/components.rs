@@ -5,6 +5,7 @@ pub mod freeze_banner;
 pub mod header;
 pub mod labels;
 pub mod markdown;
+pub mod role_gate;
 pub mod shortcut_layer;
 pub mod sign_in;
 pub mod upstream_offers;

@@ -3,6 +3,7 @@
 //! to each open incident already touching our component.
 
 use crate::replica::use_replica;
+use crate::session::use_session;
 use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -36,9 +37,15 @@ pub fn UpstreamOffers() -> impl IntoView {
 #[component]
 fn OfferItem(offer: Offer) -> impl IntoView {
     let replica = use_replica();
+    let session = use_session();
+    // A viewer's note would be refused: the button says so instead.
+    let why_not = move || {
+        (!session.can_write()).then_some("Viewers read incidents; adding a note needs a responder.")
+    };
     let declare = format!(
-        "/new?title={}&component={}&status={}",
+        "/new?title={}&summary={}&component={}&status={}",
         encode(&offer.title()),
+        encode(&offer.summary()),
         encode(&offer.component.0),
         offer.our_status().wire()
     );
@@ -51,7 +58,7 @@ fn OfferItem(offer: Offer) -> impl IntoView {
             let (id, title, note) = (id.clone(), title.clone(), note.clone());
             let label = format!("Add a note to {title}");
             view! {
-                <button type="button" on:click=move |_| {
+                <button type="button" disabled=move || why_not().is_some() title=why_not on:click=move |_| {
                     let (id, note, title): (IncidentId, String, String) = (id.clone(), note.clone(), title.clone());
                     spawn_local(async move {
                         replica.record(id, EventBody::note(note)).await;

@@ -8,6 +8,7 @@
 mod group;
 mod triage;
 
+use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -55,6 +56,7 @@ pub fn AlertInbox() -> impl IntoView {
             <h1>"Alert inbox"</h1>
             <p class="hint">"Firing alert groups from Alertmanager, Grafana and the API that nobody has handled yet. "
                 "Routing rules in "<A href="/settings">"Settings"</A>" propose what an incident from a group starts with."</p>
+            <ReadOnlyNote/>
             <section aria-labelledby="inbox-open">
                 <h2 id="inbox-open">{move || format!("Waiting ({})", open.with(Vec::len))}</h2>
                 <Show when=move || open.with(Vec::is_empty)>

@@ -168,7 +168,7 @@ pub fn IncidentList() -> impl IntoView {
                                     <th scope="col">"Components"</th>
                                     <th scope="col">"Impact since"</th>
                                     <th scope="col">"Next update"</th>
-                                    <th scope="col">"Delivery"</th>
+                                    <th scope="col">"Not sent"</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -242,9 +242,12 @@ fn ComponentFilter(
 
 #[component]
 fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView {
+    // Only what this browser has not sent yet, in plain words; nothing when
+    // everything has reached the backend (the usual case).
     let delivery = match inc.pending_entries() {
-        0 => "delivered".to_string(),
-        n => format!("{n} not yet delivered"),
+        0 => String::new(),
+        1 => "1 edit not sent yet".to_string(),
+        n => format!("{n} edits not sent yet"),
     };
     let ids: Vec<ComponentId> = inc.components.keys().cloned().collect();
     let components = move || {
@@ -298,7 +301,7 @@ fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView 
             <td class="components">{components}</td>
             <td>{started}</td>
             <td><CadenceBadge incident=Signal::stored(shown) policy=cadence/></td>
-            <td>{delivery}</td>
+            <td class="unsent">{delivery}</td>
         </tr>
     }
 }

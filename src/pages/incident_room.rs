@@ -1,11 +1,13 @@
 //! The incident room: where things stand, who is here, the severity
-//! policy's prompt, a maintenance's steps and overrun prompt, the timeline with the note form, and the panels for
+//! policy's prompt, a maintenance's steps and overrun prompt, the status
+//! controls (resolving asks for a note), the timeline with the note form, and the panels for
 //! roles, changes, tasks, impact and times.
 
 mod changes;
 mod impact;
 mod maintenance;
 mod people;
+mod resolve;
 mod roles;
 mod tasks;
 mod timeline;
@@ -193,19 +195,32 @@ fn SeverityPrompt() -> impl IntoView {
 fn StatusControls() -> impl IntoView {
     let room = use_room();
     let incident = room.incident;
+    let resolving = RwSignal::new(false);
+    let current = move || incident.with(|i| i.status.wire());
     view! {
         <div class="controls">
-            <ChoiceField
-                id="room-status"
-                label="Status"
-                options=Status::ALL.iter().map(|s| (s.wire(), s.label().to_string())).collect()
-                current=Signal::derive(move || incident.with(|i| i.status.wire()))
-                on_pick=move |v: String| {
-                    if let Some(status) = Status::from_wire(&v) {
-                        room.record(EventBody::StatusChanged { status });
+            // Shows "Resolved" while the resolve panel is open; the status
+            // changes only once the note is written.
+            <SelectField id="room-status" label="Status"
+                value=Signal::derive(move || {
+                    if resolving.get() { Status::Resolved.wire() } else { current() }.to_string()
+                })
+                on_change=move |v: String| {
+                    if v == current() {
+                        resolving.set(false);
+                        return;
                     }
-                }
-            />
+                    match Status::from_wire(&v) {
+                        Some(Status::Resolved) => resolving.set(true),
+                        Some(status) => {
+                            resolving.set(false);
+                            room.record(EventBody::StatusChanged { status });
+                        }
+                        None => {}
+                    }
+                }>
+                {Status::ALL.iter().map(|s| view! { <option value=s.wire()>{s.label()}</option> }).collect_view()}
+            </SelectField>
             <ChoiceField
                 id="room-severity"
                 label="Severity"
@@ -218,6 +233,7 @@ fn StatusControls() -> impl IntoView {
                 }
             />
         </div>
+        <resolve::ResolvePanel resolving/>
     }
 }
 

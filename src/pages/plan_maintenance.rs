@@ -1,6 +1,8 @@
 //! Planning a maintenance window: title, start and end (UTC), the affected
 //! components and what customers will notice. It opens its own stream,
-//! listed with the incidents and marked as maintenance.
+//! listed with the incidents and marked as maintenance. A window that falls
+//! in a change freeze is warned about and needs a reason, which is logged
+//! (core's `maintenance_freeze`; the server refuses it without one).
 
 use crate::browser::{new_id, now_ms};
 use crate::components::form::{CheckField, Outcome, TextArea, TextField};
@@ -10,6 +12,7 @@ use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use sitrep_core::aftermath::maintenance_freeze;
 use sitrep_core::log::limits;
 use sitrep_core::time::utc;
 use sitrep_core::{ComponentId, Event, EventBody, EventId, IncidentId};
@@ -28,6 +31,28 @@ pub fn PlanMaintenance() -> impl IntoView {
     let chosen = RwSignal::new(BTreeSet::<ComponentId>::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let freeze_reason = RwSignal::new(String::new());
+    let incidents = replica.incidents();
+    // The freeze the window as typed falls in, re-read as the times change.
+    let freeze_met = Memo::new(move |_| {
+        let (Some(starts_at), Some(ends_at)) = (
+            utc::parse_input(&starts.get()),
+            utc::parse_input(&ends.get()),
+        ) else {
+            return None;
+        };
+        let probe = window_probe(starts_at, ends_at);
+        workspace.with(|w| {
+            incidents.with(|all| {
+                maintenance_freeze::freeze_met(
+                    &w.freeze,
+                    all.iter().map(|i| &**i),
+                    &probe,
+                    now_ms(),
+                )
+            })
+        })
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -45,7 +70,18 @@ pub fn PlanMaintenance() -> impl IntoView {
             ends_at,
             components: chosen.get_untracked().into_iter().collect(),
             customer_notice: notice.get_untracked().trim().to_string(),
+            freeze_reason: Some(freeze_reason.get_untracked().trim().to_string())
+                .filter(|r| !r.is_empty()),
         };
+        if let Some(f) = freeze_met.get_untracked() {
+            if maintenance_freeze::reason_given(&body).is_none() {
+                problem.set(Some(format!(
+                    "This window falls in the change freeze until {}: say why it must go ahead.",
+                    utc::format(f.ends_at())
+                )));
+                return;
+            }
+        }
         let probe = Event {
             id: EventId("probe".into()),
             incident: id.clone(),
@@ -114,10 +150,34 @@ pub fn PlanMaintenance() -> impl IntoView {
                 </fieldset>
                 <TextArea id="maint-notice" label="What customers will notice" value=notice rows=3
                     placeholder="Checkout may be slow for up to ten minutes"/>
+                {move || freeze_met.get().map(|f| view! {
+                    <div class="stack warning" role="status" data-testid="maint-freeze-warning">
+                        <p>
+                            <strong>"This window falls in a change freeze"</strong>
+                            {format!(" (until {}: {}).", utc::format(f.ends_at()), f.reason)}
+                            " Say why it must go ahead; the reason is logged."
+                        </p>
+                        <TextArea id="maint-freeze-reason" label="Why it must go ahead during the freeze"
+                            value=freeze_reason rows=2
+                            placeholder="Security patch that cannot wait"/>
+                    </div>
+                })}
                 <Outcome problem/>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Plan maintenance"</button>
                 </fieldset>
             </form>
         </section>
+    }
+}
+
+/// A plan with only its window, for asking which freeze the window meets.
+fn window_probe(starts_at: i64, ends_at: i64) -> EventBody {
+    EventBody::MaintenancePlanned {
+        title: String::new(),
+        starts_at,
+        ends_at,
+        components: Vec::new(),
+        customer_notice: String::new(),
+        freeze_reason: None,
     }
 }

@@ -366,8 +366,10 @@ fn RemediationRow(r: sitrep_core::aftermath::postmortem::Remediation) -> impl In
             <label for=check_id>{r.title.clone()}</label>
             {r.assignee.clone().map(|a| view! { <span class="assignee">{a}</span> })}
             {r.due_at.map(|d| view! { <span class="due">"due " <crate::reader::When at=d/></span> })}
+            // An action, in words that say what it does: the task stays an
+            // ordinary task of the incident.
             <button type="button" class="small no-print" on:click=unflag
-                aria-label=format!("Not remediation: {title}")>"Not remediation"</button>
+                aria-label=format!("Remove from remediation: {title}")>"Remove from remediation"</button>
         </li>
     }
 }

@@ -2,7 +2,8 @@
 //! the severity policy, the change freeze, alert routing and the comms
 //! desk's policy and templates (each change an event on the workspace
 //! stream), and for admins
-//! the publishing targets, which live on the server.
+//! the publishing targets, which live on the server. Only admins change
+//! settings: for anyone else the controls are disabled, with the reason.
 
 mod alert_routes;
 mod catalogue;
@@ -14,6 +15,7 @@ mod roles;
 mod severity;
 mod templates;
 
+use crate::components::role_gate::{settings_locked, AdminOnlyNote};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -24,11 +26,19 @@ use sitrep_core::{Event, EventBody, EventId, IncidentId};
 #[component]
 pub fn Settings() -> impl IntoView {
     let session = use_session();
+    let locked = settings_locked();
     view! {
         <section class="page settings">
             <h1>"Settings"</h1>
             <reader::ReaderSettings/>
             <p class="hint">"Below: shared by every console; changes reach the others as soon as they are delivered."</p>
+            <AdminOnlyNote/>
+            // Every section here writes the workspace stream, which only
+            // admins may; for anyone else each control is disabled, and the
+            // note above (and each control's tooltip) says why.
+            <fieldset class="plain" disabled=move || locked.with(Option::is_some)
+                title=move || locked.get()>
+            <legend class="visually-hidden">"Settings"</legend>
             <catalogue::Catalogue/>
             <roles::Roles/>
             <severity::SeverityPolicy/>
@@ -46,6 +56,7 @@ pub fn Settings() -> impl IntoView {
                 <publishing::PublishingTargets/>
             </Show>
             <templates::CommsSettings/>
+            </fieldset>
         </section>
     }
 }

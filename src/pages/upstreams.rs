@@ -5,6 +5,7 @@
 //! a linked component that breaks brings offers (components/upstream_offers).
 
 use crate::components::form::{Outcome, TextField};
+use crate::components::role_gate::{settings_locked, AdminOnlyNote};
 use crate::components::upstream_offers::UpstreamOffers;
 use crate::replica::use_replica;
 use crate::upstreams::{use_upstreams, Received};
@@ -24,12 +25,14 @@ use sitrep_core::{EventBody, IncidentId};
 #[component]
 pub fn UpstreamPanel() -> impl IntoView {
     let upstreams = use_upstreams();
+    let locked = settings_locked();
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Upstream providers"</h1>
             </div>
             <SourceLine/>
+            <AdminOnlyNote/>
             <UpstreamOffers/>
             {move || upstreams.problem.get().map(|p| view! { <p class="banner warn" role="alert">{p}</p> })}
             {move || match upstreams.latest.get() {
@@ -49,15 +52,27 @@ pub fn UpstreamPanel() -> impl IntoView {
                         <code>"--upstream NAME=URL"</code>"."
                     </p>
                 }.into_any(),
-                Some(r) => r
-                    .providers
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, provider)| view! { <ProviderCard provider index/> })
-                    .collect_view()
-                    .into_any(),
+                // Linking, removing and adding providers are settings
+                // (admins only): disabled for anyone else, with the reason.
+                Some(r) => view! {
+                    <fieldset class="plain" disabled=move || locked.with(Option::is_some)
+                        title=move || locked.get()>
+                        <legend class="visually-hidden">"Providers"</legend>
+                        {r.providers
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, provider)| view! { <ProviderCard provider index/> })
+                            .collect_view()}
+                    </fieldset>
+                }.into_any(),
             }}
-            {move || (!upstreams.unsupported.get()).then(|| view! { <AddProvider/> })}
+            {move || (!upstreams.unsupported.get()).then(|| view! {
+                <fieldset class="plain" disabled=move || locked.with(Option::is_some)
+                    title=move || locked.get()>
+                    <legend class="visually-hidden">"Add a provider"</legend>
+                    <AddProvider/>
+                </fieldset>
+            })}
         </section>
     }
 }

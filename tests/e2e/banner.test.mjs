@@ -86,7 +86,7 @@ describe('the in-app banner embedded in a product', () => {
     await cody.setPublicTitle(draft, 'Card payments');
     await cody.editChannel(draft, 'Banner', LINE);
     await cody.save(draft);
-    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass\.$/));
+    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass for the saved text\.$/));
     const carl = await desk('carl');
     const toApprove = carl.update('Investigating · Draft');
     await carl.waitFor(toApprove);

@@ -79,7 +79,7 @@ describe('channels', () => {
     await cody.waitFor(draft);
     await cody.setPublicTitle(draft, 'Slow checkout');
     await cody.save(draft);
-    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass\.$/));
+    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass for the saved text\.$/));
     const carl = await desk('carl');
     const toApprove = carl.update('Investigating · Draft');
     await carl.waitFor(toApprove);

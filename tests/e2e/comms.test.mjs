@@ -49,7 +49,7 @@ describe('the comms desk', () => {
     await cody.waitFor(cody.checks(draft).getByText('Give the incident a public title: status pages show it instead of the internal title.', { exact: true }));
     await cody.setPublicTitle(draft, 'Payment problems');
     await cody.save(draft);
-    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass\.$/));
+    await cody.waitFor(cody.checks(draft).getByText(/^All \d+ checks pass for the saved text\.$/));
 
     await cody.editChannel(draft, 'Social post', 'Checkout is failing for some customers. '.repeat(8));
     await cody.waitFor(draft.getByText('320 of 280 characters as X counts them: 40 over the limit', { exact: true }));

@@ -124,7 +124,12 @@ describe('on a phone', () => {
     // Each cell names itself, since the column heads are not shown.
     const labels = await card.getByRole('cell').evaluateAll((cells) =>
       cells.map((c) => getComputedStyle(c, '::before').content).filter((c) => c !== 'none'));
-    assert.deepEqual(labels, ['"Components"', '"Impact since"', '"Next update"', '"Delivery"']);
+    // Everything reached the backend: the "Not sent" cell is empty and hidden.
+    assert.deepEqual(labels, ['"Components"', '"Impact since"', '"Next update"']);
+    // (Hidden, it has no role to be found by.)
+    const unsent = card.locator('td.unsent');
+    assert.equal(await unsent.textContent(), '');
+    assert.equal(await unsent.isVisible(), false);
     assert.equal(await list.page.getByRole('columnheader', { name: 'Title' }).isVisible(), false);
     await assertFits(list, 'the incident list');
     await context.close();
@@ -189,6 +194,19 @@ describe('on a phone', () => {
       assert.ok(middle > nav.y && middle < nav.y + nav.height, `${name} is on the nav's line`);
     }
     assert.ok(header.height < 60, `the header is ${header.height} px high`);
+
+    // Narrower desktops, down to where the menu takes over, keep it one line.
+    for (const width of [1025, 1100, 1215]) {
+      await app.page.setViewportSize({ width, height: DESKTOP.height });
+      assert.equal(await app.menuButton().isVisible(), false, `no menu at ${width} px`);
+      const row = await app.nav().boundingBox();
+      const out = await app.whoAmI().getByRole('button', { name: 'Sign out' }).boundingBox();
+      const bar = await app.page.getByRole('banner').boundingBox();
+      assert.ok(bar.height < 60, `at ${width} px the header is ${bar.height} px high`);
+      const middle = out.y + out.height / 2;
+      assert.ok(middle > row.y && middle < row.y + row.height, `at ${width} px Sign out is on the nav's line`);
+    }
+    await app.page.setViewportSize(DESKTOP);
 
     // "Plan maintenance" sits with "Declare incident", at the right.
     const plan = await app.page.getByRole('link', { name: 'Plan maintenance' }).boundingBox();

@@ -156,20 +156,31 @@ describe('settings', () => {
     await page.page.context().close();
   });
 
-  test('an admin-only edit made by a responder is refused alone, and the notes after it are delivered', async () => {
-    // The console is no security boundary: a responder's Settings form
-    // records the event, the backend answers 403 naming it, and only that
-    // event is refused; every later edit from this browser still goes out.
+  test('a responder finds Settings disabled with the reason and records nothing; a refused edit still blocks none after it', async () => {
+    // Settings are admins' (the server refuses anyone else): a responder's
+    // console says so and disables the controls instead of recording an
+    // edit that would be refused.
     const ana = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ana' });
     await ana.openSettings();
-    await ana.addComponent('Responder-made component', 'Edge');
+    await ana.page.getByRole('note').filter({ hasText: 'Only admins change these settings; you are signed in as a responder' }).waitFor();
+    const form = ana.page.getByRole('form', { name: 'Add a component' });
+    assert.equal(await form.getByRole('button', { name: 'Add component' }).isDisabled(), true);
+    assert.equal(await form.getByLabel('Component name', { exact: true }).isDisabled(), true);
+    assert.equal(await ana.page.getByText(/^Added /).count(), 0);
+
+    // The console is no security boundary: an edit the backend refuses (a
+    // note over its size limit) is refused alone, and later edits (on
+    // another incident) go out.
+    await ana.declare({ title: 'A refused note' });
+    await ana.addNote('log line '.repeat(9_000));
+    await ana.entry('log line log line').getByText(/refused by the backend/).waitFor();
     await ana.declare({ title: 'Refusal does not block the queue' });
     await ana.addNote('written after the refused edit');
     await ana.waitForEntry('written after the refused edit');
-    const notes = (await allEvents(server)).filter((e) => e.body.kind === 'note_added' && e.body.text === 'written after the refused edit');
-    assert.equal(notes.length, 1, 'the note reached the backend once');
-    assert.deepEqual((await workspaceEvents('component_defined')).filter((e) => e.body.name === 'Responder-made component'), [],
-      'the admin-only event is not stored');
+    await eventually(async () => {
+      const notes = (await allEvents(server)).filter((e) => e.body.kind === 'note_added' && e.body.text === 'written after the refused edit');
+      assert.equal(notes.length, 1, 'the note reached the backend once');
+    });
     assert.doesNotMatch(await ana.connection().innerText(), /degraded/i, 'a refusal is not an outage');
     await ana.page.context().close();
   });

@@ -224,7 +224,11 @@ describe('upstream panel', { timeout: 240_000, skip }, () => {
     // The incident list offers the same.
     await app.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
     await trouble.getByRole('link', { name: 'Declare an incident', exact: true }).click();
-    assert.equal(await app.page.getByLabel('Title', { exact: true }).inputValue(), 'github Packages: Partial outage');
+    // Titled by our component, which our own blame check passes; the
+    // provider's report goes in the (internal) summary.
+    assert.equal(await app.page.getByLabel('Title', { exact: true }).inputValue(), 'Checkout: Partial outage');
+    assert.equal(await app.page.getByLabel('Summary', { exact: true }).inputValue(),
+      'Upstream github reports Packages: Partial outage.');
     await app.page.getByText('Touches our component Checkout (Partial outage).').waitFor();
     await app.page.getByRole('button', { name: 'Declare incident' }).click();
     await app.page.waitForURL(/\/incidents\//);

@@ -113,6 +113,7 @@ pub async fn post_events(
     }
     let _admitted = state.door.enter(batch.events.len())?;
     refuse_unreviewed(&state, caller.role, &batch.events).await?;
+    crate::freeze::refuse_unexplained_maintenance(&state, &batch.events).await?;
     // Triage of the alert inbox is judged against the inbox as stored.
     for ev in &batch.events {
         if let Some(why) = state.alerts.refusal(ev) {

@@ -190,3 +190,108 @@ async fn a_freeze_policy_with_an_unknown_zone_is_refused_and_changes_nothing() {
     );
     assert!(whole_log(&s).await.is_empty());
 }
+
+#[tokio::test]
+async fn maintenance_during_a_freeze_needs_a_reason_which_the_log_keeps() {
+    let dir = temp_dir();
+    let (s, now_ms) = start_on_a_wednesday(&data_dir(&dir));
+    let t0 = now_ms();
+    post_ok_as(
+        &s,
+        "admin",
+        &[event(
+            "manual",
+            "workspace",
+            t0,
+            json!({"kind": "freeze_started", "until": t0 + 86_400_000,
+                   "reason": "Quarter-end close"}),
+        )],
+    )
+    .await;
+    let stored_before = whole_log(&s).await.len();
+    let plan = |id: &str, reason: Option<&str>| {
+        let mut body = json!({"kind": "maintenance_planned", "title": "Database upgrade",
+            "starts_at": t0 + 3_600_000, "ends_at": t0 + 7_200_000});
+        if let Some(r) = reason {
+            body["freeze_reason"] = json!(r);
+        }
+        event(id, "mnt-1", t0 + 10, body)
+    };
+
+    // Planned inside the freeze with no reason, or a blank one: refused,
+    // named, and nothing stored.
+    for reason in [None, Some("  ")] {
+        let (status, body) = post_as(&s, "responder", &[plan("p1", reason)]).await;
+        assert_eq!(status, 422, "{body}");
+        let why = body["error"].as_str().unwrap();
+        assert!(why.contains("Quarter-end close"), "{body}");
+        assert!(why.contains("freeze_reason"), "{body}");
+        assert_eq!(whole_log(&s).await.len(), stored_before);
+    }
+
+    // With a reason it is stored, reason and all.
+    post_ok_as(
+        &s,
+        "responder",
+        &[plan("p1", Some("Security patch cannot wait"))],
+    )
+    .await;
+    let (_, page) = get_json(&s, "/api/v1/events?after=0&limit=1000").await;
+    let planned = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "p1")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        planned["body"]["freeze_reason"],
+        "Security patch cannot wait"
+    );
+
+    // Starting it while the freeze is on needs its own reason.
+    let start = |id: &str, body: Value| event(id, "mnt-1", now_ms(), body);
+    let (status, body) = post_as(
+        &s,
+        "responder",
+        &[start("s1", json!({"kind": "maintenance_started"}))],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    post_ok_as(
+        &s,
+        "responder",
+        &[start(
+            "s1",
+            json!({"kind": "maintenance_started", "freeze_reason": "Patch approved by the CTO"}),
+        )],
+    )
+    .await;
+
+    // Once the freeze is ended early, nothing more is asked.
+    post_ok_as(
+        &s,
+        "admin",
+        &[event(
+            "end",
+            "workspace",
+            now_ms(),
+            json!({"kind": "freeze_ended", "reason": "Close done"}),
+        )],
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let later = now_ms() + 5;
+    post_ok_as(
+        &s,
+        "responder",
+        &[event(
+            "p2",
+            "mnt-2",
+            later,
+            json!({"kind": "maintenance_planned", "title": "Cache resize",
+                   "starts_at": later + 3_600_000, "ends_at": later + 7_200_000}),
+        )],
+    )
+    .await;
+}

@@ -227,3 +227,37 @@ async fn an_approved_publish_with_reasons_for_its_failing_checks_is_taken_once_a
     assert_eq!(ids.iter().filter(|id| *id == "p-1").count(), 1);
     assert!(!ids.contains(&"p-2".to_string()));
 }
+
+#[tokio::test]
+async fn text_calling_the_service_operational_while_a_component_is_affected_is_refused() {
+    let dir = temp_dir();
+    let s = Running::start(&data_dir(&dir));
+    let affected = ev(
+        "c-1",
+        json!({"kind": "component_status_set", "component": "api", "status": "partial_outage"}),
+    );
+    assert_eq!(
+        post_as(&s, "responder", &[declared(), affected]).await.0,
+        200
+    );
+    // The status page shows the outage, so only the words contradict it.
+    let text = "All systems operational.";
+    let draft = ev(
+        "u-1",
+        json!({"kind": "update_drafted", "phase": "monitoring",
+               "channels": {"status_page": text, "social": text, "email_subject": "Checkout",
+                            "email_body": text, "banner": text},
+               "components": {"api": "partial_outage"},
+               "public_title": "Checkout errors"}),
+    );
+    assert_eq!(post_as(&s, "communicator", &[draft]).await.0, 200);
+    assert_eq!(post_as(&s, "admin", &[approved("a-1", "u-1")]).await.0, 200);
+
+    let (status, reply) = post_as(&s, "communicator", &[published("p-1", "u-1", json!([]))]).await;
+    assert_eq!(status, 422, "{reply}");
+    let why = reply["error"].as_str().unwrap();
+    assert!(why.contains("operational_while_affected"), "{why}");
+    assert!(why.contains("1 failing check"), "{why}");
+    assert_eq!(stored_ids(&s).await, ["declared", "c-1", "u-1", "a-1"]);
+    nothing_public(&s).await;
+}

@@ -1,5 +1,6 @@
 //! The checks a draft fails, each with its message and a field for the
 //! reason to override it; the reasons go into the log with the publish.
+//! It says which text it checked: the saved one, or the one being typed.
 
 use crate::components::form::{Binding, TextField};
 use leptos::prelude::*;
@@ -10,14 +11,25 @@ use std::collections::BTreeMap;
 pub fn ChecksList(
     uid: String,
     findings: Memo<Vec<Finding>>,
+    /// The findings are for unsaved text as typed.
+    unsaved: Signal<bool>,
     overrides: RwSignal<BTreeMap<String, String>>,
     editable: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <section class="checks" aria-label="Checks">
             <h4>"Checks"</h4>
+            <p class="hint" data-testid="checked-text">{move || if unsaved.get() {
+                "Checked: the text as typed (not saved yet)."
+            } else {
+                "Checked: the saved text."
+            }}</p>
             {move || findings.with(Vec::is_empty).then(|| view! {
-                <p class="saved" role="status">{format!("All {} checks pass.", ALL.len())}</p>
+                <p class="saved" role="status">{move || if unsaved.get() {
+                    format!("The text as typed passes the {} checks; save it before review.", ALL.len())
+                } else {
+                    format!("All {} checks pass for the saved text.", ALL.len())
+                }}</p>
             })}
             <ul class="findings">
                 {move || findings.get().into_iter().map(|f| {

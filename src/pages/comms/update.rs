@@ -18,9 +18,13 @@ use leptos::task::spawn_local;
 use sitrep_core::comms::checks;
 use sitrep_core::comms::checks::Draft;
 use sitrep_core::comms::review::{may_edit, may_retry};
-use sitrep_core::comms::{clean_title, CustomerUpdate, DeliveryState, Review};
-use sitrep_core::{EventBody, EventId};
+use sitrep_core::comms::{clean_title, Channels, CustomerUpdate, DeliveryState, Review};
+use sitrep_core::{ComponentId, ComponentStatus, EventBody, EventId};
 use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How long typing must pause before the checks run on the typed text.
+const TYPING_PAUSE: Duration = Duration::from_millis(300);
 
 #[component]
 pub fn UpdateCard(id: EventId) -> impl IntoView {
@@ -98,6 +102,43 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                 .with(|i| update.with(|u| checks::run(&Draft::of(u), i, w)))
         })
     });
+    // The checks also run on the text as typed, once typing pauses
+    // (~300 ms), so a problem shows before saving; review and publishing
+    // still go by the saved text, and the list says which one it checked.
+    let typed = RwSignal::new(None::<(Channels, BTreeMap<ComponentId, ComponentStatus>, String)>);
+    let typing = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let snapshot = (channels.get(), shown.get(), title.get());
+        let turn = typing.get_value() + 1;
+        typing.set_value(turn);
+        set_timeout(
+            move || {
+                if typing.get_value() == turn {
+                    typed.set(Some(snapshot));
+                }
+            },
+            TYPING_PAUSE,
+        );
+    });
+    let live = Memo::new(move |_| {
+        typed.with(|t| {
+            t.as_ref().map(|(c, s, t)| {
+                let title = clean_title(Some(t));
+                let draft = Draft {
+                    phase: update.with(|u| u.phase),
+                    channels: c,
+                    components: s,
+                    public_title: title.as_deref(),
+                };
+                room.workspace
+                    .with(|w| room.incident.with(|i| checks::run(&draft, i, w)))
+            })
+        })
+    });
+    let shown_findings = Memo::new(move |_| match (dirty.get(), live.get()) {
+        (true, Some(found)) => found,
+        _ => findings.get(),
+    });
     let overrides = RwSignal::new(BTreeMap::<String, String>::new());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -137,13 +178,13 @@ fn DraftUpdate(update: Memo<CustomerUpdate>) -> impl IntoView {
                     <div class="row">
                         <button type="submit" disabled=move || !dirty.get()>"Save changes"</button>
                         {move || dirty.get().then(|| view! {
-                            <span class="note" role="status">"Unsaved changes: the checks and review below are for the saved text."</span>
+                            <span class="note" role="status">"Unsaved changes: the checks below are for the text as typed; review and publishing go by the saved text."</span>
                         })}
                     </div>
                 </fieldset>
                 {move || may.get().err().map(|why| view! { <p class="hint">{why}</p> })}
             </form>
-            <ChecksList uid=uid.clone() findings overrides editable=Signal::derive(move || may.get().is_ok())/>
+            <ChecksList uid=uid.clone() findings=shown_findings unsaved=dirty overrides editable=Signal::derive(move || may.get().is_ok())/>
             <ReviewBar update findings overrides dirty/>
         </article>
     }

@@ -1,9 +1,12 @@
 //! A maintenance's room: its window, what customers will notice, the steps
 //! (start, complete, convert into an incident) and, once it runs past its
-//! end, the prompt for an overrun update.
+//! end, the prompt for an overrun update. Starting during a change freeze
+//! warns and asks why (logged with the start; the server refuses it without).
 
 use crate::browser::now_ms;
 use crate::components::form::{Outcome, SelectField, TextArea, TextField};
+use crate::components::freeze_banner::active_freeze;
+use crate::replica::use_replica;
 use crate::room::use_room;
 use crate::session::use_session;
 use crate::upstreams::use_upstreams;
@@ -93,6 +96,8 @@ pub fn MaintenancePanel() -> impl IntoView {
     let room = use_room();
     let state = state_now();
     let severity = RwSignal::new(Severity::Sev2);
+    let frozen = active_freeze(use_replica());
+    let start_reason = RwSignal::new(String::new());
     let window = move || {
         room.incident.with(|i| {
             i.maintenance.as_ref().map(|m| {
@@ -131,10 +136,27 @@ pub fn MaintenancePanel() -> impl IntoView {
                         <dt>"Window"</dt><dd>{window}</dd>
                         <dt>"Affected components"</dt><dd>{components}</dd>
                     </dl>
+                    {move || (s == MaintenanceState::Scheduled).then(|| frozen.get()).flatten().map(|f| view! {
+                        <div class="stack warning" role="status" data-testid="start-freeze-warning">
+                            <p>
+                                <strong>"A change freeze is on"</strong>
+                                {format!(" until {} ({}).", utc::format(f.ends_at()), f.reason)}
+                                " Say why this maintenance must start now; the reason is logged."
+                            </p>
+                            <TextArea id="start-freeze-reason" label="Why it must start during the freeze"
+                                value=start_reason rows=2/>
+                        </div>
+                    })}
                     <div class="row">
                         {(s == MaintenanceState::Scheduled).then(|| view! {
                             <button type="button" class="primary"
-                                on:click=move |_| room.record(EventBody::MaintenanceStarted {})>
+                                disabled=move || frozen.with(Option::is_some) && start_reason.with(|r| r.trim().is_empty())
+                                title=move || frozen.with(Option::is_some).then_some("Give the reason for starting during the freeze first")
+                                on:click=move |_| {
+                                    let reason = start_reason.get_untracked().trim().to_string();
+                                    let freeze_reason = frozen.with_untracked(Option::is_some).then_some(reason).filter(|r| !r.is_empty());
+                                    room.record(EventBody::MaintenanceStarted { freeze_reason })
+                                }>
                                 "Start maintenance"
                             </button>
                         })}

@@ -76,11 +76,18 @@ export class ConsolePage {
     return this.page.getByTestId('account');
   }
 
-  async declare({ title, severity = 'SEV2', summary = '' }) {
+  /**
+   * Declares with the form's title, severity and summary. `commander`: the
+   * form's choice; specs that count the edits a declaration makes get one
+   * (the declared event) with the default "Nobody yet"; "Me (NAME)" adds the
+   * role (guide.test.mjs covers the form's own default, the declarer).
+   */
+  async declare({ title, severity = 'SEV2', summary = '', commander = 'Nobody yet' }) {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Declare incident' }).click();
     await this.page.getByLabel('Title', { exact: true }).fill(title);
     await this.page.getByLabel('Severity', { exact: true }).selectOption({ label: severity });
     await this.page.getByLabel('Summary', { exact: true }).fill(summary);
+    await this.page.getByLabel('Incident commander', { exact: true }).selectOption({ label: commander });
     await this.page.getByRole('button', { name: 'Declare incident' }).click();
     await this.page.waitForURL(/\/incidents\//, { timeout: WAIT });
     await this.page.getByRole('heading', { name: title }).waitFor({ timeout: WAIT });
@@ -91,8 +98,22 @@ export class ConsolePage {
     await this.page.getByRole('button', { name: 'Add note' }).click();
   }
 
+  /** Picking "Resolved" opens the resolve form: it is resolved with a note. */
   async setStatus(label) {
     await this.page.getByLabel('Status', { exact: true }).selectOption({ label });
+    if (label === 'Resolved') await this.resolve('Resolved in the test.');
+  }
+
+  /** The resolve form, open: its warnings. */
+  resolveForm() {
+    return this.page.getByRole('form', { name: 'Resolve the incident' });
+  }
+
+  async resolve(note) {
+    const form = this.resolveForm();
+    await form.getByLabel('Resolution note', { exact: true }).fill(note);
+    await form.getByRole('button', { name: 'Resolve incident' }).click();
+    await form.waitFor({ state: 'detached', timeout: WAIT });
   }
 
   /** Severity options read "SEV1 · Critical": pick by level. */

@@ -310,6 +310,7 @@ mod tests {
                     ends_at: NOV + 60 * MIN,
                     components: Vec::new(),
                     customer_notice: String::new(),
+                    freeze_reason: None,
                 },
             ));
             m

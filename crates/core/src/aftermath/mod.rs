@@ -4,5 +4,6 @@
 
 pub mod customers;
 pub mod freeze;
+pub mod maintenance_freeze;
 pub mod metrics;
 pub mod postmortem;

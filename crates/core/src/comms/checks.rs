@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Every check, by id, with what it guards against.
-pub const ALL: [(&str, &str); 16] = [
+pub const ALL: [(&str, &str); 17] = [
     (
         PUBLIC_TITLE,
         "No public title published for the incident yet",
@@ -31,6 +31,10 @@ pub const ALL: [(&str, &str); 16] = [
     (
         CONTRADICTION,
         "The status page would contradict the incident",
+    ),
+    (
+        OPERATIONAL_CLAIM,
+        "The text calls the service operational while components are affected",
     ),
     (
         NO_DATA_STATEMENT,
@@ -59,6 +63,7 @@ pub const FIX_TIME: &str = "promised_fix_time";
 pub const BLAME: &str = "blame_words";
 pub const RESOLVED_AFFECTED: &str = "resolved_while_affected";
 pub const CONTRADICTION: &str = "status_page_contradiction";
+pub const OPERATIONAL_CLAIM: &str = "operational_while_affected";
 pub const NO_DATA_STATEMENT: &str = "resolution_without_data";
 pub const POSTMORTEM_DATA: &str = "postmortem_without_data_statement";
 pub const POSTMORTEM_OPEN: &str = "postmortem_before_resolution";
@@ -246,6 +251,22 @@ pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Fin
             })
             .map(|(id, s)| format!("{} ({})", workspace.component_name(id), s.label()))
             .collect();
+        // Words can lie as much as component statuses: "all systems
+        // operational" while the incident marks something affected. (A
+        // closing update is caught above, for the same components.)
+        let affected: Vec<String> = affected_names(incident, draft, workspace);
+        let claims = operational_claims(&texts);
+        if !affected.is_empty() && !claims.is_empty() {
+            add(
+                OPERATIONAL_CLAIM,
+                format!(
+                    "The text calls the service operational (\"{}\"), but {} {} affected.",
+                    claims.join("\", \""),
+                    join_names(&affected),
+                    if affected.len() == 1 { "is" } else { "are" }
+                ),
+            );
+        }
         if !hidden.is_empty() {
             add(
                 CONTRADICTION,
@@ -319,6 +340,58 @@ pub fn run(draft: &Draft, incident: &Incident, workspace: &Workspace) -> Vec<Fin
         );
     }
     out
+}
+
+/// Components the incident or the draft marks as not operational, named.
+fn affected_names(incident: &Incident, draft: &Draft, workspace: &Workspace) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (id, s) in incident.components.iter().chain(draft.components.iter()) {
+        let name = format!("{} ({})", workspace.component_name(id), s.label());
+        if *s != ComponentStatus::Operational && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Words that, just before "operational", mean the text says it is not.
+const NOT_OPERATIONAL: [&str; 9] = [
+    "not",
+    "isn't",
+    "aren't",
+    "no",
+    "non",
+    "partially",
+    "partly",
+    "never",
+    "nearly",
+];
+
+/// Sentences that call the service operational ("all systems operational",
+/// "fully operational"), not those saying something is not operational.
+fn operational_claims(texts: &[(&str, &str)]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for (_, t) in texts {
+        for sentence in sentences(t) {
+            let lower = sentence.to_lowercase();
+            let w: Vec<&str> = lower
+                .split(|c: char| c.is_whitespace() || c == '-')
+                .map(|x| x.trim_matches(|c: char| ",;:()\"'*_“”‘’".contains(c)))
+                .filter(|x| !x.is_empty())
+                .collect();
+            let claims = w.iter().enumerate().any(|(i, x)| {
+                *x == "operational"
+                    && !w[i.saturating_sub(3)..i]
+                        .iter()
+                        .any(|p| NOT_OPERATIONAL.contains(p))
+            });
+            let said = sentence.trim().to_string();
+            if claims && !found.contains(&said) {
+                found.push(said);
+            }
+        }
+    }
+    found
 }
 
 /// Whether a text says anything about customer data.
@@ -491,13 +564,33 @@ fn is_clock_time(w: &str) -> bool {
     bare.len() < w.len() && digits(bare)
 }
 
+/// A text's sentences, whole: a stop ends one only before a space, a line
+/// break or the end, so `status.example.com` or `version 2.5` stay inside
+/// theirs and an excerpt never starts mid-word.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|(_, n)| *n);
+        let ends =
+            c == '\n' || (matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace));
+        if ends {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// Sentences that promise a fix at a time (`fixed by 14:00`) or within a
 /// span (`in 20 minutes`). Sentences about the next update are the promise
 /// we do want, and are skipped.
 fn fix_time_promises(texts: &[(&str, &str)]) -> Vec<String> {
     let mut found = Vec::new();
     for (_, t) in texts {
-        for sentence in t.split(['.', '!', '?', '\n']) {
+        for sentence in sentences(t) {
             let lower = sentence.to_lowercase();
             if lower.contains("update") || lower.trim().is_empty() {
                 continue;
@@ -749,6 +842,27 @@ mod tests {
     }
 
     #[test]
+    fn the_promised_fix_is_quoted_from_the_start_of_its_sentence() {
+        let found = run(
+            &Draft {
+                phase: Phase::Investigating,
+                channels: &text("Checkout on shop.example.com 2.5 will be fixed by 14:00. Sorry!"),
+                components: &BTreeMap::new(),
+                public_title: Some("Checkout errors"),
+            },
+            &incident(&[]),
+            &Workspace::default(),
+        );
+        let fix = found.iter().find(|f| f.check == FIX_TIME).unwrap();
+        assert!(
+            fix.message
+                .contains("(\"Checkout on shop.example.com 2.5 will be fixed by 14:00\")"),
+            "{}",
+            fix.message
+        );
+    }
+
+    #[test]
     fn blame_words_and_watched_providers_fail() {
         assert_eq!(ids("This was human error"), [BLAME]);
         assert_eq!(ids("An AWS outage hit us"), [BLAME]);
@@ -912,6 +1026,38 @@ mod tests {
         assert_eq!(run_titled(&inc, Some("db1.prod.internal down")), [HOSTNAME]);
         assert_eq!(run_titled(&inc, Some("OPS-1234 checkout")), [TICKET]);
         assert_eq!(run_titled(&inc, Some("{{title}}")), [PLACEHOLDER]);
+    }
+
+    #[test]
+    fn calling_the_service_operational_while_a_component_is_affected_fails() {
+        let inc = incident(&[("api", ComponentStatus::PartialOutage)]);
+        let ws = Workspace::default();
+        for claim in [
+            "All systems operational.",
+            "Checkout is fully operational again; we keep watching.",
+            "Everything is operational",
+        ] {
+            let found = ids_for(Phase::Investigating, &text(claim), &inc, &ws);
+            assert!(found.contains(&OPERATIONAL_CLAIM), "{claim}: {found:?}");
+        }
+        // Saying it is not operational is the truth, and passes.
+        for honest in [
+            "Checkout is not operational for some customers.",
+            "The API is only partially operational.",
+            "Payments are non-operational in the EU.",
+        ] {
+            let found = ids_for(Phase::Investigating, &text(honest), &inc, &ws);
+            assert!(!found.contains(&OPERATIONAL_CLAIM), "{honest}: {found:?}");
+        }
+        // With every component operational the claim is true.
+        let fine = incident(&[("api", ComponentStatus::Operational)]);
+        let found = ids_for(
+            Phase::Monitoring,
+            &text("All systems operational."),
+            &fine,
+            &ws,
+        );
+        assert!(!found.contains(&OPERATIONAL_CLAIM), "{found:?}");
     }
 
     #[test]

@@ -392,6 +392,7 @@ mod tests {
                 ends_at: at("2026-11-24T03:00"),
                 components: vec![ComponentId("db".into())],
                 customer_notice: String::new(),
+                freeze_reason: None,
             },
         ));
         let now = at("2026-11-23T12:00");

@@ -82,8 +82,12 @@ pub enum EntryWhat {
         title: String,
         starts_at: i64,
         ends_at: i64,
+        /// Why it goes ahead during a change freeze, when it does.
+        freeze_reason: Option<String>,
     },
-    MaintenanceStarted,
+    MaintenanceStarted {
+        freeze_reason: Option<String>,
+    },
     MaintenanceCompleted,
     MaintenanceOverrun {
         note: Arc<str>,
@@ -169,7 +173,7 @@ impl EntryWhat {
             EntryWhat::ChangeStarted { .. } | EntryWhat::ChangeOutcome { .. } => EntryKind::Change,
             EntryWhat::Status { .. }
             | EntryWhat::MaintenancePlanned { .. }
-            | EntryWhat::MaintenanceStarted
+            | EntryWhat::MaintenanceStarted { .. }
             | EntryWhat::MaintenanceCompleted
             | EntryWhat::MaintenanceOverrun { .. }
             | EntryWhat::MaintenanceConverted { .. } => EntryKind::Status,

@@ -90,12 +90,17 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
             title,
             starts_at,
             ends_at,
+            freeze_reason,
         } => format!(
-            "Maintenance planned: {title}, {} to {}",
+            "Maintenance planned: {title}, {} to {}{}",
             utc::format(*starts_at),
-            utc::format(*ends_at)
+            utc::format(*ends_at),
+            during_freeze(freeze_reason.as_deref())
         ),
-        EntryWhat::MaintenanceStarted => "Maintenance started".to_string(),
+        EntryWhat::MaintenanceStarted { freeze_reason } => format!(
+            "Maintenance started{}",
+            during_freeze(freeze_reason.as_deref())
+        ),
         EntryWhat::MaintenanceCompleted => "Maintenance completed".to_string(),
         EntryWhat::MaintenanceOverrun { note, ends_at } => format!(
             "Maintenance overrun: {note} (now expected to end {})",
@@ -165,6 +170,14 @@ pub fn line(what: &EntryWhat, w: &Workspace) -> String {
             format!("Customer update ({}) {step}", phase.label())
         }
         EntryWhat::SocialPosted { url, .. } => format!("Social post posted: {url}"),
+    }
+}
+
+/// The logged reason a maintenance went ahead during a change freeze.
+fn during_freeze(reason: Option<&str>) -> String {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => format!(" during a change freeze: {r}"),
+        None => String::new(),
     }
 }
 

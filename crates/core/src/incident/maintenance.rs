@@ -73,6 +73,7 @@ impl Incident {
                 ends_at,
                 components,
                 customer_notice,
+                freeze_reason,
             } => {
                 // Listed like an incident from here on, marked as maintenance.
                 self.declared = true;
@@ -98,15 +99,18 @@ impl Incident {
                     title: title.clone(),
                     starts_at: *starts_at,
                     ends_at: *ends_at,
+                    freeze_reason: freeze_reason.clone(),
                 })
             }
-            EventBody::MaintenanceStarted {} => self.maintenance.as_mut().map(|m| {
+            EventBody::MaintenanceStarted { freeze_reason } => self.maintenance.as_mut().map(|m| {
                 m.started_at = Some(at);
                 for c in &m.components {
                     self.components
                         .insert(c.clone(), ComponentStatus::UnderMaintenance);
                 }
-                EntryWhat::MaintenanceStarted
+                EntryWhat::MaintenanceStarted {
+                    freeze_reason: freeze_reason.clone(),
+                }
             }),
             EventBody::MaintenanceCompleted {} => self.maintenance.as_mut().map(|m| {
                 m.completed_at = Some(at);

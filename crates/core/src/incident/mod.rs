@@ -5,6 +5,7 @@
 
 mod alerts;
 mod changes;
+pub mod declaration;
 mod entries;
 pub mod entry_text;
 mod impact;
@@ -12,6 +13,7 @@ mod maintenance;
 pub mod number;
 mod postmortem;
 pub mod query;
+pub mod resolution;
 mod roles;
 pub mod severity_policy;
 mod tasks;

@@ -235,6 +235,7 @@ mod tests {
                 ends_at: 10,
                 components: Vec::new(),
                 customer_notice: String::new(),
+                freeze_reason: None,
             },
         ));
         m.apply(&ev(

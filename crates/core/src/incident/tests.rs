@@ -448,6 +448,7 @@ fn planned(starts_at: i64, ends_at: i64) -> EventBody {
         ends_at,
         components: vec![ComponentId("db".into())],
         customer_notice: "Checkout may be slow for ten minutes".into(),
+        freeze_reason: None,
     }
 }
 
@@ -458,7 +459,13 @@ fn a_maintenance_goes_from_scheduled_to_in_progress_to_completed() {
     assert!(m.declared && m.is_maintenance());
     assert_eq!(m.maintenance_state(500), Some(MaintenanceState::Scheduled));
     assert!(m.status.is_open());
-    m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+    m.apply(&ev(
+        "s",
+        1_000,
+        EventBody::MaintenanceStarted {
+            freeze_reason: None,
+        },
+    ));
     assert_eq!(
         m.maintenance_state(1_500),
         Some(MaintenanceState::InProgress)
@@ -483,7 +490,13 @@ fn a_maintenance_goes_from_scheduled_to_in_progress_to_completed() {
 fn a_maintenance_past_its_end_overruns_until_an_update_moves_the_end() {
     let mut m = Incident::new(IncidentId("i".into()));
     m.apply(&ev("p", 10, planned(1_000, 2_000)));
-    m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+    m.apply(&ev(
+        "s",
+        1_000,
+        EventBody::MaintenanceStarted {
+            freeze_reason: None,
+        },
+    ));
     assert_eq!(
         m.maintenance_state(1_999),
         Some(MaintenanceState::InProgress)
@@ -521,7 +534,13 @@ fn a_maintenance_past_its_end_overruns_until_an_update_moves_the_end() {
 fn a_converted_maintenance_is_an_open_incident_that_keeps_its_entries() {
     let mut m = Incident::new(IncidentId("i".into()));
     m.apply(&ev("p", 10, planned(1_000, 2_000)));
-    m.apply(&ev("s", 1_000, EventBody::MaintenanceStarted {}));
+    m.apply(&ev(
+        "s",
+        1_000,
+        EventBody::MaintenanceStarted {
+            freeze_reason: None,
+        },
+    ));
     m.apply(&ev("n", 1_100, EventBody::note("Replica lag rising")));
     m.apply(&ev(
         "x",
@@ -547,7 +566,13 @@ fn a_converted_maintenance_is_an_open_incident_that_keeps_its_entries() {
 fn maintenance_steps_on_a_stream_never_planned_are_ignored() {
     let mut i = Incident::new(IncidentId("i".into()));
     i.apply(&ev("d", 10, declared(Severity::Sev3)));
-    i.apply(&ev("s", 20, EventBody::MaintenanceStarted {}));
+    i.apply(&ev(
+        "s",
+        20,
+        EventBody::MaintenanceStarted {
+            freeze_reason: None,
+        },
+    ));
     i.apply(&ev(
         "x",
         30,

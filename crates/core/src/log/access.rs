@@ -112,6 +112,20 @@ pub fn required_role(event: &Event) -> Role {
     }
 }
 
+/// Why an account with `role` (None: nobody signed in) may not change
+/// settings, in words the console shows beside the controls it disables;
+/// None for admins, who may. Settings are the workspace stream, which
+/// `required_role` keeps for admins.
+pub fn settings_refusal(role: Option<Role>) -> Option<String> {
+    match role {
+        Some(Role::Admin) => None,
+        Some(r) => Some(format!(
+            "Only admins change these settings; you are signed in as a {r}, so the controls are disabled."
+        )),
+        None => Some("Sign in as an admin to change these settings.".into()),
+    }
+}
+
 /// Events only sitrep-server writes: a delivery report from a client would
 /// let it claim something reached a status page that never did, and a
 /// forged alert would put words in a monitoring system's mouth (alerts come
@@ -178,6 +192,18 @@ mod tests {
         assert!(!may_post(Role::Responder, &ws));
         assert!(!may_post(Role::Communicator, &ws));
         assert!(may_post(Role::Admin, &ws));
+    }
+
+    #[test]
+    fn only_admins_are_told_nothing_about_settings() {
+        assert_eq!(settings_refusal(Some(Role::Admin)), None);
+        for role in [Role::Viewer, Role::Responder, Role::Communicator] {
+            let why = settings_refusal(Some(role)).unwrap();
+            assert!(why.contains(&format!("signed in as a {role}")), "{why}");
+            // The words agree with what the server decides.
+            assert!(!may_post(role, &note(IncidentId::workspace())));
+        }
+        assert!(settings_refusal(None).is_some());
     }
 
     #[test]

@@ -308,8 +308,16 @@ pub enum EventBody {
         /// What customers will notice, in their words.
         #[serde(default)]
         customer_notice: String,
+        /// Why it must go ahead although the window falls in a change
+        /// freeze; required then (`aftermath::maintenance_freeze`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        freeze_reason: Option<String>,
     },
-    MaintenanceStarted {},
+    MaintenanceStarted {
+        /// Why it starts although a change freeze is on; required then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        freeze_reason: Option<String>,
+    },
     MaintenanceCompleted {},
     /// The window runs past its end: what is happening and the new expected end.
     MaintenanceOverrun {

@@ -188,10 +188,18 @@ pub struct Offer {
 }
 
 impl Offer {
-    /// `github Packages: Partial outage`, the title a declaration starts with.
+    /// `Checkout: Partial outage`, the title a declaration starts with: our
+    /// component, as customers know it. The provider's name stays out, since
+    /// our own checks refuse it in public text (the blame check) and the
+    /// title is where a public title starts from; it goes in the summary.
     pub fn title(&self) -> String {
+        format!("{}: {}", self.component_name, component_words(self.status))
+    }
+
+    /// The declaration's summary: what the provider reports (internal).
+    pub fn summary(&self) -> String {
         format!(
-            "{} {}: {}",
+            "Upstream {} reports {}: {}.",
             self.provider,
             self.provider_component_name,
             component_words(self.status)
@@ -428,7 +436,30 @@ mod tests {
             offer.open_incidents,
             vec![(IncidentId("open".into()), "Checkout slow".to_string())]
         );
-        assert_eq!(offer.title(), "github Packages: Partial outage");
+        assert_eq!(offer.title(), "Checkout: Partial outage");
+        assert!(offer.summary().contains("github reports Packages"));
+        // The prefilled title passes our own checks as a public title: the
+        // provider's name would fail the blame check.
+        let workspace = log.fold_workspace();
+        let channels = crate::comms::Channels {
+            status_page: "Some customers cannot check out.".into(),
+            social: "Some customers cannot check out.".into(),
+            email_subject: "Checkout problems".into(),
+            email_body: "Some customers cannot check out.".into(),
+            banner: "Some customers cannot check out.".into(),
+        };
+        let title = offer.title();
+        let draft = crate::comms::checks::Draft {
+            phase: crate::comms::Phase::Investigating,
+            channels: &channels,
+            components: &Default::default(),
+            public_title: Some(&title),
+        };
+        let found = crate::comms::checks::run(&draft, &incidents[0], &workspace);
+        assert!(
+            found.iter().all(|f| f.check != crate::comms::checks::BLAME),
+            "{found:?}"
+        );
         assert_eq!(
             offer.our_status(),
             crate::vocabulary::ComponentStatus::PartialOutage

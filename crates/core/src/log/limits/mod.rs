@@ -395,8 +395,14 @@ pub fn check(ev: &Event) -> Result<(), String> {
             ends_at,
             components,
             customer_notice,
+            freeze_reason,
         } => {
             text("title", title, MAX_TITLE_BYTES)?;
+            optional(
+                "freeze_reason",
+                freeze_reason.as_deref(),
+                freeze::MAX_REASON_BYTES,
+            )?;
             if ends_at <= starts_at {
                 return Err("the maintenance window ends before it starts".into());
             }
@@ -460,8 +466,12 @@ pub fn check(ev: &Event) -> Result<(), String> {
         | EventBody::AlertGroupDismissed { .. }
         | EventBody::AlertGroupAttached { .. }
         | EventBody::AlertRoutesSet { .. } => Ok(()),
-        EventBody::MaintenanceStarted {}
-        | EventBody::MaintenanceCompleted {}
+        EventBody::MaintenanceStarted { freeze_reason } => optional(
+            "freeze_reason",
+            freeze_reason.as_deref(),
+            freeze::MAX_REASON_BYTES,
+        ),
+        EventBody::MaintenanceCompleted {}
         | EventBody::MaintenanceConverted { .. }
         | EventBody::StatusChanged { .. }
         | EventBody::SeverityChanged { .. }
@@ -496,6 +506,11 @@ fn text(name: &str, value: &str, max: usize) -> Result<(), String> {
         return Err(format!("the {name} is empty"));
     }
     field(name, value, 1, max)
+}
+
+/// A text that may be absent or empty, but not too long.
+fn optional(name: &str, value: Option<&str>, max: usize) -> Result<(), String> {
+    value.map_or(Ok(()), |v| field(name, v, 0, max))
 }
 
 fn field(name: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
@@ -776,6 +791,7 @@ mod tests {
                     ends_at,
                     components: Vec::new(),
                     customer_notice: String::new(),
+                    freeze_reason: None,
                 },
             )
         };

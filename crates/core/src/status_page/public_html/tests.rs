@@ -160,6 +160,7 @@ fn scheduled_maintenance_is_listed_ahead_with_its_window() {
             ends_at: NOW + DAY + 7_200_000,
             components: vec![ComponentId(Arc::from("api"))],
             customer_notice: String::new(),
+            freeze_reason: None,
         },
     ));
     w.incidents.push(m);

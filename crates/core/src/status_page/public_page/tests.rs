@@ -231,6 +231,7 @@ fn a_maintenance_published_without_a_public_title_is_named_neutrally() {
             ends_at: 10_800_000,
             components: vec![],
             customer_notice: String::new(),
+            freeze_reason: None,
         },
     ));
     publish(
@@ -258,6 +259,7 @@ fn a_published_maintenance_window_is_a_scheduled_maintenance_with_its_times() {
             ends_at: 3 * hour,
             components: vec![ComponentId(Arc::from("api"))],
             customer_notice: "Writes pause for a minute.".into(),
+            freeze_reason: None,
         },
     ));
     for (id, at, body) in [
