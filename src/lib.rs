@@ -38,7 +38,15 @@ pub fn App() -> impl IntoView {
     // Once someone has, the console works on that session even offline.
     let signed_in = move || session.me.with(Option::is_some);
     // After the first screen: every page's code, so none needs the network.
-    Effect::new(|_| routes::preload_pages());
+    // Only once the local copy is read and shown: fetching and compiling a
+    // hundred chunks meanwhile would delay the list an offline start shows.
+    let preloading = StoredValue::new(false);
+    Effect::new(move |_| {
+        if replica.loaded.get() && !preloading.get_value() {
+            preloading.set_value(true);
+            request_animation_frame(move || set_timeout(routes::preload_pages, Default::default()));
+        }
+    });
     view! {
         <Router>
             <Show when=signed_in fallback=components::sign_in::SignInPage>

@@ -98,6 +98,18 @@ impl Replica {
                     .collect()
             })
             .unwrap_or_default();
+        // Confirmations of the batch in flight wait for the outbox, which
+        // stores them with its acks (see `in_flight`).
+        self.in_flight.update_value(|(ids, held)| {
+            if ids.is_empty() {
+                return;
+            }
+            let (wait, now): (Vec<StoredEvent>, Vec<StoredEvent>) = std::mem::take(&mut records)
+                .into_iter()
+                .partition(|r| r.event.seq.is_some() && ids.contains(&r.event.id));
+            held.extend(wait);
+            records = now;
+        });
         // Refused ones with their reason; retried ones, and ones delivered to
         // a backend that lost them, pending again without one.
         let pending = write

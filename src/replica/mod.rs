@@ -90,6 +90,11 @@ pub struct Replica {
     /// Acked events the outbox already stored; the engine's own write of
     /// them would only repeat it.
     stored_acks: StoredValue<HashSet<EventId>>,
+    /// The batch the outbox is delivering, and the confirmations of its
+    /// events the live feed brought first (it usually does): the outbox
+    /// stores each acked event under its lock, so those are written only
+    /// if the delivery fails. One write per acked event, not two.
+    in_flight: StoredValue<(HashSet<EventId>, Vec<StoredEvent>)>,
     /// Who takes stream messages that are not about the log (upstreams).
     side: StoredValue<Option<SideTaker>, LocalStorage>,
 }
@@ -142,6 +147,7 @@ pub fn provide_replica_context() -> Replica {
         seen: StoredValue::new((0, 0)),
         refresh_queued: StoredValue::new(false),
         stored_acks: StoredValue::new(HashSet::new()),
+        in_flight: StoredValue::new((HashSet::new(), Vec::new())),
         side: StoredValue::new_local(None),
     };
     provide_context(replica);

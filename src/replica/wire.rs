@@ -5,13 +5,14 @@
 use super::Replica;
 use crate::api::{self, ApiFailure, WhoAmI};
 use crate::browser::now_ms;
-use crate::idb::StoredEvent;
+use crate::idb::{Durability, StoredEvent};
 use crate::{live_feed, outbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::protocol::StreamMessage;
 use sitrep_core::log::sync::{self, RequestId, StreamId, SyncEngine, Transport};
-use sitrep_core::Event;
+use sitrep_core::{Event, EventId};
+use std::collections::HashSet;
 use std::time::Duration;
 
 impl Replica {
@@ -60,8 +61,33 @@ impl Replica {
             })
             .collect();
         let idb = self.idb();
+        self.in_flight.set_value((
+            batch.iter().map(|r| r.event.id.clone()).collect(),
+            Vec::new(),
+        ));
         spawn_local(async move {
-            match outbox::deliver(idb, batch).await {
+            let result = outbox::deliver(idb, batch).await;
+            // Confirmations the feed brought meanwhile: stored by the
+            // outbox with the acks (or found stored by another tab), or,
+            // when the delivery failed or left one out, written here.
+            let (_, held) = self
+                .in_flight
+                .try_update_value(std::mem::take)
+                .unwrap_or_default();
+            let stored_by_outbox: HashSet<&EventId> = match &result {
+                Ok(done) => done.acks.iter().map(|a| &a.id).collect(),
+                Err(_) => HashSet::new(),
+            };
+            let left: Vec<StoredEvent> = held
+                .into_iter()
+                .filter(|r| !stored_by_outbox.contains(&r.event.id))
+                .collect();
+            if !left.is_empty() {
+                spawn_local(async move {
+                    self.write(left, None, None, Durability::Relaxed).await;
+                });
+            }
+            match result {
                 Ok(done) => {
                     if let Some(t) = done.timing {
                         self.clock
@@ -72,7 +98,11 @@ impl Replica {
                     }
                     self.saved(done.storage_problem.map_or(Ok(()), Err));
                     self.acks_stored(done.stored);
-                    self.input(move |engine, now| engine.on_ack(request, &done.acks, now));
+                    self.engine
+                        .update_value(|e| e.on_ack(request, &done.acks, now_ms().max(0) as u64));
+                    // The next batch goes at once: waiting to coalesce
+                    // inputs would add its delay to every batch of a backlog.
+                    self.drive();
                 }
                 Err(failure) => {
                     if matches!(failure, ApiFailure::SignedOut) {

@@ -3,7 +3,10 @@
 //   room with its newest rows, from the network (a fresh browser) and from
 //   IndexedDB (a reload);
 // - the longest main-thread task and the longest gap between frames while
-//   scrolling that timeline from end to end.
+//   scrolling that timeline from end to end;
+// - the JS heap once the room is open (after a garbage collection), beside
+//   the wasm module's memory;
+// - adding a note there: from the click to its row in the DOM and painted.
 // Runs against a real sitrep-server and Debian's Chromium; see scripts/bench.
 import { launchBrowser } from '../support/browser.mjs';
 import { TEST_PASSWORD } from '../support/console_page.mjs';
@@ -49,6 +52,16 @@ try {
   }
   await page.waitForTimeout(500);
 
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  // The wasm linear memory is outside the JS heap. Trunk leaves the
+  // bindings on window.wasmBindings; initSync, once started, hands back the
+  // instance's exports, memory among them.
+  const wasmBytes = await page.evaluate(() => {
+    try { return window.wasmBindings.initSync(undefined).memory.buffer.byteLength; } catch { return null; }
+  });
+
   const scroll = await page.evaluate(async () => {
     const el = document.querySelector('.timeline-scroll');
     const long = [];
@@ -74,6 +87,27 @@ try {
     return { long, gaps, frames, rendered, ms: performance.now() - t0 };
   });
 
+  // Add a note at the newest end: from the click to its row painted.
+  const notes = [];
+  for (let i = 0; i < 5; i++) {
+    const text = `Bench note ${i} ${Date.now()}`;
+    await page.getByLabel('Note', { exact: true }).fill(text);
+    notes.push(await page.evaluate(async (text) => {
+      const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Add note');
+      const seen = () => [...document.querySelectorAll('li[data-event]')].some((li) => li.textContent.includes(text));
+      const t0 = performance.now();
+      button.click();
+      await new Promise((ok) => {
+        if (seen()) return ok();
+        const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); ok(); } });
+        obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+      const inDom = performance.now() - t0;
+      await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+      return { inDom, painted: performance.now() - t0 };
+    }, text));
+  }
+
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`big incident: ${ENTRIES} entries in one incident`);
   console.log(`  open the room, first paint from the network      ${fromNetwork.toFixed(0)} ms (fresh browser: catch-up + IndexedDB write)`);
@@ -82,6 +116,11 @@ try {
   const longest = scroll.long.length ? `${Math.max(...scroll.long).toFixed(0)} ms (${scroll.long.length} tasks over 50 ms)` : 'none over 50 ms';
   console.log(`  longest main-thread task while scrolling          ${longest}`);
   console.log(`  longest gap between frames while scrolling        ${scroll.gaps.toFixed(0)} ms`);
+  const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
+  console.log(`  JS heap with the room open (after GC)             ${mb(heap.usedSize)} used of ${mb(heap.totalSize)}${wasmBytes ? `; wasm memory ${mb(wasmBytes)}` : ''}`);
+  const inDom = median(notes.map((n) => n.inDom));
+  const notePainted = median(notes.map((n) => n.painted));
+  console.log(`  add a note → its row in the DOM / painted         ${inDom.toFixed(0)} / ${notePainted.toFixed(0)} ms (median of 5; budget 50 ms)`);
   await context.close();
 } finally {
   await browser.close();
