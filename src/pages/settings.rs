@@ -2,12 +2,14 @@
 //! the severity policy, the change freeze, alert routing and the comms
 //! desk's policy and templates (each change an event on the workspace
 //! stream), and for admins
-//! the publishing targets, which live on the server.
+//! the publishing targets, which live on the server. Last, the reader's own
+//! browser notifications, kept in this browser only.
 
 mod alert_routes;
 mod catalogue;
 mod comms_policy;
 mod freeze;
+mod notifications;
 mod publishing;
 mod roles;
 mod severity;
@@ -44,6 +46,7 @@ pub fn Settings() -> impl IntoView {
                 <publishing::PublishingTargets/>
             </Show>
             <templates::CommsSettings/>
+            <notifications::NotificationSettings/>
         </section>
     }
 }
