@@ -46,6 +46,29 @@ self.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') self.skipWaiting();
 });
 
+// A notification the console showed (src/notices.rs) was clicked: bring
+// the console forward on its incident. A window already on it is focused;
+// otherwise an open console is focused and asked to go there itself (an
+// in-app move: nothing typed on its page is lost); with none open (the
+// installed app closed since), a new window opens on the incident.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = String(event.notification.data?.url ?? '');
+  const target = path.startsWith('/incidents/') ? url(path.slice(1)) : url('');
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const there = windows.find((c) => c.url === target);
+    if (there) return there.focus();
+    const open = windows[0];
+    if (open) {
+      const focused = await open.focus();
+      focused.postMessage({ type: 'sitrep-open', path });
+      return focused;
+    }
+    return self.clients.openWindow(target);
+  })());
+});
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   const where = new URL(req.url);

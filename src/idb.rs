@@ -3,7 +3,8 @@
 //! and the stream cursor with the name of the backend log it counts in,
 //! written in the same transaction as the events.
 //! Beside the log, the last list of watched upstreams the backend sent, so
-//! the panel can show it (with its age) when the backend cannot be reached.
+//! the panel can show it (with its age) when the backend cannot be reached,
+//! and the keys of the browser notifications shown, so tabs show each once.
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
@@ -31,6 +32,9 @@ const LOG_KEY: &str = "log";
 /// Chromium propagates localStorage between renderer processes late, so a
 /// tab could read a stale marker and send again what another tab delivered.
 const DELIVERED_BY_KEY: &str = "delivered_by";
+/// Notifications already shown, one `meta` key each (`notice:` and the
+/// notice's key), valued with when: see `claim_notice`.
+const NOTICE_PREFIX: &str = "notice:";
 const UPSTREAMS: &str = "upstreams";
 /// The upstreams store holds one record: the whole list, replaced at once.
 const UPSTREAMS_KEY: &str = "latest";
@@ -421,6 +425,29 @@ impl Idb {
             providers,
             received_at: field("received_at").as_f64().unwrap_or(0.0) as i64,
         }))
+    }
+
+    /// Claims a browser notification for this tab: true for the first tab
+    /// of this browser to claim `key`, false for every later claim. An
+    /// `add` of a key already held fails, and read-write transactions on
+    /// one store run one after another across tabs, so two tabs that hear
+    /// of the same event at once cannot both win (see `notices`).
+    pub async fn claim_notice(&self, key: &str, now: i64) -> Result<bool, String> {
+        let scope = js_sys::Array::of1(&JsValue::from_str(META));
+        let tx = self.readwrite(&scope, Durability::Relaxed)?;
+        let add = tx
+            .object_store(META)
+            .map_err(describe)?
+            .add_with_key(
+                &JsValue::from_f64(now as f64),
+                &JsValue::from_str(&format!("{NOTICE_PREFIX}{key}")),
+            )
+            .map_err(describe)?;
+        match request(add).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.starts_with("ConstraintError") => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn close(&self) {

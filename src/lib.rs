@@ -6,6 +6,7 @@ pub mod browser;
 pub mod components;
 pub mod idb;
 pub mod live_feed;
+pub mod notices;
 pub mod now;
 pub mod outbox;
 pub mod pages;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     </Routes>
                 </main>
                 <components::shortcut_layer::ShortcutLayer/>
+                <notices::Notifier/>
             </Show>
         </Router>
     }

@@ -1,14 +1,16 @@
-//! This reader's own settings (theme, UTC), then the settings every console shares: the component catalogue, custom roles,
-//! the severity policy, the change freeze, alert routing and the comms
-//! desk's policy and templates (each change an event on the workspace
-//! stream), and for admins
-//! the publishing targets, which live on the server. Only admins change
+//! Settings: first this reader's own (theme, UTC), then those every console
+//! shares: the component catalogue, custom roles, the severity policy, the
+//! change freeze, alert routing and the comms desk's policy and templates
+//! (each change an event on the workspace stream), and for admins the
+//! publishing targets, which live on the server. Only admins change shared
 //! settings: for anyone else the controls are disabled, with the reason.
+//! Last, the reader's own browser notifications, kept in this browser only.
 
 mod alert_routes;
 mod catalogue;
 mod comms_policy;
 mod freeze;
+mod notifications;
 mod publishing;
 mod reader;
 mod roles;
@@ -57,6 +59,7 @@ pub fn Settings() -> impl IntoView {
             </Show>
             <templates::CommsSettings/>
             </fieldset>
+            <notifications::NotificationSettings/>
         </section>
     }
 }

@@ -18,6 +18,7 @@
 //! - `status_page`: watched upstreams, our own public page, vendor mapping;
 //! - `aftermath`: post-mortem, metrics, change freeze;
 //! - `webhook`: what webhooks we send say and how they are signed;
+//! - `notify`: which events become a browser notification for a reader;
 //! - `view`: decisions the console's views make (Markdown, search, virtual list);
 //! - `ordering`: stable sorting compiled once (imports nothing);
 //! - `tagged`: tag-first decoding of the internally tagged wire enums
@@ -28,6 +29,7 @@ pub mod alerts;
 pub mod comms;
 pub mod incident;
 pub mod log;
+pub mod notify;
 pub mod ordering;
 pub mod slug;
 pub mod status_page;

@@ -1,0 +1,193 @@
+// Browser notifications, in a real Chromium against a real server: cody
+// (communicator) turns them on in Settings, and ana (responder) declares,
+// raises severity and hands out roles through the API. Each notification
+// shown is recorded by wrapping the service worker registration's
+// showNotification in every page, before the console starts.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser } from './support/browser.mjs';
+import { AppPage } from './support/pwa.mjs';
+import { eventually } from './support/seed.mjs';
+import { postEvents, startServer } from './support/server.mjs';
+
+/** Records every showNotification and every permission request, per page. */
+function recordNotifications() {
+  window.shownNotifications = [];
+  window.permissionAsked = 0;
+  const show = ServiceWorkerRegistration.prototype.showNotification;
+  ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+    window.shownNotifications.push({ title, body: options?.body, tag: options?.tag, url: options?.data?.url });
+    return show.call(this, title, options);
+  };
+  const ask = Notification.requestPermission.bind(Notification);
+  Notification.requestPermission = (...args) => {
+    window.permissionAsked += 1;
+    return ask(...args);
+  };
+}
+
+class NotifyPage extends AppPage {
+  constructor(page, url) {
+    super(page, url, { account: 'cody' });
+  }
+
+  shown() {
+    return this.page.evaluate(() => window.shownNotifications);
+  }
+
+  section() {
+    return this.page.getByRole('region', { name: 'Your notifications' });
+  }
+
+  async openSettings() {
+    await this.open('/settings');
+    await this.section().waitFor();
+    await this.waitForServiceWorker();
+  }
+
+  async turnOn() {
+    await this.section().getByRole('button', { name: 'Turn on notifications' }).click();
+    await this.section().getByText('Notifications are on in this browser.').waitFor();
+  }
+
+  kind(label) {
+    return this.section().getByRole('checkbox', { name: label });
+  }
+}
+
+const ana = (incident, body) => ({ id: randomUUID(), incident, author: 'ana', at: Date.now(), body });
+const declared = (incident, title, severity = 'sev2') =>
+  ana(incident, { kind: 'declared', title, severity, summary: '', started_at: Date.now() - 60_000 });
+
+describe('browser notifications', () => {
+  let server, browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function consoleWith({ granted }) {
+    const context = await browser.newContext();
+    if (granted) await context.grantPermissions(['notifications'], { origin: server.url });
+    await context.addInitScript(recordNotifications);
+    return context;
+  }
+
+  /** All notifications the pages showed, after the marker notice arrived. */
+  async function shownUpTo(pages, markerTitle) {
+    return eventually(async () => {
+      const all = (await Promise.all(pages.map((p) => p.shown()))).flat();
+      assert.ok(all.some((n) => n.title === markerTitle), `waiting for "${markerTitle}", have ${JSON.stringify(all)}`);
+      return all;
+    });
+  }
+
+  test('nothing is asked or shown on a first load, before the reader turns notifications on', async () => {
+    const context = await consoleWith({ granted: false });
+    const cody = new NotifyPage(await context.newPage(), server.url);
+    await cody.open('/');
+    const id = randomUUID();
+    await postEvents(server, [declared(id, 'Quiet first load')]);
+    await cody.page.getByText('Quiet first load').first().waitFor();
+    assert.equal(await cody.page.evaluate(() => window.permissionAsked), 0, 'no permission asked');
+    assert.equal(await cody.page.evaluate(() => Notification.permission), 'default');
+    assert.deepEqual(await cody.shown(), []);
+    await cody.openSettings();
+    assert.equal(await cody.section().getByTestId('notification-state').textContent(), 'Notifications are off in this browser.');
+    assert.equal(await cody.page.evaluate(() => window.permissionAsked), 0, 'opening Settings does not ask either');
+    await context.close();
+  });
+
+  test('with two tabs open, each event is shown once; severity raised and a role given to me each notify', async () => {
+    const context = await consoleWith({ granted: true });
+    const first = new NotifyPage(await context.newPage(), server.url);
+    await first.openSettings();
+    await first.turnOn();
+    assert.equal(await first.page.evaluate(() => window.permissionAsked), 1, 'asked from the button');
+    const second = new NotifyPage(await context.newPage(), server.url);
+    await second.open('/');
+    // Both tabs in the background. Headless Chromium keeps every tab
+    // visible, so each page is told so the way a hidden tab is.
+    for (const tab of [first, second]) {
+      await tab.page.evaluate(() => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    }
+
+    const id = randomUUID();
+    await postEvents(server, [declared(id, 'Checkout <b>down</b>')]);
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev1' })]);
+    await postEvents(server, [ana(id, { kind: 'role_assigned', role: 'communications_lead', person: 'cody' })]);
+    // Text stays text: the markup in the title is shown as typed.
+    const all = await shownUpTo([first, second], 'You are communications lead');
+    assert.deepEqual(all.map((n) => n.title).sort(), [
+      'Checkout <b>down</b> raised to SEV1',
+      'SEV2 declared: Checkout <b>down</b>',
+      'You are communications lead',
+    ], 'one notification per event across both tabs');
+    const role = all.find((n) => n.title === 'You are communications lead');
+    assert.equal(role.body, 'Checkout <b>down</b> · given by ana');
+    assert.equal(role.url, `/incidents/${id}`, 'a click opens the incident');
+    const shownByWorker = await first.page.evaluate(async () =>
+      (await (await navigator.serviceWorker.getRegistration()).getNotifications()).map((n) => n.title));
+    assert.equal(shownByWorker.length, 3, `the registration holds them: ${shownByWorker}`);
+
+    // A lowered severity, and a role given to someone else, say nothing.
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev3' })]);
+    await postEvents(server, [ana(id, { kind: 'role_assigned', role: 'scribe', person: 'carl' })]);
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev2' })]);
+    const later = await shownUpTo([first, second], 'Checkout <b>down</b> raised to SEV2');
+    assert.equal(later.length, 4, JSON.stringify(later.map((n) => n.title)));
+
+    // A reload replays the cache and catches up: nothing old comes again,
+    // and the next raise (to SEV1 again, a new event) is shown once.
+    const before = (await first.shown()).length;
+    await second.page.reload();
+    await second.page.locator('html[data-pages="loaded"]').waitFor({ state: 'attached' });
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev1' })]);
+    const since = await eventually(async () => {
+      const fresh = [...(await first.shown()).slice(before), ...(await second.shown())];
+      assert.ok(fresh.length > 0, 'waiting for the new raise');
+      return fresh;
+    });
+    assert.deepEqual(since.map((n) => n.title), ['Checkout <b>down</b> raised to SEV1'], 'only the new event since the reload');
+    await context.close();
+  });
+
+  test('a kind switched off is not shown; the others still are', async () => {
+    const context = await consoleWith({ granted: true });
+    const cody = new NotifyPage(await context.newPage(), server.url);
+    await cody.openSettings();
+    await cody.kind('An incident is declared').uncheck();
+    await cody.turnOn();
+    const id = randomUUID();
+    await postEvents(server, [declared(id, 'Search slow', 'sev3')]);
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev2' })]);
+    const all = await shownUpTo([cody], 'Search slow raised to SEV2');
+    assert.deepEqual(all.map((n) => n.title), ['Search slow raised to SEV2'], 'no declaration notice');
+
+    // Turned off: nothing, and what happened meanwhile stays quiet when they
+    // are turned on again; only what comes after is news.
+    await cody.section().getByRole('button', { name: 'Turn off notifications' }).click();
+    await cody.section().getByText('Notifications are off in this browser.').waitFor();
+    await postEvents(server, [ana(id, { kind: 'severity_changed', severity: 'sev1' })]);
+    await cody.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
+    await cody.page.getByRole('table', { name: 'Incidents' }).getByRole('row')
+      .filter({ hasText: 'Search slow' }).filter({ hasText: 'SEV1' }).waitFor();
+    await cody.page.goBack();
+    await cody.section().waitFor();
+    await cody.turnOn();
+    await postEvents(server, [ana(id, { kind: 'role_assigned', role: 'operations_lead', person: 'cody' })]);
+    const now = await shownUpTo([cody], 'You are operations lead');
+    assert.deepEqual(now.map((n) => n.title), ['Search slow raised to SEV2', 'You are operations lead'],
+      'the raise to SEV1 came while they were off');
+    await context.close();
+  });
+});
