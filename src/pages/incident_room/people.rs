@@ -7,6 +7,7 @@ use crate::api;
 use crate::replica::use_replica;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_bindgen::JsCast;
 use sitrep_core::view::people::{has_account, suggest, Candidate};
 
 /// The most accounts a picker lists at once; typing narrows.
@@ -105,6 +106,11 @@ pub fn PersonPicker(
                 open.set(false);
                 active.set(None);
             }
+            // Leaving by keyboard closes the list; the typed name stays.
+            "Tab" => {
+                open.set(false);
+                active.set(None);
+            }
             _ => {}
         }
     };
@@ -136,8 +142,24 @@ pub fn PersonPicker(
         }
     };
     let expanded = move || (open.get() && options.with(|o| !o.is_empty())).to_string();
+    // The list sits in the form's flow, so it must not close on blur: blur
+    // comes with the pointer's press, and the form's button would move up
+    // under the pointer before its release, losing the click. A click outside
+    // the picker closes it once that click has reached its own target.
+    let picker = NodeRef::<leptos::html::Div>::new();
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        let inside = picker.get_untracked().is_some_and(|el| {
+            let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            el.contains(target.as_ref())
+        });
+        if !inside && open.get_untracked() {
+            open.set(false);
+            active.set(None);
+        }
+    });
+    on_cleanup(move || outside.remove());
     view! {
-        <div class="field picker">
+        <div class="field picker" node_ref=picker>
             <label for=id.clone() class:visually-hidden=hidden_label>{label.clone()}</label>
             <input id=id type="text" role="combobox" maxlength="100" autocomplete="off"
                 aria-autocomplete="list" aria-controls=list_id.clone() aria-expanded=expanded
@@ -149,7 +171,6 @@ pub fn PersonPicker(
                     active.set(None);
                 }
                 on:focus=move |_| open.set(true)
-                on:blur=move |_| { open.set(false); active.set(None); }
                 on:keydown=on_keydown/>
             <ul id=list_id role="listbox" aria-label=format!("People for {label}") class="picker-options"
                 hidden=move || expanded() != "true">
