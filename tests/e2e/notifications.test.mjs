@@ -1,6 +1,8 @@
 // Browser notifications, in a real Chromium against a real server: cody
 // (communicator) turns them on in Settings, and ana (responder) declares,
-// raises severity and hands out roles through the API. Each notification
+// raises severity and hands out roles and tasks through the API; an overdue
+// customer update is reached by moving the pages' clock (Playwright's
+// clock), not by waiting half an hour. Each notification
 // shown is recorded by wrapping the service worker registration's
 // showNotification in every page, before the console starts.
 import assert from 'node:assert/strict';
@@ -87,6 +89,15 @@ describe('browser notifications', () => {
     });
   }
 
+  /** Tells a page it is a background tab; headless Chromium keeps every tab visible. */
+  async function hide(tab) {
+    await tab.page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+  }
+
   test('nothing is asked or shown on a first load, before the reader turns notifications on', async () => {
     const context = await consoleWith({ granted: false });
     const cody = new NotifyPage(await context.newPage(), server.url);
@@ -111,15 +122,9 @@ describe('browser notifications', () => {
     assert.equal(await first.page.evaluate(() => window.permissionAsked), 1, 'asked from the button');
     const second = new NotifyPage(await context.newPage(), server.url);
     await second.open('/');
-    // Both tabs in the background. Headless Chromium keeps every tab
-    // visible, so each page is told so the way a hidden tab is.
-    for (const tab of [first, second]) {
-      await tab.page.evaluate(() => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-        document.dispatchEvent(new Event('visibilitychange'));
-      });
-    }
+    // Both tabs in the background.
+    await hide(first);
+    await hide(second);
 
     const id = randomUUID();
     await postEvents(server, [declared(id, 'Checkout <b>down</b>')]);
@@ -158,6 +163,85 @@ describe('browser notifications', () => {
       return fresh;
     });
     assert.deepEqual(since.map((n) => n.title), ['Checkout <b>down</b> raised to SEV1'], 'only the new event since the reload');
+    await context.close();
+  });
+
+  test('a task given to me, added or reassigned, is shown once across two tabs; one for someone else is not', async () => {
+    const context = await consoleWith({ granted: true });
+    const first = new NotifyPage(await context.newPage(), server.url);
+    await first.openSettings();
+    await first.turnOn();
+    const second = new NotifyPage(await context.newPage(), server.url);
+    await second.open('/');
+    await hide(first);
+    await hide(second);
+
+    const id = randomUUID();
+    await postEvents(server, [declared(id, 'Payments queue backed up')]);
+    const mine = ana(id, { kind: 'task_added', title: 'Page the payments on-call', assignee: 'cody' });
+    const carls = ana(id, { kind: 'task_added', title: 'Check the <i>dashboards</i>', assignee: 'carl' });
+    const open = ana(id, { kind: 'task_added', title: 'Draft the status note' });
+    await postEvents(server, [mine]);
+    await postEvents(server, [carls]);
+    await postEvents(server, [open]);
+    // Nobody's task handed to me: news.
+    await postEvents(server, [ana(id, { kind: 'task_updated', task: open.id, assignee: 'cody' })]);
+    // Still mine with a new due time, or taken from me: not news.
+    await postEvents(server, [ana(id, { kind: 'task_updated', task: mine.id, assignee: 'cody', due_at: Date.now() + 3_600_000 })]);
+    await postEvents(server, [ana(id, { kind: 'task_updated', task: mine.id, assignee: 'carl' })]);
+    // Carl's task reassigned to me: news, and the last thing posted.
+    await postEvents(server, [ana(id, { kind: 'task_updated', task: carls.id, assignee: 'cody' })]);
+
+    const all = await shownUpTo([first, second], 'Task for you: Check the <i>dashboards</i>');
+    assert.deepEqual(all.map((n) => n.title).sort(), [
+      'SEV2 declared: Payments queue backed up',
+      'Task for you: Check the <i>dashboards</i>',
+      'Task for you: Draft the status note',
+      'Task for you: Page the payments on-call',
+    ], 'one notification per task given to cody, across both tabs; none for carl\'s task');
+    const added = all.find((n) => n.title === 'Task for you: Page the payments on-call');
+    assert.equal(added.body, 'Payments queue backed up · from ana');
+    assert.equal(added.url, `/incidents/${id}`, 'a click opens the incident');
+    await context.close();
+  });
+
+  test('the communications lead hears once that a customer update is overdue; a reader who is not the lead does not', async () => {
+    const context = await consoleWith({ granted: true });
+    // The console's "now" is Date.now(), re-read on a setInterval tick;
+    // Playwright's clock drives both, so half an hour passes at once.
+    await context.clock.install({ time: Date.now() });
+    const first = new NotifyPage(await context.newPage(), server.url);
+    await first.openSettings();
+    await first.turnOn();
+    const second = new NotifyPage(await context.newPage(), server.url);
+    await second.open('/');
+
+    // Investigating: the default policy wants an update every 30 minutes
+    // from the declaration. Carl leads comms on one incident, cody on the other.
+    const carls = randomUUID();
+    const codys = randomUUID();
+    await postEvents(server, [declared(carls, 'Login errors')]);
+    await postEvents(server, [ana(carls, { kind: 'role_assigned', role: 'communications_lead', person: 'carl' })]);
+    await postEvents(server, [declared(codys, 'Search outage')]);
+    await postEvents(server, [ana(codys, { kind: 'role_assigned', role: 'communications_lead', person: 'cody' })]);
+    const early = await shownUpTo([first, second], 'You are communications lead');
+    assert.ok(!early.some((n) => n.title.startsWith('Customer update overdue')), 'nothing is overdue yet');
+    // Earlier tests' incidents share the server (cody leads comms on one of
+    // them), so only this test's two incidents are counted from here on.
+    const ours = [`/incidents/${codys}`, `/incidents/${carls}`];
+
+    await context.clock.fastForward('31:00');
+    const overdue = await shownUpTo([first, second], 'Customer update overdue: Search outage');
+    // Another minute of ticks in both tabs: the same overdue moment, not news again.
+    // A raise posted after that is the marker that both tabs are past it.
+    await context.clock.runFor('01:00');
+    await postEvents(server, [ana(codys, { kind: 'severity_changed', severity: 'sev1' })]);
+    const all = await shownUpTo([first, second], 'Search outage raised to SEV1');
+    assert.deepEqual(all.filter((n) => n.title.startsWith('Customer update overdue') && ours.includes(n.url))
+      .map((n) => n.title), ['Customer update overdue: Search outage'], 'once, across both tabs, and not for carl\'s incident');
+    const notice = overdue.find((n) => n.title === 'Customer update overdue: Search outage');
+    assert.match(notice.body, /^Customers last heard from us .* ago; you are the communications lead\.$/);
+    assert.equal(notice.url, `/incidents/${codys}`);
     await context.close();
   });
 
