@@ -8,6 +8,7 @@ import { launchBrowser } from './support/browser.mjs';
 import { ConsolePage } from './support/console_page.mjs';
 import { axeViolations } from './support/public_page.mjs';
 import { makeEvent, postEvents, startServer } from './support/server.mjs';
+import { consoleRoutes } from './support/routes.mjs';
 
 const WAIT = 10_000;
 const incident = 'a11y-checkout';
@@ -54,22 +55,7 @@ describe('accessibility of every console route, light and dark', () => {
   });
 
   // Each route and what shows it is drawn (as an admin, who sees them all).
-  const routes = [
-    ['/', 'the incident list', (p) => p.getByRole('table', { name: 'Incidents' }).getByRole('link', { name: title })],
-    ['/new', 'declare', (p) => p.getByRole('heading', { name: 'Declare an incident' })],
-    ['/maintenance/new', 'plan maintenance', (p) => p.getByRole('heading', { name: 'Plan maintenance' })],
-    [`/incidents/${incident}`, 'the incident room', (p) => p.getByRole('list', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: 'eu-west only.' })],
-    [`/incidents/${incident}/comms`, 'the comms desk', (p) => p.getByRole('article', { name: 'Investigating · Draft', exact: true })],
-    [`/incidents/${incident}/postmortem`, 'the post-mortem', (p) => p.getByRole('heading', { name: `Post-mortem: ${title}` })],
-    ['/metrics', 'metrics', (p) => p.getByRole('heading', { name: 'Metrics', level: 1 })],
-    ['/upstreams', 'upstreams', (p) => p.getByRole('heading', { name: 'Upstream providers' })],
-    ['/settings', 'settings', (p) => p.getByRole('heading', { name: 'Settings', level: 1 })],
-    ['/alerts', 'the alert inbox', (p) => p.getByRole('heading', { name: 'Alert inbox', level: 1 })],
-    ['/admin/accounts', 'admin: accounts', (p) => p.getByRole('table', { name: 'Accounts' })],
-    ['/admin/tokens', 'admin: API tokens', (p) => p.getByRole('heading', { name: 'API tokens', level: 1 })],
-    ['/admin/audit', 'admin: audit trail', (p) => p.getByRole('heading', { name: 'Audit trail', level: 1 })],
-    ['/admin/hooks', 'admin: webhooks', (p) => p.getByRole('heading', { name: 'Webhooks', level: 1 })],
-  ];
+  const routes = consoleRoutes({ title, incident, entryText: 'eu-west only.' });
 
   for (const colorScheme of ['light', 'dark']) {
     test(`no axe violations on any route in the ${colorScheme} theme`, async () => {

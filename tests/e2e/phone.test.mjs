@@ -12,6 +12,7 @@ import { ListPage } from './support/list_page.mjs';
 import { RoomPage } from './support/room_page.mjs';
 import { eventually } from './support/seed.mjs';
 import { makeEvent, postEvents, startServer } from './support/server.mjs';
+import { consoleRoutes } from './support/routes.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -76,23 +77,8 @@ describe('on a phone', () => {
     assert.ok(over <= 0, `${what} scrolls sideways by ${over} px at 390 px; wider than the window: ${culprits.join(', ')}`);
   }
 
-  // Each route, what shows it is drawn, and who may see it.
-  const routes = [
-    ['/', 'the incident list', (p) => p.getByRole('table', { name: 'Incidents' }).getByRole('link', { name: title })],
-    ['/new', 'the declare form', (p) => p.getByRole('heading', { name: 'Declare an incident' })],
-    ['/maintenance/new', 'planning a maintenance', (p) => p.getByRole('heading', { name: 'Plan maintenance' })],
-    [`/incidents/${incident}`, 'the incident room', (p) => p.getByRole('list', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: 'only.' })],
-    [`/incidents/${incident}/comms`, 'the comms desk', (p) => p.getByRole('article', { name: 'Investigating · Draft', exact: true })],
-    [`/incidents/${incident}/postmortem`, 'the post-mortem', (p) => p.getByRole('heading', { name: `Post-mortem: ${title}` })],
-    ['/metrics', 'metrics', (p) => p.getByRole('heading', { name: 'Metrics', level: 1 })],
-    ['/upstreams', 'upstreams', (p) => p.getByRole('heading', { name: 'Upstream providers' })],
-    ['/settings', 'settings', (p) => p.getByRole('heading', { name: 'Settings', level: 1 })],
-    ['/alerts', 'the alert inbox', (p) => p.getByRole('heading', { name: 'Alert inbox', level: 1 })],
-    ['/admin/accounts', 'admin: accounts', (p) => p.getByRole('table', { name: 'Accounts' })],
-    ['/admin/tokens', 'admin: API tokens', (p) => p.getByRole('heading', { name: 'API tokens', level: 1 })],
-    ['/admin/audit', 'admin: audit trail', (p) => p.getByRole('heading', { name: 'Audit trail', level: 1 })],
-    ['/admin/hooks', 'admin: webhooks', (p) => p.getByRole('heading', { name: 'Webhooks', level: 1 })],
-  ];
+  // Each route and what shows it is drawn.
+  const routes = consoleRoutes({ title, incident, entryText: 'only.' });
 
   test('every page fits 390 px: nothing scrolls sideways, long words wrap', async () => {
     // As an admin, who sees every page (the admin pages too).
