@@ -123,6 +123,9 @@ describe('channels', () => {
     await cody.markPosted(published, 'https://social.example/status/42');
     await cody.waitFor(cody.postedAt(published).filter({ hasText: 'https://social.example/status/42' }));
     await cody.waitFor(cody.postedAt(published).filter({ hasText: /posted by cody/ }));
+    // The mark shows as soon as it is recorded; the next test reads it from
+    // the backend, so it must have been delivered before this browser closes.
+    await cody.waitForAllDelivered();
     await cody.page.context().close();
     await carl.page.context().close();
   });
