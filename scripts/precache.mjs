@@ -41,7 +41,9 @@ function walk(d) {
   });
 }
 
-const files = walk(dir).filter((f) => f !== SW).sort();
+// precompress.mjs's .br/.gz copies are how the server sends a file, not
+// files of their own: the worker caches what the browser decoded.
+const files = walk(dir).filter((f) => f !== SW && !/\.(br|gz)$/.test(f)).sort();
 if (!files.includes('index.html')) throw new Error(`precache: no index.html in ${dir}`);
 const html = readFileSync(join(dir, 'index.html'), 'utf8').replace(BUILD_META, '');
 const sw = readFileSync(join(dir, SW), 'utf8').replace(PRECACHE_LINE, 'const PRECACHE = __SITREP_PRECACHE__;');

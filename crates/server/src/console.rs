@@ -115,12 +115,62 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
     (!rel.as_os_str().is_empty()).then_some(rel)
 }
 
+/// The copies `scripts/precompress.mjs` writes beside a hashed file, the
+/// smallest first: (the Accept-Encoding name, the file's extension).
+const PRECOMPRESSED: [(&str, &str); 2] = [("br", "br"), ("gzip", "gz")];
+
+/// True when the request's Accept-Encoding takes `coding` (a `q=0` refuses it).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+            name.eq_ignore_ascii_case(coding) && q > 0.0
+        })
+}
+
+/// The precompressed copy of a hashed file the browser accepts, if one was
+/// built: (its path, its Content-Encoding).
+async fn precompressed(path: &Path, headers: &HeaderMap) -> Option<(PathBuf, &'static str)> {
+    for (coding, ext) in PRECOMPRESSED {
+        if !accepts(headers, coding) {
+            continue;
+        }
+        let mut copy = path.as_os_str().to_owned();
+        copy.push(format!(".{ext}"));
+        let copy = PathBuf::from(copy);
+        if tokio::fs::metadata(&copy).await.is_ok_and(|m| m.is_file()) {
+            return Some((copy, coding));
+        }
+    }
+    None
+}
+
 async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
-    let meta = tokio::fs::metadata(path).await.ok()?;
-    if !meta.is_file() {
+    if !tokio::fs::metadata(path).await.ok()?.is_file() {
         return None;
     }
     let name = path.file_name()?.to_str()?;
+    let hashed = is_content_hashed(name);
+    // A hashed file is sent as its brotli or gzip copy when the browser takes
+    // one; the copy has its own length and time, so its own ETag.
+    let chosen = if hashed {
+        precompressed(path, headers).await
+    } else {
+        None
+    };
+    let (body_path, encoding) = match &chosen {
+        Some((copy, coding)) => (copy.as_path(), Some(*coding)),
+        None => (path, None),
+    };
+    let meta = tokio::fs::metadata(body_path).await.ok()?;
     let mtime = meta
         .modified()
         .ok()
@@ -129,11 +179,7 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
     let etag = format!("\"{:x}-{:x}\"", meta.len(), mtime);
     // Only a name that changes with the content may be cached for good; an
     // icon keeps its name across deploys and must be revalidated (ETag).
-    let cache = if is_content_hashed(name) {
-        IMMUTABLE
-    } else {
-        NO_CACHE
-    };
+    let cache = if hashed { IMMUTABLE } else { NO_CACHE };
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -141,12 +187,17 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
     let mut resp = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = tokio::fs::read(path).await.ok()?;
+        let bytes = tokio::fs::read(body_path).await.ok()?;
         let mut r = Response::new(Body::from(bytes));
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(content_type(name)),
         );
+        if let Some(coding) = encoding {
+            // Set, so the compression layer leaves the body as it is.
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
         r
     };
     if name.ends_with(".html") {
@@ -159,6 +210,10 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
     }
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if hashed {
+        // Caches between us and the browser must key the copy by encoding.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }

@@ -123,3 +123,69 @@ async fn a_browser_opening_metrics_gets_the_console_and_prometheus_gets_the_scra
         .unwrap();
     assert_eq!(scrape.status().as_u16(), 401);
 }
+
+/// A hashed wasm with the brotli and gzip copies `scripts/precompress.mjs`
+/// writes beside it; each copy's bytes say which one was sent.
+fn with_precompressed_copies(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let s = static_dir(dir);
+    let wasm = "app-0123456789abcdef_bg.wasm";
+    std::fs::write(s.join(wasm), b"\0asm plain").unwrap();
+    std::fs::write(s.join(format!("{wasm}.br")), b"brotli copy").unwrap();
+    std::fs::write(s.join(format!("{wasm}.gz")), b"gzip copy").unwrap();
+    // A name that may change content keeps no copy, even if one lies there.
+    std::fs::write(s.join("a.js.br"), b"stale").unwrap();
+    s
+}
+
+async fn get_accepting(s: &Running, path: &str, accept: &str) -> reqwest::Response {
+    client()
+        .get(s.url(path))
+        .header("accept-encoding", accept)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hashed_file_is_sent_as_the_smallest_copy_the_browser_takes() {
+    let dir = temp_dir();
+    let s = Running::start_with_static(&data_dir(&dir), &with_precompressed_copies(&dir));
+    let wasm = "/app-0123456789abcdef_bg.wasm";
+    let cases = [
+        ("gzip, deflate, br, zstd", "br", "brotli copy".as_bytes()),
+        ("gzip", "gzip", b"gzip copy"),
+        ("br;q=0, gzip;q=0.5", "gzip", b"gzip copy"),
+        ("identity", "", b"\0asm plain"),
+    ];
+    let mut etags = Vec::new();
+    for (accept, encoding, body) in cases {
+        let r = get_accepting(&s, wasm, accept).await;
+        assert_eq!(r.status().as_u16(), 200, "{accept}");
+        assert_eq!(header(&r, "content-encoding"), encoding, "{accept}");
+        assert_eq!(header(&r, "content-type"), "application/wasm", "{accept}");
+        assert!(
+            header(&r, "vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{accept}"
+        );
+        etags.push(header(&r, "etag").to_string());
+        assert_eq!(&r.bytes().await.unwrap()[..], body, "{accept}");
+    }
+    // Each copy is its own representation: a cache must not swap them.
+    assert_ne!(etags[0], etags[1]);
+    assert_ne!(etags[1], etags[3]);
+    // A revalidation of the brotli copy matches only the brotli copy.
+    let again = client()
+        .get(s.url(wasm))
+        .header("accept-encoding", "br")
+        .header("if-none-match", &etags[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+
+    let plain = get_accepting(&s, "/a.js", "br").await;
+    assert_eq!(header(&plain, "content-encoding"), "");
+    assert_eq!(plain.text().await.unwrap(), "console.log('a')");
+}
