@@ -11,6 +11,19 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// Marks a step of the start on the page's performance timeline (named
+/// `sitrep:…`): the bench prints where opening a big incident's time went.
+pub fn mark(name: &str) {
+    let Ok(performance) = js_sys::Reflect::get(&js_sys::global(), &"performance".into()) else {
+        return;
+    };
+    if let Ok(mark) = js_sys::Reflect::get(&performance, &"mark".into()) {
+        if let Some(mark) = mark.dyn_ref::<js_sys::Function>() {
+            let _ = mark.call1(&performance, &JsValue::from_str(name));
+        }
+    }
+}
+
 /// A fresh UUIDv7. Falls back to `Math.random` only if Web Crypto is absent,
 /// which no browser we support lacks.
 pub fn new_id() -> String {

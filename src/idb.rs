@@ -361,6 +361,7 @@ impl Idb {
         let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(describe)?;
         let log = meta.get(&JsValue::from_str(LOG_KEY)).map_err(describe)?;
         let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
+        crate::browser::mark("sitrep:idb-read");
         let mut loaded = Loaded {
             cursor: request(cursor)
                 .await?
@@ -472,11 +473,13 @@ fn to_js(r: &StoredEvent) -> Result<JsValue, String> {
 fn from_js(value: &JsValue) -> Result<StoredEvent, String> {
     let get =
         |k: &str| js_sys::Reflect::get(value, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let id = get("id").as_string().unwrap_or_else(|| "(no id)".into());
+    // The id is read only to name a record that does not parse: ten
+    // thousand reads of it would cost a reload more than they tell.
+    let id = || get("id").as_string().unwrap_or_else(|| "(no id)".into());
     let json = get("json")
         .as_string()
-        .ok_or_else(|| format!("record {id}: no event text"))?;
-    let event: Event = serde_json::from_str(&json).map_err(|e| format!("record {id}: {e}"))?;
+        .ok_or_else(|| format!("record {}: no event text", id()))?;
+    let event: Event = serde_json::from_str(&json).map_err(|e| format!("record {}: {e}", id()))?;
     Ok(StoredEvent {
         event,
         made: get("made").as_f64().unwrap_or(0.0),

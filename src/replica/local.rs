@@ -2,6 +2,7 @@
 //! carrying out the writes the engine asks for.
 
 use super::Replica;
+use crate::browser::mark;
 use crate::idb::{Durability, Idb, StoredEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,8 +14,10 @@ impl Replica {
         let mut saved = Saved::default();
         match Idb::open(db_name).await {
             Ok(idb) => {
+                mark("sitrep:idb-opened");
                 match idb.load().await {
                     Ok(loaded) => {
+                        mark("sitrep:idb-decoded");
                         if !loaded.skipped.is_empty() {
                             self.storage_problem.set(Some(format!(
                                 "{} stored record(s) could not be read and were skipped: {}",
@@ -48,7 +51,9 @@ impl Replica {
             engine.set_sender(&account);
         }
         self.engine.set_value(engine);
+        mark("sitrep:engine-built");
         self.notify();
+        mark("sitrep:folded");
         self.loaded.set(true);
     }
 

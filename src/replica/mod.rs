@@ -80,6 +80,9 @@ pub struct Replica {
     made: StoredValue<HashMap<EventId, f64>>,
     last_made: StoredValue<f64>,
     scheduled: StoredValue<bool>,
+    /// Edits made here, in the log and on screen, whose IndexedDB write has
+    /// not finished: nothing is sent until it has (never lose a note).
+    storing: StoredValue<usize>,
     wake: StoredValue<Option<TimeoutHandle>>,
     /// When views were last refreshed, and whether a refresh is queued.
     refreshed_at: StoredValue<f64>,
@@ -142,6 +145,7 @@ pub fn provide_replica_context() -> Replica {
         made: StoredValue::new(HashMap::new()),
         last_made: StoredValue::new(0.0),
         scheduled: StoredValue::new(false),
+        storing: StoredValue::new(0),
         wake: StoredValue::new(None),
         refreshed_at: StoredValue::new(0.0),
         seen: StoredValue::new((0, 0)),
@@ -188,8 +192,8 @@ impl Replica {
         }
     }
 
-    /// Makes an event, stores it, tells the other tabs, and hands it to the
-    /// engine for delivery. Resolves once the event is in the log.
+    /// Makes an event, shows it, stores it, tells the other tabs, and lets
+    /// the engine deliver it. Resolves once the event is stored.
     pub async fn record(self, incident: IncidentId, body: EventBody) -> EventId {
         let made = (now_ms() as f64).max(self.last_made.get_value() + 1.0);
         self.last_made.set_value(made);
@@ -213,10 +217,16 @@ impl Replica {
         if self.replaced.get_untracked() {
             self.memory_only.update_value(|m| m.push(id.clone()));
         }
+        // On screen at once, as pending; sent only once stored (the engine
+        // is not driven while an edit is being written: see `drive`).
+        self.storing.update_value(|n| *n += 1);
+        self.adopt_made(record.clone());
+        self.notify();
         self.write(vec![record.clone()], None, None, Durability::Strict)
             .await;
+        self.storing.update_value(|n| *n = n.saturating_sub(1));
         tabs::announce(&record);
-        self.adopt_made(record);
+        self.kick();
         id
     }
 

@@ -20,6 +20,11 @@ impl Replica {
     /// then sleeps until its next retry falls due.
     pub(super) fn drive(self) {
         self.scheduled.set_value(false);
+        // An edit on screen but not yet stored must not be sent: `record`
+        // drives again once it is.
+        if self.storing.get_value() > 0 {
+            return;
+        }
         let now = now_ms().max(0) as u64;
         let mut wire = Wire {
             replica: self,

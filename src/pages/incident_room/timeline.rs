@@ -67,8 +67,26 @@ pub fn Timeline() -> impl IntoView {
     });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT_PX);
+    // Stay at the newest entry while a responder is there. The rows are
+    // picked from the bottom then, whatever the scroll position says: a
+    // room opens with its newest rows in its first frame, not after a
+    // frame of the oldest ones and a scroll.
+    let at_bottom = RwSignal::new(true);
+    let pin = move |bottom: bool| {
+        if at_bottom.get_untracked() != bottom {
+            at_bottom.set(bottom);
+        }
+    };
     let range = Memo::new(move |_| {
-        tops.with(|t| visible(t, scroll_top.get(), viewport.get(), OVERSCAN_PX))
+        tops.with(|t| {
+            let view = viewport.get();
+            let top = if at_bottom.get() {
+                (t.last().copied().unwrap_or(0.0) - view).max(0.0)
+            } else {
+                scroll_top.get()
+            };
+            visible(t, top, view, OVERSCAN_PX)
+        })
     });
     let rows = move || {
         let r = range.get();
@@ -83,8 +101,6 @@ pub fn Timeline() -> impl IntoView {
     };
 
     let scroller = NodeRef::<html::Div>::new();
-    // Stay at the newest entry while a responder is there.
-    let at_bottom = StoredValue::new(true);
     let highlight = RwSignal::new(None::<EventId>);
 
     // After rows render, measure them; a changed height moves the rows below.
@@ -119,7 +135,7 @@ pub fn Timeline() -> impl IntoView {
             if changed {
                 measured_version.update(|v| *v += 1);
             }
-            if at_bottom.get_value() {
+            if at_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
         });
@@ -134,9 +150,9 @@ pub fn Timeline() -> impl IntoView {
         // Only a reader's move up lets go of the newest entry. Rows being
         // measured nudge the position by a few pixels; that is not a reader.
         if bottom {
-            at_bottom.set_value(true);
+            pin(true);
         } else if top < scroll_top.get_untracked() - LET_GO_PX {
-            at_bottom.set_value(false);
+            pin(false);
         }
         scroll_top.set(top);
     };
@@ -160,7 +176,7 @@ pub fn Timeline() -> impl IntoView {
         jump_problem.set(None);
         let y = tops.with_untracked(|o| o.get(index).copied().unwrap_or(0.0));
         highlight.set(entries.with_untracked(|es| es.get(index).map(|e| e.event.clone())));
-        at_bottom.set_value(false);
+        pin(false);
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(y as i32);
             scroll_top.set(y);
@@ -175,7 +191,7 @@ pub fn Timeline() -> impl IntoView {
                         "key" => Show::Key,
                         _ => EntryKind::ALL.into_iter().find(|k| k.label() == v).map_or(Show::All, Show::Kind),
                     });
-                    at_bottom.set_value(true);
+                    pin(true);
                 }>
                 <option value="all">"All entries"</option>
                 <option value="key">"Key entries"</option>
@@ -190,7 +206,7 @@ pub fn Timeline() -> impl IntoView {
         </div>
         <Outcome problem=jump_problem/>
         <div class="timeline-scroll" node_ref=scroller on:scroll=on_scroll
-            on:wheel=move |ev: leptos::ev::WheelEvent| if ev.delta_y() < 0.0 { at_bottom.set_value(false) } tabindex="0" role="region" aria-label="Timeline entries">
+            on:wheel=move |ev: leptos::ev::WheelEvent| if ev.delta_y() < 0.0 { pin(false) } tabindex="0" role="region" aria-label="Timeline entries">
             <ol class="timeline" aria-label="Timeline"
                 style:padding-top=move || format!("{}px", pad_top())
                 style:padding-bottom=move || format!("{}px", pad_bottom())>

@@ -44,11 +44,17 @@ try {
   const fromNetwork = performance.now() - t;
 
   const fromCache = [];
+  // The console marks the steps of its start (`sitrep:…`, ms since the
+  // navigation began): where a reload's time goes.
+  const steps = [];
   for (let i = 0; i < 3; i++) {
     t = performance.now();
     await page.reload();
     await painted();
     fromCache.push(performance.now() - t);
+    steps.push(await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('sitrep:'))
+      .map((m) => [m.name.slice('sitrep:'.length), m.startTime]))));
   }
   await page.waitForTimeout(500);
 
@@ -112,6 +118,10 @@ try {
   console.log(`big incident: ${ENTRIES} entries in one incident`);
   console.log(`  open the room, first paint from the network      ${fromNetwork.toFixed(0)} ms (fresh browser: catch-up + IndexedDB write)`);
   console.log(`  open the room, first paint from IndexedDB        ${median(fromCache).toFixed(0)} ms (median of 3 reloads: ${fromCache.map((x) => x.toFixed(0)).join(', ')})`);
+  const stepNames = Object.keys(steps[0] ?? {});
+  if (stepNames.length) {
+    console.log(`    its steps, ms after the navigation (median)      ${stepNames.map((k) => `${k} ${median(steps.map((s) => s[k] ?? NaN)).toFixed(0)}`).join(', ')}`);
+  }
   console.log(`  scroll end to end: ${scroll.frames} frames in ${scroll.ms.toFixed(0)} ms, at most ${scroll.rendered} rows in the DOM`);
   const longest = scroll.long.length ? `${Math.max(...scroll.long).toFixed(0)} ms (${scroll.long.length} tasks over 50 ms)` : 'none over 50 ms';
   console.log(`  longest main-thread task while scrolling          ${longest}`);

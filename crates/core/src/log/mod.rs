@@ -205,12 +205,19 @@ impl Log {
         &'a self,
         incident: &'a IncidentId,
     ) -> impl Iterator<Item = &'a Event> + 'a {
+        self.confirmed_after(incident, 0)
+            .chain(self.pending_in(incident))
+    }
+
+    /// A stream's pending events, in the order made.
+    pub fn pending_in<'a>(
+        &'a self,
+        incident: &'a IncidentId,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
         let pending = self.streams.get(incident).map_or(0, |s| s.pending);
-        self.confirmed_after(incident, 0).chain(
-            self.pending
-                .iter()
-                .filter(move |e| pending > 0 && &e.incident == incident),
-        )
+        self.pending
+            .iter()
+            .filter(move |e| pending > 0 && &e.incident == incident)
     }
 
     pub fn contains(&self, id: &EventId) -> bool {
