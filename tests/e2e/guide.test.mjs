@@ -4,28 +4,23 @@
 // required note; maintenance during a change freeze needs a reason; the
 // comms checks read the text as typed; controls a role cannot use say why.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { CommsPage } from './support/comms_page.mjs';
 import { GuidePage } from './support/guide_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const WAIT = 10_000;
 
 describe('flows that guide', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
+  withServerAndBrowser(async (started) => {
+    ({ server, browser } = started);
     await postEvents(server, [
       makeEvent('workspace', { kind: 'component_defined', component: 'api', name: 'Public API', group: '' }, { author: 'ada' }),
       makeEvent('workspace', { kind: 'severity_defined', severity: 'sev1', name: 'Critical', definition: 'Most customers cannot pay or sign in.' }, { author: 'ada' }),
     ]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   async function as(account, options = {}) {

@@ -8,11 +8,11 @@
 // than a day are dropped when the console starts.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { AppPage } from './support/pwa.mjs';
 import { eventually } from './support/seed.mjs';
-import { postEvents, startServer } from './support/server.mjs';
+import { postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 /** Records every showNotification and every permission request, per page. */
 function recordNotifications() {
@@ -65,14 +65,7 @@ const declared = (incident, title, severity = 'sev2') =>
 
 describe('browser notifications', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started));
 
   async function consoleWith({ granted }) {
     const context = await browser.newContext();

@@ -2,12 +2,12 @@
 // people at once, exported as Markdown, and the metrics page's figures,
 // against a real sitrep-server and Chromium.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { ConsolePage } from './support/console_page.mjs';
 import { MetricsPage, PostmortemPage } from './support/postmortem_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const MIN = 60_000;
 const ID = 'checkout-eu';
@@ -15,9 +15,8 @@ const TITLE = 'Checkout fails for EU customers';
 
 describe('post-mortem and metrics', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
+  withServerAndBrowser(async (started) => {
+    ({ server, browser } = started);
     const now = Date.now();
     const ev = (m, author, body) => makeEvent(ID, body, { author, at: now - m * MIN });
     const decision = ev(30, 'ana', { kind: 'note_added', entry: 'decision', text: 'Keep eu-west on the **old build**.' });
@@ -37,10 +36,6 @@ describe('post-mortem and metrics', () => {
       sev1(90, { kind: 'status_changed', status: 'resolved' }),
       sev1(120, { kind: 'task_added', title: 'Rate-limit login retries', assignee: 'kai', remediation: true }),
     ]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   test('a resolved incident gets a post-mortem written by two people, exported as Markdown', async () => {
