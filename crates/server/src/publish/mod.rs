@@ -258,12 +258,9 @@ impl Relay {
     /// Delivers through `client`, the server's one HTTPS client.
     pub fn spawn(&self, client: HttpsClient, stopping: watch::Receiver<bool>) {
         let relay = self.clone();
-        tokio::spawn(wake_on(
-            &*self.cluster,
-            PUBLISH,
-            stopping.clone(),
-            move || relay.wake(),
-        ));
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            relay.wake()
+        });
         self.channels.spawn(stopping.clone());
         let relay = self.clone();
         spawn_while_leading(self.cluster.clone(), stopping, move |until| {

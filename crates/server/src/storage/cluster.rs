@@ -144,17 +144,18 @@ pub fn spawn_while_leading<F, Fut>(
     });
 }
 
-/// Calls `wake` whenever a replica signals `topic`, and whenever signals
-/// may have been missed (a resync, or this listener fell behind), until
-/// `stopping`: how the leading replica hears of work another one queued.
+/// Spawns a listener that calls `wake` whenever a replica signals `topic`,
+/// and whenever signals may have been missed (a resync, or this listener
+/// fell behind), until `stopping`: how the leading replica hears of work
+/// another one queued.
 pub fn wake_on(
     cluster: &dyn Cluster,
     topic: &'static str,
     mut stopping: watch::Receiver<bool>,
     wake: impl Fn() + Send + 'static,
-) -> impl Future<Output = ()> + Send + 'static {
+) -> tokio::task::JoinHandle<()> {
     let mut signals = cluster.signals();
-    async move {
+    tokio::spawn(async move {
         loop {
             tokio::select! {
                 s = signals.recv() => match s {
@@ -166,7 +167,7 @@ pub fn wake_on(
                 _ = stopping.wait_for(|s| *s) => return,
             }
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -213,9 +214,9 @@ mod tests {
         let local = Local::default();
         let (stop_tx, stopping) = watch::channel(false);
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let hearing = tokio::spawn(wake_on(&local, PUBLISH, stopping, move || {
+        let hearing = wake_on(&local, PUBLISH, stopping, move || {
             let _ = tx.send(());
-        }));
+        });
         for topic in [UPSTREAMS, PUBLISH, PRESENCE, RESYNC] {
             local.signal(topic, "").unwrap();
         }

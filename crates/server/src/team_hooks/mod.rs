@@ -217,12 +217,9 @@ impl TeamHooks {
     /// team's hooks are an admin's choice: no private-address guard).
     pub fn spawn(&self, client: HttpsClient, stopping: watch::Receiver<bool>) {
         let this = self.clone();
-        tokio::spawn(wake_on(
-            &*self.cluster,
-            PUBLISH,
-            stopping.clone(),
-            move || this.wake(),
-        ));
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            this.wake()
+        });
         let this = self.clone();
         spawn_while_leading(self.cluster.clone(), stopping, move |until| {
             let (this, client) = (this.clone(), client.clone());

@@ -387,12 +387,9 @@ impl Channels {
     /// doc), then sends until it no longer leads or `stopping`.
     pub fn spawn(&self, stopping: watch::Receiver<bool>) {
         let this = self.clone();
-        tokio::spawn(wake_on(
-            &*self.cluster,
-            PUBLISH,
-            stopping.clone(),
-            move || this.wake(),
-        ));
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            this.wake()
+        });
         let this = self.clone();
         spawn_while_leading(self.cluster.clone(), stopping, move |until| {
             let this = this.clone();
