@@ -2,6 +2,7 @@ pub mod cadence_badge;
 pub mod command_palette;
 pub mod form;
 pub mod freeze_banner;
+pub mod freeze_warning;
 pub mod header;
 pub mod labels;
 pub mod markdown;

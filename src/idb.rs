@@ -451,6 +451,42 @@ impl Idb {
         }
     }
 
+    /// Forgets the notices claimed before `before` (this device's clock).
+    /// A claim matters only while tabs may still hear its event; kept
+    /// forever, they would pile up for as long as the browser is used.
+    /// Read, then deleted in a second transaction: a claim is never
+    /// rewritten, so nothing read can change in between.
+    pub async fn forget_notices_before(&self, before: i64) -> Result<usize, String> {
+        let tx = self.db.transaction_with_str(META).map_err(describe)?;
+        let store = tx.object_store(META).map_err(describe)?;
+        // Both issued before either is awaited, so the transaction stays alive.
+        let keys = store.get_all_keys().map_err(describe)?;
+        let values = store.get_all().map_err(describe)?;
+        let keys = js_sys::Array::from(&request(keys).await?);
+        let values = js_sys::Array::from(&request(values).await?);
+        let old: Vec<JsValue> = keys
+            .iter()
+            .zip(values.iter())
+            .filter(|(k, at)| {
+                k.as_string().is_some_and(|k| k.starts_with(NOTICE_PREFIX))
+                    && at.as_f64().is_some_and(|at| at < before as f64)
+            })
+            .map(|(k, _)| k)
+            .collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let scope = js_sys::Array::of1(&JsValue::from_str(META));
+        let tx = self.readwrite(&scope, Durability::Relaxed)?;
+        let done = completion(&tx);
+        let store = tx.object_store(META).map_err(describe)?;
+        for key in &old {
+            store.delete(key).map_err(describe)?;
+        }
+        done.await?;
+        Ok(old.len())
+    }
+
     pub fn close(&self) {
         self.db.close();
     }

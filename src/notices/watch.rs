@@ -1,6 +1,7 @@
 //! Runs core's notification rules in this tab: over the log as it changes,
 //! and over the open incidents as time passes (overdue updates). Every tab
 //! runs them; a claim in IndexedDB lets exactly one tab show each notice.
+//! Claims older than a day are dropped as the watcher starts.
 //! Also follows the service worker's `sitrep-open` message (a notification
 //! clicked while the console is open) inside the app.
 
@@ -98,6 +99,28 @@ pub fn Watch() -> impl IntoView {
         watcher.set_value(Watcher::default());
     });
     open_clicked_incidents();
+    forget_old_claims(replica);
+}
+
+/// How long a claim is kept: tabs hear an event within moments of each
+/// other, so a day is ample, and the store stays small.
+const CLAIM_KEPT_MS: i64 = 86_400_000;
+
+/// Once the local copy is open, drops the claims older than a day.
+fn forget_old_claims(replica: Replica) {
+    let done = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !replica.loaded.get() || done.get_value() {
+            return;
+        }
+        done.set_value(true);
+        let Some(idb) = replica.idb() else { return };
+        spawn_local(async move {
+            if let Err(e) = idb.forget_notices_before(now_ms() - CLAIM_KEPT_MS).await {
+                web_sys::console::warn_1(&format!("sitrep: old notice claims kept: {e}").into());
+            }
+        });
+    });
 }
 
 /// Shows a notice unless another tab (or this one, earlier) has.

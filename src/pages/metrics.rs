@@ -1,6 +1,8 @@
 //! The metrics page: mean time to detect and to resolve by severity and by
 //! month, incidents per component, time since the last SEV1, and open
 //! remediation tasks. Each chart has its figures in a table beside it.
+//! Until the log has arrived the page says it is loading rather than show
+//! figures over part of it (core's `metrics::completeness`).
 
 mod bar_chart;
 
@@ -9,7 +11,7 @@ use crate::replica::use_replica;
 use bar_chart::{Bar, BarChart};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sitrep_core::aftermath::metrics::{aggregate, Metrics, Row};
+use sitrep_core::aftermath::metrics::{aggregate, completeness, Completeness, Metrics, Row};
 use sitrep_core::time::utc;
 
 #[component]
@@ -19,26 +21,50 @@ pub fn MetricsPage() -> impl IntoView {
     let workspace = replica.workspace();
     let metrics: Memo<Metrics> =
         Memo::new(move |_| workspace.with(|w| incidents.with(|list| aggregate(list, w, now_ms()))));
+    let completeness = Memo::new(move |_| {
+        completeness(
+            replica.loaded.get(),
+            replica.caught_up.get(),
+            replica.status.get(),
+        )
+    });
     view! {
         <section class="page metrics">
             <h1>"Metrics"</h1>
             <p class="hint">"Means cover the incidents that have the time they need: an incident without a detection time is left out of time to detect, an open one out of time to resolve. Both are measured from impact start. Severity is each incident's current one."</p>
-            <LastSev1 metrics/>
-            <DurationSection
-                id="by-severity"
-                heading="Time to detect and resolve by severity"
-                first="Severity"
-                rows=Signal::derive(move || metrics.with(|m| m.by_severity.clone()))
-            />
-            <DurationSection
-                id="by-month"
-                heading="Time to detect and resolve by month (UTC)"
-                first="Month"
-                rows=Signal::derive(move || metrics.with(|m| m.by_month.clone()))
-            />
-            <ComponentSection metrics/>
-            <RemediationTable metrics/>
+            {move || match completeness.get() {
+                // Figures over part of the log would read as real ones.
+                Completeness::Loading => view! {
+                    <p class="empty" role="status" data-testid="metrics-loading">"Loading the log…"</p>
+                }.into_any(),
+                Completeness::LocalCopyOnly => view! {
+                    <p class="hint" role="status">"The backend has not been reached since this page opened: these figures are from this browser's copy and may miss recent incidents."</p>
+                    <Figures metrics/>
+                }.into_any(),
+                Completeness::Complete => view! { <Figures metrics/> }.into_any(),
+            }}
         </section>
+    }
+}
+
+#[component]
+fn Figures(metrics: Memo<Metrics>) -> impl IntoView {
+    view! {
+        <LastSev1 metrics/>
+        <DurationSection
+            id="by-severity"
+            heading="Time to detect and resolve by severity"
+            first="Severity"
+            rows=Signal::derive(move || metrics.with(|m| m.by_severity.clone()))
+        />
+        <DurationSection
+            id="by-month"
+            heading="Time to detect and resolve by month (UTC)"
+            first="Month"
+            rows=Signal::derive(move || metrics.with(|m| m.by_month.clone()))
+        />
+        <ComponentSection metrics/>
+        <RemediationTable metrics/>
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::browser::{new_id, now_ms};
 use crate::components::form::{CheckField, Outcome, TextArea, TextField};
+use crate::components::freeze_warning::FreezeWarning;
 use crate::components::labels::ReadOnlyNote;
 use crate::replica::use_replica;
 use crate::session::use_session;
@@ -77,7 +78,7 @@ pub fn PlanMaintenance() -> impl IntoView {
             if maintenance_freeze::reason_given(&body).is_none() {
                 problem.set(Some(format!(
                     "This window falls in the change freeze until {}: say why it must go ahead.",
-                    utc::format(f.ends_at())
+                    crate::reader::when(f.ends_at())
                 )));
                 return;
             }
@@ -151,16 +152,11 @@ pub fn PlanMaintenance() -> impl IntoView {
                 <TextArea id="maint-notice" label="What customers will notice" value=notice rows=3
                     placeholder="Checkout may be slow for up to ten minutes"/>
                 {move || freeze_met.get().map(|f| view! {
-                    <div class="stack warning" role="status" data-testid="maint-freeze-warning">
-                        <p>
-                            <strong>"This window falls in a change freeze"</strong>
-                            {format!(" (until {}: {}).", utc::format(f.ends_at()), f.reason)}
-                            " Say why it must go ahead; the reason is logged."
-                        </p>
-                        <TextArea id="maint-freeze-reason" label="Why it must go ahead during the freeze"
-                            value=freeze_reason rows=2
-                            placeholder="Security patch that cannot wait"/>
-                    </div>
+                    <FreezeWarning freeze=f testid="maint-freeze-warning"
+                        headline="This window falls in a change freeze"
+                        ask="Say why it must go ahead; the reason is logged."
+                        reason_id="maint-freeze-reason" reason_label="Why it must go ahead during the freeze"
+                        reason=freeze_reason placeholder="Security patch that cannot wait"/>
                 })}
                 <Outcome problem/>
                 <button type="submit" class="primary" disabled=move || busy.get()>"Plan maintenance"</button>

@@ -53,6 +53,9 @@ pub struct Replica {
     pub status: RwSignal<sync::Status>,
     /// True once the IndexedDB copy has been read (or found unreadable).
     pub loaded: RwSignal<bool>,
+    /// True once a catch-up from the backend has ended since the page
+    /// opened: the log then held all the backend had. Stays true.
+    pub caught_up: RwSignal<bool>,
     pub last_synced: RwSignal<Option<i64>>,
     /// A problem with local storage, shown in the header until it clears.
     pub storage_problem: RwSignal<Option<String>>,
@@ -132,6 +135,7 @@ pub fn provide_replica_context() -> Replica {
         settings,
         status: RwSignal::new(sync::Status::Connecting),
         loaded: RwSignal::new(false),
+        caught_up: RwSignal::new(false),
         last_synced: RwSignal::new(None),
         storage_problem: RwSignal::new(None),
         clock: RwSignal::new(ClockEstimate::default()),
@@ -362,6 +366,9 @@ impl Replica {
         let behind = self.engine.with_value(SyncEngine::backend_behind);
         if self.behind.get_untracked() != behind {
             self.behind.set(behind);
+        }
+        if !self.caught_up.get_untracked() && self.engine.with_value(SyncEngine::is_caught_up) {
+            self.caught_up.set(true);
         }
         let now = self
             .engine

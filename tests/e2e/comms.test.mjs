@@ -3,19 +3,18 @@
 // checks overridden with a reason, approval by someone else, publishing to
 // the own status page and reading it back from /api/v2/summary.json, the cadence in the list, and a responder's view.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { CommsPage } from './support/comms_page.mjs';
 import { eventually } from './support/seed.mjs';
 import { createServer } from 'node:http';
-import { allEvents, createToken, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, createToken, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 describe('the comms desk', () => {
   let server, browser;
   const incident = 'comms-e2e-1';
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
+  withServerAndBrowser(async (started) => {
+    ({ server, browser } = started);
     const now = Date.now();
     await postEvents(server, [
       makeEvent('workspace', { kind: 'component_defined', component: 'api', name: 'Public API', group: '' }, { author: 'ada' }),
@@ -24,10 +23,6 @@ describe('the comms desk', () => {
       // Declared two hours ago and never told customers anything: overdue.
       makeEvent('comms-e2e-late', { kind: 'declared', title: 'Quiet outage', severity: 'sev3', summary: '', started_at: now - 7_200_000 }, { author: 'ana', at: now - 7_200_000 }),
     ]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   async function desk(account) {

@@ -4,24 +4,17 @@
 // admin ends it early; a maintenance past its end asks for an overrun update
 // and converts into an incident that keeps its log.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { FreezeSettingsPage, MaintenanceRoomPage, freezeBanner } from './support/freeze_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const WAIT = 10_000;
 
 describe('change freeze and maintenance', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started));
 
   async function freezeApi(headers = server.auth) {
     const res = await fetch(`${server.url}/api/v1/freeze`, { headers });

@@ -4,32 +4,27 @@
 // required note; maintenance during a change freeze needs a reason; the
 // comms checks read the text as typed; controls a role cannot use say why.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { CommsPage } from './support/comms_page.mjs';
 import { GuidePage } from './support/guide_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const WAIT = 10_000;
 
 describe('flows that guide', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
+  withServerAndBrowser(async (started) => {
+    ({ server, browser } = started);
     await postEvents(server, [
       makeEvent('workspace', { kind: 'component_defined', component: 'api', name: 'Public API', group: '' }, { author: 'ada' }),
       makeEvent('workspace', { kind: 'severity_defined', severity: 'sev1', name: 'Critical', definition: 'Most customers cannot pay or sign in.' }, { author: 'ada' }),
     ]);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
-  async function as(account) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  async function as(account, options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
     const g = new GuidePage(await context.newPage(), server.url, { account });
     await g.open('/');
     return g;
@@ -97,17 +92,28 @@ describe('flows that guide', () => {
 
   test('planning or starting a maintenance during a change freeze warns and needs a reason, which is logged', async () => {
     const now = Date.now();
+    const until = now + 2 * 86_400_000;
     await postEvents(server, [
-      makeEvent('workspace', { kind: 'freeze_started', until: now + 2 * 86_400_000, reason: 'Quarter-end close' }, { author: 'ada', at: now - 1000 }),
+      makeEvent('workspace', { kind: 'freeze_started', until, reason: 'Quarter-end close' }, { author: 'ada', at: now - 1000 }),
     ]);
-    const ana = await as('ana');
+    // The freeze's end reads in the reader's zone like every time in the
+    // console (Tokyo keeps UTC+09:00 all year), with UTC on hover.
+    const ana = await as('ana', { timezoneId: 'Asia/Tokyo' });
+    const inTokyo = new Date(until + 9 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    const inUtc = new Date(until).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    const freezeEnd = async (warning) => {
+      const end = warning.locator('time');
+      assert.equal(await end.textContent(), inTokyo);
+      assert.equal(await end.getAttribute('title'), inUtc);
+    };
     await ana.openPlan();
     // The default window (tomorrow) falls in the freeze.
     const warning = ana.planFreezeWarning();
     await warning.getByText(/Quarter-end close/).waitFor({ timeout: WAIT });
+    await freezeEnd(warning);
     await ana.page.getByLabel('Title', { exact: true }).fill('Cache resize');
     await ana.page.getByRole('button', { name: 'Plan maintenance' }).click();
-    await ana.error().getByText(/falls in the change freeze until .*: say why it must go ahead/).waitFor();
+    await ana.error().getByText(`falls in the change freeze until ${inTokyo}: say why it must go ahead`).waitFor();
     await warning.getByLabel('Why it must go ahead during the freeze', { exact: true }).fill('Cache fills up before the freeze ends');
     await ana.page.getByRole('button', { name: 'Plan maintenance' }).click();
     await ana.page.getByRole('heading', { name: 'Cache resize', level: 1 }).waitFor({ timeout: WAIT });
@@ -117,6 +123,7 @@ describe('flows that guide', () => {
     // Starting asks again: the button waits for the reason.
     const start = ana.panelOfMaintenance().getByRole('button', { name: 'Start maintenance' });
     await ana.startFreezeWarning().waitFor({ timeout: WAIT });
+    await freezeEnd(ana.startFreezeWarning());
     assert.equal(await start.isDisabled(), true);
     await ana.startFreezeWarning().getByLabel('Why it must start during the freeze', { exact: true }).fill('Approved by the CTO');
     await start.click();

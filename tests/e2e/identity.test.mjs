@@ -5,25 +5,18 @@
 // answers; roles and tasks are given to accounts picked from the
 // directory, or to someone without an account, marked as such.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { ListPage } from './support/list_page.mjs';
 import { RoomPage } from './support/room_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, startServer } from './support/server.mjs';
+import { allEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const WAIT = 10_000;
 
 describe('incident numbers and people', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started));
 
   async function room(title) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

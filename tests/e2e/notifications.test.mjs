@@ -4,14 +4,15 @@
 // customer update is reached by moving the pages' clock (Playwright's
 // clock), not by waiting half an hour. Each notification
 // shown is recorded by wrapping the service worker registration's
-// showNotification in every page, before the console starts.
+// showNotification in every page, before the console starts. Claims older
+// than a day are dropped when the console starts.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { AppPage } from './support/pwa.mjs';
 import { eventually } from './support/seed.mjs';
-import { postEvents, startServer } from './support/server.mjs';
+import { postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 /** Records every showNotification and every permission request, per page. */
 function recordNotifications() {
@@ -64,14 +65,7 @@ const declared = (incident, title, severity = 'sev2') =>
 
 describe('browser notifications', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started));
 
   async function consoleWith({ granted }) {
     const context = await browser.newContext();
@@ -272,6 +266,39 @@ describe('browser notifications', () => {
     const now = await shownUpTo([cody], 'You are operations lead');
     assert.deepEqual(now.map((n) => n.title), ['Search slow raised to SEV2', 'You are operations lead'],
       'the raise to SEV1 came while they were off');
+    await context.close();
+  });
+
+  test('claims on notices older than a day are dropped when the console starts; fresh ones stay', async () => {
+    const context = await consoleWith({ granted: true });
+    const cody = new NotifyPage(await context.newPage(), server.url);
+    await cody.open('/');
+    // Each tab claims a notice in the console's IndexedDB (`meta`, key
+    // `notice:` + the notice's key, valued with when) before showing it.
+    const claims = (plant) => cody.page.evaluate((plant) => new Promise((ok, fail) => {
+      const open = indexedDB.open('sitrep');
+      open.onerror = () => fail(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const tx = db.transaction('meta', 'readwrite');
+        const store = tx.objectStore('meta');
+        for (const [key, at] of plant) store.put(at, key);
+        const keys = store.getAllKeys();
+        tx.oncomplete = () => {
+          db.close();
+          ok(keys.result.filter((k) => String(k).startsWith('notice:e2e-')).sort());
+        };
+        tx.onerror = () => fail(tx.error);
+      };
+    }), plant);
+    const now = Date.now();
+    assert.deepEqual(await claims([
+      ['notice:e2e-old', now - 25 * 3_600_000],
+      ['notice:e2e-fresh', now - 3_600_000],
+    ]), ['notice:e2e-fresh', 'notice:e2e-old']);
+    await cody.page.reload();
+    await cody.page.getByRole('heading', { level: 1 }).first().waitFor();
+    await eventually(async () => assert.deepEqual(await claims([]), ['notice:e2e-fresh']));
     await context.close();
   });
 });

@@ -3,22 +3,15 @@
 // /api/v2/summary.json and seen at /status; admins configure targets in
 // Settings, where a key is never shown again.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { SettingsPage } from './support/settings_page.mjs';
 import { eventually, postEvents } from './support/seed.mjs';
-import { makeEvent, startServer } from './support/server.mjs';
+import { makeEvent } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 describe('publishing', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer({ args: ['--status-page-name', 'Example status'] });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started), { server: { args: ['--status-page-name', 'Example status'] } });
 
   test('draft, approve, publish to the own page, then read it back through summary.json and /status', async () => {
     const inc = `inc-pub-${process.pid}`;

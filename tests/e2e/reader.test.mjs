@@ -5,12 +5,12 @@
 // and customer text speaks in the audience's IANA zone, daylight saving
 // included, a zone name it does not know refused before anything is stored.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { CommsPage } from './support/comms_page.mjs';
 import { ConsolePage } from './support/console_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
+import { allEvents, makeEvent, postEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 const WAIT = 10_000;
 const DAY = 86_400_000;
@@ -22,9 +22,8 @@ describe("the reader's theme, zone and the audience's zone", () => {
   let server, browser;
   // 09:00 tomorrow in Tokyo, whenever the test runs.
   const tomorrowNineTokyo = Math.floor((Date.now() + TOKYO) / DAY) * DAY + DAY + 9 * 3_600_000 - TOKYO;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
+  withServerAndBrowser(async (started) => {
+    ({ server, browser } = started);
     await postEvents(server, [
       makeEvent('tz-room', { kind: 'declared', title: 'Search is slow', severity: 'sev3', summary: '', started_at: Date.UTC(2026, 10, 20, 8, 0) }, { author: 'ana' }),
       makeEvent('tz-room', { kind: 'task_added', title: 'Rebuild the index', assignee: 'ana', due_at: tomorrowNineTokyo }, { author: 'ana' }),
@@ -32,10 +31,6 @@ describe("the reader's theme, zone and the audience's zone", () => {
       makeEvent('dst-before', { kind: 'declared', title: 'Before the change', severity: 'sev3', summary: '', started_at: Date.UTC(2026, 2, 8, 6, 30) }, { author: 'ana' }),
       makeEvent('dst-after', { kind: 'declared', title: 'After the change', severity: 'sev3', summary: '', started_at: Date.UTC(2026, 2, 8, 7, 30) }, { author: 'ana' }),
     ]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   async function open(path, options = {}, account = 'ana') {

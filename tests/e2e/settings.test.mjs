@@ -1,22 +1,15 @@
 // The settings page: the component catalogue, custom roles and the severity
 // policy are shared through the workspace stream and kept across reloads.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { SettingsPage } from './support/settings_page.mjs';
 import { eventually } from './support/seed.mjs';
-import { allEvents, startServer } from './support/server.mjs';
+import { allEvents } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 describe('settings', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withServerAndBrowser((started) => ({ server, browser } = started));
 
   async function twoConsoles() {
     const first = new SettingsPage(await (await browser.newContext()).newPage(), server.url, { account: 'ada' });

@@ -189,8 +189,7 @@ async fn every_role_against_every_endpoint_gets_exactly_what_its_role_allows() {
 
 #[tokio::test]
 async fn the_author_is_the_signed_in_account_whatever_the_client_claims() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let mut ev = note("forged", "who wrote this?");
     ev["author"] = json!("admin");
     let (status, reply) = post(&s, &[ev]).await;
@@ -201,8 +200,7 @@ async fn the_author_is_the_signed_in_account_whatever_the_client_claims() {
 
 #[tokio::test]
 async fn a_forbidden_event_refuses_the_whole_batch_and_names_the_event() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let mut setting = note("setting", "x");
     setting["incident"] = json!("workspace");
     setting["body"] = json!({"kind": "role_defined", "role": "liaison", "name": "Liaison"});
@@ -225,8 +223,7 @@ fn comms_event(id: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn the_last_editor_cannot_approve_their_own_draft_even_without_the_console() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let draft = comms_event(
         "u-1",
         json!({"kind": "update_drafted", "phase": "investigating",

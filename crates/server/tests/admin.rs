@@ -11,24 +11,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn stream_with(s: &Running, header: &str, value: &str) -> Ws {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/stream", s.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        reqwest::header::HeaderName::from_bytes(header.as_bytes()).unwrap(),
-        value.parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(req)
-        .await
-        .expect("opens")
-        .0
-}
-
 /// The server closes this stream within `limit`: returns the reason.
 async fn closed_within(ws: &mut Ws, limit: Duration) -> String {
     let began = std::time::Instant::now();

@@ -352,15 +352,7 @@ async fn a_storm_of_1000_alerts_in_a_second_is_one_inbox_entry_per_group_and_one
         }
     }
     // Memory stays bounded: nothing waits once every POST is answered.
-    let metrics = s
-        .client_as("monitor")
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_as(&s, "monitor", "/metrics").await;
     assert!(metrics.contains("sitrep_alerts_waiting 0"), "{metrics}");
     assert!(
         metrics.contains("sitrep_alerts_total{outcome=\"new\",source=\"alertmanager\"} 1000"),

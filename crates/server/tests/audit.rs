@@ -156,8 +156,7 @@ async fn a_thousand_failed_sign_ins_are_counted_per_name_address_and_minute_and_
 
 #[tokio::test]
 async fn a_bad_audit_query_is_refused_naming_the_parameter() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     for (query, says) in [
         (
             "?kind=sign_in_fail",
@@ -181,8 +180,7 @@ async fn a_bad_audit_query_is_refused_naming_the_parameter() {
 
 #[tokio::test]
 async fn the_csv_export_holds_what_the_filter_selects_and_is_itself_audited() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let admin = s.client_as("admin");
     for (name, role) in [("bob", "viewer"), ("cat", "responder")] {
         let r = admin
@@ -259,8 +257,7 @@ async fn the_csv_export_holds_what_the_filter_selects_and_is_itself_audited() {
 
 #[tokio::test]
 async fn only_an_admin_may_export_and_a_bad_filter_is_refused_without_auditing() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     for role in ["viewer", "responder"] {
         let r = s
             .client_as(role)

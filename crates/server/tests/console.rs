@@ -86,8 +86,7 @@ async fn a_missing_asset_is_a_404_not_html_and_paths_cannot_climb_out() {
 
 #[tokio::test]
 async fn without_a_built_console_the_api_still_works() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, _) = get_json(&s, "/api/v1/health").await;
     assert_eq!(status, 200);
 }

@@ -8,8 +8,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn posting_the_same_batch_twice_stores_it_once() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let batch = notes("e", 3);
 
     let (status, first) = post(&s, &batch).await;
@@ -42,8 +41,7 @@ async fn posting_the_same_batch_twice_stores_it_once() {
 
 #[tokio::test]
 async fn an_id_repeated_inside_one_batch_is_stored_once_and_acked_twice_with_one_seq() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let batch = [note("a", "one"), note("b", "two"), note("a", "one again")];
 
     let (status, reply) = post(&s, &batch).await;
@@ -66,8 +64,7 @@ async fn an_id_repeated_inside_one_batch_is_stored_once_and_acked_twice_with_one
 
 #[tokio::test]
 async fn client_supplied_seq_and_received_at_are_ignored() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let mut ev = note("x", "hello");
     ev["seq"] = json!(999);
     ev["received_at"] = json!(1);
@@ -86,8 +83,7 @@ async fn client_supplied_seq_and_received_at_are_ignored() {
 
 #[tokio::test]
 async fn an_empty_batch_is_acked_with_nothing() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, reply) = post(&s, &[]).await;
     assert_eq!(status, 200);
     assert_eq!(reply, json!({"acks": []}));
@@ -95,8 +91,7 @@ async fn an_empty_batch_is_acked_with_nothing() {
 
 #[tokio::test]
 async fn twenty_five_events_read_in_pages_of_ten_come_in_three_pages_in_seq_order() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, reply) = post(&s, &notes("p", 25)).await;
     assert_eq!(status, 200, "{reply}");
     let acked = ack_seqs(&reply);
@@ -133,8 +128,7 @@ async fn twenty_five_events_read_in_pages_of_ten_come_in_three_pages_in_seq_orde
 
 #[tokio::test]
 async fn a_page_limit_above_the_maximum_is_clamped_and_a_bad_query_is_a_400() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     post(&s, &notes("c", 3)).await;
     let (status, page) = get_json(&s, "/api/v1/events?limit=100000").await;
     assert_eq!(status, 200);
@@ -146,8 +140,7 @@ async fn a_page_limit_above_the_maximum_is_clamped_and_a_bad_query_is_a_400() {
 
 #[tokio::test]
 async fn health_reports_the_head_the_replica_and_that_it_leads() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, before) = get_json(&s, "/api/v1/health").await;
     assert_eq!(status, 200);
     assert_eq!((&before["ok"], &before["head"]), (&json!(true), &json!(0)));

@@ -149,18 +149,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
 
     // A manual freeze after that is on, and says so.
     let later = now_ms() + 5;
-    post_ok_as(
-        &s,
-        "admin",
-        &[event(
-            "manual",
-            "workspace",
-            later,
-            json!({"kind": "freeze_started", "until": later + 3_600_000,
-                   "reason": "Quarter-end close"}),
-        )],
-    )
-    .await;
+    start_manual_freeze(&s, later, later + 3_600_000, "Quarter-end close").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (_, body) = freeze_as(&s, Some("responder")).await;
     assert_eq!(body["active"], true, "{body}");
@@ -172,8 +161,7 @@ async fn a_resolved_customer_impacting_incident_freezes_changes_until_ended_earl
 
 #[tokio::test]
 async fn a_freeze_policy_with_an_unknown_zone_is_refused_and_changes_nothing() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let resp = s
         .client_as("admin")
         .post(s.url("/api/v1/events"))
@@ -196,18 +184,7 @@ async fn maintenance_during_a_freeze_needs_a_reason_which_the_log_keeps() {
     let dir = temp_dir();
     let (s, now_ms) = start_on_a_wednesday(&data_dir(&dir));
     let t0 = now_ms();
-    post_ok_as(
-        &s,
-        "admin",
-        &[event(
-            "manual",
-            "workspace",
-            t0,
-            json!({"kind": "freeze_started", "until": t0 + 86_400_000,
-                   "reason": "Quarter-end close"}),
-        )],
-    )
-    .await;
+    start_manual_freeze(&s, t0, t0 + 86_400_000, "Quarter-end close").await;
     let stored_before = whole_log(&s).await.len();
     let plan = |id: &str, reason: Option<&str>| {
         let mut body = json!({"kind": "maintenance_planned", "title": "Database upgrade",

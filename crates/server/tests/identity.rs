@@ -52,8 +52,7 @@ async fn numbered(s: &Running) -> Vec<(u64, String, u64)> {
 
 #[tokio::test]
 async fn the_first_stored_declaration_of_each_incident_gets_the_next_number() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, reply) = post(
         &s,
         &[
@@ -147,8 +146,7 @@ async fn numbers_survive_a_restart_and_are_never_reused() {
 #[tokio::test]
 async fn the_live_stream_carries_the_number_on_the_declaration() {
     use futures_util::StreamExt;
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     post_ok_as(
         &s,
         "responder",

@@ -32,8 +32,7 @@ async fn scrape(s: &Running) -> String {
 
 #[tokio::test]
 async fn accepted_and_refused_events_streams_sign_in_failures_and_open_incidents_are_counted() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let before = scrape(&s).await;
     assert_eq!(
         sample(&before, "sitrep_events_accepted_total"),

@@ -42,8 +42,7 @@ fn credentials() -> String {
 
 #[tokio::test]
 async fn a_page_from_another_origin_can_neither_open_the_stream_nor_sign_in() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let own = s.base.clone();
     let port: u16 = s.addr.rsplit(':').next().unwrap().parse().unwrap();
     let other_port = format!("http://127.0.0.1:{}", port.wrapping_add(1));

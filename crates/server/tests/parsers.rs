@@ -55,8 +55,7 @@ fn bytes() -> impl Strategy<Value = Vec<u8>> {
 #[test]
 fn any_body_posted_as_a_batch_or_a_sign_in_gets_200_or_a_json_4xx_and_nothing_half_stored() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let mut runner = TestRunner::new(Config {
         cases: 150,
         ..Config::default()

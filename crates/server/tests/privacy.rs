@@ -50,8 +50,7 @@ async fn the_data_directory_and_its_database_files_are_private_to_the_server_use
 
 #[tokio::test]
 async fn answers_for_a_signed_in_account_carry_cache_control_no_store() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     for path in [
         "/api/v1/events",
         "/api/v1/session",

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use common::Running;
+use common::{text_as, Running};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -1098,15 +1098,7 @@ async fn targets_are_listed_without_their_keys_and_only_admins_change_them() {
     let text = resp.text().await.unwrap();
     assert!(!text.contains("s3cret"), "{text}");
 
-    let list = s
-        .client_as("viewer")
-        .get(s.url("/api/v1/publish/targets"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text_as(&s, "viewer", "/api/v1/publish/targets").await;
     assert!(!list.contains("s3cret"), "{list}");
     let list: Value = serde_json::from_str(&list).unwrap();
     let targets = list["targets"].as_array().unwrap();

@@ -57,8 +57,7 @@ async fn statuscheck_and_the_prometheus_exporter_read_our_page_like_a_statuspage
             return;
         }
     };
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     post_ok_as(
         &s,
         "admin",

@@ -80,8 +80,7 @@ async fn nothing_public(s: &Running) {
 
 #[tokio::test]
 async fn publish_without_approval_is_refused_with_422() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, _) = post_as(&s, "responder", &[declared()]).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -103,8 +102,7 @@ async fn publish_without_approval_is_refused_with_422() {
 
 #[tokio::test]
 async fn draft_and_publish_in_one_batch_are_refused_with_422_and_nothing_of_the_batch_is_stored() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     assert_eq!(post_as(&s, "responder", &[declared()]).await.0, 200);
 
     let batch = [drafted("u-1", LEAKY), published("p-1", "u-1", json!([]))];
@@ -133,8 +131,7 @@ async fn draft_and_publish_in_one_batch_are_refused_with_422_and_nothing_of_the_
 
 #[tokio::test]
 async fn publish_with_a_failing_check_and_no_override_reason_is_refused_with_422() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     assert_eq!(post_as(&s, "responder", &[declared()]).await.0, 200);
     assert_eq!(
         post_as(&s, "communicator", &[drafted("u-1", LEAKY)])
@@ -183,8 +180,7 @@ async fn publish_with_a_failing_check_and_no_override_reason_is_refused_with_422
 
 #[tokio::test]
 async fn an_approved_publish_with_reasons_for_its_failing_checks_is_taken_once_and_delivered() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     assert_eq!(post_as(&s, "responder", &[declared()]).await.0, 200);
     assert_eq!(
         post_as(&s, "communicator", &[drafted("u-1", LEAKY)])
@@ -230,8 +226,7 @@ async fn an_approved_publish_with_reasons_for_its_failing_checks_is_taken_once_a
 
 #[tokio::test]
 async fn text_calling_the_service_operational_while_a_component_is_affected_is_refused() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let affected = ev(
         "c-1",
         json!({"kind": "component_status_set", "component": "api", "status": "partial_outage"}),

@@ -23,8 +23,7 @@ fn cookie_of(resp: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn signing_in_sets_an_httponly_strict_cookie_that_says_who_you_are() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let resp = sign_in(&s, "communicator", PASSWORD).await;
     assert_eq!(resp.status(), 200);
     let cookie = cookie_of(&resp);
@@ -77,8 +76,7 @@ async fn signing_in_sets_an_httponly_strict_cookie_that_says_who_you_are() {
 
 #[tokio::test]
 async fn a_wrong_password_or_unknown_name_is_refused_alike() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let wrong = sign_in(&s, "admin", "not the password at all").await;
     assert_eq!(wrong.status(), 401);
     assert!(wrong.headers().get("set-cookie").is_none());
@@ -152,8 +150,7 @@ async fn the_cli_refuses_short_passwords_and_unknown_roles() {
 
 #[tokio::test]
 async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     sign_in(&s, "viewer", PASSWORD).await;
     sign_in(&s, "viewer", "wrong wrong wrong").await;
     let mut setting = note("setting-1", "x");
@@ -210,24 +207,6 @@ async fn sign_ins_failures_and_token_creation_are_in_the_audit_trail_admins_read
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn stream_with(s: &Running, header: &str, value: &str) -> Ws {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/v1/stream", s.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        reqwest::header::HeaderName::from_bytes(header.as_bytes()).unwrap(),
-        value.parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(req)
-        .await
-        .expect("opens")
-        .0
 }
 
 /// Waits for the server to close this stream; returns the close reason

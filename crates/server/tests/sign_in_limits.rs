@@ -74,8 +74,7 @@ async fn burst(s: &Running, addresses: impl Fn(usize) -> String) -> Vec<(u16, Op
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_concurrent_sign_ins_with_different_names_keep_the_server_under_200_mb() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let before = peak_rss_mib(s.pid());
 
     // From one address: limited by address, and only a few hash at once.
@@ -112,8 +111,7 @@ async fn sixty_four_concurrent_sign_ins_with_different_names_keep_the_server_und
 
 #[tokio::test]
 async fn one_address_trying_many_names_is_limited_and_another_address_is_not() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let attacker = from("127.0.0.5");
     let mut statuses = Vec::new();
     let began = std::time::Instant::now();
@@ -142,8 +140,7 @@ async fn one_address_trying_many_names_is_limited_and_another_address_is_not() {
 #[tokio::test]
 async fn ten_wrong_passwords_from_one_address_do_not_lock_the_owner_out_and_that_address_backs_off()
 {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let attacker = from("127.0.0.7");
     let mut seen = Vec::new();
     for _ in 0..10 {

@@ -97,8 +97,7 @@ fn event_seq(msg: &Value) -> u64 {
 
 #[tokio::test]
 async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly_once_in_order() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     post(&s, &notes("w", 3)).await;
 
     let (mut ws, _) = tokio_tungstenite::connect_async(s.ws("/api/v1/stream?after=1"))
@@ -143,8 +142,7 @@ async fn the_stream_catches_up_after_a_seq_then_delivers_new_events_live_exactly
 
 #[tokio::test]
 async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_order() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let total = 200;
     let poster = {
         let base = s.base.clone();
@@ -186,8 +184,7 @@ async fn events_posted_while_many_clients_connect_reach_each_client_once_and_in_
 
 #[tokio::test]
 async fn a_stream_request_that_is_not_a_websocket_gets_a_json_error() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let (status, body) = get_json(&s, "/api/v1/stream").await;
     assert!((400..500).contains(&status), "{status}");
     assert!(body["error"].is_string());
@@ -213,8 +210,7 @@ async fn next_presence(ws: &mut Ws) -> Value {
 #[tokio::test]
 async fn presence_tells_every_subscriber_which_accounts_have_an_incident_open_and_when_they_leave()
 {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let url = "/api/v1/stream";
     let connect = |role: &str| tokio_tungstenite::connect_async(s.ws_as(role, url));
     let (mut ana, _) = connect("responder").await.expect("opens");
@@ -278,8 +274,7 @@ async fn no_presence_within(ws: &mut Ws, wait: Duration) {
 
 #[tokio::test]
 async fn an_oversized_client_message_closes_only_its_sender_and_reaches_nobody() {
-    let dir = temp_dir();
-    let s = Running::start(&data_dir(&dir));
+    let s = fresh_server();
     let url = "/api/v1/stream";
     let connect = |role: &str| tokio_tungstenite::connect_async(s.ws_as(role, url));
     let (mut vera, _) = connect("viewer").await.expect("opens");

@@ -11,7 +11,7 @@ mod common;
 use common::comms::{self, event, Text};
 use common::pyenv::SmtpSink;
 use common::receiver::{Receiver, Script};
-use common::Running;
+use common::{text_as, Running};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
@@ -319,15 +319,7 @@ async fn the_teams_hooks_get_each_incident_event_once_signed_with_retries_and_th
     save_hook(&s, "flaky", json!({"name": "Flaky", "url": flaky.url, "format": "generic", "events": ["incident.declared", "incident.status_changed"]})).await;
     save_hook(&s, "stall", json!({"name": "Stall", "url": stall.url, "format": "generic", "events": ["incident.declared"]})).await;
     // Listing never shows a key again.
-    let listed = s
-        .client_as("admin")
-        .get(s.url("/api/v1/hooks"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = text_as(&s, "admin", "/api/v1/hooks").await;
     assert!(
         !listed.contains(&key) && listed.contains("\"ops\""),
         "{listed}"

@@ -6,6 +6,7 @@
 use crate::browser::now_ms;
 use crate::components::form::{Outcome, SelectField, TextArea, TextField};
 use crate::components::freeze_banner::active_freeze;
+use crate::components::freeze_warning::FreezeWarning;
 use crate::replica::use_replica;
 use crate::room::use_room;
 use crate::session::use_session;
@@ -137,15 +138,11 @@ pub fn MaintenancePanel() -> impl IntoView {
                         <dt>"Affected components"</dt><dd>{components}</dd>
                     </dl>
                     {move || (s == MaintenanceState::Scheduled).then(|| frozen.get()).flatten().map(|f| view! {
-                        <div class="stack warning" role="status" data-testid="start-freeze-warning">
-                            <p>
-                                <strong>"A change freeze is on"</strong>
-                                {format!(" until {} ({}).", utc::format(f.ends_at()), f.reason)}
-                                " Say why this maintenance must start now; the reason is logged."
-                            </p>
-                            <TextArea id="start-freeze-reason" label="Why it must start during the freeze"
-                                value=start_reason rows=2/>
-                        </div>
+                        <FreezeWarning freeze=f testid="start-freeze-warning"
+                            headline="A change freeze is on"
+                            ask="Say why this maintenance must start now; the reason is logged."
+                            reason_id="start-freeze-reason" reason_label="Why it must start during the freeze"
+                            reason=start_reason/>
                     })}
                     <div class="row">
                         {(s == MaintenanceState::Scheduled).then(|| view! {

@@ -3,6 +3,7 @@
 //! remediation tasks still open. Pure aggregation over folded incidents.
 
 use crate::incident::Incident;
+use crate::log::sync::Status as SyncStatus;
 use crate::time::utc;
 use crate::vocabulary::{ComponentId, EventId, IncidentId, Severity};
 use crate::workspace::Workspace;
@@ -169,6 +170,37 @@ pub fn aggregate(
         by_component: components,
         last_sev1,
         open_remediation,
+    }
+}
+
+/// Whether a replica's figures can be shown yet. They count only the
+/// incidents it holds, so while it still catches up with the backend they
+/// would be low (zeros in a fresh browser) and look complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completeness {
+    /// The local copy is still being read, or the log still arriving.
+    Loading,
+    /// The replica has held everything the backend had (a catch-up ended).
+    Complete,
+    /// The backend has not been reached since the page opened: the figures
+    /// are this browser's copy, which may miss recent incidents.
+    LocalCopyOnly,
+}
+
+/// `loaded`: the local copy was read; `caught_up`: a catch-up from the
+/// backend has ended since the page opened; `status`: the link now.
+pub fn completeness(loaded: bool, caught_up: bool, status: SyncStatus) -> Completeness {
+    match (loaded, caught_up, status) {
+        (false, _, _) => Completeness::Loading,
+        (true, true, _) => Completeness::Complete,
+        // Connected or about to be: the catch-up is under way.
+        (true, false, SyncStatus::Connecting | SyncStatus::Online) => Completeness::Loading,
+        // Waiting on a retry, or no network: nothing more is coming soon.
+        (
+            true,
+            false,
+            SyncStatus::Degraded { .. } | SyncStatus::Reconnecting { .. } | SyncStatus::Offline,
+        ) => Completeness::LocalCopyOnly,
     }
 }
 
@@ -383,5 +415,33 @@ mod tests {
             .iter()
             .all(|r| r.incidents == 0 && r.mttd_ms.is_none()));
         assert!(m.by_month.is_empty() && m.by_component.is_empty());
+    }
+
+    #[test]
+    fn figures_wait_for_the_local_copy_and_then_for_the_catch_up() {
+        use Completeness::*;
+        assert_eq!(completeness(false, false, SyncStatus::Online), Loading);
+        assert_eq!(completeness(false, true, SyncStatus::Online), Loading);
+        // Read locally, the stream open or opening, the catch-up not ended.
+        assert_eq!(completeness(true, false, SyncStatus::Connecting), Loading);
+        assert_eq!(completeness(true, false, SyncStatus::Online), Loading);
+        assert_eq!(completeness(true, true, SyncStatus::Online), Complete);
+        // A later outage does not take back what a catch-up brought.
+        assert_eq!(completeness(true, true, SyncStatus::Offline), Complete);
+    }
+
+    #[test]
+    fn figures_from_the_local_copy_alone_say_so_rather_than_load_forever() {
+        use Completeness::*;
+        assert_eq!(
+            completeness(true, false, SyncStatus::Offline),
+            LocalCopyOnly
+        );
+        let retry = SyncStatus::Reconnecting { next_attempt_at: 5 };
+        assert_eq!(completeness(true, false, retry), LocalCopyOnly);
+        let degraded = SyncStatus::Degraded {
+            next_attempt_at: None,
+        };
+        assert_eq!(completeness(true, false, degraded), LocalCopyOnly);
     }
 }

@@ -20,7 +20,7 @@ pub mod queue;
 pub mod statuspage;
 
 use crate::outbound::HttpsClient;
-use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
+use crate::storage::cluster::{spawn_while_leading, wake_on, Cluster, PUBLISH};
 use crate::storage::{DbError, EventStore};
 use queue::{Job, PublishQueue, Stage, Target};
 use sitrep_core::comms::{CustomerUpdate, DeliveryState};
@@ -257,18 +257,15 @@ impl Relay {
     /// hears it through the `publish` signal.
     /// Delivers through `client`, the server's one HTTPS client.
     pub fn spawn(&self, client: HttpsClient, stopping: watch::Receiver<bool>) {
-        tokio::spawn(self.clone().hear(stopping.clone()));
+        let relay = self.clone();
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            relay.wake()
+        });
         self.channels.spawn(stopping.clone());
         let relay = self.clone();
-        tokio::spawn(async move {
-            let mut leader = relay.cluster.leader();
-            let mut stop = stopping.clone();
-            loop {
-                tokio::select! {
-                    led = leader.wait_for(|l| *l) => if led.is_err() { return },
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                let until = while_leading(stopping.clone(), relay.cluster.leader());
+        spawn_while_leading(self.cluster.clone(), stopping, move |until| {
+            let (relay, client) = (relay.clone(), client.clone());
+            async move {
                 let r = relay.clone();
                 let recovered = tokio::task::spawn_blocking(move || r.recover()).await;
                 match recovered {
@@ -276,26 +273,9 @@ impl Relay {
                     Ok(Err(e)) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
                     Err(e) => eprintln!("sitrep-server: publishing recovery failed: {e}"),
                 }
-                relay.clone().run(client.clone(), until).await;
+                relay.run(client, until).await;
             }
         });
-    }
-
-    /// Wakes the worker when a replica says a delivery was queued or
-    /// retried, or when signals may have been missed.
-    async fn hear(self, mut stopping: watch::Receiver<bool>) {
-        let mut signals = self.cluster.signals();
-        loop {
-            tokio::select! {
-                s = signals.recv() => match s {
-                    Ok(s) if s.topic == PUBLISH || s.topic == RESYNC => self.wake(),
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.wake(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-                _ = stopping.wait_for(|s| *s) => return,
-            }
-        }
     }
 
     fn recover(&self) -> Result<(), DbError> {

@@ -5,6 +5,9 @@
 //! (`postgres::PgCluster`) signals are NOTIFY and leadership an advisory lock.
 
 use super::DbError;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 /// A publishing delivery was queued or asked for again: the leader looks.
@@ -111,4 +114,117 @@ pub fn while_leading(
         }
     });
     rx
+}
+
+/// Runs once-only work in terms: each time this process comes to lead,
+/// `term` is started with a receiver that turns true when the term ends
+/// (the server stops or another replica leads), and should return then;
+/// the next term waits for leadership again. Until `stopping`.
+pub fn spawn_while_leading<F, Fut>(
+    cluster: Arc<dyn Cluster>,
+    stopping: watch::Receiver<bool>,
+    mut term: F,
+) where
+    F: FnMut(watch::Receiver<bool>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut leader = cluster.leader();
+        let mut stop = stopping.clone();
+        loop {
+            tokio::select! {
+                // Stopping first: a server stopping while it leads starts
+                // no new term (no recovery run on the way out).
+                biased;
+                _ = stop.wait_for(|s| *s) => return,
+                led = leader.wait_for(|l| *l) => if led.is_err() { return },
+            }
+            term(while_leading(stopping.clone(), cluster.leader())).await;
+        }
+    });
+}
+
+/// Spawns a listener that calls `wake` whenever a replica signals `topic`,
+/// and whenever signals may have been missed (a resync, or this listener
+/// fell behind), until `stopping`: how the leading replica hears of work
+/// another one queued.
+pub fn wake_on(
+    cluster: &dyn Cluster,
+    topic: &'static str,
+    mut stopping: watch::Receiver<bool>,
+    wake: impl Fn() + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let mut signals = cluster.signals();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                s = signals.recv() => match s {
+                    Ok(s) if s.topic == topic || s.topic == RESYNC => wake(),
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => wake(),
+                    Err(RecvError::Closed) => return,
+                },
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<T> {
+        tokio::time::timeout(WAIT, rx.recv()).await.ok().flatten()
+    }
+
+    #[tokio::test]
+    async fn a_term_starts_each_time_this_process_leads_and_ends_when_it_stops_leading() {
+        let local = Arc::new(Local::default());
+        let (stop_tx, stopping) = watch::channel(false);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut terms = 0;
+        spawn_while_leading(local.clone(), stopping, move |mut until| {
+            terms += 1;
+            let (n, tx) = (terms, tx.clone());
+            async move {
+                let _ = tx.send(format!("term {n} started"));
+                let _ = until.wait_for(|s| *s).await;
+                let _ = tx.send(format!("term {n} ended"));
+            }
+        });
+        assert_eq!(next(&mut rx).await.as_deref(), Some("term 1 started"));
+        let _ = local.leader.send(false);
+        assert_eq!(next(&mut rx).await.as_deref(), Some("term 1 ended"));
+        let _ = local.leader.send(true);
+        assert_eq!(next(&mut rx).await.as_deref(), Some("term 2 started"));
+        let _ = stop_tx.send(true);
+        assert_eq!(next(&mut rx).await.as_deref(), Some("term 2 ended"));
+        // Stopped while leading: no term starts again, and the loop is
+        // gone (with the sender its terms share).
+        assert_eq!(next(&mut rx).await, None);
+    }
+
+    #[tokio::test]
+    async fn the_leader_is_woken_by_its_topic_and_by_a_resync_not_by_other_topics() {
+        let local = Local::default();
+        let (stop_tx, stopping) = watch::channel(false);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let hearing = wake_on(&local, PUBLISH, stopping, move || {
+            let _ = tx.send(());
+        });
+        for topic in [UPSTREAMS, PUBLISH, PRESENCE, RESYNC] {
+            local.signal(topic, "").unwrap();
+        }
+        assert_eq!(next(&mut rx).await, Some(()));
+        assert_eq!(next(&mut rx).await, Some(()));
+        let _ = stop_tx.send(true);
+        tokio::time::timeout(WAIT, hearing).await.unwrap().unwrap();
+        // Two wakes (publish, resync) and no more: the other topics woke nothing.
+        assert_eq!(rx.try_recv(), Err(mpsc::error::TryRecvError::Disconnected));
+    }
 }

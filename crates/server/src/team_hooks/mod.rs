@@ -16,7 +16,7 @@ pub mod api;
 pub mod store;
 
 use crate::outbound::HttpsClient;
-use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
+use crate::storage::cluster::{spawn_while_leading, wake_on, Cluster, PUBLISH};
 use crate::storage::{DbError, EventStore};
 use crate::webhook_post::{self, Post};
 use sitrep_core::status_page::publishing::{RetryPolicy, Verdict};
@@ -96,22 +96,6 @@ impl TeamHooks {
         self.wake();
         if let Err(e) = self.cluster.signal(PUBLISH, "hooks") {
             eprintln!("sitrep-server: cannot tell the leading replica of a hook retry: {e}");
-        }
-    }
-
-    /// Wakes the worker when another replica asks (or signals were missed).
-    async fn hear(self, mut stopping: watch::Receiver<bool>) {
-        let mut signals = self.cluster.signals();
-        loop {
-            tokio::select! {
-                s = signals.recv() => match s {
-                    Ok(s) if s.topic == PUBLISH || s.topic == RESYNC => self.wake(),
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.wake(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-                _ = stopping.wait_for(|s| *s) => return,
-            }
         }
     }
 
@@ -232,24 +216,21 @@ impl TeamHooks {
     /// Delivers through `client`, the server's one HTTPS client (the
     /// team's hooks are an admin's choice: no private-address guard).
     pub fn spawn(&self, client: HttpsClient, stopping: watch::Receiver<bool>) {
-        tokio::spawn(self.clone().hear(stopping.clone()));
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut leader = this.cluster.leader();
-            let mut stop = stopping.clone();
-            loop {
-                tokio::select! {
-                    led = leader.wait_for(|l| *l) => if led.is_err() { return },
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                let until = while_leading(stopping.clone(), this.cluster.leader());
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            this.wake()
+        });
+        let this = self.clone();
+        spawn_while_leading(self.cluster.clone(), stopping, move |until| {
+            let (this, client) = (this.clone(), client.clone());
+            async move {
                 let t = this.clone();
                 if let Ok(Err(e)) = tokio::task::spawn_blocking(move || t.recover()).await {
                     eprintln!("sitrep-server: hook recovery failed: {e}");
                 }
                 // What the last leader folded may be behind.
                 *this.folds.lock().unwrap_or_else(|p| p.into_inner()) = Folds::default();
-                this.clone().run(client.clone(), until).await;
+                this.run(client, until).await;
             }
         });
     }

@@ -20,7 +20,7 @@ pub use fetch::fetch;
 
 use crate::auth::Reader;
 use crate::outbound::HttpsClient;
-use crate::storage::cluster::{while_leading, Cluster, UPSTREAMS};
+use crate::storage::cluster::{spawn_while_leading, Cluster, UPSTREAMS};
 use crate::AppState;
 use axum::extract::{FromRef, State};
 use axum::http::{header, Uri};
@@ -471,24 +471,18 @@ pub fn spawn(
         stopping.clone(),
     ));
     let (upstreams, settings) = (upstreams.clone(), settings.clone());
-    tokio::spawn(async move {
-        let mut leader = cluster.leader();
-        let mut stop = stopping.clone();
-        loop {
-            tokio::select! {
-                led = leader.wait_for(|l| *l) => if led.is_err() { return },
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            let mut until = while_leading(stopping.clone(), cluster.leader());
-            upstreams.start_polling(Runner {
-                runtime: tokio::runtime::Handle::current(),
-                client: client.clone(),
-                settings: settings.clone(),
-                stopping: until.clone(),
-                seed: now_ms() as u64,
-                cache: cache.clone(),
-                cluster: cluster.clone(),
-            });
+    spawn_while_leading(cluster.clone(), stopping, move |mut until| {
+        upstreams.start_polling(Runner {
+            runtime: tokio::runtime::Handle::current(),
+            client: client.clone(),
+            settings: settings.clone(),
+            stopping: until.clone(),
+            seed: now_ms() as u64,
+            cache: cache.clone(),
+            cluster: cluster.clone(),
+        });
+        let upstreams = upstreams.clone();
+        async move {
             let _ = until.wait_for(|s| *s).await;
             upstreams.stop_polling();
         }

@@ -11,6 +11,11 @@
 pub mod comms;
 pub mod pyenv;
 pub mod receiver;
+mod setup;
+
+// Each test file uses some of these, none uses all.
+#[allow(unused_imports)]
+pub use setup::*;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};

@@ -23,7 +23,7 @@ pub mod web;
 
 use super::public_cache::PublicCache;
 use crate::rate::{Limiter, Rate};
-use crate::storage::cluster::{while_leading, Cluster, PUBLISH, RESYNC};
+use crate::storage::cluster::{spawn_while_leading, wake_on, Cluster, PUBLISH};
 use crate::storage::{DbError, EventStore};
 use crate::webhook_post;
 use mailer::Mailer;
@@ -144,21 +144,6 @@ impl Channels {
         self.wake();
         if let Err(e) = self.cluster.signal(PUBLISH, "channels") {
             eprintln!("sitrep-server: cannot tell the leading replica: {e}");
-        }
-    }
-
-    async fn hear(self, mut stopping: watch::Receiver<bool>) {
-        let mut signals = self.cluster.signals();
-        loop {
-            tokio::select! {
-                s = signals.recv() => match s {
-                    Ok(s) if s.topic == PUBLISH || s.topic == RESYNC => self.wake(),
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.wake(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-                _ = stopping.wait_for(|s| *s) => return,
-            }
         }
     }
 
@@ -401,24 +386,21 @@ impl Channels {
     /// to lead it first repairs what the last leader left (see the module's
     /// doc), then sends until it no longer leads or `stopping`.
     pub fn spawn(&self, stopping: watch::Receiver<bool>) {
-        tokio::spawn(self.clone().hear(stopping.clone()));
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut leader = this.cluster.leader();
-            let mut stop = stopping.clone();
-            loop {
-                tokio::select! {
-                    led = leader.wait_for(|l| *l) => if led.is_err() { return },
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                let until = while_leading(stopping.clone(), this.cluster.leader());
+        wake_on(&*self.cluster, PUBLISH, stopping.clone(), move || {
+            this.wake()
+        });
+        let this = self.clone();
+        spawn_while_leading(self.cluster.clone(), stopping, move |until| {
+            let this = this.clone();
+            async move {
                 let t = this.clone();
                 match tokio::task::spawn_blocking(move || t.recover()).await {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => eprintln!("sitrep-server: channel recovery failed: {e}"),
                     Err(e) => eprintln!("sitrep-server: channel recovery failed: {e}"),
                 }
-                this.clone().run(until).await;
+                this.run(until).await;
             }
         });
     }
