@@ -149,7 +149,7 @@ describe('the incident list', () => {
 
     // A filter needs more than the summary keeps: it waits for the log.
     await list.filterBy({ severity: 'sev2' });
-    await page.getByText('Reading the local copy…').waitFor();
+    await page.locator('main').getByText('Reading the local copy…').waitFor();
     await page.context().close();
   });
 
