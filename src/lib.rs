@@ -31,7 +31,10 @@ pub fn App() -> impl IntoView {
     let replica = replica::provide_replica_context();
     upstreams::provide_upstreams_context(replica);
     let session = session::provide_session_context(session::SessionHooks {
-        signed_in: Callback::new(move |name| replica.signed_in(name)),
+        signed_in: Callback::new(move |name| {
+            replica.signed_in(name);
+            replica.boot();
+        }),
         signed_out: Callback::new(move |()| replica.signed_out.set(true)),
     });
     list_summary::keep(replica);
