@@ -245,7 +245,7 @@ impl Replica {
         };
         let id = event.id.clone();
         let record = StoredEvent {
-            event: event.clone(),
+            event,
             made,
             error: None,
         };
