@@ -5,6 +5,7 @@ pub mod api;
 pub mod browser;
 pub mod components;
 pub mod idb;
+pub mod list_summary;
 pub mod live_feed;
 pub mod notices;
 pub mod now;
@@ -30,9 +31,13 @@ pub fn App() -> impl IntoView {
     let replica = replica::provide_replica_context();
     upstreams::provide_upstreams_context(replica);
     let session = session::provide_session_context(session::SessionHooks {
-        signed_in: Callback::new(move |name| replica.signed_in(name)),
+        signed_in: Callback::new(move |name| {
+            replica.signed_in(name);
+            replica.boot();
+        }),
         signed_out: Callback::new(move |()| replica.signed_out.set(true)),
     });
+    list_summary::keep(replica);
     shortcuts::provide_shortcuts_context();
     now::provide_now_context();
     // Nobody has signed in in this browser: there is nothing to show yet.

@@ -16,15 +16,16 @@ pub fn CadenceBadge(
 ) -> impl IntoView {
     let now = use_now();
     let state = move || incident.with(|i| due(i, &policy.get(), now.get()));
-    move || {
-        let s = state();
-        let n = now.get_untracked();
-        let title = match s {
-            Due::OnTrack { due_at } | Due::Soon { due_at } | Due::Overdue { due_at } => {
-                format!("Next public update due {}", when(due_at))
-            }
-            Due::None => "No public update is due".to_string(),
-        };
-        view! { <span class=format!("badge {}", s.class()) title=title>{s.label(n)}</span> }
-    }
+    move || cadence_badge(state(), now.get_untracked())
+}
+
+/// The badge for one state at `now`, drawn once.
+pub fn cadence_badge(s: Due, now: i64) -> impl IntoView {
+    let title = match s {
+        Due::OnTrack { due_at } | Due::Soon { due_at } | Due::Overdue { due_at } => {
+            format!("Next public update due {}", when(due_at))
+        }
+        Due::None => "No public update is due".to_string(),
+    };
+    view! { <span class=format!("badge {}", s.class()) title=title>{s.label(now)}</span> }
 }

@@ -2,12 +2,14 @@
 //! all kept in the URL so a filtered view can be shared and survives reload.
 //! By default open incidents come first, the most severe at the top.
 
-use crate::components::cadence_badge::CadenceBadge;
+use crate::components::cadence_badge::{cadence_badge, CadenceBadge};
 use crate::components::form::{Binding, SelectField, TextField};
 use crate::components::labels::{SeverityBadge, StatusBadge};
 use crate::components::upstream_offers::UpstreamOffers;
+use crate::list_summary;
 use crate::reader::when;
 use crate::replica::use_replica;
+use crate::session::use_session;
 use crate::shortcuts::use_shortcuts;
 use crate::upstreams::use_upstreams;
 use leptos::prelude::*;
@@ -18,6 +20,7 @@ use leptos_router::NavigateOptions;
 use sitrep_core::incident::number;
 use sitrep_core::incident::query::{Query, Sort, StatusFilter};
 use sitrep_core::status_page::upstream_panel::tally;
+use sitrep_core::view::list_summary::{ListSummary, SummaryRow};
 use sitrep_core::{ComponentId, Incident, Severity, Status, Workspace};
 use std::sync::Arc;
 
@@ -71,6 +74,16 @@ pub fn IncidentList() -> impl IntoView {
             }
         });
     }
+
+    // Until the local copy is read: the rows as they were last shown, for
+    // the unfiltered list (a filter may need what the summary leaves out).
+    let stored = StoredValue::new(if replica.loaded.get_untracked() {
+        None
+    } else {
+        use_session()
+            .me
+            .with_untracked(|m| m.as_ref().and_then(|m| list_summary::read(&m.name)))
+    });
 
     let upstreams = use_upstreams();
     let upstream_tally = move || {
@@ -135,7 +148,10 @@ pub fn IncidentList() -> impl IntoView {
             <UpstreamOffers/>
             <Show
                 when=move || replica.loaded.get()
-                fallback=|| view! { <p class="empty">"Reading the local copy…"</p> }
+                fallback=move || match stored.get_value().filter(|_| query.with(|q| *q == Query::default())) {
+                    Some(summary) => view! { <SummaryList summary/> }.into_any(),
+                    None => view! { <p class="empty">"Reading the local copy…"</p> }.into_any(),
+                }
             >
                 <p class="count" aria-live="polite" data-testid="list-count">{count}</p>
                 <Show
@@ -160,17 +176,7 @@ pub fn IncidentList() -> impl IntoView {
                         }
                     >
                         <table class="incidents" aria-label="Incidents">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Severity"</th>
-                                    <th scope="col">"Title"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Components"</th>
-                                    <th scope="col">"Impact since"</th>
-                                    <th scope="col">"Next update"</th>
-                                    <th scope="col">"Not sent"</th>
-                                </tr>
-                            </thead>
+                            <TableHead/>
                             <tbody>
                                 <For
                                     each=move || shown.get()
@@ -301,6 +307,80 @@ fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView 
             <td class="components">{components}</td>
             <td>{started}</td>
             <td><CadenceBadge incident=Signal::stored(shown) policy=cadence/></td>
+            <td class="unsent">{delivery}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn TableHead() -> impl IntoView {
+    view! {
+        <thead>
+            <tr>
+                <th scope="col">"Severity"</th>
+                <th scope="col">"Title"</th>
+                <th scope="col">"Status"</th>
+                <th scope="col">"Components"</th>
+                <th scope="col">"Impact since"</th>
+                <th scope="col">"Next update"</th>
+                <th scope="col">"Not sent"</th>
+            </tr>
+        </thead>
+    }
+}
+
+/// The list as last shown (the stored summary), while the local copy of
+/// the log is read; the fold's list replaces it. Painted once, no ticking.
+#[component]
+fn SummaryList(summary: ListSummary) -> impl IntoView {
+    let total = summary.rows.len();
+    if total == 0 {
+        return view! { <p class="empty">"No incidents. Calm seas."</p> }.into_any();
+    }
+    let noun = if total == 1 { "incident" } else { "incidents" };
+    let warn = summary.warn_minutes;
+    view! {
+        <p class="count" aria-live="polite" data-testid="list-count">{format!("{total} of {total} {noun}")}</p>
+        <table class="incidents" aria-label="Incidents" data-source="summary">
+            <TableHead/>
+            <tbody>
+                {summary.rows.into_iter().map(|row| summary_row(row, warn)).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+fn summary_row(row: SummaryRow, warn_minutes: u32) -> impl IntoView {
+    let now = crate::browser::now_ms();
+    let window = row.maintenance.as_ref().map(|w| w.maintenance());
+    let maintenance = window.is_some();
+    let severity = row.severity;
+    let status = row.status;
+    let number = (!maintenance).then(|| number::shown(row.number));
+    let delivery = match row.pending {
+        0 => String::new(),
+        1 => "1 edit not sent yet".to_string(),
+        n => format!("{n} edits not sent yet"),
+    };
+    let due = sitrep_core::comms::cadence::due_from(row.next_due, warn_minutes, now);
+    view! {
+        <tr class:resolved=!status.is_open() class:maintenance=maintenance>
+            <td>{match window.as_ref() {
+                Some(_) => view! { <span class="badge maintenance">"Maintenance"</span> }.into_any(),
+                None => view! { <SeverityBadge severity/> }.into_any(),
+            }}</td>
+            <td>
+                {number.map(|n| view! { <span class="incident-number">{n}</span> " " })}
+                <A href=format!("/incidents/{}", row.id)>{row.title}</A>
+            </td>
+            <td>{match window {
+                Some(m) => view! { <span class="badge status maintenance-state">{m.state_at(now).label()}</span> }.into_any(),
+                None => view! { <StatusBadge status/> }.into_any(),
+            }}</td>
+            <td class="components">{row.components}</td>
+            <td>{when(row.started_at)}</td>
+            <td>{cadence_badge(due, now)}</td>
             <td class="unsent">{delivery}</td>
         </tr>
     }

@@ -5,11 +5,14 @@
 //! the seeded simulator proves; the replica is its `Transport`, and the
 //! only one that feeds the engine: the outbox, the live feed and the tabs
 //! channel report back to it and know nothing of it.
+//!
+//! The first screen's wasm holds only this state and its cheap readers:
+//! reading IndexedDB, decoding, folding, the engine's loop, the stream and
+//! the outbox are a chunk fetched once someone is signed in (`boot`).
 
 use crate::browser::{new_id, now_ms};
-use crate::idb::{Durability, Idb, StoredEvent, DB_NAME};
+use crate::idb::{Idb, StoredEvent};
 use crate::presence::{provide_presence_context, Presence};
-use crate::tabs;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::incident::list_order;
@@ -20,10 +23,13 @@ use sitrep_core::log::sync;
 use sitrep_core::log::sync::{BackendBehind, Saved, SyncEngine};
 use sitrep_core::{Event, EventBody, EventId, Incident, IncidentId, Log, Workspace};
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod boot;
 mod local;
 mod wire;
 
@@ -36,6 +42,8 @@ const REFRESH_EVERY_MS: f64 = 100.0;
 
 /// Who takes stream messages that are not about the log.
 type SideTaker = Rc<dyn Fn(StreamMessage)>;
+/// Stores an event made here and hands it to the engine (the boot chunk's).
+type Store = Rc<dyn Fn(StoredEvent) -> Pin<Box<dyn Future<Output = ()>>>>;
 
 #[derive(Clone, Copy)]
 pub struct Replica {
@@ -103,6 +111,14 @@ pub struct Replica {
     in_flight: StoredValue<(HashSet<EventId>, Vec<StoredEvent>)>,
     /// Who takes stream messages that are not about the log (upstreams).
     side: StoredValue<Option<SideTaker>, LocalStorage>,
+    /// Whether the engine's chunk was asked for (see `boot`).
+    booting: StoredValue<bool>,
+    /// One pass of the engine, and storing an edit: set by the boot chunk
+    /// once the local copy is read. Until then there is nothing to drive,
+    /// and edits wait in `ready_waiters`.
+    driver: StoredValue<Option<Rc<dyn Fn()>>, LocalStorage>,
+    store: StoredValue<Option<Store>, LocalStorage>,
+    ready_waiters: StoredValue<Vec<js_sys::Function>, LocalStorage>,
 }
 
 pub fn use_replica() -> Replica {
@@ -157,18 +173,38 @@ pub fn provide_replica_context() -> Replica {
         stored_acks: StoredValue::new(HashSet::new()),
         in_flight: StoredValue::new((HashSet::new(), Vec::new())),
         side: StoredValue::new_local(None),
+        booting: StoredValue::new(false),
+        driver: StoredValue::new_local(None),
+        store: StoredValue::new_local(None),
+        ready_waiters: StoredValue::new_local(Vec::new()),
     };
     provide_context(replica);
-    spawn_local(async move {
-        replica.load(DB_NAME).await;
-        tabs::listen(move |record| replica.adopt_made(record));
-        wire::network_events(replica);
-        replica.kick();
-    });
     replica
 }
 
 impl Replica {
+    /// Fetches the engine's chunk, reads the local copy and starts syncing;
+    /// once. Called when someone is signed in: the sign-in form needs none
+    /// of it.
+    pub fn boot(self) {
+        if self.booting.get_value() {
+            return;
+        }
+        self.booting.set_value(true);
+        spawn_local(boot::boot(self));
+    }
+
+    /// Resolves once the engine is up and the local copy read.
+    async fn until_ready(self) {
+        if self.store.with_value(Option::is_some) {
+            return;
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            self.ready_waiters.update_value(|w| w.push(resolve));
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
     /// Signed in (again): events are made as `name`, and delivery is tried
     /// at once rather than after the backoff.
     pub fn signed_in(self, name: String) {
@@ -196,8 +232,11 @@ impl Replica {
         }
     }
 
-    /// Makes an event, shows it, stores it, tells the other tabs, and lets
-    /// the engine deliver it. Resolves once the event is stored.
+    /// Makes an event, shows it at once as pending, stores it, tells the
+    /// other tabs, and lets the engine deliver it once stored. Resolves once the event is in the log. An edit
+    /// made while the engine's chunk or the local copy is still loading
+    /// waits for them (it is made now, in order, and stored then): reading
+    /// the local copy replaces the engine, which would drop it otherwise.
     pub async fn record(self, incident: IncidentId, body: EventBody) -> EventId {
         let made = (now_ms() as f64).max(self.last_made.get_value() + 1.0);
         self.last_made.set_value(made);
@@ -214,23 +253,17 @@ impl Replica {
         };
         let id = event.id.clone();
         let record = StoredEvent {
-            event: event.clone(),
+            event,
             made,
             error: None,
         };
         if self.replaced.get_untracked() {
             self.memory_only.update_value(|m| m.push(id.clone()));
         }
-        // On screen at once, as pending; sent only once stored (the engine
-        // is not driven while an edit is being written: see `drive`).
-        self.storing.update_value(|n| *n += 1);
-        self.adopt_made(record.clone());
-        self.notify();
-        self.write(vec![record.clone()], None, None, Durability::Strict)
-            .await;
-        self.storing.update_value(|n| *n = n.saturating_sub(1));
-        tabs::announce(&record);
-        self.kick();
+        self.until_ready().await;
+        if let Some(store) = self.store.get_value() {
+            store(record).await;
+        }
         id
     }
 
@@ -267,12 +300,16 @@ impl Replica {
     }
 
     /// Schedules one pass of `drive` soon, unless one is already due.
+    /// Before the boot there is no engine to drive; the boot kicks once up.
     pub fn kick(self) {
         if self.scheduled.get_value() {
             return;
         }
+        let Some(drive) = self.driver.get_value() else {
+            return;
+        };
         self.scheduled.set_value(true);
-        set_timeout(move || self.drive(), COALESCE);
+        set_timeout(move || drive(), COALESCE);
     }
 
     /// Refreshes views now, or once the refresh interval has passed.

@@ -120,6 +120,52 @@ describe('the incident list', () => {
     await list.page.context().close();
   });
 
+  test('a reload with the network cut paints the rows from the stored summary before the local copy is read', async () => {
+    await openList();
+    await list.waitForCount('4 of 4 incidents');
+    const { page } = list;
+    await page.waitForFunction(async () => {
+      await navigator.serviceWorker.ready;
+      return navigator.serviceWorker.controller !== null;
+    }, null, { timeout: 15_000 });
+    // Written a moment after the list last changed.
+    await page.waitForFunction(() => (localStorage.getItem('sitrep.list-summary.ana') ?? '').includes('Images slow in Asia'),
+      null, { timeout: 10_000 });
+
+    // A disk that never answers: IndexedDB opens but never says so, so the
+    // only way to see the rows is the summary.
+    await page.context().addInitScript(() => {
+      indexedDB.open = () => ({});
+    });
+    await page.context().setOffline(true);
+    await page.reload();
+    await list.waitForCount('4 of 4 incidents');
+    const table = page.locator('table[data-source="summary"]');
+    await table.waitFor({ timeout: 10_000 });
+    assert.deepEqual(await list.titles(),
+      ['Checkout fails for EU customers', 'Images slow in Asia', 'Search latency high', 'Database failover']);
+    await list.row('Checkout fails for EU customers').getByText('Payments / Payments API').waitFor();
+    await list.row('Search latency high').getByText('Monitoring').waitFor();
+
+    // A filter needs more than the summary keeps: it waits for the log.
+    await list.filterBy({ severity: 'sev2' });
+    await page.locator('main').getByText('Reading the local copy…').waitFor();
+    await page.context().close();
+  });
+
+  test('a summary that does not decode is ignored and the list comes from the log', async () => {
+    await openList();
+    await list.waitForCount('4 of 4 incidents');
+    const { page } = list;
+    await page.waitForFunction(() => localStorage.getItem('sitrep.list-summary.ana') !== null, null, { timeout: 10_000 });
+    await page.evaluate(() => localStorage.setItem('sitrep.list-summary.ana', '{"v":1,"rows":[{"title":'));
+    await page.reload();
+    await list.waitForCount('4 of 4 incidents');
+    assert.equal(await page.locator('table[data-source="summary"]').count(), 0);
+    assert.equal((await list.titles()).length, 4);
+    await page.context().close();
+  });
+
   test('a link with unknown filter values shows everything rather than failing', async () => {
     await openList('/?status=exploded&severity=sev9&sort=sideways');
     await list.waitForCount('4 of 4 incidents');

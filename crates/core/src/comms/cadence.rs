@@ -85,12 +85,16 @@ pub fn next_due(incident: &Incident, policy: &CadencePolicy, now: i64) -> Option
 }
 
 pub fn due(incident: &Incident, policy: &CadencePolicy, now: i64) -> Due {
-    match next_due(incident, policy, now) {
+    due_from(next_due(incident, policy, now), policy.warn_minutes, now)
+}
+
+/// Where a known due time stands at `now` (the list's stored summary keeps
+/// only the due time and the warning minutes).
+pub fn due_from(next_due: Option<i64>, warn_minutes: u32, now: i64) -> Due {
+    match next_due {
         None => Due::None,
         Some(due_at) if now > due_at => Due::Overdue { due_at },
-        Some(due_at) if due_at - now <= i64::from(policy.warn_minutes) * 60_000 => {
-            Due::Soon { due_at }
-        }
+        Some(due_at) if due_at - now <= i64::from(warn_minutes) * 60_000 => Due::Soon { due_at },
         Some(due_at) => Due::OnTrack { due_at },
     }
 }
