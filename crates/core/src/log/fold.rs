@@ -247,11 +247,18 @@ mod tests {
         loop {
             calls += 1;
             let slice = folded.refresh_within(&log, || false);
-            assert!(!slice.changes.is_empty() || slice.done, "every call progresses");
+            assert!(
+                !slice.changes.is_empty() || slice.done,
+                "every call progresses"
+            );
             if slice.done {
                 break;
             }
-            assert_eq!(slice.changes.incidents.len(), 1, "one stream when out of time");
+            assert_eq!(
+                slice.changes.incidents.len(),
+                1,
+                "one stream when out of time"
+            );
         }
         assert_eq!(calls, 3, "a, b and c one per call, the last one done");
         same_as_a_full_fold(&folded, &log);
