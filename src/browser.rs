@@ -24,6 +24,20 @@ pub fn mark(name: &str) {
     }
 }
 
+/// Resolves in a later task (a zero-delay timeout), so the browser can
+/// paint and take input between two slices of a long piece of work.
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let queued = web_sys::window()
+            .and_then(|w| w.set_timeout_with_callback(&resolve).ok())
+            .is_some();
+        if !queued {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// A fresh UUIDv7. Falls back to `Math.random` only if Web Crypto is absent,
 /// which no browser we support lacks.
 pub fn new_id() -> String {

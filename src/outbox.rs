@@ -40,14 +40,21 @@ pub struct Timing {
 
 /// Delivers a batch (each event with its place in the order made) under
 /// the lock: skips what another tab already delivered, posts the rest, and
-/// stores the acks before the lock is released.
-pub async fn deliver(idb: Option<Idb>, batch: Vec<StoredEvent>) -> Result<Delivered, ApiFailure> {
-    with_lock(LOCK_NAME, deliver_locked(idb, batch)).await
+/// stores the acks before the lock is released. `posted` is called once the
+/// POST is on its way (or found needless): work the caller does then
+/// overlaps the backend's, instead of delaying the request.
+pub async fn deliver(
+    idb: Option<Idb>,
+    batch: Vec<StoredEvent>,
+    posted: impl FnOnce() + 'static,
+) -> Result<Delivered, ApiFailure> {
+    with_lock(LOCK_NAME, deliver_locked(idb, batch, posted)).await
 }
 
 async fn deliver_locked(
     idb: Option<Idb>,
     batch: Vec<StoredEvent>,
+    posted: impl FnOnce(),
 ) -> Result<Delivered, ApiFailure> {
     let mut acks = Vec::new();
     let mut todo = Vec::new();
@@ -82,13 +89,24 @@ async fn deliver_locked(
         timing: None,
     };
     if todo.is_empty() {
+        posted();
         return Ok(done);
     }
     let sent_at = now_ms();
     let batch = PostEvents {
         events: todo.iter().map(|r| r.event.clone()).collect(),
     };
-    let reply = api::post_events(&batch).await?;
+    // The first poll hands the request to the browser's fetch.
+    let mut post = std::pin::pin!(api::post_events(&batch));
+    let mut posted = Some(posted);
+    let reply = std::future::poll_fn(|cx| {
+        let answer = post.as_mut().poll(cx);
+        if let Some(posted) = posted.take() {
+            posted();
+        }
+        answer
+    })
+    .await?;
     let answered_at = now_ms();
     done.timing = reply.server_time.map(|server_now| Timing {
         sent_at,
@@ -98,8 +116,14 @@ async fn deliver_locked(
     let delivered: Vec<StoredEvent> = reply
         .acks
         .iter()
-        .filter_map(|ack| {
-            let mut record = todo.iter().find(|r| r.event.id == ack.id)?.clone();
+        .enumerate()
+        .filter_map(|(i, ack)| {
+            // Acks come in the order sent; a search only if one does not.
+            let mut record = todo
+                .get(i)
+                .filter(|r| r.event.id == ack.id)
+                .or_else(|| todo.iter().find(|r| r.event.id == ack.id))?
+                .clone();
             record.event.seq = Some(ack.seq);
             record.event.received_at = Some(ack.received_at);
             record.event.number = ack.number;

@@ -8,6 +8,30 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sitrep_core::log::sync::{self, Saved, SyncEngine};
 use sitrep_core::EventId;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+/// Records converted and put per task while a big write goes to
+/// IndexedDB: a catch-up of 10,000 events in one task blocks the page for
+/// hundreds of milliseconds (the list, input); a slice of this many takes a
+/// few.
+const RECORDS_PER_TASK: usize = 250;
+
+/// A write the engine asked for, waiting its turn.
+struct Job {
+    records: Vec<StoredEvent>,
+    cursor: Option<u64>,
+    log: Option<Option<String>>,
+    durability: Durability,
+}
+
+thread_local! {
+    /// The engine's writes, carried out one after another in the order
+    /// asked: a write cut in slices must not let a later one's cursor
+    /// commit before the events the earlier one still has to put.
+    static QUEUE: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
 
 impl Replica {
     pub(super) async fn load(self, db_name: &str) {
@@ -139,7 +163,40 @@ impl Replica {
         } else {
             Durability::Relaxed
         };
-        spawn_local(self.write(records, write.cursor, write.log, durability));
+        QUEUE.with(|q| {
+            q.borrow_mut().push_back(Job {
+                records,
+                cursor: write.cursor,
+                log: write.log,
+                durability,
+            })
+        });
+        if !WRITING.with(|w| w.replace(true)) {
+            spawn_local(self.write_queued());
+        }
+    }
+
+    /// Carries out the queued writes in order, a big one in slices of
+    /// `RECORDS_PER_TASK`, each slice its own transaction and task. The
+    /// cursor goes with the last slice, so it never commits ahead of the
+    /// events it covers.
+    async fn write_queued(self) {
+        while let Some(job) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+            let Job {
+                mut records,
+                cursor,
+                log,
+                durability,
+            } = job;
+            while records.len() > RECORDS_PER_TASK {
+                let rest = records.split_off(RECORDS_PER_TASK);
+                let slice = std::mem::replace(&mut records, rest);
+                self.write(slice, None, None, durability).await;
+                crate::browser::next_task().await;
+            }
+            self.write(records, cursor, log, durability).await;
+        }
+        WRITING.with(|w| w.set(false));
     }
 
     /// Writes to IndexedDB (with the cursor and the name of the log it

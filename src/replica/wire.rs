@@ -30,6 +30,7 @@ impl Replica {
             replica: self,
             unopened: Vec::new(),
             cursor_moved: false,
+            sent: false,
         };
         let wake = self
             .engine
@@ -52,7 +53,11 @@ impl Replica {
                 self.wake.set_value(Some(handle));
             }
         }
-        self.refresh_soon();
+        // A batch just sent refreshes the views once its POST is out (see
+        // `send`): refolding first would hold the request back.
+        if !wire.sent {
+            self.refresh_soon();
+        }
     }
 
     /// Delivers a batch through the outbox and tells the engine how it went.
@@ -71,7 +76,7 @@ impl Replica {
             Vec::new(),
         ));
         spawn_local(async move {
-            let result = outbox::deliver(idb, batch).await;
+            let result = outbox::deliver(idb, batch, move || self.refresh_soon()).await;
             // Confirmations the feed brought meanwhile: stored by the
             // outbox with the acks (or found stored by another tab), or,
             // when the delivery failed or left one out, written here.
@@ -174,6 +179,8 @@ struct Wire {
     unopened: Vec<StreamId>,
     /// A write moved the cursor: "last synced" may have to move too.
     cursor_moved: bool,
+    /// A batch went to the outbox in this pass.
+    sent: bool,
 }
 
 impl Transport for Wire {
@@ -183,6 +190,7 @@ impl Transport for Wire {
     }
 
     fn send(&mut self, request: RequestId, events: Vec<Event>) {
+        self.sent = true;
         self.replica.send(request, events);
     }
 

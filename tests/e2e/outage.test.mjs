@@ -91,9 +91,10 @@ describe('outage drills', { timeout: 420_000 }, () => {
     const { context, app, sent } = await openApp(browser, server);
     await context.setOffline(true);
     await app.declare({ title: 'Bulk import of alert notes', severity: 'SEV3' });
-    const count = 1500;
-    // A backlog bigger than three batches, written as the console writes
-    // edits, so delivery takes several round trips.
+    // A backlog of more than three batches (2,000 events each, the
+    // protocol's limit), written as the console writes edits, so delivery
+    // takes several round trips.
+    const count = 7000;
     await app.page.evaluate(async (count) => {
       const incident = location.pathname.split('/').pop();
       const db = await new Promise((ok, fail) => {

@@ -40,6 +40,13 @@ pub struct Changes {
     pub workspace: bool,
 }
 
+/// What a `refresh_within` did, and whether every stream is now current.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    pub changes: Changes,
+    pub done: bool,
+}
+
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.incidents.is_empty() && !self.workspace
@@ -57,6 +64,16 @@ impl Folded {
     /// are new to a stream when they only follow the ones folded, the
     /// stream's own events when they do not, and nothing for the others.
     pub fn refresh(&mut self, log: &Log) -> Changes {
+        self.refresh_within(log, || true).changes
+    }
+
+    /// `refresh` in slices: after each stream it folds, it goes on only
+    /// while `more()` says so, and the streams it did not reach are the
+    /// next call's (their marks are unchanged). A host that must not block
+    /// (a catch-up of thousands of events into a hundred incidents) folds
+    /// a few milliseconds' worth per task and calls again until `done`.
+    /// At least one stream is folded per call, so calls always progress.
+    pub fn refresh_within(&mut self, log: &Log, mut more: impl FnMut() -> bool) -> Refreshed {
         let mut changes = Changes::default();
         if log.generation() != self.generation {
             // Every stream was rebuilt: start over.
@@ -67,6 +84,7 @@ impl Folded {
             self.marks.clear();
             self.workspace = Arc::new(Workspace::default());
         }
+        let mut folded_one = false;
         for (id, stream) in log.streams() {
             // The alert inbox is folded by the page that shows it
             // (`alerts::book`), not with every view.
@@ -77,6 +95,13 @@ impl Folded {
             if old.is_some_and(|m| m.revision == stream.revision()) {
                 continue;
             }
+            if folded_one && !more() {
+                return Refreshed {
+                    changes,
+                    done: false,
+                };
+            }
+            folded_one = true;
             let mark = Mark {
                 revision: stream.revision(),
                 reordered: stream.reordered(),
@@ -143,7 +168,10 @@ impl Folded {
             self.marks.remove(&id);
             changes.incidents.push(id);
         }
-        changes
+        Refreshed {
+            changes,
+            done: true,
+        }
     }
 
     pub fn incident(&self, id: &IncidentId) -> Option<&Arc<Incident>> {
@@ -229,6 +257,35 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_in_slices_folds_at_least_one_stream_per_call_and_ends_where_a_whole_one_does() {
+        let mut log = Log::new();
+        for (n, incident) in ["a", "b", "c"].into_iter().enumerate() {
+            log.insert(declared(&format!("{incident}1"), incident).stored(n as u64 + 1, 0));
+        }
+        let mut folded = Folded::default();
+        let mut calls = 0;
+        loop {
+            calls += 1;
+            let slice = folded.refresh_within(&log, || false);
+            assert!(
+                !slice.changes.is_empty() || slice.done,
+                "every call progresses"
+            );
+            if slice.done {
+                break;
+            }
+            assert_eq!(
+                slice.changes.incidents.len(),
+                1,
+                "one stream when out of time"
+            );
+        }
+        assert_eq!(calls, 3, "a, b and c one per call, the last one done");
+        same_as_a_full_fold(&folded, &log);
+        assert!(folded.refresh_within(&log, || false).done);
+    }
+
+    #[test]
     fn a_late_seq_and_a_confirmed_pending_edit_refold_their_incident_correctly() {
         let mut log = Log::new();
         log.insert(declared("a1", "a").stored(1, 0));
@@ -305,6 +362,7 @@ mod tests {
         fn refreshing_after_every_change_equals_a_full_fold(steps in prop::collection::vec(step(), 1..60)) {
             let mut log = Log::new();
             let mut folded = Folded::new(&log);
+            let mut sliced = Folded::new(&log);
             for (n, step) in steps.into_iter().enumerate() {
                 let id = format!("e{n}");
                 match step {
@@ -332,6 +390,9 @@ mod tests {
                 }
                 folded.refresh(&log);
                 same_as_a_full_fold(&folded, &log);
+                // The same, one stream per call, on a copy folded in slices.
+                while !sliced.refresh_within(&log, || false).done {}
+                same_as_a_full_fold(&sliced, &log);
             }
         }
     }

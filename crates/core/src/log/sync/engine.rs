@@ -238,7 +238,13 @@ impl SyncEngine {
             } else {
                 self.send_backoff.reset();
                 self.send_trouble = None;
-                self.batch_limit = MAX_BATCH;
+                // A limit halved for a refusal naming no event (most often
+                // a body over the backend's size limit) holds for the rest
+                // of this backlog, whose events are alike: the full size
+                // would only be refused again.
+                if self.deliverable().next().is_none() {
+                    self.batch_limit = MAX_BATCH;
+                }
             }
         }
     }
@@ -902,6 +908,40 @@ mod tests {
         assert!(e.refused().contains_key(&ev(3).id));
         let (_, batch) = next(&mut e);
         assert_eq!(batch, ids(&[4]));
+    }
+
+    #[test]
+    fn a_batch_halved_for_a_refusal_naming_no_event_stays_small_for_the_rest_of_the_backlog() {
+        let mut e = engine_with(1..=12);
+        let too_big = || SendFailure::Refused {
+            id: None,
+            error: "the body is over 1048576 bytes".into(),
+        };
+        let next = |e: &mut SyncEngine| sends(&all(e, 0)).remove(0);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch.len(), 12);
+        e.on_send_failed(r, too_big(), 0);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch.len(), 6);
+        e.on_send_failed(r, too_big(), 0);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[1, 2, 3]));
+        e.on_ack(r, &[ack(1, 1), ack(2, 2), ack(3, 3)], 0);
+        let (r, batch) = next(&mut e);
+        assert_eq!(batch, ids(&[4, 5, 6]), "not the whole rest, refused again");
+        let acks: Vec<Ack> = (4..=6).map(|n| ack(n, n as u64)).collect();
+        e.on_ack(r, &acks, 0);
+        let (r, _) = next(&mut e);
+        let acks: Vec<Ack> = (7..=9).map(|n| ack(n, n as u64)).collect();
+        e.on_ack(r, &acks, 0);
+        let (r, _) = next(&mut e);
+        let acks: Vec<Ack> = (10..=12).map(|n| ack(n, n as u64)).collect();
+        e.on_ack(r, &acks, 0);
+        // The queue is empty: the next backlog starts at the full size.
+        for n in 13..=20 {
+            e.make(ev(n));
+        }
+        assert_eq!(next(&mut e).1.len(), 8);
     }
 
     #[test]
