@@ -575,11 +575,15 @@ async fn limits(b: &Backend) -> Checked {
         status == 422 && is_error_body(&body) && body["id"] == big["id"],
         "a note over 65,536 bytes: {status} {body}"
     );
-    let many: Vec<Value> = (0..501).map(|n| b.event(&format!("l2-{n}"), "x")).collect();
+    // One over the protocol's limit (docs/protocol.md, "events in one batch").
+    let over = sitrep_core::log::limits::MAX_BATCH + 1;
+    let many: Vec<Value> = (0..over)
+        .map(|n| b.event(&format!("l2-{n}"), "x"))
+        .collect();
     let (status, body) = b.post(&many).await?;
     ensure!(
         status == 413 && is_error_body(&body),
-        "a batch of 501 events: {status} {body}"
+        "a batch of {over} events: {status} {body}"
     );
     let huge: Vec<Value> = (0..20)
         .map(|n| b.event(&format!("l3-{n}"), &"y".repeat(60_000)))
