@@ -2,23 +2,17 @@
 // folding, the stream, the outbox) is a chunk of its own, fetched only once
 // someone is signed in, and an edit made before it has arrived is kept.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser } from './support/browser.mjs';
+import { describe, test } from 'node:test';
 import { ConsolePage } from './support/console_page.mjs';
-import { startServer } from './support/server.mjs';
+import { withServerAndBrowser } from './support/suite.mjs';
 
 /** The engine's chunk: `<build>_boot.wasm` (scripts/split-wasm.mjs names chunks after their split point). */
 const BOOT = /_boot\.wasm$/;
 
 describe('the console start', () => {
   let server, browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  withServerAndBrowser((started) => {
+    ({ server, browser } = started);
   });
 
   test('signed out, the sign-in form comes without the engine; signing in fetches it', async () => {
