@@ -29,7 +29,14 @@ pub fn read(account: &str) -> Option<ListSummary> {
 pub fn keep(replica: Replica) {
     let incidents = replica.incidents();
     let workspace = replica.workspace();
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    // The write waiting out the debounce, and whose summary it is.
+    let pending = StoredValue::new(None::<(TimeoutHandle, String)>);
+    let write = move |account: &str| {
+        let summary = incidents.with_untracked(|list| {
+            workspace.with_untracked(|w| ListSummary::of(list, w, now_ms()))
+        });
+        local_storage_set(&key(account), &summary.encode());
+    };
     Effect::new(move |_| {
         if !replica.loaded.get() {
             return;
@@ -40,19 +47,26 @@ pub fn keep(replica: Replica) {
         if account.trim().is_empty() {
             return;
         }
-        if let Some(h) = pending.get_value() {
+        if let Some((h, _)) = pending.get_value() {
             h.clear();
         }
+        let for_account = account.clone();
         let handle = set_timeout_with_handle(
             move || {
                 pending.set_value(None);
-                let summary = incidents.with_untracked(|list| {
-                    workspace.with_untracked(|w| ListSummary::of(list, w, now_ms()))
-                });
-                local_storage_set(&key(&account), &summary.encode());
+                write(&for_account);
             },
             DEBOUNCE,
         );
-        pending.set_value(handle.ok());
+        pending.set_value(handle.ok().map(|h| (h, account)));
     });
+    // A reload within the debounce (the list changed, then F5) must not
+    // leave the summary of an older list for the next start to paint.
+    let flush = window_event_listener(leptos::ev::pagehide, move |_| {
+        if let Some((h, account)) = pending.try_update_value(Option::take).flatten() {
+            h.clear();
+            write(&account);
+        }
+    });
+    on_cleanup(move || flush.remove());
 }

@@ -171,4 +171,24 @@ describe('the incident list', () => {
     await list.waitForCount('4 of 4 incidents');
     await list.page.context().close();
   });
+
+  // Last: it adds a fifth incident.
+  test('a reload right after the list changed paints the changed list from the summary', async () => {
+    await openList();
+    await list.waitForCount('4 of 4 incidents');
+    const { page } = list;
+    await page.waitForFunction(() => (localStorage.getItem('sitrep.list-summary.ana') ?? '').includes('Images slow in Asia'),
+      null, { timeout: 10_000 });
+    await postEvents(server, incident({ title: 'Login emails delayed', severity: 'sev3', minutesIn: 50 }).events);
+    await list.waitForCount('5 of 5 incidents');
+    // Within the summary's debounce: leaving the page writes it.
+    await page.context().addInitScript(() => {
+      indexedDB.open = () => ({});
+    });
+    await page.reload();
+    await page.locator('table[data-source="summary"]').waitFor({ timeout: 10_000 });
+    await list.waitForCount('5 of 5 incidents');
+    assert.ok((await list.titles()).includes('Login emails delayed'));
+    await page.context().close();
+  });
 });
