@@ -246,15 +246,19 @@ fn ComponentFilter(
     }
 }
 
-#[component]
-fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView {
-    // Only what this browser has not sent yet, in plain words; nothing when
-    // everything has reached the backend (the usual case).
-    let delivery = match inc.pending_entries() {
+/// The "Not sent" cell: only what this browser has not sent yet, in plain
+/// words; nothing when everything has reached the backend (the usual case).
+fn unsent(pending: usize) -> String {
+    match pending {
         0 => String::new(),
         1 => "1 edit not sent yet".to_string(),
         n => format!("{n} edits not sent yet"),
-    };
+    }
+}
+
+#[component]
+fn IncidentRow(inc: Arc<Incident>, workspace: Memo<Workspace>) -> impl IntoView {
+    let delivery = unsent(inc.pending_entries());
     let ids: Vec<ComponentId> = inc.components.keys().cloned().collect();
     let components = move || {
         workspace.with(|w| {
@@ -358,11 +362,7 @@ fn summary_row(row: SummaryRow, warn_minutes: u32) -> impl IntoView {
     let severity = row.severity;
     let status = row.status;
     let number = (!maintenance).then(|| number::shown(row.number));
-    let delivery = match row.pending {
-        0 => String::new(),
-        1 => "1 edit not sent yet".to_string(),
-        n => format!("{n} edits not sent yet"),
-    };
+    let delivery = unsent(row.pending);
     let due = sitrep_core::comms::cadence::due_from(row.next_due, warn_minutes, now);
     view! {
         <tr class:resolved=!status.is_open() class:maintenance=maintenance>
