@@ -137,8 +137,11 @@ fn accepts(headers: &HeaderMap, coding: &str) -> bool {
 }
 
 /// The precompressed copy of a hashed file the browser accepts, if one was
-/// built: (its path, its Content-Encoding).
-async fn precompressed(path: &Path, headers: &HeaderMap) -> Option<(PathBuf, &'static str)> {
+/// built: (its path, its Content-Encoding, its metadata).
+async fn precompressed(
+    path: &Path,
+    headers: &HeaderMap,
+) -> Option<(PathBuf, &'static str, std::fs::Metadata)> {
     for (coding, ext) in PRECOMPRESSED {
         if !accepts(headers, coding) {
             continue;
@@ -146,15 +149,18 @@ async fn precompressed(path: &Path, headers: &HeaderMap) -> Option<(PathBuf, &'s
         let mut copy = path.as_os_str().to_owned();
         copy.push(format!(".{ext}"));
         let copy = PathBuf::from(copy);
-        if tokio::fs::metadata(&copy).await.is_ok_and(|m| m.is_file()) {
-            return Some((copy, coding));
+        if let Ok(meta) = tokio::fs::metadata(&copy).await {
+            if meta.is_file() {
+                return Some((copy, coding, meta));
+            }
         }
     }
     None
 }
 
 async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
-    if !tokio::fs::metadata(path).await.ok()?.is_file() {
+    let meta = tokio::fs::metadata(path).await.ok()?;
+    if !meta.is_file() {
         return None;
     }
     let name = path.file_name()?.to_str()?;
@@ -166,11 +172,10 @@ async fn file(path: &Path, headers: &HeaderMap) -> Option<Response> {
     } else {
         None
     };
-    let (body_path, encoding) = match &chosen {
-        Some((copy, coding)) => (copy.as_path(), Some(*coding)),
-        None => (path, None),
+    let (body_path, encoding, meta) = match &chosen {
+        Some((copy, coding, copy_meta)) => (copy.as_path(), Some(*coding), copy_meta),
+        None => (path, None, &meta),
     };
-    let meta = tokio::fs::metadata(body_path).await.ok()?;
     let mtime = meta
         .modified()
         .ok()
