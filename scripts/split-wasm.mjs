@@ -20,6 +20,8 @@
 //      same input, so a main module may only ever meet its own chunks, and
 //      the server caches hashed names for good.
 //   4. index.html is pointed at the new names, with fresh integrity hashes.
+// The loader is changed in one way: a chunk that cannot be fetched is fetched
+// again rather than reported as failed (see `fetchAgainUntilLoaded`).
 // The modules as they were before wasm-opt stay in target/wasm-split/<profile>
 // (main_bg.wasm and the chunks), for scripts/wasm-sizes.
 // scripts/precache.mjs runs after this (Trunk.toml), so the service worker
@@ -45,6 +47,37 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(process.env.TRUNK_SOURCE_
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', release ? 'release' : 'debug', `${BIN}.wasm`);
 const publicUrl = process.env.TRUNK_PUBLIC_URL ?? '/';
 if (!existsSync(cargoWasm)) throw new Error(`split-wasm: ${cargoWasm} is missing: the ${profile} cargo build comes first`);
+
+// wasm-split-cli's loader reports a chunk it could not fetch as failed, and
+// the Rust side of a split point panics on that, which aborts the whole wasm
+// module: one dropped request while the console starts (the engine's chunk,
+// or the background preload of every page) would take the console down with
+// every edit still waiting in memory. Outages take the network with them,
+// so a chunk that cannot be fetched is fetched again instead (after 1 s,
+// doubling to 30 s, or as soon as the browser is back online) and the split
+// point simply waits. `<html data-chunks="waiting">` says so meanwhile.
+const WRAP_ASYNC_CB = /function wrapAsyncCb\(callee\) \{[\s\S]*?\n\}\n/;
+const FETCH_AGAIN = `function wrapAsyncCb(callee) {
+    return async (callbackIndex, callbackData) => {
+        const html = document.documentElement.dataset;
+        for (let wait = 1000; ; wait = Math.min(wait * 2, 30000)) {
+            try { await callee(); break; } catch (e) {
+                console.warn(e);
+                html.chunks = "waiting";
+                await new Promise((ok) => { setTimeout(ok, wait); addEventListener("online", ok, { once: true }); });
+            }
+        }
+        delete html.chunks;
+        getSharedImports().__wasm_split.__indirect_function_table.get(callbackIndex)(callbackData, true);
+    };
+}
+`;
+function fetchAgainUntilLoaded(loader) {
+  if (!WRAP_ASYNC_CB.test(loader) || !loader.includes('thisLoad.catch(')) {
+    throw new Error('split-wasm: the loader has no wrapAsyncCb (or no longer forgets a failed load); has wasm-split-cli changed its output?');
+  }
+  return loader.replace(WRAP_ASYNC_CB, FETCH_AGAIN);
+}
 
 function run(cmd, args) {
   try {
@@ -104,6 +137,7 @@ try {
   js = js.replaceAll('from "./__wasm_split.js"', `from ${JSON.stringify(`./${loaderName}`)}`);
   loader = loader.replace('from "./main.js"', `from ${JSON.stringify(`./${name}.js`)}`);
   for (const c of chunks) loader = loader.replaceAll(JSON.stringify(`./${c}`), JSON.stringify(`./${chunkName(c)}`));
+  loader = fetchAgainUntilLoaded(loader);
   if (js.includes('from "./__wasm_split.js"') || loader.includes('./main.js') || /"\.\/(chunk|split)_[^"]*\.wasm"/.test(loader)) {
     throw new Error('split-wasm: the loader names a file this script did not rename; has wasm-split-cli changed its output?');
   }

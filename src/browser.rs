@@ -38,6 +38,28 @@ pub async fn next_task() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// While held, leaving or reloading the page asks first (the browser's own
+/// "Leave site?" dialog): for an edit that so far exists only in this tab's
+/// memory. Dropping it stops asking.
+pub struct AskBeforeLeaving(Option<leptos::prelude::WindowListenerHandle>);
+
+impl AskBeforeLeaving {
+    pub fn new() -> Self {
+        Self(Some(leptos::prelude::window_event_listener(
+            leptos::ev::beforeunload,
+            |e| e.prevent_default(),
+        )))
+    }
+}
+
+impl Drop for AskBeforeLeaving {
+    fn drop(&mut self) {
+        if let Some(asking) = self.0.take() {
+            asking.remove();
+        }
+    }
+}
+
 /// A fresh UUIDv7. Falls back to `Math.random` only if Web Crypto is absent,
 /// which no browser we support lacks.
 pub fn new_id() -> String {

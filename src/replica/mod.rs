@@ -198,7 +198,10 @@ impl Replica {
         spawn_local(boot::boot(self));
     }
 
-    /// Resolves once the engine is up and the local copy read.
+    /// Resolves once the engine is up and the local copy read. Until then
+    /// the edit waiting for it exists only in this tab's memory (the
+    /// engine's chunk may be on a dropped link, fetched again until it
+    /// arrives), so leaving the page asks first.
     async fn until_ready(self) {
         if self.store.with_value(Option::is_some) {
             return;
@@ -206,6 +209,7 @@ impl Replica {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             self.ready_waiters.update_value(|w| w.push(resolve));
         });
+        let _asking = crate::browser::AskBeforeLeaving::new();
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
