@@ -2,6 +2,9 @@
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The floor under every start figure: when the first screen's module
+    // began to run (the bench prints the `sitrep:` marks).
+    sitrep::browser::mark("sitrep:wasm-started");
     // index.html shows the app's frame and "Loading Sitrep…" while the wasm
     // loads (plain HTML: the CSP allows no inline script to remove it); the
     // app takes its place.

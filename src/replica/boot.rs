@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 #[lazy]
 pub(super) async fn boot(replica: Replica) {
+    crate::browser::mark("sitrep:boot-loaded");
     replica.load(DB_NAME).await;
     replica
         .driver
