@@ -30,9 +30,9 @@
 // Runs as a trunk hook over $TRUNK_STAGING_DIR, or by hand:
 //   node scripts/split-wasm.mjs <staging dir> [release|debug]
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 const BIN = 'sitrep';
@@ -79,13 +79,30 @@ function fetchAgainUntilLoaded(loader) {
   return loader.replace(WRAP_ASYNC_CB, FETCH_AGAIN);
 }
 
+function failed(cmd, e) {
+  const why = e.code === 'ENOENT' ? `${cmd} is not installed (bash scripts/setup installs it)` : String(e.stderr || e.message);
+  return new Error(`split-wasm: ${cmd} failed: ${why}`);
+}
+
 function run(cmd, args) {
   try {
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    const why = e.code === 'ENOENT' ? `${cmd} is not installed (bash scripts/setup installs it)` : String(e.stderr || e.message);
-    throw new Error(`split-wasm: ${cmd} failed: ${why}`);
+    throw failed(cmd, e);
   }
+}
+
+// Runs `cmd` once per argument list, one run per core at a time. wasm-opt is
+// binaryen's JS build: most of each of its ~260 runs is node loading it, so
+// one at a time left a core idle for minutes.
+async function runEach(cmd, argLists) {
+  const queue = [...argLists];
+  const one = (args) => new Promise((ok, fail) =>
+    execFile(cmd, args, (e, _out, stderr) => (e ? fail(failed(cmd, Object.assign(e, { stderr }))) : ok())));
+  const worker = async () => {
+    for (let args = queue.shift(); args; args = queue.shift()) await one(args);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, worker));
 }
 
 // Trunk's outputs for the bin: <bin>-<hash>.js and <bin>-<hash>_bg.wasm; the
@@ -112,7 +129,7 @@ try {
   rmSync(keep, { recursive: true, force: true });
   mkdirSync(keep, { recursive: true });
   for (const m of modules) copyFileSync(m, join(keep, basename(m)));
-  if (release) for (const m of modules) run('wasm-opt', ['-Oz', m, '-o', m]);
+  if (release) await runEach('wasm-opt', modules.map((m) => ['-Oz', m, '-o', m]));
 
   // (3) One hash over everything this build is made of.
   let js = readFileSync(join(glue, 'main.js'), 'utf8');
