@@ -11,7 +11,7 @@ use leptos::html;
 use leptos::prelude::*;
 use sitrep_core::incident::entry_text;
 use sitrep_core::time::utc;
-use sitrep_core::view::virtual_list::{offsets, visible};
+use sitrep_core::view::virtual_list::{visible, Rows};
 use sitrep_core::view::words;
 use sitrep_core::{Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
@@ -36,8 +36,12 @@ enum Show {
 pub fn Timeline() -> impl IntoView {
     let room = use_room();
     let show = RwSignal::new(Show::All);
+    // Counts the entries' recomputations, so the layout knows when the
+    // rows it holds heights for are no longer these.
+    let entries_seen = StoredValue::new(0u64);
     let entries = Memo::new(move |_| {
         let show = show.get();
+        entries_seen.update_value(|n| *n += 1);
         room.incident.with(|i| {
             i.timeline
                 .iter()
@@ -51,19 +55,29 @@ pub fn Timeline() -> impl IntoView {
         })
     });
 
-    // Heights of rows once they have been on screen; estimates until then.
+    // Heights of rows once they have been on screen (kept across filters);
+    // estimates until then. `layout` holds them for `entries` in order
+    // with their offsets: rebuilt when the entries change, and moved only
+    // below a row whose measured height changed (core's `Rows`), so a
+    // scroll step costs the rows it measures, not a pass over 10,000.
     let measured = StoredValue::new(HashMap::<EventId, f64>::new());
+    let layout = StoredValue::new((u64::MAX, Rows::default()));
     let measured_version = RwSignal::new(0u64);
     let tops = Memo::new(move |_| {
         measured_version.track();
-        measured.with_value(|m| {
-            entries.with(|es| {
-                offsets(
-                    es.iter()
-                        .map(|e| m.get(&e.event).copied().unwrap_or_else(|| estimate(e))),
-                )
-            })
-        })
+        entries.with(|es| {
+            let seen = entries_seen.get_value();
+            if layout.with_value(|(built, _)| *built != seen) {
+                let rows = measured.with_value(|m| {
+                    Rows::new(
+                        es.iter()
+                            .map(|e| m.get(&e.event).copied().unwrap_or_else(|| estimate(e))),
+                    )
+                });
+                layout.set_value((seen, rows));
+            }
+        });
+        layout.with_value(|(_, rows)| rows.offsets().to_vec())
     });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT_PX);
@@ -115,8 +129,11 @@ pub fn Timeline() -> impl IntoView {
             let Ok(list) = el.query_selector_all("li[data-event]") else {
                 return;
             };
-            let mut changed = false;
-            measured.update_value(|m| {
+            // The rows in the DOM are `range` in order: each height goes
+            // to its row by position (checked against its id).
+            let first = range.get_untracked().start;
+            let mut heights = Vec::with_capacity(list.length() as usize);
+            entries.with_untracked(|es| {
                 for i in 0..list.length() {
                     let Some(li) = list
                         .item(i)
@@ -127,11 +144,20 @@ pub fn Timeline() -> impl IntoView {
                     let Some(id) = li.get_attribute("data-event") else {
                         continue;
                     };
-                    let h = f64::from(li.offset_height());
-                    let old = m.insert(EventId(id.into()), h);
-                    changed |= old.is_none_or(|o| (o - h).abs() > 0.5);
+                    let row = first + i as usize;
+                    if es.get(row).is_some_and(|e| *e.event.0 == *id) {
+                        heights.push((row, es[row].event.clone(), f64::from(li.offset_height())));
+                    }
                 }
             });
+            measured.update_value(|m| {
+                for (_, id, h) in &heights {
+                    m.insert(id.clone(), *h);
+                }
+            });
+            let changed = layout
+                .try_update_value(|(_, rows)| rows.set(heights.iter().map(|(row, _, h)| (*row, *h))))
+                .unwrap_or(false);
             if changed {
                 measured_version.update(|v| *v += 1);
             }
