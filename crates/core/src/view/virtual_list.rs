@@ -127,8 +127,14 @@ mod tests {
     fn measured_rows_move_only_the_rows_below_them_and_end_as_a_rebuild_would() {
         let mut rows = Rows::new([40.0; 6]);
         assert!(rows.set([(2, 100.0), (4, 10.0)]));
-        assert_eq!(rows.offsets(), &[0.0, 40.0, 80.0, 180.0, 220.0, 230.0, 270.0]);
-        assert_eq!(rows.offsets(), offsets([40.0, 40.0, 100.0, 40.0, 10.0, 40.0]));
+        assert_eq!(
+            rows.offsets(),
+            &[0.0, 40.0, 80.0, 180.0, 220.0, 230.0, 270.0]
+        );
+        assert_eq!(
+            rows.offsets(),
+            offsets([40.0, 40.0, 100.0, 40.0, 10.0, 40.0])
+        );
         // The same heights again, or within half a pixel: nothing moves.
         assert!(!rows.set([(2, 100.0), (4, 10.4)]));
         // A row that is not there is no change.
