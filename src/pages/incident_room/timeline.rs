@@ -117,62 +117,20 @@ pub fn Timeline() -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     let highlight = RwSignal::new(None::<EventId>);
 
-    // After rows render, measure them; a changed height moves the rows below.
-    Effect::new(move |_| {
-        range.track();
-        entries.track();
-        request_animation_frame(move || {
-            let Some(el) = scroller.get_untracked() else {
-                return;
-            };
-            viewport.set(f64::from(el.client_height()).max(1.0));
-            let Ok(list) = el.query_selector_all("li[data-event]") else {
-                return;
-            };
-            // The rows in the DOM are `range` in order: each height goes
-            // to its row by position (checked against its id).
-            let first = range.get_untracked().start;
-            let mut heights = Vec::with_capacity(list.length() as usize);
-            entries.with_untracked(|es| {
-                for i in 0..list.length() {
-                    let Some(li) = list
-                        .item(i)
-                        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-                    else {
-                        continue;
-                    };
-                    let Some(id) = li.get_attribute("data-event") else {
-                        continue;
-                    };
-                    let row = first + i as usize;
-                    if es.get(row).is_some_and(|e| *e.event.0 == *id) {
-                        heights.push((row, es[row].event.clone(), f64::from(li.offset_height())));
-                    }
-                }
-            });
-            measured.update_value(|m| {
-                for (_, id, h) in &heights {
-                    m.insert(id.clone(), *h);
-                }
-            });
-            let changed = layout
-                .try_update_value(|(_, rows)| rows.set(heights.iter().map(|(row, _, h)| (*row, *h))))
-                .unwrap_or(false);
-            if changed {
-                measured_version.update(|v| *v += 1);
-            }
-            if at_bottom.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    });
-
-    let on_scroll = move |_| {
+    // One pass a frame, before the browser lays out: the rows in the DOM
+    // (laid out by the last frame, so reading their heights forces no
+    // layout) are measured, then the scroll position is read, and the
+    // signals change together, so the rows render once per scroll step.
+    // Rows rendered by the pass are measured by the next one.
+    let frame_queued = StoredValue::new(false);
+    let frame = move || {
+        frame_queued.set_value(false);
         let Some(el) = scroller.get_untracked() else {
             return;
         };
-        let top = f64::from(el.scroll_top());
-        let bottom = top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0;
+        let client = f64::from(el.client_height()).max(1.0);
+        let mut top = f64::from(el.scroll_top());
+        let bottom = top + client >= f64::from(el.scroll_height()) - 4.0;
         // Only a reader's move up lets go of the newest entry. Rows being
         // measured nudge the position by a few pixels; that is not a reader.
         if bottom {
@@ -180,8 +138,67 @@ pub fn Timeline() -> impl IntoView {
         } else if top < scroll_top.get_untracked() - LET_GO_PX {
             pin(false);
         }
-        scroll_top.set(top);
+        if at_bottom.get_untracked() && !bottom {
+            el.set_scroll_top(el.scroll_height());
+            top = f64::from(el.scroll_top());
+        }
+        if viewport.get_untracked() != client {
+            viewport.set(client);
+        }
+        let Ok(list) = el.query_selector_all("li[data-event]") else {
+            return;
+        };
+        // The rows in the DOM are `range` in order: each height goes to
+        // its row by position (checked against its id).
+        let first = range.get_untracked().start;
+        let mut heights = Vec::with_capacity(list.length() as usize);
+        entries.with_untracked(|es| {
+            for i in 0..list.length() {
+                let Some(li) = list
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
+                    continue;
+                };
+                let Some(id) = li.get_attribute("data-event") else {
+                    continue;
+                };
+                let row = first + i as usize;
+                if let Some(e) = es.get(row).filter(|e| *e.event.0 == *id) {
+                    heights.push((row, e.event.clone(), f64::from(li.offset_height())));
+                }
+            }
+        });
+        measured.update_value(|m| {
+            for (_, id, h) in &heights {
+                m.insert(id.clone(), *h);
+            }
+        });
+        let changed = layout
+            .try_update_value(|(_, rows)| rows.set(heights.iter().map(|(row, _, h)| (*row, *h))))
+            .unwrap_or(false);
+        if changed {
+            measured_version.update(|v| *v += 1);
+        }
+        if scroll_top.get_untracked() != top {
+            scroll_top.set(top);
+        }
     };
+    let request_frame = move || {
+        if !frame_queued.get_value() {
+            frame_queued.set_value(true);
+            request_animation_frame(frame);
+        }
+    };
+    // After rows render, a pass to measure them (and, after heights
+    // changed, one to keep the newest entry in view).
+    Effect::new(move |_| {
+        range.track();
+        entries.track();
+        measured_version.track();
+        request_frame();
+    });
+    let on_scroll = move |_| request_frame();
 
     let jump_text = RwSignal::new(String::new());
     let jump_problem = RwSignal::new(None::<String>);
@@ -278,20 +295,21 @@ fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl Int
         let id = id.clone();
         move || replica.refusal(&id)
     };
-    let delivered = entry.seq.is_some();
-    let delivery = {
+    // A delivered entry stays delivered: no effect watching the log for
+    // each of them (rows are built on every scroll step).
+    let delivery = if entry.seq.is_some() {
+        view! { <span class="delivery ok">"delivered"</span> }.into_any()
+    } else {
         let id = id.clone();
-        move || match (delivered, refused()) {
-            (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),
-            (false, None) => {
-                view! { <span class="delivery pending">"not yet delivered"</span> }.into_any()
-            }
-            (false, Some(why)) => view! {
+        (move || match refused() {
+            None => view! { <span class="delivery pending">"not yet delivered"</span> }.into_any(),
+            Some(why) => view! {
                 <span class="delivery refused" role="alert">"refused by the backend: " {why}</span>
                 <RefusalActions id=id.clone()/>
             }
             .into_any(),
-        }
+        })
+        .into_any()
     };
     let key = entry.key;
     let toggle_key = {
