@@ -26,9 +26,6 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use leptos_router::Lazy;
 
-/// The longest the pages' preload waits for a catch-up (see `App`).
-const PRELOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
 #[component]
 pub fn App() -> impl IntoView {
     let replica = replica::provide_replica_context();
@@ -53,15 +50,11 @@ pub fn App() -> impl IntoView {
     // browser's catch-up is when the list is painted and events pour in,
     // and the preload's fetches block the page in tasks of 50 ms and more
     // (Lighthouse's total blocking time). Offline or unreachable, there is
-    // no catch-up to wait for; and a backend that never says it caught up
-    // is not waited for longer than PRELOAD_WAIT.
+    // no catch-up to wait for.
     let preloading = StoredValue::new(false);
-    let waited = RwSignal::new(false);
-    set_timeout(move || waited.set(true), PRELOAD_WAIT);
     Effect::new(move |_| {
         use sitrep_core::log::sync::Status;
-        let catching_up = !waited.get()
-            && !replica.caught_up.get()
+        let catching_up = !replica.caught_up.get()
             && matches!(replica.status.get(), Status::Connecting | Status::Online);
         if replica.loaded.get() && !catching_up && !preloading.get_value() {
             preloading.set_value(true);
