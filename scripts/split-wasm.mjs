@@ -129,7 +129,10 @@ try {
   rmSync(keep, { recursive: true, force: true });
   mkdirSync(keep, { recursive: true });
   for (const m of modules) copyFileSync(m, join(keep, basename(m)));
-  if (release) await runEach('wasm-opt', modules.map((m) => ['-Oz', m, '-o', m]));
+  // SITREP_WASM_NAMES=1 keeps the function names (a bigger download, the
+  // same code) so a CPU profile of a release build says where time goes.
+  const names = process.env.SITREP_WASM_NAMES === '1' ? ['-g'] : [];
+  if (release) await runEach('wasm-opt', modules.map((m) => ['-Oz', ...names, m, '-o', m]));
 
   // (3) One hash over everything this build is made of.
   let js = readFileSync(join(glue, 'main.js'), 'utf8');

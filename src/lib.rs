@@ -46,9 +46,17 @@ pub fn App() -> impl IntoView {
     // After the first screen: every page's code, so none needs the network.
     // Only once the local copy is read and shown: fetching and compiling a
     // hundred chunks meanwhile would delay the list an offline start shows.
+    // And not during a catch-up from a backend that answers: a fresh
+    // browser's catch-up is when the list is painted and events pour in,
+    // and the preload's fetches block the page in tasks of 50 ms and more
+    // (Lighthouse's total blocking time). Offline or unreachable, there is
+    // no catch-up to wait for.
     let preloading = StoredValue::new(false);
     Effect::new(move |_| {
-        if replica.loaded.get() && !preloading.get_value() {
+        use sitrep_core::log::sync::Status;
+        let catching_up = !replica.caught_up.get()
+            && matches!(replica.status.get(), Status::Connecting | Status::Online);
+        if replica.loaded.get() && !catching_up && !preloading.get_value() {
             preloading.set_value(true);
             request_animation_frame(move || set_timeout(routes::preload_pages, Default::default()));
         }

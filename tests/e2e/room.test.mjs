@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from './support/browser.mjs';
+import { TEST_PASSWORD } from './support/console_page.mjs';
 import { RoomPage } from './support/room_page.mjs';
 import { allEvents, makeEvent, postEvents, startServer } from './support/server.mjs';
 
@@ -228,6 +229,50 @@ describe('the incident room', () => {
     assert.equal(await r.entry('too big yyyy').count(), 0, 'a discarded edit does not come back from IndexedDB');
     await r.waitForAllDelivered();
     await r.page.context().close();
+  });
+
+  test('a room opened in a fresh browser on a phone does not move under the reader as it arrives (layout shift under 0.1)', async () => {
+    const id = 'arriving-room';
+    const start = Date.now() - 3_600_000;
+    const events = [makeEvent(id, { kind: 'declared', title: 'Arriving room', severity: 'sev2', summary: '', started_at: start }, { at: start })];
+    for (let i = 1; i < 100; i++) {
+      events.push(makeEvent(id, { kind: 'note_added', text: `Observation ${i}: error rate back under 1% after the rollback` }, { at: start + i * 1000 }));
+    }
+    // Lighthouse's phone. The room is opened before the backend has the
+    // incident, so it surely arrives after the first paint (as it does in
+    // a fresh browser catching up on a big log), and every layout shift
+    // until it is complete is summed as the browser reports them (not a
+    // timing: a shift is where boxes moved, whatever the speed).
+    const context = await browser.newContext({ viewport: { width: 412, height: 823 }, deviceScaleFactor: 1.75, isMobile: true, hasTouch: true });
+    const signedIn = await context.request.post(`${server.url}/api/v1/session`, {
+      data: { name: 'ana', password: TEST_PASSWORD },
+      headers: { Origin: server.url },
+    });
+    assert.ok(signedIn.ok(), `sign-in: ${signedIn.status()}`);
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if (!e.hadRecentInput) window.shifts.push({ value: e.value, nodes: e.sources.map((s) => `${s.node?.nodeName}.${s.node?.className ?? ''}`) });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    const r = new RoomPage(page, server.url);
+    await page.goto(`${server.url}/incidents/${id}`);
+    await r.waitFor(page.getByText('No incident with this id here yet'));
+    // The build id's footer, placed after the console once it starts.
+    await page.locator('footer.build-id').waitFor({ state: 'attached', timeout: 10_000 });
+    await postEvents(server, events);
+    await r.waitFor(page.getByText('100 entries'));
+    await r.waitFor(r.entry('Observation 99:'));
+    await r.waitForAllDelivered();
+    // Two frames, so the last layout is reported.
+    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+    const shifts = await page.evaluate(() => window.shifts);
+    const total = shifts.reduce((sum, s) => sum + s.value, 0);
+    assert.ok(total < 0.1, `layout shift ${total.toFixed(3)}: ${JSON.stringify(shifts)}`);
+    await context.close();
   });
 
   test('a timeline of 10,000 entries renders only the rows in view and scrolls from end to end', async () => {

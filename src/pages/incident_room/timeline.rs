@@ -11,7 +11,7 @@ use leptos::html;
 use leptos::prelude::*;
 use sitrep_core::incident::entry_text;
 use sitrep_core::time::utc;
-use sitrep_core::view::virtual_list::{offsets, visible};
+use sitrep_core::view::virtual_list::{visible, Rows};
 use sitrep_core::view::words;
 use sitrep_core::{Entry, EntryKind, EntryWhat, EventBody, EventId, Workspace};
 use std::collections::HashMap;
@@ -36,8 +36,12 @@ enum Show {
 pub fn Timeline() -> impl IntoView {
     let room = use_room();
     let show = RwSignal::new(Show::All);
+    // Counts the entries' recomputations, so the layout knows when the
+    // rows it holds heights for are no longer these.
+    let entries_seen = StoredValue::new(0u64);
     let entries = Memo::new(move |_| {
         let show = show.get();
+        entries_seen.update_value(|n| *n += 1);
         room.incident.with(|i| {
             i.timeline
                 .iter()
@@ -51,19 +55,29 @@ pub fn Timeline() -> impl IntoView {
         })
     });
 
-    // Heights of rows once they have been on screen; estimates until then.
+    // Heights of rows once they have been on screen (kept across filters);
+    // estimates until then. `layout` holds them for `entries` in order
+    // with their offsets: rebuilt when the entries change, and moved only
+    // below a row whose measured height changed (core's `Rows`), so a
+    // scroll step costs the rows it measures, not a pass over 10,000.
     let measured = StoredValue::new(HashMap::<EventId, f64>::new());
+    let layout = StoredValue::new((u64::MAX, Rows::default()));
     let measured_version = RwSignal::new(0u64);
     let tops = Memo::new(move |_| {
         measured_version.track();
-        measured.with_value(|m| {
-            entries.with(|es| {
-                offsets(
-                    es.iter()
-                        .map(|e| m.get(&e.event).copied().unwrap_or_else(|| estimate(e))),
-                )
-            })
-        })
+        entries.with(|es| {
+            let seen = entries_seen.get_value();
+            if layout.with_value(|(built, _)| *built != seen) {
+                let rows = measured.with_value(|m| {
+                    Rows::new(
+                        es.iter()
+                            .map(|e| m.get(&e.event).copied().unwrap_or_else(|| estimate(e))),
+                    )
+                });
+                layout.set_value((seen, rows));
+            }
+        });
+        layout.with_value(|(_, rows)| rows.offsets().to_vec())
     });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT_PX);
@@ -103,50 +117,20 @@ pub fn Timeline() -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     let highlight = RwSignal::new(None::<EventId>);
 
-    // After rows render, measure them; a changed height moves the rows below.
-    Effect::new(move |_| {
-        range.track();
-        entries.track();
-        request_animation_frame(move || {
-            let Some(el) = scroller.get_untracked() else {
-                return;
-            };
-            viewport.set(f64::from(el.client_height()).max(1.0));
-            let Ok(list) = el.query_selector_all("li[data-event]") else {
-                return;
-            };
-            let mut changed = false;
-            measured.update_value(|m| {
-                for i in 0..list.length() {
-                    let Some(li) = list
-                        .item(i)
-                        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-                    else {
-                        continue;
-                    };
-                    let Some(id) = li.get_attribute("data-event") else {
-                        continue;
-                    };
-                    let h = f64::from(li.offset_height());
-                    let old = m.insert(EventId(id.into()), h);
-                    changed |= old.is_none_or(|o| (o - h).abs() > 0.5);
-                }
-            });
-            if changed {
-                measured_version.update(|v| *v += 1);
-            }
-            if at_bottom.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    });
-
-    let on_scroll = move |_| {
+    // One pass a frame, before the browser lays out: the rows in the DOM
+    // (laid out by the last frame, so reading their heights forces no
+    // layout) are measured, then the scroll position is read, and the
+    // signals change together, so the rows render once per scroll step.
+    // Rows rendered by the pass are measured by the next one.
+    let frame_queued = StoredValue::new(false);
+    let frame = move || {
+        frame_queued.set_value(false);
         let Some(el) = scroller.get_untracked() else {
             return;
         };
-        let top = f64::from(el.scroll_top());
-        let bottom = top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0;
+        let client = f64::from(el.client_height()).max(1.0);
+        let mut top = f64::from(el.scroll_top());
+        let bottom = top + client >= f64::from(el.scroll_height()) - 4.0;
         // Only a reader's move up lets go of the newest entry. Rows being
         // measured nudge the position by a few pixels; that is not a reader.
         if bottom {
@@ -154,8 +138,67 @@ pub fn Timeline() -> impl IntoView {
         } else if top < scroll_top.get_untracked() - LET_GO_PX {
             pin(false);
         }
-        scroll_top.set(top);
+        if at_bottom.get_untracked() && !bottom {
+            el.set_scroll_top(el.scroll_height());
+            top = f64::from(el.scroll_top());
+        }
+        if viewport.get_untracked() != client {
+            viewport.set(client);
+        }
+        let Ok(list) = el.query_selector_all("li[data-event]") else {
+            return;
+        };
+        // The rows in the DOM are `range` in order: each height goes to
+        // its row by position (checked against its id).
+        let first = range.get_untracked().start;
+        let mut heights = Vec::with_capacity(list.length() as usize);
+        entries.with_untracked(|es| {
+            for i in 0..list.length() {
+                let Some(li) = list
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
+                    continue;
+                };
+                let Some(id) = li.get_attribute("data-event") else {
+                    continue;
+                };
+                let row = first + i as usize;
+                if let Some(e) = es.get(row).filter(|e| *e.event.0 == *id) {
+                    heights.push((row, e.event.clone(), f64::from(li.offset_height())));
+                }
+            }
+        });
+        measured.update_value(|m| {
+            for (_, id, h) in &heights {
+                m.insert(id.clone(), *h);
+            }
+        });
+        let changed = layout
+            .try_update_value(|(_, rows)| rows.set(heights.iter().map(|(row, _, h)| (*row, *h))))
+            .unwrap_or(false);
+        if changed {
+            measured_version.update(|v| *v += 1);
+        }
+        if scroll_top.get_untracked() != top {
+            scroll_top.set(top);
+        }
     };
+    let request_frame = move || {
+        if !frame_queued.get_value() {
+            frame_queued.set_value(true);
+            request_animation_frame(frame);
+        }
+    };
+    // After rows render, a pass to measure them (and, after heights
+    // changed, one to keep the newest entry in view).
+    Effect::new(move |_| {
+        range.track();
+        entries.track();
+        measured_version.track();
+        request_frame();
+    });
+    let on_scroll = move |_| request_frame();
 
     let jump_text = RwSignal::new(String::new());
     let jump_problem = RwSignal::new(None::<String>);
@@ -252,20 +295,21 @@ fn TimelineEntry(entry: Entry, highlight: RwSignal<Option<EventId>>) -> impl Int
         let id = id.clone();
         move || replica.refusal(&id)
     };
-    let delivered = entry.seq.is_some();
-    let delivery = {
+    // A delivered entry stays delivered: no effect watching the log for
+    // each of them (rows are built on every scroll step).
+    let delivery = if entry.seq.is_some() {
+        view! { <span class="delivery ok">"delivered"</span> }.into_any()
+    } else {
         let id = id.clone();
-        move || match (delivered, refused()) {
-            (true, _) => view! { <span class="delivery ok">"delivered"</span> }.into_any(),
-            (false, None) => {
-                view! { <span class="delivery pending">"not yet delivered"</span> }.into_any()
-            }
-            (false, Some(why)) => view! {
+        (move || match refused() {
+            None => view! { <span class="delivery pending">"not yet delivered"</span> }.into_any(),
+            Some(why) => view! {
                 <span class="delivery refused" role="alert">"refused by the backend: " {why}</span>
                 <RefusalActions id=id.clone()/>
             }
             .into_any(),
-        }
+        })
+        .into_any()
     };
     let key = entry.key;
     let toggle_key = {

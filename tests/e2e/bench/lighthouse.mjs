@@ -6,6 +6,10 @@
 // before each run (so the console starts as a fresh browser would; the
 // session cookie stays, Lighthouse keeps cookies). Each page is run
 // LH_RUNS times (default 3) and the median by performance score is printed.
+// LH_PAGES (e.g. `list,room`; default `sign-in,list,room`) narrows the pages;
+// LH_DETAIL=1 also prints, for the median run, where its time went: the
+// long tasks (start, duration, script), the main thread's work by category
+// and the layout shifts (score and the nodes that moved).
 // Runs Debian's Chromium headless against a real sitrep-server; see scripts/bench.
 import { launch } from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -14,6 +18,8 @@ import { TEST_PASSWORD } from '../support/console_page.mjs';
 import { makeEvent, postEvents, startServer } from '../support/server.mjs';
 
 const RUNS = Number(process.env.LH_RUNS ?? 3);
+const PAGES = (process.env.LH_PAGES ?? 'sign-in,list,room').split(',');
+const DETAIL = process.env.LH_DETAIL === '1';
 const INCIDENTS = 100;
 const PER_INCIDENT = 100;
 
@@ -59,18 +65,37 @@ try {
           .map((ref) => audits[ref.id])
           .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === 'binary')
           .map((a) => a.id),
+        detail: DETAIL ? detail(audits) : null,
       });
     }
     runs.sort((a, b) => a.performance - b.performance);
     const m = runs[Math.floor(runs.length / 2)];
     const scores = runs.map((r) => r.performance).join(', ');
     console.log(`  ${label.padEnd(34)} performance ${m.performance} (runs: ${scores}), accessibility ${m.accessibility}, best-practices ${m.bestPractices}`);
+    if (m.detail) console.log(m.detail);
     console.log(`  ${''.padEnd(34)} FCP ${m.fcp.toFixed(0)} ms, LCP ${m.lcp.toFixed(0)} ms, TBT ${m.tbt.toFixed(0)} ms, CLS ${m.cls.toFixed(3)}${m.failing.length ? `; failing: ${m.failing.join(', ')}` : ''}`);
+  };
+
+  // Where a run's time went (LH_DETAIL=1): Lighthouse's own audits.
+  const detail = (audits) => {
+    const rows = (id) => audits[id]?.details?.items ?? [];
+    const short = (url) => String(url ?? '').replace(server.url, '').slice(0, 60);
+    const lines = [];
+    lines.push('    long tasks (simulated ms): ' + rows('long-tasks')
+      .map((t) => `${t.startTime.toFixed(0)}+${t.duration.toFixed(0)} ${short(t.url)}`).join('; '));
+    lines.push('    main thread (ms): ' + rows('mainthread-work-breakdown')
+      .map((r) => `${r.groupLabel} ${r.duration.toFixed(0)}`).join(', '));
+    lines.push('    scripts (ms): ' + rows('bootup-time')
+      .map((r) => `${short(r.url)} ${r.total.toFixed(0)} (eval ${r.scripting.toFixed(0)}, parse ${r.scriptParseCompile.toFixed(0)})`).join('; '));
+    for (const s of rows('layout-shifts')) {
+      lines.push(`    layout shift ${s.score.toFixed(3)}: ${s.node?.snippet ?? '?'} ${s.node?.selector ?? ''}`);
+    }
+    return lines.join('\n');
   };
 
   console.log(`lighthouse: mobile preset, default throttling, median of ${RUNS}; ${INCIDENTS} incidents / ${INCIDENTS * PER_INCIDENT} events`);
   console.log('  (targets: performance ≥ 95, TBT ≤ 200 ms, CLS ≤ 0.1 on the signed-in list; accessibility 100)');
-  await audit('sign-in page', '/');
+  if (PAGES.includes('sign-in')) await audit('sign-in page', '/');
 
   // Signed in through the sign-in API in this same browser, so the session
   // cookie is in its jar for Lighthouse's runs.
@@ -80,8 +105,8 @@ try {
     headers: { Origin: server.url },
   });
   if (!signedIn.ok()) throw new Error(`sign-in failed: ${signedIn.status()}`);
-  await audit('signed in: the incident list', '/');
-  await audit('signed in: a room (100 entries)', `/incidents/${ids[INCIDENTS - 1]}`);
+  if (PAGES.includes('list')) await audit('signed in: the incident list', '/');
+  if (PAGES.includes('room')) await audit('signed in: a room (100 entries)', `/incidents/${ids[INCIDENTS - 1]}`);
   await cdp.close();
 } finally {
   await chrome.kill();

@@ -16,6 +16,64 @@ pub fn offsets(heights: impl IntoIterator<Item = f64>) -> Vec<f64> {
     out
 }
 
+/// Rows whose heights become known one screen at a time: `offsets` moved
+/// only from the first row whose height changed, so measuring the rows in
+/// view costs the rows below them (a few additions each), not a rebuild of
+/// every row's height (lookups and estimates for 10,000 rows per scroll).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    heights: Vec<f64>,
+    offsets: Vec<f64>,
+}
+
+impl Rows {
+    pub fn new(heights: impl IntoIterator<Item = f64>) -> Rows {
+        let heights: Vec<f64> = heights.into_iter().map(|h| h.max(0.0)).collect();
+        let offsets = offsets(heights.iter().copied());
+        Rows { heights, offsets }
+    }
+
+    /// Sets the heights of some rows (`(row, height)`; rows out of range
+    /// are ignored). Changes under half a pixel are not changes (a
+    /// measurement's rounding). True when anything moved.
+    pub fn set(&mut self, measured: impl IntoIterator<Item = (usize, f64)>) -> bool {
+        let mut first = None::<usize>;
+        for (row, h) in measured {
+            let h = h.max(0.0);
+            let Some(old) = self.heights.get_mut(row) else {
+                continue;
+            };
+            if (*old - h).abs() > 0.5 {
+                *old = h;
+                first = Some(first.map_or(row, |f| f.min(row)));
+            }
+        }
+        let Some(first) = first else {
+            return false;
+        };
+        let mut y = self.offsets[first];
+        for (i, h) in self.heights.iter().enumerate().skip(first) {
+            y += h;
+            self.offsets[i + 1] = y;
+        }
+        true
+    }
+
+    /// As `offsets` gives them: row `i` starts at `offsets()[i]`, and the
+    /// last element is the total height.
+    pub fn offsets(&self) -> &[f64] {
+        &self.offsets
+    }
+
+    pub fn len(&self) -> usize {
+        self.heights.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heights.is_empty()
+    }
+}
+
 /// The rows that intersect `[top - overscan, top + viewport + overscan)`.
 pub fn visible(offsets: &[f64], top: f64, viewport: f64, overscan: f64) -> Range<usize> {
     let rows = offsets.len().saturating_sub(1);
@@ -63,6 +121,26 @@ mod tests {
         assert_eq!(row_at(&o, 125.0), 3);
         assert_eq!(row_at(&o, 9_999.0), 3);
         assert_eq!(visible(&o, 105.0, 10.0, 0.0), 1..3);
+    }
+
+    #[test]
+    fn measured_rows_move_only_the_rows_below_them_and_end_as_a_rebuild_would() {
+        let mut rows = Rows::new([40.0; 6]);
+        assert!(rows.set([(2, 100.0), (4, 10.0)]));
+        assert_eq!(
+            rows.offsets(),
+            &[0.0, 40.0, 80.0, 180.0, 220.0, 230.0, 270.0]
+        );
+        assert_eq!(
+            rows.offsets(),
+            offsets([40.0, 40.0, 100.0, 40.0, 10.0, 40.0])
+        );
+        // The same heights again, or within half a pixel: nothing moves.
+        assert!(!rows.set([(2, 100.0), (4, 10.4)]));
+        // A row that is not there is no change.
+        assert!(!rows.set([(6, 500.0)]));
+        assert_eq!(rows.len(), 6);
+        assert!(Rows::new([]).is_empty());
     }
 
     #[test]
