@@ -50,15 +50,28 @@ pub fn App() -> impl IntoView {
     // browser's catch-up is when the list is painted and events pour in,
     // and the preload's fetches block the page in tasks of 50 ms and more
     // (Lighthouse's total blocking time). Offline or unreachable, there is
-    // no catch-up to wait for.
+    // no catch-up to wait for. A catch-up that never ends (a stream that
+    // opens and stalls) holds the preload back 15 s at most.
     let preloading = StoredValue::new(false);
+    let bounded = StoredValue::new(false);
+    let preload = move || {
+        if !preloading.get_value() {
+            preloading.set_value(true);
+            request_animation_frame(move || set_timeout(routes::preload_pages, Default::default()));
+        }
+    };
     Effect::new(move |_| {
         use sitrep_core::log::sync::Status;
         let catching_up = !replica.caught_up.get()
             && matches!(replica.status.get(), Status::Connecting | Status::Online);
-        if replica.loaded.get() && !catching_up && !preloading.get_value() {
-            preloading.set_value(true);
-            request_animation_frame(move || set_timeout(routes::preload_pages, Default::default()));
+        if !replica.loaded.get() {
+            return;
+        }
+        if !catching_up {
+            preload();
+        } else if !bounded.get_value() {
+            bounded.set_value(true);
+            set_timeout(preload, std::time::Duration::from_secs(15));
         }
     });
     view! {

@@ -111,4 +111,28 @@ describe('the console start', () => {
     assert.deepEqual(panics, []);
     await context.close();
   });
+
+  test("every page's code is fetched after the catch-up, and at the latest 15 s after the start when the catch-up never ends", async () => {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const app = new ConsolePage(await context.newPage(), server.url);
+    await app.open('/');
+    // A stream that opens and stalls: the backend's `caught_up` never arrives.
+    await app.page.routeWebSocket('**/api/v1/stream**', (ws) => {
+      const backend = ws.connectToServer();
+      ws.onMessage((m) => backend.send(m));
+      backend.onMessage((m) => {
+        if (typeof m === 'string' && JSON.parse(m).type === 'caught_up') return;
+        ws.send(m);
+      });
+    });
+    const pagesLoaded = app.page.locator('html[data-pages="loaded"]');
+    await app.page.reload();
+    await app.page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor({ timeout: 10_000 });
+    // Held back while the catch-up runs (its fetches would slow the list)…
+    await app.page.waitForTimeout(5_000);
+    assert.equal(await pagesLoaded.count(), 0, 'no preload while the catch-up has not ended');
+    // …but not for good: an outage may take the network next.
+    await pagesLoaded.waitFor({ state: 'attached', timeout: 30_000 });
+    await context.close();
+  });
 });
