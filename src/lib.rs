@@ -29,11 +29,12 @@ use leptos_router::Lazy;
 #[component]
 pub fn App() -> impl IntoView {
     let replica = replica::provide_replica_context();
-    upstreams::provide_upstreams_context(replica);
+    let upstreams = upstreams::provide_upstreams_context();
     let session = session::provide_session_context(session::SessionHooks {
         signed_in: Callback::new(move |name| {
             replica.signed_in(name);
             replica.boot();
+            upstreams.start(replica);
         }),
         signed_out: Callback::new(move |()| replica.signed_out.set(true)),
     });

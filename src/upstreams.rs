@@ -2,6 +2,12 @@
 //! backend answers at start and pushes over the stream, saved in IndexedDB
 //! so the panel still shows the last known state, with its age, when the
 //! backend cannot be reached.
+//!
+//! The first screen's wasm holds only the signals the views read. Reading
+//! the saved copy, asking the backend and saving (the decoders and
+//! encoders of every provider type, IndexedDB) are a chunk of their own
+//! (`#[lazy] follow`), fetched once someone is signed in: the sign-in form
+//! needs none of it, and the list paints without waiting for it.
 
 use crate::api;
 use crate::browser::now_ms;
@@ -31,6 +37,8 @@ pub struct Upstreams {
     idb: StoredValue<Option<Idb>, LocalStorage>,
     /// A list that arrived before IndexedDB was open, saved once it is.
     unsaved: StoredValue<Option<SavedUpstreams>>,
+    /// Whether `follow` was started (see `start`).
+    started: StoredValue<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,9 +54,9 @@ pub fn use_upstreams() -> Upstreams {
     expect_context::<Upstreams>()
 }
 
-/// Provides the service: shows the saved copy as soon as it is read, asks
-/// the backend once, and takes every list the stream pushes after.
-pub fn provide_upstreams_context(replica: Replica) {
+/// Provides the service's signals; `start` fills them once someone is
+/// signed in.
+pub fn provide_upstreams_context() -> Upstreams {
     let upstreams = Upstreams {
         latest: RwSignal::new(None),
         problem: RwSignal::new(None),
@@ -56,27 +64,46 @@ pub fn provide_upstreams_context(replica: Replica) {
         unsupported: RwSignal::new(false),
         idb: StoredValue::new_local(None),
         unsaved: StoredValue::new(None),
+        started: StoredValue::new(false),
     };
     provide_context(upstreams);
+    let _ = set_interval_with_handle(move || upstreams.now.set(now_ms()), TICK);
+    upstreams
+}
+
+/// Shows the saved copy as soon as it is read, asks the backend once, and
+/// takes every list the stream pushes after. The stream's taker is set
+/// before the backend is asked, so a list pushed before this chunk arrived
+/// (and dropped: no one took it) is never newer than the answer.
+#[lazy]
+async fn follow(upstreams: Upstreams, replica: Replica) {
     replica.on_side_message(move |msg| {
         if let StreamMessage::Upstreams { providers } = msg {
             upstreams.unsupported.set(false);
             upstreams.receive(providers);
         }
     });
-    let _ = set_interval_with_handle(move || upstreams.now.set(now_ms()), TICK);
     spawn_local(upstreams.load_saved());
-    spawn_local(async move {
-        // Unreachable is no news: the saved copy stays, the stream retries.
-        match api::get_upstreams().await {
-            Ok(Some(providers)) => upstreams.receive(providers),
-            Ok(None) => upstreams.unsupported.set(true),
-            Err(_) => {}
-        }
-    });
+    // Unreachable is no news: the saved copy stays, the stream retries.
+    match api::get_upstreams().await {
+        Ok(Some(providers)) => upstreams.receive(providers),
+        Ok(None) => upstreams.unsupported.set(true),
+        Err(_) => {}
+    }
 }
 
 impl Upstreams {
+    /// Starts following the backend's list (`follow`); once. Called when
+    /// someone is signed in (also the cached session at start): signed out,
+    /// the backend would refuse the request.
+    pub fn start(self, replica: Replica) {
+        if self.started.get_value() {
+            return;
+        }
+        self.started.set_value(true);
+        spawn_local(follow(self, replica));
+    }
+
     async fn load_saved(self) {
         let idb = match Idb::open(DB_NAME).await {
             Ok(idb) => idb,

@@ -1,5 +1,10 @@
 //! The active change freeze, on every page below the header: until when
 //! (in UTC and in the reader's own zone), why, and where it came from.
+//!
+//! The banner's code (the freeze rules and their calendar, the zone
+//! rules) is a chunk of its own (`#[lazy]`, split by scripts/split-wasm.mjs,
+//! precached), fetched once the local copy is read: before that there is no
+//! log to hold a freeze, and the first screen paints without it.
 
 use crate::browser::now_ms;
 use crate::replica::{use_replica, Replica};
@@ -58,6 +63,22 @@ pub fn local_time(ms: i64) -> String {
 
 #[component]
 pub fn FreezeBanner() -> impl IntoView {
+    let replica = use_replica();
+    view! {
+        <Show when=move || replica.loaded.get()>
+            {Suspend::new(banner())}
+        </Show>
+    }
+    .into_any()
+}
+
+#[lazy]
+fn banner() -> AnyView {
+    view! { <Banner/> }.into_any()
+}
+
+#[component]
+fn Banner() -> impl IntoView {
     let active = active_freeze(use_replica());
     move || {
         active.get().map(|f| {

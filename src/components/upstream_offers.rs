@@ -1,6 +1,10 @@
 //! What to do about a provider's component, linked to one of ours, that is
 //! not operational: declare an incident (the form prefilled) or add a note
 //! to each open incident already touching our component.
+//!
+//! Its code (the offers' rules, the buttons, `record`) is a chunk of its
+//! own (`#[lazy]`, split by scripts/split-wasm.mjs, precached), fetched once
+//! an upstream list has arrived: the first screen paints without it.
 
 use crate::replica::use_replica;
 use crate::session::use_session;
@@ -13,6 +17,22 @@ use sitrep_core::{EventBody, IncidentId};
 
 #[component]
 pub fn UpstreamOffers() -> impl IntoView {
+    let upstreams = use_upstreams();
+    view! {
+        <Show when=move || upstreams.latest.with(Option::is_some)>
+            {Suspend::new(offers_chunk())}
+        </Show>
+    }
+    .into_any()
+}
+
+#[lazy]
+fn offers_chunk() -> AnyView {
+    view! { <Offers/> }.into_any()
+}
+
+#[component]
+fn Offers() -> impl IntoView {
     let replica = use_replica();
     let upstreams = use_upstreams();
     let workspace = replica.workspace();

@@ -2,6 +2,7 @@
 //! all kept in the URL so a filtered view can be shared and survives reload.
 //! By default open incidents come first, the most severe at the top.
 
+use crate::browser::lower;
 use crate::components::cadence_badge::{cadence_badge, CadenceBadge};
 use crate::components::form::{Binding, SelectField, TextField};
 use crate::components::labels::{SeverityBadge, StatusBadge};
@@ -53,7 +54,12 @@ pub fn IncidentList() -> impl IntoView {
 
     let shown = Memo::new(move |_| {
         let q = query.get();
-        incidents.with(|all| q.apply(all).into_iter().cloned().collect::<Vec<_>>())
+        incidents.with(|all| {
+            q.apply_lowering(all, lower)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     let count = move || {
         let total = incidents.with(Vec::len);

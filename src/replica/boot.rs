@@ -48,3 +48,13 @@ pub(super) async fn boot(replica: Replica) {
     super::wire::network_events(replica);
     replica.kick();
 }
+
+/// See `Replica::resend_held`: a chunk of its own, not the boot's, so that
+/// the boot does not wait for it and the first load does not carry it.
+#[lazy]
+pub(super) async fn resend_held(replica: Replica) {
+    let made = replica.made.get_value();
+    replica.input(move |engine, now| {
+        engine.resend_held(|ev| made.contains_key(&ev.id), now);
+    });
+}

@@ -199,10 +199,16 @@ impl Incident {
     /// lowercased): its title, summary or a note; or `needle` is its
     /// number (`42`, `inc-42`).
     pub fn mentions(&self, needle: &str) -> bool {
+        self.mentions_lowering(needle, str::to_lowercase)
+    }
+
+    /// `mentions`, lowercasing this incident's texts with `lower` (see
+    /// `query::Lower`).
+    pub fn mentions_lowering(&self, needle: &str, lower: query::Lower) -> bool {
         if needle.is_empty() {
             return true;
         }
-        let has = |s: &str| s.to_lowercase().contains(needle);
+        let has = |s: &str| lower(s).contains(needle);
         (self.number.is_some() && number::parse(needle) == self.number)
             || has(&self.title)
             || has(&self.summary)
