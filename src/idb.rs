@@ -13,9 +13,7 @@
 use sitrep_core::log::protocol::Ack;
 use sitrep_core::status_page::upstream::ProviderView;
 use sitrep_core::{Event, EventId};
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -103,11 +101,14 @@ pub struct SavedUpstreams {
 #[derive(Clone, Debug)]
 pub struct Idb {
     db: IdbDatabase,
-    /// The key of the last ack record `load` merged (0: none). The acks up
-    /// to it are in the reader's log already; a later check for acks
-    /// another tab stored (`acks_since_load`) reads only the records after it.
-    acks_loaded: Rc<Cell<f64>>,
 }
+
+/// A property of the connection: the key of the last ack record `load`
+/// merged (none: 0). The acks up to it are in the reader's log already; a
+/// later check for acks another tab stored (`acks_since_load`) reads only
+/// the records after it. On the connection, not in `Idb`: the first load
+/// opens the database too, and a field would grow it.
+const ACKS_LOADED: &str = "sitrepAcksLoaded";
 
 impl Idb {
     pub async fn open(name: &str) -> Result<Idb, String> {
@@ -145,8 +146,10 @@ impl Idb {
                     let _ = db.create_object_store(UPSTREAMS);
                 }
                 if old < 4 && version >= 4 {
+                    // By hand, not web-sys's setter: its glue would grow
+                    // the first load, which opens the database too.
                     let params = IdbObjectStoreParameters::new();
-                    params.set_auto_increment(true);
+                    let _ = js_sys::Reflect::set(&params, &"autoIncrement".into(), &JsValue::TRUE);
                     let _ = db.create_object_store_with_optional_parameters(ACKS, &params);
                 }
             },
@@ -158,10 +161,7 @@ impl Idb {
         let db: IdbDatabase = result?
             .dyn_into()
             .map_err(|_| "open did not give a database")?;
-        let idb = Idb {
-            db,
-            acks_loaded: Rc::new(Cell::new(0.0)),
-        };
+        let idb = Idb { db };
         // A newer console in another tab needs this connection gone to
         // upgrade; holding it would block that tab until this one closes.
         idb.when_replaced(|| {});
@@ -374,12 +374,16 @@ impl Idb {
     /// thousand events, never the events.
     pub async fn acks_since_load(&self) -> Result<HashMap<EventId, Ack>, String> {
         let tx = self.db.transaction_with_str(ACKS).map_err(describe)?;
-        let after = keys_after(self.acks_loaded.get())?;
-        let later = tx
-            .object_store(ACKS)
+        let loaded = js_sys::Reflect::get(&self.db, &ACKS_LOADED.into()).map_err(describe)?;
+        let after = keys_after(loaded.as_f64().unwrap_or(0.0))?;
+        // Called by hand, as `keys_after` is made: see `ACKS_LOADED`.
+        let store = tx.object_store(ACKS).map_err(describe)?;
+        let later = js_sys::Reflect::get(&store, &"getAll".into())
             .map_err(describe)?
-            .get_all_with_key(&after)
-            .map_err(describe)?;
+            .unchecked_into::<js_sys::Function>()
+            .call1(&store, &after)
+            .map_err(describe)?
+            .unchecked_into::<IdbRequest>();
         let later = js_sys::Array::from(&request(later).await?);
         Ok(acks_by_id(later.iter()))
     }
@@ -472,7 +476,8 @@ impl Idb {
             .iter()
             .filter_map(|k| k.as_f64())
             .fold(0.0, f64::max);
-        self.acks_loaded.set(last);
+        js_sys::Reflect::set(&self.db, &ACKS_LOADED.into(), &JsValue::from_f64(last))
+            .map_err(describe)?;
         Ok(loaded)
     }
 
@@ -626,8 +631,7 @@ fn keys_after(key: f64) -> Result<JsValue, String> {
     let range = js_sys::Reflect::get(&js_sys::global(), &"IDBKeyRange".into()).map_err(describe)?;
     js_sys::Reflect::get(&range, &"lowerBound".into())
         .map_err(describe)?
-        .dyn_into::<js_sys::Function>()
-        .map_err(|_| "IDBKeyRange.lowerBound is not a function")?
+        .unchecked_into::<js_sys::Function>()
         .call2(&range, &JsValue::from_f64(key), &JsValue::TRUE)
         .map_err(describe)
 }

@@ -5,7 +5,7 @@
 //! through IndexedDB alone, whose transactions every tab sees in order.
 
 use crate::api::{self, ApiFailure};
-use crate::browser::{mark, new_id, now_ms};
+use crate::browser::{new_id, now_ms};
 use crate::idb::{Idb, StoredEvent};
 use sitrep_core::log::protocol::{Ack, PostEvents};
 use sitrep_core::log::sync::SendFailure;
@@ -58,7 +58,6 @@ async fn deliver_locked(
     batch: Vec<StoredEvent>,
     posted: impl FnOnce(),
 ) -> Result<Delivered, ApiFailure> {
-    mark("sitrep:outbox-locked");
     let mut acks = Vec::new();
     let mut todo = Vec::new();
     // Reading what other tabs stored costs a round trip per batch; it is
@@ -75,7 +74,6 @@ async fn deliver_locked(
             None => todo.push(record),
         }
     }
-    mark("sitrep:outbox-checked");
     let mut done = Delivered {
         acks,
         stored: Vec::new(),
@@ -102,7 +100,6 @@ async fn deliver_locked(
     })
     .await?;
     let answered_at = now_ms();
-    mark("sitrep:outbox-answered");
     done.timing = reply.server_time.map(|server_now| Timing {
         sent_at,
         server_now,
@@ -124,7 +121,6 @@ async fn deliver_locked(
             Err(e) => done.storage_problem = Some(e),
         }
     }
-    mark("sitrep:outbox-stored");
     done.acks.extend(reply.acks);
     Ok(done)
 }

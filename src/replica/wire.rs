@@ -113,7 +113,6 @@ impl Replica {
                     // The next batch goes at once: waiting to coalesce
                     // inputs would add its delay to every batch of a backlog.
                     self.drive();
-                    crate::browser::mark("sitrep:acked");
                 }
                 Err(failure) => {
                     if matches!(failure, ApiFailure::SignedOut) {
