@@ -1,15 +1,19 @@
 //! The browser's copy of the log in IndexedDB: every event this console made
 //! or received, with the order pending ones were made in and any refusal,
 //! and the stream cursor with the name of the backend log it counts in,
-//! written in the same transaction as the events.
+//! written in the same transaction as the events. The acks of a delivered
+//! batch are one record of their own (ids to seqs), merged into the events
+//! when they are read: an ack never rewrites its event.
 //! Beside the log, the last list of watched upstreams the backend sent, so
 //! the panel can show it (with its age) when the backend cannot be reached,
 //! and the keys of the browser notifications shown, so tabs show each once.
 //! Each transaction is one short burst of requests: awaiting anything else
 //! inside one lets IndexedDB auto-commit it under us.
 
+use sitrep_core::log::protocol::Ack;
 use sitrep_core::status_page::upstream::ProviderView;
 use sitrep_core::{Event, EventId};
+use std::collections::{HashMap, HashSet};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -20,7 +24,8 @@ use web_sys::{
 pub const DB_NAME: &str = "sitrep";
 /// Version 1: `events`. Version 2 adds `meta` (the stream cursor).
 /// Version 3 adds `upstreams` (the last provider list received).
-const DB_VERSION: u32 = 3;
+/// Version 4 adds `acks` (the acks of each delivered batch, one record each).
+const DB_VERSION: u32 = 4;
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "cursor";
@@ -38,6 +43,13 @@ const NOTICE_PREFIX: &str = "notice:";
 const UPSTREAMS: &str = "upstreams";
 /// The upstreams store holds one record: the whole list, replaced at once.
 const UPSTREAMS_KEY: &str = "latest";
+/// One record per delivered batch, `{json: [Ack, ...]}`, under an
+/// increasing key. Storing 10,000 acks as 10,000 rewritten events cost
+/// ~670 ms of IndexedDB work on the delivery path; as records of a batch
+/// each, one put per batch. An event record without a seq takes the seq
+/// of its ack when read (`load`); `acks_since_load` reads what other tabs
+/// stored later.
+const ACKS: &str = "acks";
 
 /// What a write puts in `meta` beside the records: each only when given.
 struct Meta<'a> {
@@ -45,6 +57,8 @@ struct Meta<'a> {
     /// `Some(None)`: forget the name.
     log: Option<Option<&'a str>>,
     delivered_by: Option<&'a str>,
+    /// Events stored pending again: their stored acks no longer hold.
+    unacked: &'a [EventId],
 }
 
 /// How hard a write insists on reaching the disk before it counts as done.
@@ -89,6 +103,13 @@ pub struct Idb {
     db: IdbDatabase,
 }
 
+/// A property of the connection: the key of the last ack record `load`
+/// merged (none: 0). The acks up to it are in the reader's log already; a
+/// later check for acks another tab stored (`acks_since_load`) reads only
+/// the records after it. On the connection, not in `Idb`: the first load
+/// opens the database too, and a field would grow it.
+const ACKS_LOADED: &str = "sitrepAcksLoaded";
+
 impl Idb {
     pub async fn open(name: &str) -> Result<Idb, String> {
         Self::open_version(name, DB_VERSION).await
@@ -123,6 +144,13 @@ impl Idb {
                 }
                 if old < 3 && version >= 3 {
                     let _ = db.create_object_store(UPSTREAMS);
+                }
+                if old < 4 && version >= 4 {
+                    // By hand, not web-sys's setter: its glue would grow
+                    // the first load, which opens the database too.
+                    let params = IdbObjectStoreParameters::new();
+                    let _ = js_sys::Reflect::set(&params, &"autoIncrement".into(), &JsValue::TRUE);
+                    let _ = db.create_object_store_with_optional_parameters(ACKS, &params);
                 }
             },
         );
@@ -174,23 +202,51 @@ impl Idb {
         log: Option<Option<&str>>,
         durability: Durability,
     ) -> Result<(), String> {
+        self.write_unacking(records, cursor, log, &[], durability)
+            .await
+    }
+
+    /// `write`, and forgets in the same transaction the stored acks of
+    /// `unacked`: events written pending again (re-sent to a backend that
+    /// lost them), which an old ack must not confirm when they are read.
+    pub async fn write_unacking(
+        &self,
+        records: &[StoredEvent],
+        cursor: Option<u64>,
+        log: Option<Option<&str>>,
+        unacked: &[EventId],
+        durability: Durability,
+    ) -> Result<(), String> {
         let meta = Meta {
             cursor,
             log,
             delivered_by: None,
+            unacked,
         };
         self.write_meta(records, meta, durability).await
     }
 
-    /// Stores delivered events and, in the same transaction, that `tab`
-    /// delivered them: a tab that reads the marker also sees the acks.
-    pub async fn write_delivered(&self, records: &[StoredEvent], tab: &str) -> Result<(), String> {
-        let meta = Meta {
-            cursor: None,
-            log: None,
-            delivered_by: Some(tab),
-        };
-        self.write_meta(records, meta, Durability::Relaxed).await
+    /// Stores the acks of a delivered batch as one record and, in the same
+    /// transaction, that `tab` delivered them: a tab that reads the marker
+    /// also sees the acks. The events themselves are not rewritten.
+    pub async fn write_acks(&self, acks: &[Ack], tab: &str) -> Result<(), String> {
+        let scope = js_sys::Array::of2(&JsValue::from_str(ACKS), &JsValue::from_str(META));
+        let tx = self.readwrite(&scope, Durability::Relaxed)?;
+        let done = completion(&tx);
+        if !acks.is_empty() {
+            tx.object_store(ACKS)
+                .map_err(describe)?
+                .put(&acks_to_js(acks)?)
+                .map_err(describe)?;
+        }
+        tx.object_store(META)
+            .map_err(describe)?
+            .put_with_key(
+                &JsValue::from_str(tab),
+                &JsValue::from_str(DELIVERED_BY_KEY),
+            )
+            .map_err(describe)?;
+        done.await
     }
 
     /// The token of the tab that stored the last acks, if any did.
@@ -214,14 +270,18 @@ impl Idb {
             cursor,
             log,
             delivered_by,
+            unacked,
         } = meta;
         let touches_meta = cursor.is_some() || log.is_some() || delivered_by.is_some();
-        if records.is_empty() && !touches_meta {
+        if records.is_empty() && !touches_meta && unacked.is_empty() {
             return Ok(());
         }
         let scope = js_sys::Array::of1(&JsValue::from_str(EVENTS));
         if touches_meta {
             scope.push(&JsValue::from_str(META));
+        }
+        if !unacked.is_empty() {
+            scope.push(&JsValue::from_str(ACKS));
         }
         let tx = self.readwrite(&scope, durability)?;
         let done = completion(&tx);
@@ -262,6 +322,33 @@ impl Idb {
                 )
                 .map_err(describe)?;
         }
+        if !unacked.is_empty() {
+            // Read and rewritten in this transaction (its requests keep it
+            // alive): no other write can slip in between.
+            let store = tx.object_store(ACKS).map_err(describe)?;
+            let keys = store.get_all_keys().map_err(describe)?;
+            let values = store.get_all().map_err(describe)?;
+            let keys = js_sys::Array::from(&request(keys).await?);
+            let values = js_sys::Array::from(&request(values).await?);
+            let gone: HashSet<&EventId> = unacked.iter().collect();
+            for (key, value) in keys.iter().zip(values.iter()) {
+                let Ok(acks) = acks_from_js(&value) else {
+                    continue;
+                };
+                let kept: Vec<Ack> = acks
+                    .iter()
+                    .filter(|a| !gone.contains(&a.id))
+                    .cloned()
+                    .collect();
+                if kept.is_empty() {
+                    store.delete(&key).map_err(describe)?;
+                } else if kept.len() < acks.len() {
+                    store
+                        .put_with_key(&acks_to_js(&kept)?, &key)
+                        .map_err(describe)?;
+                }
+            }
+        }
         done.await
     }
 
@@ -281,27 +368,24 @@ impl Idb {
         done.await
     }
 
-    /// Reads the records with these ids, in the same order (None where absent).
-    pub async fn get_many<'a>(
-        &self,
-        ids: impl Iterator<Item = &'a EventId>,
-    ) -> Result<Vec<Option<StoredEvent>>, String> {
-        let tx = self.db.transaction_with_str(EVENTS).map_err(describe)?;
-        let store = tx.object_store(EVENTS).map_err(describe)?;
-        // Issue every request before awaiting any, so the transaction stays alive.
-        let requests: Vec<IdbRequest> = ids
-            .map(|id| store.get(&JsValue::from_str(&id.0)).map_err(describe))
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(requests.len());
-        for req in requests {
-            let value = request(req).await?;
-            out.push(if value.is_undefined() {
-                None
-            } else {
-                from_js(&value).ok()
-            });
-        }
-        Ok(out)
+    /// The acks any tab stored after `load` read them, by event id: what
+    /// another tab delivered meanwhile (the acks up to then are in the
+    /// reader's log already). Reads only the ack records, a few per
+    /// thousand events, never the events.
+    pub async fn acks_since_load(&self) -> Result<HashMap<EventId, Ack>, String> {
+        let tx = self.db.transaction_with_str(ACKS).map_err(describe)?;
+        let loaded = js_sys::Reflect::get(&self.db, &ACKS_LOADED.into()).map_err(describe)?;
+        let after = keys_after(loaded.as_f64().unwrap_or(0.0))?;
+        // Called by hand, as `keys_after` is made: see `ACKS_LOADED`.
+        let store = tx.object_store(ACKS).map_err(describe)?;
+        let later = js_sys::Reflect::get(&store, &"getAll".into())
+            .map_err(describe)?
+            .unchecked_into::<js_sys::Function>()
+            .call1(&store, &after)
+            .map_err(describe)?
+            .unchecked_into::<IdbRequest>();
+        let later = js_sys::Array::from(&request(later).await?);
+        Ok(acks_by_id(later.iter()))
     }
 
     /// A read-write transaction with the given durability. web-sys has no
@@ -348,6 +432,7 @@ impl Idb {
     /// skipped; the rest still load.
     pub async fn load(&self) -> Result<Loaded, String> {
         let scope = js_sys::Array::of2(&JsValue::from_str(EVENTS), &JsValue::from_str(META));
+        scope.push(&JsValue::from_str(ACKS));
         let tx = self
             .db
             .transaction_with_str_sequence(&scope)
@@ -360,6 +445,11 @@ impl Idb {
         let meta = tx.object_store(META).map_err(describe)?;
         let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(describe)?;
         let log = meta.get(&JsValue::from_str(LOG_KEY)).map_err(describe)?;
+        // Awaited in the order issued: `request` listens only once awaited,
+        // and a request that succeeded before that is never heard.
+        let acks = tx.object_store(ACKS).map_err(describe)?;
+        let ack_keys = acks.get_all_keys().map_err(describe)?;
+        let ack_records = acks.get_all().map_err(describe)?;
         let array: js_sys::Array = request(all).await?.dyn_into().map_err(|_| "not an array")?;
         crate::browser::mark("sitrep:idb-read");
         let mut loaded = Loaded {
@@ -370,12 +460,24 @@ impl Idb {
             log: request(log).await?.as_string().filter(|l| !l.is_empty()),
             ..Loaded::default()
         };
+        let ack_keys = js_sys::Array::from(&request(ack_keys).await?);
+        let ack_records = js_sys::Array::from(&request(ack_records).await?);
+        let acks = acks_by_id(ack_records.iter());
         for value in array.iter() {
             match from_js(&value) {
-                Ok(r) => loaded.events.push(r),
+                Ok(mut r) => {
+                    apply_ack(&mut r, &acks);
+                    loaded.events.push(r)
+                }
                 Err(e) => loaded.skipped.push(e),
             }
         }
+        let last = ack_keys
+            .iter()
+            .filter_map(|k| k.as_f64())
+            .fold(0.0, f64::max);
+        js_sys::Reflect::set(&self.db, &ACKS_LOADED.into(), &JsValue::from_f64(last))
+            .map_err(describe)?;
         Ok(loaded)
     }
 
@@ -521,6 +623,59 @@ fn from_js(value: &JsValue) -> Result<StoredEvent, String> {
         made: get("made").as_f64().unwrap_or(0.0),
         error: get("error").as_string(),
     })
+}
+
+/// `IDBKeyRange.lowerBound(key, true)`: every key above `key` (web-sys's
+/// binding is a feature this crate does not otherwise need).
+fn keys_after(key: f64) -> Result<JsValue, String> {
+    let range = js_sys::Reflect::get(&js_sys::global(), &"IDBKeyRange".into()).map_err(describe)?;
+    js_sys::Reflect::get(&range, &"lowerBound".into())
+        .map_err(describe)?
+        .unchecked_into::<js_sys::Function>()
+        .call2(&range, &JsValue::from_f64(key), &JsValue::TRUE)
+        .map_err(describe)
+}
+
+fn acks_to_js(acks: &[Ack]) -> Result<JsValue, String> {
+    let obj = js_sys::Object::new();
+    let json = serde_json::to_string(acks).map_err(|e| e.to_string())?;
+    js_sys::Reflect::set(&obj, &JsValue::from_str("json"), &JsValue::from_str(&json))
+        .map_err(describe)?;
+    Ok(obj.into())
+}
+
+fn acks_from_js(value: &JsValue) -> Result<Vec<Ack>, String> {
+    let json = js_sys::Reflect::get(value, &JsValue::from_str("json"))
+        .ok()
+        .and_then(|j| j.as_string())
+        .ok_or("an ack record without text")?;
+    serde_json::from_str(&json).map_err(|e| e.to_string())
+}
+
+/// The acks of these records by event id, later records over earlier ones.
+/// A record that does not parse is passed over: its events stay pending and
+/// are sent again, which the backend answers with the same acks.
+fn acks_by_id(records: impl Iterator<Item = JsValue>) -> HashMap<EventId, Ack> {
+    records
+        .filter_map(|r| acks_from_js(&r).ok())
+        .flatten()
+        .filter(|a| a.seq != 0)
+        .map(|a| (a.id.clone(), a))
+        .collect()
+}
+
+/// Confirms a pending record with its stored ack. A record already
+/// confirmed keeps its own seq: it was written after the ack was.
+fn apply_ack(record: &mut StoredEvent, acks: &HashMap<EventId, Ack>) {
+    if record.event.seq.is_some() {
+        return;
+    }
+    if let Some(ack) = acks.get(&record.event.id) {
+        record.event.seq = Some(ack.seq);
+        record.event.received_at = Some(ack.received_at);
+        record.event.number = ack.number;
+        record.error = None;
+    }
 }
 
 /// Resolves with a request's result once it succeeds.

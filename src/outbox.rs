@@ -9,7 +9,9 @@ use crate::browser::{new_id, now_ms};
 use crate::idb::{Idb, StoredEvent};
 use sitrep_core::log::protocol::{Ack, PostEvents};
 use sitrep_core::log::sync::SendFailure;
+use sitrep_core::EventId;
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -23,7 +25,7 @@ pub struct Delivered {
     /// Every event of the batch the backend holds, in the order sent.
     pub acks: Vec<Ack>,
     /// The acks this delivery stored itself (beside the ones found stored).
-    pub stored: Vec<sitrep_core::EventId>,
+    pub stored: Vec<EventId>,
     /// Storing them failed: the reason, for the header. The acks stand.
     pub storage_problem: Option<String>,
     /// When the POST went and came back (this device's clock), and the
@@ -58,27 +60,17 @@ async fn deliver_locked(
 ) -> Result<Delivered, ApiFailure> {
     let mut acks = Vec::new();
     let mut todo = Vec::new();
-    // Reading back every event costs a round trip per batch; it is needed
-    // only when another tab stored the last acks (or nobody yet did).
+    // Reading what other tabs stored costs a round trip per batch; it is
+    // needed only when another tab stored the last acks (or nobody yet did).
     let stored = match idb.as_ref() {
-        Some(idb) if idb.delivered_by().await.ok().flatten().as_deref() != Some(this_tab()) => idb
-            .get_many(batch.iter().map(|r| &r.event.id))
-            .await
-            .unwrap_or_default(),
-        _ => Vec::new(),
+        Some(idb) if idb.delivered_by().await.ok().flatten().as_deref() != Some(this_tab()) => {
+            idb.acks_since_load().await.unwrap_or_default()
+        }
+        _ => HashMap::new(),
     };
-    for (i, record) in batch.into_iter().enumerate() {
-        match stored
-            .get(i)
-            .and_then(|s| s.as_ref())
-            .and_then(|s| Some((s.event.seq?, s.event.received_at, s.event.number)))
-        {
-            Some((seq, received_at, number)) => acks.push(Ack {
-                id: record.event.id.clone(),
-                seq,
-                received_at: received_at.unwrap_or(0),
-                number,
-            }),
+    for record in batch {
+        match stored.get(&record.event.id) {
+            Some(ack) => acks.push(ack.clone()),
             None => todo.push(record),
         }
     }
@@ -113,28 +105,19 @@ async fn deliver_locked(
         server_now,
         answered_at,
     });
-    let delivered: Vec<StoredEvent> = reply
+    // The acks of events this batch sent (a backend's answer is not
+    // trusted to name only those), stored as one record: the events
+    // themselves stay as they are (see `idb::ACKS`).
+    let sent: HashSet<&EventId> = todo.iter().map(|r| &r.event.id).collect();
+    let delivered: Vec<Ack> = reply
         .acks
         .iter()
-        .enumerate()
-        .filter_map(|(i, ack)| {
-            // Acks come in the order sent; a search only if one does not.
-            let mut record = todo
-                .get(i)
-                .filter(|r| r.event.id == ack.id)
-                .or_else(|| todo.iter().find(|r| r.event.id == ack.id))?
-                .clone();
-            record.event.seq = Some(ack.seq);
-            record.event.received_at = Some(ack.received_at);
-            record.event.number = ack.number;
-            // The order made stays: it marks the event as this browser's.
-            record.error = None;
-            Some(record)
-        })
+        .filter(|ack| ack.seq != 0 && sent.contains(&ack.id))
+        .cloned()
         .collect();
     if let Some(idb) = &idb {
-        match idb.write_delivered(&delivered, this_tab()).await {
-            Ok(()) => done.stored = delivered.into_iter().map(|r| r.event.id).collect(),
+        match idb.write_acks(&delivered, this_tab()).await {
+            Ok(()) => done.stored = delivered.into_iter().map(|a| a.id).collect(),
             Err(e) => done.storage_problem = Some(e),
         }
     }

@@ -4,6 +4,7 @@
 
 use sitrep::browser::new_id;
 use sitrep::idb::{Durability, Idb, SavedUpstreams, StoredEvent};
+use sitrep_core::log::protocol::Ack;
 use sitrep_core::status_page::upstream::{
     parse_summary, Fetched, ProviderState, ProviderView, MAX_SUMMARY_BYTES,
 };
@@ -184,6 +185,178 @@ async fn the_log_name_is_kept_beside_the_cursor_until_forgotten() {
         .expect("forget the name");
     let loaded = reopened.load().await.expect("load");
     assert_eq!((loaded.cursor, loaded.log), (0, None));
+}
+
+/// The ack the backend gives `id` at `seq` (received at the time `record` uses).
+fn ack(id: &str, seq: u64) -> Ack {
+    Ack {
+        id: EventId(id.into()),
+        seq,
+        received_at: 1_700_000_000_500,
+        number: None,
+    }
+}
+
+/// `record(id, None, made, None)` as it reads once acknowledged at `seq`:
+/// the order made stays, it marks the event as this browser's.
+fn delivered(id: &str, seq: u64, made: f64) -> StoredEvent {
+    record(id, Some(seq), made, None)
+}
+
+async fn load_sorted(idb: &Idb) -> Vec<StoredEvent> {
+    let mut loaded = idb.load().await.expect("load");
+    assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+    loaded.events.sort_by(|x, y| x.event.id.cmp(&y.event.id));
+    loaded.events
+}
+
+#[wasm_bindgen_test]
+async fn a_version_3_database_is_upgraded_with_every_event_pending_edit_and_refusal_kept() {
+    let name = format!("sitrep-test-{}", new_id());
+    let v3 = Idb::open_version(&name, 3).await.expect("open v3");
+    // What a version-3 console stored: a confirmed event, an acknowledged
+    // one of its own (rewritten whole, with its seq), a note not yet
+    // delivered and a refused one.
+    let written = vec![
+        record("a", Some(7), 0.0, None),
+        record("b", Some(8), 2.0, None),
+        record("c", None, 3.0, None),
+        record("d", None, 4.0, Some("note is too long")),
+    ];
+    v3.write(
+        &written,
+        Some(7),
+        Some(Some("4f9c2a7e")),
+        Durability::Strict,
+    )
+    .await
+    .expect("write in v3");
+    v3.save_upstreams(&upstreams())
+        .await
+        .expect("save upstreams");
+    v3.close();
+
+    let v4 = Idb::open(&name).await.expect("upgrade to current");
+    assert_eq!(load_sorted(&v4).await, written);
+    let loaded = v4.load().await.expect("load");
+    assert_eq!(
+        (loaded.cursor, loaded.log.as_deref()),
+        (7, Some("4f9c2a7e"))
+    );
+    assert_eq!(
+        v4.load_upstreams().await.expect("load upstreams"),
+        Some(upstreams())
+    );
+    // The upgraded database takes acks the new way, beside the old records.
+    v4.write_acks(&[ack("c", 9)], "tab-1").await.expect("acks");
+    assert_eq!(
+        load_sorted(&v4).await,
+        vec![
+            written[0].clone(),
+            written[1].clone(),
+            delivered("c", 9, 3.0),
+            written[3].clone(),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn acks_are_stored_apart_and_confirm_their_events_when_read() {
+    let (name, idb) = fresh_idb().await;
+    idb.put(&[
+        record("b", None, 2.0, None),
+        record("c", None, 3.0, None),
+        record("d", None, 4.0, None),
+    ])
+    .await
+    .expect("put pending");
+    idb.write_acks(&[ack("b", 5), ack("c", 6)], "tab-1")
+        .await
+        .expect("first batch");
+    idb.write_acks(&[ack("d", 7)], "tab-2")
+        .await
+        .expect("second batch");
+    assert_eq!(
+        idb.delivered_by().await.expect("marker").as_deref(),
+        Some("tab-2")
+    );
+    idb.close();
+
+    let reopened = Idb::open(&name).await.expect("reopen");
+    assert_eq!(
+        load_sorted(&reopened).await,
+        vec![
+            delivered("b", 5, 2.0),
+            delivered("c", 6, 3.0),
+            delivered("d", 7, 4.0)
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_ack_does_not_overrule_a_record_written_confirmed() {
+    let (_, idb) = fresh_idb().await;
+    idb.put(&[record("b", None, 2.0, None)]).await.expect("put");
+    idb.write_acks(&[ack("b", 5)], "tab-1").await.expect("acks");
+    // A backend that lost the log and stored the event again, at another seq.
+    idb.put(&[record("b", Some(12), 2.0, None)])
+        .await
+        .expect("put");
+    assert_eq!(
+        load_sorted(&idb).await,
+        vec![record("b", Some(12), 2.0, None)]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_event_written_pending_again_forgets_its_old_ack() {
+    let (name, idb) = fresh_idb().await;
+    idb.put(&[record("b", None, 2.0, None), record("c", None, 3.0, None)])
+        .await
+        .expect("put pending");
+    idb.write_acks(&[ack("b", 5), ack("c", 6)], "tab-1")
+        .await
+        .expect("acks");
+    // Re-sent to a backend that lost it: pending again, cursor from 0.
+    let b = EventId("b".into());
+    idb.write_unacking(
+        &[record("b", None, 2.0, None)],
+        Some(0),
+        Some(None),
+        &[b],
+        Durability::Strict,
+    )
+    .await
+    .expect("requeue");
+    idb.close();
+
+    let reopened = Idb::open(&name).await.expect("reopen");
+    assert_eq!(
+        load_sorted(&reopened).await,
+        vec![record("b", None, 2.0, None), delivered("c", 6, 3.0)]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_check_reads_the_acks_another_tab_stored_after_loading() {
+    let (name, here) = fresh_idb().await;
+    here.put(&[record("b", None, 2.0, None), record("c", None, 3.0, None)])
+        .await
+        .expect("put pending");
+    here.write_acks(&[ack("b", 5)], "here").await.expect("acks");
+    here.load().await.expect("load");
+    let other = Idb::open(&name).await.expect("another tab");
+    other
+        .write_acks(&[ack("c", 6)], "other")
+        .await
+        .expect("acks");
+
+    let found = here.acks_since_load().await.expect("read");
+    assert_eq!(
+        found.into_values().collect::<Vec<_>>(),
+        vec![ack("c", 6)],
+        "b's ack was in the log loaded; c's came after"
+    );
 }
 
 fn upstreams() -> SavedUpstreams {

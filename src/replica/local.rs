@@ -25,6 +25,8 @@ struct Job {
     records: Vec<StoredEvent>,
     cursor: Option<u64>,
     log: Option<Option<String>>,
+    /// Events written pending again, whose stored acks must go.
+    unacked: Vec<EventId>,
     durability: Durability,
 }
 
@@ -144,6 +146,7 @@ impl Replica {
         });
         // Refused ones with their reason; retried ones, and ones delivered to
         // a backend that lost them, pending again without one.
+        let unacked: Vec<EventId> = write.requeued.iter().map(|e| e.id.clone()).collect();
         let pending = write
             .refused
             .into_iter()
@@ -171,6 +174,7 @@ impl Replica {
                 records,
                 cursor: write.cursor,
                 log: write.log,
+                unacked,
                 durability,
             })
         });
@@ -189,6 +193,7 @@ impl Replica {
                 mut records,
                 cursor,
                 log,
+                unacked,
                 durability,
             } = job;
             while records.len() > RECORDS_PER_TASK {
@@ -197,7 +202,15 @@ impl Replica {
                 self.write(slice, None, None, durability).await;
                 crate::browser::next_task().await;
             }
-            self.write(records, cursor, log, durability).await;
+            // The old acks go with the last slice, as the cursor does.
+            let Some(idb) = self.idb.get_value() else {
+                continue;
+            };
+            let log = log.as_ref().map(Option::as_deref);
+            self.saved(
+                idb.write_unacking(&records, cursor, log, &unacked, durability)
+                    .await,
+            );
         }
         WRITING.with(|w| w.set(false));
     }
@@ -217,14 +230,6 @@ impl Replica {
         };
         let log = log.as_ref().map(Option::as_deref);
         self.saved(idb.write(&records, cursor, log, durability).await);
-    }
-
-    /// Stores acks the outbox received, marked as delivered by `tab`.
-    pub async fn write_delivered(self, records: Vec<StoredEvent>, tab: &str) {
-        let Some(idb) = self.idb.get_value() else {
-            return;
-        };
-        self.saved(idb.write_delivered(&records, tab).await);
     }
 
     /// Shows a failed local write, or clears the shown one once writes work.
