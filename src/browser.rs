@@ -44,7 +44,8 @@ pub async fn next_task() {
 pub struct AskBeforeLeaving(Option<leptos::prelude::WindowListenerHandle>);
 
 impl AskBeforeLeaving {
-    pub fn new() -> Self {
+    #[must_use = "asking stops when this is dropped"]
+    pub fn start() -> Self {
         Self(Some(leptos::prelude::window_event_listener(
             leptos::ev::beforeunload,
             |e| e.prevent_default(),

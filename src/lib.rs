@@ -47,12 +47,13 @@ pub fn App() -> impl IntoView {
     // After the first screen: every page's code, so none needs the network.
     // Only once the local copy is read and shown: fetching and compiling a
     // hundred chunks meanwhile would delay the list an offline start shows.
-    // And not during a catch-up from a backend that answers: a fresh
-    // browser's catch-up is when the list is painted and events pour in,
-    // and the preload's fetches block the page in tasks of 50 ms and more
-    // (Lighthouse's total blocking time). Offline or unreachable, there is
-    // no catch-up to wait for. A catch-up that never ends (a stream that
-    // opens and stalls) holds the preload back 15 s at most.
+    // And not during a catch-up: a fresh browser's catch-up is when the
+    // list is painted and events pour in, and the preload's fetches block
+    // the page in tasks of 50 ms and more (Lighthouse's total blocking
+    // time). Offline there is no catch-up to wait for. A catch-up that does
+    // not end (a backend still unreachable, a stream that opens and stalls)
+    // holds the preload back 15 s at most. (Not "while Connecting or
+    // Online": before its first attempt the engine says Reconnecting.)
     let preloading = StoredValue::new(false);
     let bounded = StoredValue::new(false);
     let preload = move || {
@@ -63,8 +64,7 @@ pub fn App() -> impl IntoView {
     };
     Effect::new(move |_| {
         use sitrep_core::log::sync::Status;
-        let catching_up = !replica.caught_up.get()
-            && matches!(replica.status.get(), Status::Connecting | Status::Online);
+        let catching_up = !replica.caught_up.get() && replica.status.get() != Status::Offline;
         if !replica.loaded.get() {
             return;
         }

@@ -209,7 +209,7 @@ impl Replica {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             self.ready_waiters.update_value(|w| w.push(resolve));
         });
-        let _asking = crate::browser::AskBeforeLeaving::new();
+        let _asking = crate::browser::AskBeforeLeaving::start();
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
