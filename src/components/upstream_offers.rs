@@ -26,6 +26,20 @@ pub fn UpstreamOffers() -> impl IntoView {
     .into_any()
 }
 
+/// The offers on a page that is a chunk itself (the upstreams page): their
+/// code comes with the page's. Called from inside another chunk, the
+/// `#[lazy]` split point would leave an import that only the split step
+/// resolves, and the unsplit wasm of the browser tests would not start.
+#[component]
+pub fn UpstreamOffersOnPage() -> impl IntoView {
+    let upstreams = use_upstreams();
+    view! {
+        <Show when=move || upstreams.latest.with(Option::is_some)>
+            <Offers/>
+        </Show>
+    }
+}
+
 #[lazy]
 fn offers_chunk() -> AnyView {
     view! { <Offers/> }.into_any()

@@ -6,7 +6,7 @@
 
 use crate::components::form::{Outcome, TextField};
 use crate::components::role_gate::{settings_locked, AdminOnlyNote};
-use crate::components::upstream_offers::UpstreamOffers;
+use crate::components::upstream_offers::UpstreamOffersOnPage;
 use crate::replica::use_replica;
 use crate::upstreams::{use_upstreams, Received};
 use leptos::prelude::*;
@@ -33,7 +33,7 @@ pub fn UpstreamPanel() -> impl IntoView {
             </div>
             <SourceLine/>
             <AdminOnlyNote/>
-            <UpstreamOffers/>
+            <UpstreamOffersOnPage/>
             {move || upstreams.problem.get().map(|p| view! { <p class="banner warn" role="alert">{p}</p> })}
             {move || match upstreams.latest.get() {
                 // An optional endpoint the backend does not offer: no list
