@@ -133,7 +133,7 @@ describe('post-mortem and metrics', () => {
       });
     });
     const metrics = new MetricsPage(page, server.url, { account: 'vera' });
-    await metrics.open('/');
+    await metrics.open('/', { pagesLoaded: false });
     await metrics.openFromHeader();
     const caption = 'Time to detect and resolve by severity';
     // Figures over part of the log would read as real ones (zeros, here).

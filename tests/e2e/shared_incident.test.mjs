@@ -54,7 +54,7 @@ describe('an incident shared by two browsers', () => {
     // From here on the backend never answers: API calls hang, the stream never opens.
     await console_.page.route('**/api/**', () => {});
     await console_.page.routeWebSocket('**/api/v1/stream**', () => {});
-    await console_.open('/');
+    await console_.open('/', { pagesLoaded: false });
     await console_.incidentLink('Search latency high').waitFor({ timeout: 5_000 });
     await context.close();
   });
