@@ -239,13 +239,7 @@ impl Idb {
                 .put(&acks_to_js(acks)?)
                 .map_err(describe)?;
         }
-        tx.object_store(META)
-            .map_err(describe)?
-            .put_with_key(
-                &JsValue::from_str(tab),
-                &JsValue::from_str(DELIVERED_BY_KEY),
-            )
-            .map_err(describe)?;
+        mark_delivered_by(&tx, tab)?;
         done.await
     }
 
@@ -314,13 +308,7 @@ impl Idb {
             None => {}
         }
         if let Some(tab) = delivered_by {
-            tx.object_store(META)
-                .map_err(describe)?
-                .put_with_key(
-                    &JsValue::from_str(tab),
-                    &JsValue::from_str(DELIVERED_BY_KEY),
-                )
-                .map_err(describe)?;
+            mark_delivered_by(&tx, tab)?;
         }
         if !unacked.is_empty() {
             // Read and rewritten in this transaction (its requests keep it
@@ -702,6 +690,19 @@ async fn request(req: IdbRequest) -> Result<JsValue, String> {
 }
 
 /// Resolves when the transaction commits; fails when it aborts (quota, etc.).
+/// Notes in `tx` (which spans META) that `tab` stored the last acks: a tab
+/// that reads the marker also sees them.
+fn mark_delivered_by(tx: &IdbTransaction, tab: &str) -> Result<(), String> {
+    tx.object_store(META)
+        .map_err(describe)?
+        .put_with_key(
+            &JsValue::from_str(tab),
+            &JsValue::from_str(DELIVERED_BY_KEY),
+        )
+        .map_err(describe)?;
+    Ok(())
+}
+
 fn completion(tx: &IdbTransaction) -> impl std::future::Future<Output = Result<(), String>> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let on_complete = Closure::once_into_js(move || {
