@@ -61,8 +61,6 @@ impl Drop for AskBeforeLeaving {
     }
 }
 
-/// A fresh UUIDv7. Falls back to `Math.random` only if Web Crypto is absent,
-/// which no browser we support lacks.
 /// Lowercases with the browser's `toLowerCase`, for searches
 /// (`sitrep_core::incident::query::Lower`): Rust's own needs its case
 /// tables, which the first load need not carry.
@@ -70,6 +68,8 @@ pub fn lower(s: &str) -> String {
     js_sys::JsString::from(s).to_lower_case().into()
 }
 
+/// A fresh UUIDv7. Falls back to `Math.random` only if Web Crypto is absent,
+/// which no browser we support lacks.
 pub fn new_id() -> String {
     let mut bytes = [0u8; 10];
     let filled = web_sys::window()
